@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/**
+ * Every `leadscore` subcommand registers itself here; main.ts calls these in order, which is also
+ * the order `leadscore --help` lists them.
+ */
+export const commandRegistrars: Array<(program: Command) => void> = [];

@@ -1,0 +1,5 @@
+export * from './tables.ts';
+export * from './activities.ts';
+export * from './matrix.ts';
+export * from './estimator.ts';
+export * from './lexicon.ts';

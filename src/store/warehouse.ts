@@ -1,0 +1,276 @@
+import { DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataError } from '../errors.ts';
+import { quoteIdent, quoteLiteral } from './quote.ts';
+
+/** A parameter for a query: positional ($1, $2, ...) or named ($name). */
+export type SqlParams = DuckDBValue[] | Record<string, DuckDBValue>;
+
+/** Column types the appender knows how to write. */
+export type AppendType = 'VARCHAR' | 'TIMESTAMP' | 'BIGINT' | 'INTEGER' | 'DOUBLE' | 'BOOLEAN' | 'JSON';
+
+/** One column of a bulk append: its type and one value per row (null for NULL). */
+export interface AppendColumn {
+  name: string;
+  type: AppendType;
+  values: ArrayLike<unknown>;
+}
+
+export type FileFormat = 'csv' | 'parquet' | 'json';
+
+/** Options for opening a warehouse. */
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** cap DuckDB's threads (default: all cores) */
+  threads?: number;
+}
+
+/**
+ * The DuckDB warehouse: the only code in leadscore that talks to DuckDB.
+ * One connection, queries serialized (the node API runs one query at a time per connection).
+ */
+export class Warehouse {
+  readonly path: string;
+  private instance: DuckDBInstance;
+  private conn: DuckDBConnection;
+  private queue: Promise<unknown> = Promise.resolve();
+  private inTransaction = false;
+  private closed = false;
+
+  private constructor(p: string, instance: DuckDBInstance, conn: DuckDBConnection) {
+    this.path = p;
+    this.instance = instance;
+    this.conn = conn;
+  }
+
+  /** Open (creating if needed) a warehouse file, or `:memory:`. */
+  static async open(file: string, opts: OpenOptions = {}): Promise<Warehouse> {
+    if (file !== ':memory:') {
+      const dir = path.dirname(path.resolve(file));
+      if (!fs.existsSync(dir)) {
+        if (opts.readOnly) throw new DataError(`warehouse folder not found: ${dir}`, 'check the --db path');
+        fs.mkdirSync(dir, { recursive: true });
+      }
+      if (opts.readOnly && !fs.existsSync(file)) {
+        throw new DataError(`warehouse not found: ${file}`, 'run `leadscore generate` or `leadscore ingest` first, or pass --db');
+      }
+    }
+    const options: Record<string, string> = {};
+    if (opts.readOnly) options.access_mode = 'READ_ONLY';
+    if (opts.threads) options.threads = String(opts.threads);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(file, options);
+    } catch (err) {
+      const msg = (err as Error).message;
+      if (/lock/i.test(msg)) {
+        throw new DataError(`warehouse ${file} is in use by another process`, 'wait for the other leadscore job to finish, or use another --db');
+      }
+      throw new DataError(`cannot open warehouse ${file}: ${msg}`, 'check that the path is a DuckDB file you can read and write');
+    }
+    const conn = await instance.connect();
+    return new Warehouse(file, instance, conn);
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(`warehouse ${this.path} is closed`));
+    const next = this.queue.then(job, job);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Run a statement (or several separated by `;` when there are no params) and discard the result. */
+  async run(sql: string, params?: SqlParams): Promise<void> {
+    await this.enqueue(() => this.conn.run(sql, params));
+  }
+
+  /** Run a query and return its rows as objects; BIGINT/HUGEINT come back as numbers when safe. */
+  async all<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]> {
+    const reader = await this.enqueue(() => this.conn.runAndReadAll(sql, params));
+    const rows = reader.getRowObjectsJS() as Record<string, unknown>[];
+    for (const row of rows) for (const k in row) row[k] = normalize(row[k]);
+    return rows as T[];
+  }
+
+  /** Run a query and return the first row, or undefined. */
+  async one<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T | undefined> {
+    const rows = await this.all<T>(sql, params);
+    return rows[0];
+  }
+
+  /** Run a query and return its columns as arrays (cheaper than row objects for big results). */
+  async columns(sql: string, params?: SqlParams): Promise<Record<string, unknown[]>> {
+    const reader = await this.enqueue(() => this.conn.runAndReadAll(sql, params));
+    const cols = reader.getColumnsObjectJS() as Record<string, unknown[]>;
+    for (const k in cols) {
+      const col = cols[k];
+      for (let i = 0; i < col.length; i++) if (typeof col[i] === 'bigint') col[i] = normalize(col[i]);
+    }
+    return cols;
+  }
+
+  /** Run a query that returns one numeric column as a Float64Array (NULL becomes NaN). */
+  async float64(sql: string, params?: SqlParams): Promise<Float64Array> {
+    const cols = await this.columns(sql, params);
+    const first = Object.values(cols)[0] ?? [];
+    const out = new Float64Array(first.length);
+    for (let i = 0; i < first.length; i++) out[i] = first[i] == null ? NaN : Number(first[i]);
+    return out;
+  }
+
+  /**
+   * Run `fn` inside one transaction: everything it writes lands, or (on any error) nothing does.
+   * Nested calls join the outer transaction.
+   */
+  async transaction<T>(fn: (w: Warehouse) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    await this.run('BEGIN TRANSACTION');
+    this.inTransaction = true;
+    try {
+      const result = await fn(this);
+      await this.run('COMMIT');
+      return result;
+    } catch (err) {
+      await this.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  /** True if a table or view with this name exists in the main schema. */
+  async tableExists(name: string): Promise<boolean> {
+    const row = await this.one<{ n: number }>(
+      `SELECT count(*)::INTEGER AS n FROM information_schema.tables WHERE table_schema = 'main' AND table_name = $1`,
+      [name],
+    );
+    return (row?.n ?? 0) > 0;
+  }
+
+  /** Column names of a table, in order. */
+  async tableColumns(name: string): Promise<string[]> {
+    const rows = await this.all<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = $1 ORDER BY ordinal_position`,
+      [name],
+    );
+    return rows.map((r) => r.column_name);
+  }
+
+  /** Row count of a table. */
+  async count(table: string, where = ''): Promise<number> {
+    const row = await this.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(table)} ${where ? `WHERE ${where}` : ''}`);
+    return Number(row?.n ?? 0);
+  }
+
+  /** Bulk-append column arrays into an existing table through DuckDB's appender (fast path for big writes). */
+  async append(table: string, columns: AppendColumn[]): Promise<number> {
+    if (columns.length === 0) return 0;
+    const n = columns[0].values.length;
+    for (const c of columns) {
+      if (c.values.length !== n) throw new Error(`append to ${table}: column ${c.name} has ${c.values.length} values, expected ${n}`);
+    }
+    // The appender writes columns in table order; check the caller's order matches.
+    const tableCols = await this.tableColumns(table);
+    const want = columns.map((c) => c.name);
+    if (tableCols.length !== want.length || tableCols.some((c, i) => c !== want[i])) {
+      throw new Error(`append to ${table}: columns [${want.join(', ')}] do not match the table's [${tableCols.join(', ')}]`);
+    }
+    return this.enqueue(async () => {
+      const appender = await this.conn.createAppender(table);
+      try {
+        for (let r = 0; r < n; r++) {
+          for (const c of columns) appendValue(appender, c.type, c.values[r]);
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+      return n;
+    });
+  }
+
+  /** Create a table (replacing any) from a file: CSV, Parquet or JSON lines, types inferred by DuckDB. */
+  async importFile(table: string, file: string, format: FileFormat, opts: { allVarchar?: boolean } = {}): Promise<void> {
+    await this.run(`CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT * FROM ${readFileSql(file, format, opts)}`);
+  }
+
+  /** Write the result of a query to a file (CSV with header, Parquet, or JSON lines). */
+  async exportQuery(sql: string, file: string, format: FileFormat): Promise<void> {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const fmt = format === 'csv' ? '(FORMAT CSV, HEADER true)' : format === 'parquet' ? '(FORMAT PARQUET)' : '(FORMAT JSON)';
+    await this.run(`COPY (${sql}) TO ${quoteLiteral(file)} ${fmt}`);
+  }
+
+  /** Close the connection and the database (idempotent). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue.catch(() => undefined);
+    this.closed = true;
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** The DuckDB table function that reads a file of the given format (types inferred, or all text). */
+export function readFileSql(file: string, format: FileFormat, opts: { allVarchar?: boolean } = {}): string {
+  const f = quoteLiteral(file);
+  switch (format) {
+    case 'csv':
+      return opts.allVarchar
+        ? `read_csv(${f}, header = true, all_varchar = true, sample_size = -1)`
+        : `read_csv(${f}, header = true, sample_size = -1)`;
+    case 'parquet':
+      return `read_parquet(${f})`;
+    case 'json':
+      return `read_json(${f}, format = 'newline_delimited')`;
+  }
+}
+
+/** Guess a file's format from its extension. */
+export function formatOf(file: string): FileFormat {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') return 'json';
+  return 'csv';
+}
+
+function normalize(v: unknown): unknown {
+  if (typeof v === 'bigint') {
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString();
+  }
+  return v;
+}
+
+type Appender = Awaited<ReturnType<DuckDBConnection['createAppender']>>;
+
+function appendValue(a: Appender, type: AppendType, v: unknown): void {
+  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
+    a.appendNull();
+    return;
+  }
+  switch (type) {
+    case 'VARCHAR':
+    case 'JSON':
+      a.appendVarchar(typeof v === 'string' ? v : JSON.stringify(v));
+      return;
+    case 'TIMESTAMP': {
+      const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(String(v));
+      a.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n));
+      return;
+    }
+    case 'BIGINT':
+      a.appendBigInt(BigInt(Math.trunc(Number(v))));
+      return;
+    case 'INTEGER':
+      a.appendInteger(Math.trunc(Number(v)));
+      return;
+    case 'DOUBLE':
+      a.appendDouble(Number(v));
+      return;
+    case 'BOOLEAN':
+      a.appendBoolean(Boolean(v));
+      return;
+  }
+}

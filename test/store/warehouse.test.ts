@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Warehouse, quoteIdent, swapTable, withWarehouse } from '../../src/store/index.ts';
+
+function tmpDb(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-store-'));
+  return path.join(dir, 'w.duckdb');
+}
+
+describe('Warehouse', () => {
+  it('runs parameterized SQL and returns numbers, not bigints', async () => {
+    await withWarehouse(':memory:', async (w) => {
+      const row = await w.one<{ n: number; s: string }>('SELECT ($1 + 1)::BIGINT AS n, $2 AS s', [41, "it's"]);
+      expect(row).toEqual({ n: 42, s: "it's" });
+    });
+  });
+
+  it('rolls back a failed transaction and keeps a committed one', async () => {
+    const file = tmpDb();
+    await withWarehouse(file, async (w) => {
+      await w.run('CREATE TABLE t (x INTEGER)');
+      await w.transaction(async (tx) => tx.run('INSERT INTO t VALUES (1)'));
+      await expect(
+        w.transaction(async (tx) => {
+          await tx.run('INSERT INTO t VALUES (2)');
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+    });
+    // reopen the file: only the committed row is there
+    await withWarehouse(file, async (w) => {
+      expect(await w.all('SELECT x FROM t ORDER BY x')).toEqual([{ x: 1 }]);
+    });
+  });
+
+  it('bulk-appends typed columns and exports/imports Parquet and CSV', async () => {
+    const file = tmpDb();
+    const dir = path.dirname(file);
+    await withWarehouse(file, async (w) => {
+      await w.run('CREATE TABLE a (id VARCHAR, ts TIMESTAMP, n BIGINT, v DOUBLE)');
+      const n = await w.append('a', [
+        { name: 'id', type: 'VARCHAR', values: ['x', 'y', null] },
+        { name: 'ts', type: 'TIMESTAMP', values: [new Date('2024-01-02T03:04:05Z'), Date.UTC(2024, 0, 1), null] },
+        { name: 'n', type: 'BIGINT', values: [1, 2, 3] },
+        { name: 'v', type: 'DOUBLE', values: new Float64Array([0.5, NaN, 2]) },
+      ]);
+      expect(n).toBe(3);
+      const rows = await w.all<{ id: string | null; ts: Date | null; n: number; v: number | null }>('SELECT * FROM a ORDER BY n');
+      expect(rows[0].ts?.toISOString()).toBe('2024-01-02T03:04:05.000Z');
+      expect(rows[1].v).toBeNull();
+      expect(rows[2].id).toBeNull();
+      await w.exportQuery('SELECT * FROM a', path.join(dir, 'a.parquet'), 'parquet');
+      await w.exportQuery('SELECT * FROM a', path.join(dir, 'a.csv'), 'csv');
+      await w.importFile('b', path.join(dir, 'a.parquet'), 'parquet');
+      await w.importFile('c', path.join(dir, 'a.csv'), 'csv');
+      expect(await w.count('b')).toBe(3);
+      expect(await w.count('c')).toBe(3);
+    });
+  });
+
+  it('refuses an append whose columns do not match the table', async () => {
+    await withWarehouse(':memory:', async (w) => {
+      await w.run('CREATE TABLE a (id VARCHAR, n BIGINT)');
+      await expect(w.append('a', [{ name: 'n', type: 'BIGINT', values: [1] }, { name: 'id', type: 'VARCHAR', values: ['x'] }])).rejects.toThrow(/do not match/);
+    });
+  });
+
+  it('quotes identifiers so hostile names stay names', async () => {
+    await withWarehouse(':memory:', async (w) => {
+      const name = 'evil"; DROP TABLE x; --';
+      await w.run(`CREATE TABLE ${quoteIdent(name)} (v INTEGER)`);
+      expect(await w.tableExists(name)).toBe(true);
+    });
+  });
+
+  it('swaps a staging table in atomically', async () => {
+    await withWarehouse(':memory:', async (w) => {
+      await w.run('CREATE TABLE live AS SELECT 1 AS v');
+      await w.run('CREATE TABLE staging AS SELECT 2 AS v');
+      await swapTable(w, 'staging', 'live');
+      expect(await w.all('SELECT v FROM live')).toEqual([{ v: 2 }]);
+      expect(await w.tableExists('staging')).toBe(false);
+    });
+  });
+
+  it('gives a clear error for a read-only open of a missing file', async () => {
+    await expect(Warehouse.open(path.join(os.tmpdir(), 'nope-leadscore', 'x.duckdb'), { readOnly: true })).rejects.toThrow(/not found/);
+  });
+});
