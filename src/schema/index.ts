@@ -3,3 +3,4 @@ export * from './activities.ts';
 export * from './matrix.ts';
 export * from './estimator.ts';
 export * from './lexicon.ts';
+export * from './derived-sql.ts';
