@@ -1,0 +1,121 @@
+/**
+ * The tables the pipelines write into the warehouse: scores (latest and history), run bookkeeping,
+ * comparisons and monitoring. Created on demand; never dropped by a pipeline.
+ */
+
+/** Latest score per lead, its history (append-only, one row per lead per run) and the runs themselves. */
+export const SCORE_DDL = `
+CREATE TABLE IF NOT EXISTS score_runs (
+  run_id VARCHAR PRIMARY KEY,
+  started_at TIMESTAMP NOT NULL,
+  ended_at TIMESTAMP,
+  status VARCHAR NOT NULL,
+  rows_scored BIGINT,
+  model VARCHAR NOT NULL,
+  model_version VARCHAR NOT NULL,
+  as_of TIMESTAMP NOT NULL,
+  duration_s DOUBLE,
+  shard VARCHAR,
+  error_message VARCHAR
+);
+CREATE TABLE IF NOT EXISTS lead_scores (
+  lead_id VARCHAR PRIMARY KEY,
+  as_of TIMESTAMP NOT NULL,
+  scored_at TIMESTAMP NOT NULL,
+  model VARCHAR NOT NULL,
+  model_version VARCHAR NOT NULL,
+  run_id VARCHAR NOT NULL,
+  probability DOUBLE NOT NULL,
+  score INTEGER NOT NULL,
+  percentile DOUBLE NOT NULL,
+  band VARCHAR NOT NULL,
+  grade VARCHAR,
+  rule_score DOUBLE,
+  rule_band VARCHAR,
+  reasons JSON
+);
+CREATE TABLE IF NOT EXISTS lead_score_history (
+  lead_id VARCHAR NOT NULL,
+  as_of TIMESTAMP NOT NULL,
+  scored_at TIMESTAMP NOT NULL,
+  model VARCHAR NOT NULL,
+  model_version VARCHAR NOT NULL,
+  run_id VARCHAR NOT NULL,
+  probability DOUBLE NOT NULL,
+  score INTEGER NOT NULL,
+  percentile DOUBLE NOT NULL,
+  band VARCHAR NOT NULL,
+  grade VARCHAR,
+  rule_score DOUBLE,
+  rule_band VARCHAR,
+  reasons JSON
+);
+`;
+
+/** Column order shared by lead_scores, lead_score_history and the staging table. */
+export const SCORE_COLUMNS = [
+  'lead_id', 'as_of', 'scored_at', 'model', 'model_version', 'run_id', 'probability', 'score',
+  'percentile', 'band', 'grade', 'rule_score', 'rule_band', 'reasons',
+] as const;
+
+/** Comparison results: one run row, metrics per scorer, conversion by band, the agreement matrix. */
+export const COMPARISON_DDL = `
+CREATE TABLE IF NOT EXISTS comparison_runs (
+  run_id VARCHAR PRIMARY KEY,
+  created_at TIMESTAMP NOT NULL,
+  as_of TIMESTAMP NOT NULL,
+  horizon_days INTEGER NOT NULL,
+  model VARCHAR NOT NULL,
+  model_version VARCHAR NOT NULL,
+  rules_file VARCHAR,
+  n_leads BIGINT NOT NULL,
+  n_converted BIGINT NOT NULL,
+  report_path VARCHAR,
+  summary JSON
+);
+CREATE TABLE IF NOT EXISTS comparison_metrics (
+  run_id VARCHAR NOT NULL,
+  scorer VARCHAR NOT NULL,
+  metric VARCHAR NOT NULL,
+  value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS comparison_bands (
+  run_id VARCHAR NOT NULL,
+  scorer VARCHAR NOT NULL,
+  band VARCHAR NOT NULL,
+  leads BIGINT NOT NULL,
+  converted BIGINT NOT NULL,
+  rate DOUBLE
+);
+CREATE TABLE IF NOT EXISTS comparison_agreement (
+  run_id VARCHAR NOT NULL,
+  rule_band VARCHAR NOT NULL,
+  predictive_band VARCHAR NOT NULL,
+  leads BIGINT NOT NULL,
+  converted BIGINT NOT NULL,
+  rate DOUBLE
+);
+`;
+
+/** Drift monitoring: one row per run, one row per feature (and the score) per run. */
+export const MONITOR_DDL = `
+CREATE TABLE IF NOT EXISTS monitor_runs (
+  run_id VARCHAR PRIMARY KEY,
+  created_at TIMESTAMP NOT NULL,
+  model VARCHAR NOT NULL,
+  model_version VARCHAR NOT NULL,
+  score_run_id VARCHAR,
+  score_psi DOUBLE,
+  drifted_features INTEGER,
+  calibration_ece DOUBLE,
+  calibration_rows BIGINT,
+  status VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS monitor_features (
+  run_id VARCHAR NOT NULL,
+  feature VARCHAR NOT NULL,
+  psi DOUBLE,
+  threshold DOUBLE,
+  drifted BOOLEAN
+);
+`;
