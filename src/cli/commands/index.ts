@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { registerRulesCommand } from './rules.ts';
 
 /**
  * Every `leadscore` subcommand registers itself here; main.ts calls these in order, which is also
  * the order `leadscore --help` lists them.
  */
 export const commandRegistrars: Array<(program: Command) => void> = [];
+commandRegistrars.push(registerRulesCommand);

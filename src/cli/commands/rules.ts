@@ -1,0 +1,162 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.ts';
+import { describeRules, explainLead, loadRules, scoreRules, type LeadExplanation, type RuleScores } from '../../rules/index.ts';
+import { withWarehouse } from '../../store/index.ts';
+import { DEFAULT_DB, parseAsOf } from '../options.ts';
+import { action, formatNumber, printJson, printTable, progress } from '../output.ts';
+
+const DEFAULT_RULES = 'models/rules.yaml';
+
+/** `leadscore rules check|score|explain`: validate, run and explain the points model. */
+export function registerRulesCommand(program: Command): void {
+  const rules = program
+    .command('rules')
+    .description('the points model (models/rules.yaml): validate it, score leads with it, explain a score')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ leadscore rules check models/rules.yaml
+  $ leadscore rules score --db data/leadscore.duckdb --as-of 2025-06-30 --out rule_scores
+  $ leadscore rules explain --db data/leadscore.duckdb --lead L000042 --as-of 2025-06-30`,
+    );
+
+  rules
+    .command('check')
+    .description('validate a rules file and print a summary of its criteria')
+    .argument('[file]', 'rules YAML file', DEFAULT_RULES)
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', '\nExample:\n  $ leadscore rules check models/rules.yaml\n\nExit code 3 when the file is invalid; the message names the key path.')
+    .action(
+      action(async (file: string, opts: { json?: boolean }) => {
+        const summary = describeRules(loadRules(file));
+        if (opts.json) return printJson({ file, valid: true, ...summary });
+        process.stdout.write(`${file}: valid, ${summary.criteria.length} criteria\n\n`);
+        printTable(summary.criteria as unknown as Record<string, unknown>[], ['section', 'name', 'when', 'points']);
+        const { caps, thresholds } = summary;
+        process.stdout.write(
+          `\ncaps: fit ${caps.fit}, engagement ${caps.engagement}, negative -${caps.negative}, total ${caps.total} (floor 0)\n` +
+            `decay: ${summary.decay}\n` +
+            `exclusions: ${summary.exclusions.map((e) => `${e.name} (${e.when})`).join('; ') || 'none'}\n` +
+            `thresholds: MQL >= ${thresholds.mql}, SQL >= ${thresholds.sql}\n` +
+            `bands: ${summary.bands.map((b) => `${b.name} >= ${b.min} (${b.colour})`).join(', ')}\n` +
+            `grades: ${summary.grades}\n`,
+        );
+      }),
+    );
+
+  rules
+    .command('score')
+    .description('score every lead with the rules as of a date; prints the distribution by band and grade')
+    .requiredOption('--as-of <date>', 'score as of this UTC date/time (or "now"); only earlier activity counts')
+    .option('--db <file>', 'warehouse file', DEFAULT_DB)
+    .option('--rules <file>', 'rules YAML file', DEFAULT_RULES)
+    .option('--leads <which>', 'open (not won before as-of) or all', 'open')
+    .option('--out <table>', 'also write one row per lead to this table (replaced whole)')
+    .option('--json', 'print the distribution as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ leadscore rules score --as-of 2025-06-30
+  $ leadscore rules score --db data/demo.duckdb --rules models/rules.yaml --as-of now --out rule_scores --json`,
+    )
+    .action(
+      action(async (opts: { asOf: string; db: string; rules: string; leads: string; out?: string; json?: boolean }) => {
+        if (opts.leads !== 'open' && opts.leads !== 'all') throw new UsageError(`--leads must be open or all, got "${opts.leads}"`);
+        const asOf = parseAsOf(opts.asOf);
+        const ruleSet = loadRules(opts.rules);
+        const p = progress('rules score');
+        const scores = await withWarehouse(
+          opts.db,
+          (w) => scoreRules(w, ruleSet, { asOf, leads: opts.leads as 'open' | 'all', into: opts.out }),
+          { readOnly: !opts.out },
+        );
+        p.done(`${scores.ids.length} leads${opts.out ? ` written to ${opts.out}` : ''}`);
+        const dist = distribution(scores, ruleSet.bands.map((b) => b.name));
+        if (opts.json) return printJson({ asOf: asOf.toISOString(), rules: opts.rules, table: opts.out ?? null, ...dist });
+        process.stdout.write(`as of ${asOf.toISOString()}: ${dist.leads} leads, mean score ${formatNumber(dist.meanScore)}, MQL ${dist.mql}, SQL ${dist.sql}\n\n`);
+        printTable(dist.bands, ['band', 'colour', 'leads', 'share']);
+        process.stdout.write('\nleads by grade (fit A-D x engagement 1-4):\n');
+        printTable(dist.gradeMatrix, ['fit', '1', '2', '3', '4']);
+        if (dist.exclusions.length) {
+          process.stdout.write('\nexcluded:\n');
+          printTable(dist.exclusions, ['reason', 'leads']);
+        }
+      }),
+    );
+
+  rules
+    .command('explain')
+    .description("explain one lead's rule score: each rule that fired, its points, decay, caps and the total")
+    .requiredOption('--lead <id>', 'lead id')
+    .requiredOption('--as-of <date>', 'explain as of this UTC date/time (or "now")')
+    .option('--db <file>', 'warehouse file', DEFAULT_DB)
+    .option('--rules <file>', 'rules YAML file', DEFAULT_RULES)
+    .option('--json', 'print the explanation as JSON')
+    .addHelpText('after', '\nExample:\n  $ leadscore rules explain --db data/demo.duckdb --lead L000042 --as-of 2025-06-30')
+    .action(
+      action(async (opts: { lead: string; asOf: string; db: string; rules: string; json?: boolean }) => {
+        const asOf = parseAsOf(opts.asOf);
+        const ruleSet = loadRules(opts.rules);
+        const ex = await withWarehouse(opts.db, (w) => explainLead(w, ruleSet, opts.lead, asOf), { readOnly: true });
+        if (opts.json) return printJson(ex);
+        printExplanation(ex);
+      }),
+    );
+}
+
+/** Counts by band, by grade (matrix), and by exclusion reason. */
+function distribution(s: RuleScores, bandOrder: string[]) {
+  const n = s.ids.length;
+  const byBand = new Map<string, { leads: number; colour: string }>();
+  const grades = new Map<string, number>();
+  const reasons = new Map<string, number>();
+  let sum = 0;
+  let mql = 0;
+  let sql = 0;
+  for (let i = 0; i < n; i++) {
+    const b = byBand.get(s.band[i]) ?? { leads: 0, colour: s.colour[i] };
+    b.leads++;
+    byBand.set(s.band[i], b);
+    grades.set(s.grade[i], (grades.get(s.grade[i]) ?? 0) + 1);
+    if (s.excluded[i]) reasons.set(s.exclusionReason[i] ?? '', (reasons.get(s.exclusionReason[i] ?? '') ?? 0) + 1);
+    sum += s.total[i];
+    mql += s.mql[i];
+    sql += s.sql[i];
+  }
+  const share = (k: number) => (n ? `${((100 * k) / n).toFixed(1)}%` : '0%');
+  const bands = [...bandOrder, 'excluded'].map((band) => ({ band, colour: byBand.get(band)?.colour ?? '', leads: byBand.get(band)?.leads ?? 0, share: share(byBand.get(band)?.leads ?? 0) }));
+  const gradeMatrix = ['A', 'B', 'C', 'D'].map((f) => ({ fit: f, ...Object.fromEntries(['1', '2', '3', '4'].map((l) => [l, grades.get(f + l) ?? 0])) }));
+  return {
+    leads: n,
+    meanScore: n ? sum / n : 0,
+    mql,
+    sql,
+    bands,
+    gradeMatrix,
+    exclusions: [...reasons].map(([reason, leads]) => ({ reason, leads })),
+  };
+}
+
+function printExplanation(ex: LeadExplanation): void {
+  const out = (s: string) => process.stdout.write(s + '\n');
+  out(`lead ${ex.leadId} as of ${ex.asOf}`);
+  if (ex.rules.length) {
+    out('');
+    printTable(
+      ex.rules.map((r) => ({ rule: r.rule, group: r.group, events: r.events ?? '', raw: r.rawPoints, decay: r.decay ? -r.decay : '', points: r.points })),
+      ['rule', 'group', 'events', 'raw', 'decay', 'points'],
+    );
+  } else out('no rule fired');
+  out('');
+  const cap = (g: { sum: number; cap: number; capHit: boolean; points: number }, sign = '') =>
+    g.capHit ? `${formatNumber(g.sum)} -> cap ${sign}${g.cap} = ${formatNumber(g.points)}` : formatNumber(g.points);
+  out(`fit         ${cap(ex.fit)}`);
+  out(`engagement  ${cap(ex.engagement)}${ex.engagement.linearLoss ? ` - ${formatNumber(ex.engagement.linearLoss)} linear decay (${formatNumber(ex.inactiveDays)} days inactive) = ${formatNumber(ex.engagement.points)}` : ''}`);
+  out(`negative    ${cap(ex.negative, '-')}`);
+  const notes = [ex.floorHit ? 'floored at 0' : '', ex.totalCapHit ? 'capped at the total cap' : ''].filter(Boolean).join(', ');
+  if (ex.excluded) out(`total       0 (excluded: ${ex.exclusionReason}; subtotal would be ${formatNumber(ex.subtotal)})`);
+  else out(`total       ${formatNumber(ex.total)}${notes ? ` (subtotal ${formatNumber(ex.subtotal)}, ${notes})` : ''}`);
+  out(`band ${ex.band} (${ex.colour}), grade ${ex.grade}, MQL ${ex.mql ? 'yes' : 'no'}, SQL ${ex.sql ? 'yes' : 'no'}`);
+}
