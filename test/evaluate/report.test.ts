@@ -1,0 +1,190 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LeadscoreError } from '../../src/errors.ts';
+import { bandColor, parseComparisonResult, renderCompareReport, summarySentences, topTenRatio, type ComparisonResult } from '../../src/evaluate/report/index.ts';
+import { comparisonFixture } from './comparison-fixture.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = fs.existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`report.test: ${CHROMIUM} not found, skipping the browser checks (apt-get install chromium; CI installs it)`);
+
+const CHARTS = ['roc', 'gains', 'reliability', 'distribution', 'bands', 'agreement'];
+
+/** Value at a dotted path in the result; `derived.*` paths are recomputed here, independently of the page. */
+function valueAt(result: ComparisonResult, metric: string): number {
+  if (metric === 'derived.top10_ratio') return result.metrics.predictive.gains_at_10pct / result.metrics.rules.gains_at_10pct;
+  const v = metric.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], result);
+  if (typeof v !== 'number') throw new Error(`${metric} is not a number in the result`);
+  return v;
+}
+
+/** Parse a displayed number back ("1,234", "12.3%", "0.812", "1.8x") with the tolerance its rounding allows. */
+function parseShown(text: string): { value: number; tolerance: number } {
+  const m = /^(-?[\d,]+)(?:\.(\d+))?(%|x)?$/.exec(text.trim());
+  if (!m) throw new Error(`not a displayed number: "${text}"`);
+  const decimals = m[2]?.length ?? 0;
+  const scale = m[3] === '%' ? 0.01 : 1;
+  const value = Number(`${m[1].replace(/,/g, '')}.${m[2] ?? '0'}`) * scale;
+  return { value, tolerance: (0.5 * 10 ** -decimals + 1e-9) * scale };
+}
+
+describe('comparison report: content', () => {
+  const result = comparisonFixture();
+
+  it('summarises with the numbers in the result', () => {
+    const byKey = Object.fromEntries(summarySentences(result).map((s) => [s.key, s]));
+    expect(Object.keys(byKey)).toEqual(['overview', 'top10_ratio', 'capture', 'ranking', 'calibration']);
+    expect(byKey.top10_ratio.value).toBeCloseTo(result.metrics.predictive.gains_at_10pct / result.metrics.rules.gains_at_10pct, 12);
+    expect(byKey.top10_ratio.text).toMatch(/^The predictive score finds \d+\.\dx as many converting leads in the top 10% as the points score/);
+    expect(byKey.capture.text).toContain(`Of the ${result.capture.mql_leads.toLocaleString('en-US')} leads the rules call MQL, ${result.capture.mql_converted} converted`);
+    expect(byKey.calibration.text).toMatch(/^Predicted probabilities are honest: expected calibration error 0\.0\d\d\.$/);
+  });
+
+  it('says so when the points score wins or probabilities are off', () => {
+    const worse: ComparisonResult = structuredClone(result);
+    worse.metrics.predictive.gains_at_10pct = result.metrics.rules.gains_at_10pct / 2;
+    worse.metrics.predictive.ece = 0.12;
+    worse.metrics.predictive.auc = result.metrics.rules.auc - 0.05;
+    const byKey = Object.fromEntries(summarySentences(worse).map((s) => [s.key, s.text]));
+    expect(byKey.top10_ratio).toContain('finds only 0.5x as many');
+    expect(byKey.top10_ratio).toContain('the points score ranks the top better');
+    expect(byKey.calibration).toMatch(/^Predicted probabilities are off/);
+    expect(byKey.ranking).toMatch(/^The points score ranks leads better/);
+    expect(topTenRatio({ ...worse, metrics: { ...worse.metrics, rules: { ...worse.metrics.rules, gains_at_10pct: 0 } } })).toBe(Infinity);
+  });
+
+  it('rejects a malformed result naming the bad field', async () => {
+    const bad = structuredClone(result) as unknown as { metrics: { rules: { auc: unknown } } };
+    bad.metrics.rules.auc = 'high';
+    expect(() => parseComparisonResult(bad)).toThrow(/metrics\.rules\.auc/);
+    await expect(renderCompareReport(bad as unknown as ComparisonResult)).rejects.toBeInstanceOf(LeadscoreError);
+  });
+
+  it('colours bands like traffic lights', () => {
+    expect(bandColor('Hot', 0, 3)).toBe('#d7301f');
+    expect(bandColor('cold', 2, 3)).toBe('#5b8db8');
+    // Unknown names fall back to rank: hottest red, coldest grey.
+    expect(bandColor('A', 0, 4)).toBe('#d7301f');
+    expect(bandColor('D', 3, 4)).toBe('#8c8c8c');
+  });
+
+  it('escapes CRM text and references nothing on the network', async () => {
+    const hostile: ComparisonResult = structuredClone(result);
+    hostile.disagreements[0].lead_id = '<img src=x onerror=alert(1)>';
+    hostile.disagreements[0].rule_reasons = ['</script><script>alert(2)</script>'];
+    const html = await renderCompareReport(hostile);
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<script>alert(2)');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html.match(/\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?\/\//gi)).toBeNull();
+    expect(html).not.toMatch(/@import|url\(\s*["']?(?:https?:)?\/\//i);
+    expect(html.match(/<script\b(?![^>]*type="application\/json")/gi)).toBeNull();
+    // Inline SVGs share one document: their clip/gradient ids must not collide.
+    const ids = [...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('comparison report: in a browser', () => {
+  const result = comparisonFixture();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-report-'));
+  const file = path.join(dir, 'compare.html');
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    fs.writeFileSync(file, await renderCompareReport(result));
+    if (hasChromium) {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.skipIf(!hasChromium)('opens offline, draws every chart, shows the JSON numbers and screenshots', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([pathToFileURL(file).href]); // the page itself and nothing else
+
+    // Every chart: an <svg> with a real size and enough drawn marks.
+    const charts = await page.$$eval('figure.chart', (figs) =>
+      figs.map((f) => {
+        const svg = f.querySelector('svg');
+        const box = svg?.getBoundingClientRect();
+        return {
+          id: f.getAttribute('data-chart'),
+          width: box?.width ?? 0,
+          height: box?.height ?? 0,
+          drawn: svg ? svg.querySelectorAll('path, line, rect, text, circle').length : 0,
+          lines: svg ? svg.querySelectorAll('.mark-line.role-mark path').length : 0,
+          // Vertices of the most detailed line: a curve drawn from data, not a stub.
+          vertices: Math.max(0, ...[...(svg?.querySelectorAll('.mark-line.role-mark path') ?? [])].map((p) => (p.getAttribute('d') ?? '').split(/[LM]/).length - 1)),
+          bars: svg ? svg.querySelectorAll('.mark-rect.role-mark path').length : 0,
+        };
+      }),
+    );
+    expect(charts.map((c) => c.id)).toEqual(CHARTS);
+    for (const c of charts) {
+      expect(c.width, c.id!).toBeGreaterThan(250);
+      expect(c.height, c.id!).toBeGreaterThan(150);
+      expect(c.drawn, c.id!).toBeGreaterThan(30);
+    }
+    const chart = Object.fromEntries(charts.map((c) => [c.id, c]));
+    expect(chart.roc.lines).toBe(3); // rules, predictive, random
+    expect(chart.gains.lines).toBe(3);
+    expect(chart.reliability.lines).toBe(3);
+    expect(chart.roc.vertices).toBeGreaterThan(100);
+    expect(chart.gains.vertices).toBe(result.curves.gains.rules.length);
+    expect(chart.distribution.bars).toBe(result.curves.score_histogram.length);
+    expect(chart.bands.bars).toBe(result.bands.length);
+    expect(chart.agreement.bars).toBe(result.agreement.length);
+
+    // Numbers on the page read back to the JSON they came from.
+    const shown = await page.$$eval('[data-metric]', (els) => els.map((e) => ({ metric: e.getAttribute('data-metric')!, text: e.textContent ?? '' })));
+    const summaryMetrics = await page.$$eval('ul.summary [data-metric]', (els) => els.map((e) => e.getAttribute('data-metric')));
+    expect(summaryMetrics).toEqual(
+      expect.arrayContaining(['n_leads', 'derived.top10_ratio', 'capture.mql_leads', 'capture.mql_converted', 'capture.top_predictive_converted', 'metrics.predictive.ece']),
+    );
+    expect(shown.length).toBeGreaterThan(30);
+    for (const { metric, text } of shown) {
+      const { value, tolerance } = parseShown(text);
+      expect(Math.abs(value - valueAt(result, metric)), `${metric} shows "${text}"`).toBeLessThanOrEqual(tolerance);
+    }
+
+    // The better value of each metric is the highlighted one.
+    const better = await page.$$eval('table.metrics tbody tr', (rows) =>
+      rows.map((r) => ({ row: r.getAttribute('data-row')!, winner: r.querySelector('td.better [data-metric]')?.getAttribute('data-metric') ?? null })),
+    );
+    expect(better.find((b) => b.row === 'auc')?.winner).toBe('metrics.predictive.auc');
+    expect(better.find((b) => b.row === 'ece')?.winner).toBe('metrics.predictive.ece'); // lower is better
+    expect(better).toHaveLength(11);
+
+    // The embedded JSON round-trips to the input.
+    const embedded = await page.$eval('#comparison-data', (e) => JSON.parse(e.textContent ?? 'null'));
+    expect(embedded).toEqual(result);
+
+    const png = path.join(dir, 'compare.png');
+    await page.screenshot({ path: png, fullPage: true });
+    const bytes = fs.readFileSync(png);
+    expect(bytes.length).toBeGreaterThan(50_000);
+    expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+    await page.close();
+  });
+});
