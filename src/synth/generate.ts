@@ -1,0 +1,170 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CANONICAL_DDL } from '../schema/index.ts';
+import type { FileFormat, Warehouse } from '../store/index.ts';
+import { drawActivities } from './activities.ts';
+import { ACTIVITIES_SPEC, ColumnBuffer, LEADS_SPEC, OUTCOMES_SPEC, SNAPSHOTS_SPEC, TRUTH_DDL, TRUTH_SPEC } from './buffers.ts';
+import { Calendar, toMs } from './calendar.ts';
+import { calibrateIntercept, convertProbability, windowProbability, winTime } from './hazard.ts';
+import { cumulativeHazard, drawLatent, type LeadLatent } from './latent.ts';
+import { oracleAuc, oracleAucWindow } from './oracle.ts';
+import type { GenerateOptions } from './options.ts';
+import { drawOutcomes } from './outcomes.ts';
+import { PERSONAS, type Persona } from './personas.ts';
+import { drawCreatedAt, PersonaSequence } from './population.ts';
+import { exponential, leadRng, STREAM } from './random.ts';
+
+/** Tables `generate` replaces, in write order. */
+export const GENERATED_TABLES = ['leads', 'activities', 'outcomes', 'truth', 'truth_snapshots'] as const;
+
+/** How many leads the intercept is calibrated on (a prefix of the run; all of it for small runs). */
+export const PILOT_LEADS = 200_000;
+
+/** What a run wrote and how the ground truth looks. */
+export interface GenerateReport {
+  seed: number;
+  leads: number;
+  start: string;
+  end: string;
+  rows: Record<(typeof GENERATED_TABLES)[number], number>;
+  conversionRateTarget: number;
+  conversionRate: number;
+  personas: Record<Persona, number>;
+  /** ROC AUC of truth.true_probability vs converts, over all leads */
+  oracleAuc: number | null;
+  /** ROC AUC of truth_snapshots.p_true_90d vs winning within the horizon, over all snapshot pairs */
+  oracleAuc90d: number | null;
+  snapshotDates: string[];
+  horizonDays: number;
+  /** log-hazard intercept found by calibration */
+  intercept: number;
+  files: string[];
+  seconds: number;
+}
+
+/** Optional file export and progress reporting. */
+export interface GenerateRunOptions {
+  /** also write each table to DIR/<table>.<format> */
+  out?: { dir: string; format: Extract<FileFormat, 'csv' | 'parquet'> };
+  onProgress?: (message: string) => void;
+}
+
+/**
+ * Generate a synthetic CRM with known ground truth into `w`: leads, activities and outcomes in the
+ * canonical schema, plus truth and truth_snapshots. Existing contents of those tables are replaced
+ * in one transaction.
+ */
+export async function generateCrm(w: Warehouse, opts: GenerateOptions, run: GenerateRunOptions = {}): Promise<GenerateReport> {
+  const t0 = performance.now();
+  const say = run.onProgress ?? (() => undefined);
+  const cal = new Calendar(opts.start, opts.end);
+  const personas = new PersonaSequence(opts.seed, opts.personaMix);
+  const latentAt = (i: number): LeadLatent => {
+    const rng = leadRng(opts.seed, i, STREAM.latent);
+    const createdAt = drawCreatedAt(rng, cal);
+    return drawLatent(rng, i, personas.at(i), createdAt, cal);
+  };
+
+  const pilot = new Float64Array(Math.min(opts.leads, PILOT_LEADS));
+  for (let i = 0; i < pilot.length; i++) pilot[i] = cumulativeHazard(latentAt(i), cal.end);
+  const b0 = calibrateIntercept(pilot, opts.conversionRate);
+  say(`calibrated intercept ${b0.toFixed(3)} on ${pilot.length} leads`);
+
+  const snapshotDates = opts.snapshots ? cal.snapshotDates(opts.horizonDays) : [];
+  const buffers = {
+    leads: new ColumnBuffer('leads', LEADS_SPEC),
+    activities: new ColumnBuffer('activities', ACTIVITIES_SPEC),
+    outcomes: new ColumnBuffer('outcomes', OUTCOMES_SPEC),
+    truth: new ColumnBuffer('truth', TRUTH_SPEC),
+    truth_snapshots: new ColumnBuffer('truth_snapshots', SNAPSHOTS_SPEC),
+  };
+
+  await w.transaction(async (tx) => {
+    for (const t of GENERATED_TABLES) await tx.run(`DROP TABLE IF EXISTS ${t}`);
+    await tx.run(CANONICAL_DDL);
+    await tx.run(TRUTH_DDL);
+    for (let from = 0; from < opts.leads; from += opts.chunkSize) {
+      const to = Math.min(opts.leads, from + opts.chunkSize);
+      for (let i = from; i < to; i++) emitLead(latentAt(i), opts, cal, b0, snapshotDates, buffers);
+      for (const b of Object.values(buffers)) {
+        if (b.length > 0) await tx.append(b.table, b.columns());
+        b.clear();
+      }
+      say(`${to} / ${opts.leads} leads`);
+    }
+  });
+
+  const report = await summarize(w, opts, b0, snapshotDates);
+  if (run.out) report.files = await exportTables(w, run.out.dir, run.out.format);
+  report.seconds = (performance.now() - t0) / 1000;
+  return report;
+}
+
+type Buffers = Record<(typeof GENERATED_TABLES)[number], ColumnBuffer>;
+
+// One lead, end to end: outcome draw, activities up to the win, opportunities, truth, snapshots.
+function emitLead(l: LeadLatent, opts: GenerateOptions, cal: Calendar, b0: number, snapshotDates: number[], out: Buffers): void {
+  const outcomeRng = leadRng(opts.seed, l.index, STREAM.outcome);
+  const wonAt = winTime(l, b0, cal.end, exponential(outcomeRng, 1));
+  const acts = drawActivities(leadRng(opts.seed, l.index, STREAM.activities), l, cal, wonAt ?? cal.end, out.activities);
+  drawOutcomes(outcomeRng, l, wonAt, acts, cal.end, out.outcomes);
+
+  const a = l.attrs;
+  out.leads.push(l.leadId, toMs(l.createdAt), a.email, a.company, a.jobTitle, a.industry, a.companySize, a.annualRevenue, a.country, a.leadSource, null);
+  const p = convertProbability(cumulativeHazard(l, cal.end), b0);
+  out.truth.push(
+    l.leadId, l.persona, p, wonAt === null ? 0 : 1, wonAt === null ? null : toMs(wonAt), a.fit, l.episodes.length,
+    Number.isFinite(l.negativeAt) ? toMs(l.negativeAt) : null,
+  );
+  for (const asOf of snapshotDates) {
+    if (asOf <= l.createdAt) continue;
+    if (wonAt !== null && toMs(wonAt) < toMs(asOf)) break;
+    out.truth_snapshots.push(l.leadId, toMs(asOf), l.propensity === 0 ? 0 : windowProbability(l, b0, asOf, opts.horizonDays));
+  }
+}
+
+async function summarize(w: Warehouse, opts: GenerateOptions, b0: number, snapshotDates: number[]): Promise<GenerateReport> {
+  const rows = {} as GenerateReport['rows'];
+  for (const t of GENERATED_TABLES) rows[t] = await w.count(t);
+  const personaRows = await w.all<{ persona: Persona; n: number }>(`SELECT persona, count(*)::BIGINT AS n FROM truth GROUP BY persona`);
+  const personas = Object.fromEntries(PERSONAS.map((p) => [p, 0])) as Record<Persona, number>;
+  for (const r of personaRows) personas[r.persona] = r.n;
+  const won = await w.one<{ n: number }>(`SELECT count(DISTINCT lead_id)::BIGINT AS n FROM outcomes WHERE status = 'won'`);
+  return {
+    seed: opts.seed,
+    leads: opts.leads,
+    start: opts.start.toISOString(),
+    end: opts.end.toISOString(),
+    rows,
+    conversionRateTarget: opts.conversionRate,
+    conversionRate: (won?.n ?? 0) / opts.leads,
+    personas,
+    oracleAuc: await oracleAuc(w),
+    oracleAuc90d: snapshotDates.length ? await oracleAucWindow(w, opts.horizonDays) : null,
+    snapshotDates: snapshotDates.map((d) => new Date(toMs(d)).toISOString().slice(0, 10)),
+    horizonDays: opts.horizonDays,
+    intercept: b0,
+    files: [],
+    seconds: 0,
+  };
+}
+
+// Files mirror the tables; small tables are sorted so files are stable byte for byte.
+async function exportTables(w: Warehouse, dir: string, format: 'csv' | 'parquet'): Promise<string[]> {
+  const order: Record<string, string> = {
+    leads: 'lead_id', activities: '', outcomes: 'lead_id, opportunity_id', truth: 'lead_id', truth_snapshots: '',
+  };
+  const files: string[] = [];
+  for (const t of GENERATED_TABLES) {
+    const file = path.join(dir, `${t}.${format}`);
+    await w.exportQuery(`SELECT * FROM ${t}${order[t] ? ` ORDER BY ${order[t]}` : ''}`, file, format);
+    files.push(file);
+  }
+  return files;
+}
+
+/** A scratch warehouse path for runs that only write files (`--out` without `--db`). */
+export function scratchWarehousePath(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-generate-')), 'scratch.duckdb');
+}
