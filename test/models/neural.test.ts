@@ -1,0 +1,266 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NeuralNet, decodeFloat32, encodeFloat32 } from '../../src/models/neural.ts';
+import { denseForTraining } from '../../src/models/neural-ops.ts';
+import { ensureBackend, tf } from '../../src/models/tf.ts';
+import { LogisticRegression } from '../../src/models/logistic.ts';
+import { mulberry32 } from '../../src/models/random.ts';
+import { rocAuc } from '../../src/evaluate/metrics.ts';
+import { ConfigError, DataError } from '../../src/errors.ts';
+import type { DenseMatrix } from '../../src/schema/matrix.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** y depends on an interaction and a square (invisible to a linear model) plus a linear term. */
+function nonlinearProblem(n: number, d: number, seed: number): { X: DenseMatrix; y: Uint8Array } {
+  const random = mulberry32(seed);
+  const data = new Float32Array(n * d);
+  const y = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = i * d;
+    for (let j = 0; j < d; j++) data[row + j] = random() * 2 - 1;
+    const z = 3 * data[row] * data[row + 1] + 2 * data[row + 2] ** 2 - 0.7 + 0.5 * data[row + 3];
+    y[i] = random() < 1 / (1 + Math.exp(-3 * z)) ? 1 : 0;
+  }
+  return { X: { data, rows: n, cols: d, columns: Array.from({ length: d }, (_, j) => `f${j}`) }, y };
+}
+
+/** Weighted-free mean binary cross-entropy, in Float64. */
+function logLoss(y: Uint8Array, p: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < y.length; i++) {
+    const q = Math.min(Math.max(p[i], 1e-7), 1 - 1e-7);
+    s -= y[i] === 1 ? Math.log(q) : Math.log(1 - q);
+  }
+  return s / y.length;
+}
+
+function mean(p: Float64Array): number {
+  let s = 0;
+  for (const v of p) s += v;
+  return s / p.length;
+}
+
+const train = nonlinearProblem(3000, 6, 1);
+const test = nonlinearProblem(4000, 6, 2);
+const quick = { hidden: [16, 8], maxEpochs: 8, seed: 7 } as const;
+
+beforeAll(async () => {
+  await ensureBackend();
+});
+
+describe('tf backend', () => {
+  it('runs on wasm here, and ensureBackend is idempotent', async () => {
+    const [a, b] = await Promise.all([ensureBackend(), ensureBackend()]);
+    expect(a).toBe('wasm');
+    expect(b).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')).toBe(false);
+  });
+
+  it('falls back to cpu with one notice, and never prints the tfjs-node banner', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-tf-'));
+    const script = path.join(dir, 'fallback.mts');
+    const tfModule = path.join(repoRoot, 'src/models/tf.ts');
+    fs.writeFileSync(
+      script,
+      `import { ensureBackend, tf } from ${JSON.stringify(tfModule)};\n` +
+        `const name = await ensureBackend();\n` +
+        `tf.tensor([1, 2, 3]).square().dataSync();\n` +
+        `console.log('BACKEND=' + name + ' ' + tf.getBackend());\n`,
+    );
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      cwd: repoRoot,
+      env: { ...process.env, LEADSCORE_TF_WASM_DIR: path.join(dir, 'missing') },
+      encoding: 'utf8',
+    });
+    const output = run.stdout + run.stderr;
+    expect(run.status, output).toBe(0);
+    expect(run.stdout).toContain('BACKEND=cpu cpu');
+    expect(output.match(/wasm backend unavailable/g)).toHaveLength(1);
+    expect(output).not.toMatch(/looks like you are running TensorFlow\.js in Node/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('denseForTraining', () => {
+  it('has the same gradients as tfjs autodiff of the plain formula', () => {
+    for (const activation of ['relu', 'linear'] as const) {
+      const x = tf.randomNormal([7, 5], 0, 1, 'float32', 1) as tf.Tensor2D;
+      const w = tf.randomNormal([5, 3], 0, 1, 'float32', 2) as tf.Tensor2D;
+      const b = tf.randomNormal([3], 0, 1, 'float32', 3) as tf.Tensor1D;
+      const up = tf.randomNormal([7, 3], 0, 1, 'float32', 4);
+      const plain = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => {
+        const z = tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb);
+        return tf.sum(tf.mul(activation === 'relu' ? tf.relu(z) : z, up));
+      };
+      const ours = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+        tf.sum(tf.mul(denseForTraining(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, activation), up));
+      const expected = tf.grads(plain)([x, w, b]);
+      const actual = tf.grads(ours)([x, w, b]);
+      expect(ours(x, w, b).dataSync()[0]).toBeCloseTo(plain(x, w, b).dataSync()[0], 4);
+      for (let k = 0; k < 3; k++) {
+        const e = expected[k].dataSync();
+        const a = actual[k].dataSync();
+        expect(a.length).toBe(e.length);
+        for (let i = 0; i < e.length; i++) expect(a[i]).toBeCloseTo(e[i], 4);
+      }
+      tf.dispose([x, w, b, up, ...expected, ...actual]);
+    }
+  });
+});
+
+describe('NeuralNet params', () => {
+  it('fills the documented defaults', () => {
+    const p = new NeuralNet().params;
+    expect(p).toMatchObject({ hidden: [32, 16], dropout: 0.1, l2: 1e-4, learningRate: 1e-3, maxEpochs: 50, patience: 5, classWeight: null, seed: 42 });
+  });
+
+  it('refuses bad params with a ConfigError naming the key', () => {
+    expect(() => new NeuralNet({ dropout: 1.5 })).toThrow(ConfigError);
+    expect(() => new NeuralNet({ dropout: 1.5 })).toThrow(/dropout/);
+    expect(() => new NeuralNet({ hidden: [0] })).toThrow(/hidden/);
+    expect(() => new NeuralNet({ learningRates: 0.1 } as never)).toThrow(ConfigError);
+  });
+});
+
+describe('NeuralNet fit/predict', () => {
+  it('beats a linear model on a nonlinear problem', async () => {
+    const net = await new NeuralNet({ seed: 3, maxEpochs: 40 }).fit(train.X, train.y);
+    const linear = new LogisticRegression().fit(train.X, train.y);
+    const aucNet = rocAuc(test.y, net.predictProba(test.X));
+    const aucLinear = rocAuc(test.y, linear.predictProba(test.X));
+    expect(aucLinear).toBeLessThan(0.7);
+    expect(aucNet).toBeGreaterThan(aucLinear + 0.15);
+    expect(aucNet).toBeGreaterThan(0.85);
+  });
+
+  it('gives bit-identical probabilities for the same seed, different ones for another seed', async () => {
+    const a = (await new NeuralNet(quick).fit(train.X, train.y)).predictProba(test.X);
+    const b = (await new NeuralNet(quick).fit(train.X, train.y)).predictProba(test.X);
+    const c = (await new NeuralNet({ ...quick, seed: 8 }).fit(train.X, train.y)).predictProba(test.X);
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+    expect(Buffer.from(a.buffer).equals(Buffer.from(c.buffer))).toBe(false);
+  });
+
+  it('leaves no tensors behind after fit and predict', async () => {
+    const before = tf.memory().numTensors;
+    const net = await new NeuralNet({ ...quick, maxEpochs: 3 }).fit(train.X, train.y, { validation: test });
+    net.predictProba(test.X);
+    expect(tf.memory().numTensors).toBe(before);
+    // ...and none when fit fails half-way either.
+    await expect(new NeuralNet({ ...quick, learningRate: 1e30, dropout: 0 }).fit(train.X, train.y)).rejects.toThrow(/diverged/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('round-trips through JSON with bit-identical probabilities and no reference to the input', async () => {
+    const net = await new NeuralNet(quick).fit(train.X, train.y);
+    const json = JSON.parse(JSON.stringify(net.toJSON()));
+    expect(JSON.stringify(json)).not.toContain('"data"');
+    const loaded = NeuralNet.fromJSON(json);
+    expect(loaded.params).toEqual(net.params);
+    const p1 = net.predictProba(test.X);
+    const p2 = loaded.predictProba(test.X);
+    expect(Buffer.from(p1.buffer).equals(Buffer.from(p2.buffer))).toBe(true);
+  });
+
+  it('refuses damaged or foreign JSON with a ConfigError', async () => {
+    const json = (await new NeuralNet({ ...quick, maxEpochs: 1 }).fit(train.X, train.y)).toJSON();
+    expect(() => NeuralNet.fromJSON({ ...json, kind: 'logistic' })).toThrow(ConfigError);
+    const truncated = structuredClone(json);
+    truncated.state.layers[0].kernel.float32 = truncated.state.layers[0].kernel.float32.slice(0, 12);
+    expect(() => NeuralNet.fromJSON(truncated)).toThrow(/bytes/);
+    const reshaped = structuredClone(json);
+    reshaped.state.layers[1].kernel.shape = [8, 16];
+    expect(() => NeuralNet.fromJSON(reshaped)).toThrow(ConfigError);
+  });
+
+  it('encodes float32 weights exactly, including special values', () => {
+    const values = Float32Array.from([0, -0, 1.5, -3.4028234663852886e38, 1e-45, Math.PI, NaN, Infinity]);
+    const back = decodeFloat32({ shape: [values.length], float32: encodeFloat32(values) });
+    expect(Buffer.from(back.buffer).equals(Buffer.from(values.buffer))).toBe(true);
+  });
+
+  it('stops early on validation loss and restores the best weights', async () => {
+    // A wide net on few noisy rows with a big learning rate overfits within a few epochs.
+    const small = nonlinearProblem(300, 6, 5);
+    const val = nonlinearProblem(1000, 6, 6);
+    const messages: string[] = [];
+    const net = await new NeuralNet({ hidden: [128, 64], dropout: 0, l2: 0, learningRate: 0.02, batchSize: 32, maxEpochs: 200, patience: 3, seed: 1 }).fit(
+      small.X,
+      small.y,
+      { validation: val, onProgress: (m) => messages.push(m) },
+    );
+    const state = net.state!;
+    expect(state.history.length).toBeLessThan(200);
+    expect(state.history.length).toBe(state.bestEpoch + 3);
+    const best = state.history[state.bestEpoch - 1];
+    expect(best.valLoss).toBe(Math.min(...state.history.map((h) => h.valLoss)));
+    const last = state.history[state.history.length - 1];
+    expect(last.valLoss).toBeGreaterThan(best.valLoss);
+    // The returned model is the best epoch's, not the last one's.
+    expect(logLoss(val.y, net.predictProba(val.X))).toBeCloseTo(best.valLoss, 4);
+    const epochLines = messages.filter((m) => /epoch \d+\/\d+ loss=\d\.\d+ val_loss=\d\.\d+/.test(m));
+    expect(epochLines).toHaveLength(state.history.length);
+  });
+
+  it('holds out a seeded 10% when no validation set is given', async () => {
+    const net = await new NeuralNet({ ...quick, maxEpochs: 2 }).fit(train.X, train.y);
+    expect(net.state!.validationRows).toBe(300);
+    expect(net.state!.trainRows).toBe(2700);
+  });
+
+  it('applies class weights and sample weights', async () => {
+    // About 10% positives: balanced class weights push the mean prediction towards 0.5.
+    const rare = nonlinearProblem(2000, 6, 9);
+    const y = Uint8Array.from(rare.y, (v, i) => (v === 1 && i % 4 === 0 ? 1 : 0));
+    const opts = { ...quick, maxEpochs: 10 };
+    const plain = await new NeuralNet(opts).fit(rare.X, y);
+    const balanced = await new NeuralNet({ ...opts, classWeight: 'balanced' }).fit(rare.X, y);
+    const upweighted = await new NeuralNet(opts).fit(rare.X, y, { sampleWeight: Float64Array.from(y, (v) => (v === 1 ? 8 : 1)) });
+    const base = mean(plain.predictProba(rare.X));
+    expect(base).toBeLessThan(0.2);
+    expect(mean(balanced.predictProba(rare.X))).toBeGreaterThan(base + 0.15);
+    expect(mean(upweighted.predictProba(rare.X))).toBeGreaterThan(base + 0.15);
+  });
+
+  it('predicts in batches: more rows than one batch give the same values as small slices', async () => {
+    const net = await new NeuralNet({ ...quick, maxEpochs: 1 }).fit(train.X, train.y);
+    const big = nonlinearProblem(40_000, 6, 11);
+    const all = net.predictProba(big.X);
+    expect(all).toBeInstanceOf(Float64Array);
+    expect(all.length).toBe(40_000);
+    const tail = { ...big.X, data: big.X.data.slice(39_990 * 6), rows: 10 };
+    expect(Array.from(net.predictProba(tail))).toEqual(Array.from(all.subarray(39_990)));
+    for (const p of all) expect(p > 0 && p < 1).toBe(true);
+  });
+
+  it('refuses unusable inputs with a DataError that says what is wrong', async () => {
+    const net = new NeuralNet(quick);
+    expect(() => net.predictProba(test.X)).toThrow(/not fitted/);
+    await expect(net.fit(train.X, new Uint8Array(train.X.rows))).rejects.toThrow(/both classes/);
+    await expect(net.fit(train.X, train.y.slice(1))).rejects.toThrow(DataError);
+    const withNaN = { ...train.X, data: train.X.data.slice() };
+    withNaN.data[5 * 6 + 2] = NaN;
+    await expect(net.fit(withNaN, train.y)).rejects.toThrow(/'f2'/);
+    await net.fit(train.X, train.y);
+    const renamed = { ...test.X, columns: test.X.columns.map((c, j) => (j === 4 ? 'other' : c)) };
+    expect(() => net.predictProba(renamed)).toThrow(/column 4 is 'other'.*'f4'/);
+    expect(() => net.predictProba({ ...test.X, cols: 5, columns: test.X.columns.slice(0, 5), data: new Float32Array(5 * test.X.rows) })).toThrow(/5 columns/);
+  });
+
+  it('with hidden: [] is a logistic regression close to the exact solver', async () => {
+    // Validate on the training rows themselves so both fit all 3000 rows; patience high enough to converge.
+    const net = await new NeuralNet({ hidden: [], dropout: 0, l2: 0, learningRate: 0.03, maxEpochs: 60, patience: 60, seed: 2 }).fit(train.X, train.y, {
+      validation: train,
+    });
+    const exact = new LogisticRegression({ C: 1e6 }).fit(train.X, train.y);
+    const expected = exact.predictProba(test.X);
+    const diff = net.predictProba(test.X).map((p, i) => Math.abs(p - expected[i]));
+    expect(Math.max(...diff)).toBeLessThan(0.02);
+  });
+});
