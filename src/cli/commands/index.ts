@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerRulesCommand } from './rules.ts';
+import { registerGenerateCommand } from './generate.ts';
 
 /**
  * Every `leadscore` subcommand registers itself here; main.ts calls these in order, which is also
@@ -7,3 +8,4 @@ import { registerRulesCommand } from './rules.ts';
  */
 export const commandRegistrars: Array<(program: Command) => void> = [];
 commandRegistrars.push(registerRulesCommand);
+commandRegistrars.push(registerGenerateCommand);
