@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NeuralNet, decodeFloat32, encodeFloat32 } from '../../src/models/neural.ts';
+import { NeuralNet, decodeFloat32, encodeFloat32, type NeuralParamsInput } from '../../src/models/neural.ts';
 import { denseForTraining } from '../../src/models/neural-ops.ts';
 import { ensureBackend, tf } from '../../src/models/tf.ts';
 import { LogisticRegression } from '../../src/models/logistic.ts';
@@ -47,7 +47,7 @@ function mean(p: Float64Array): number {
 
 const train = nonlinearProblem(3000, 6, 1);
 const test = nonlinearProblem(4000, 6, 2);
-const quick = { hidden: [16, 8], maxEpochs: 8, seed: 7 } as const;
+const quick: NeuralParamsInput = { hidden: [16, 8], maxEpochs: 8, seed: 7 };
 
 beforeAll(async () => {
   await ensureBackend();
