@@ -55,7 +55,8 @@ function seriesScales(series: Series[]) {
 }
 
 function lineChart(opts: { xTitle: string; yTitle: string; series: Series[]; points?: boolean; format?: string }): TopLevelSpec {
-  const values = opts.series.flatMap((s) => s.points.map((p) => ({ series: s.name, ...p })));
+  // `dot` duplicates `series` so the dots get their own legend-less colour scale (same field would merge legends).
+  const values = opts.series.flatMap((s) => s.points.map((p) => ({ series: s.name, dot: s.name, ...p })));
   const axisFormat = opts.format ?? '.0%';
   const encoding = {
     x: { field: 'x', type: 'quantitative', title: opts.xTitle, scale: { domain: [0, 1] }, axis: { format: axisFormat } },
@@ -71,7 +72,7 @@ function lineChart(opts: { xTitle: string; yTitle: string; series: Series[]; poi
       encoding: {
         x: encoding.x,
         y: encoding.y,
-        color: encoding.color,
+        fill: { ...encoding.color, field: 'dot', legend: null },
         // Size says how much each bin counts; the caption explains it, a second legend would squeeze the plot.
         size: { field: 'count', type: 'quantitative', legend: null, scale: { range: [20, 260] } },
       },
