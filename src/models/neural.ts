@@ -39,7 +39,7 @@ export const NeuralParamsSchema = z
     /** 'balanced' weights each class by n / (2 · n_class), like scikit-learn */
     classWeight: z.literal('balanced').nullable().default(null),
     seed: z.number().int().min(0).max(0xffffffff).default(42),
-    /** share of training rows held out for early stopping when fit() gets no validation set */
+    /** share of each class held out (seeded) for early stopping when fit() gets no validation set */
     validationFraction: z.number().gt(0).lt(1).default(0.1),
     /** caps epochs × training rows so big fits stay bounded (1M rows -> about 11 epochs) */
     rowBudget: z.number().int().positive().default(10_000_000),
@@ -118,7 +118,7 @@ export class NeuralNet implements Estimator<NeuralState> {
     const backend = await ensureBackend();
 
     const random = mulberry32(this.params.seed);
-    const { train, holdout } = splitRows(X.rows, this.params.validationFraction, opts.validation !== undefined, random);
+    const { train, holdout } = splitRows(y, this.params.validationFraction, opts.validation !== undefined, random);
     const scaler = fitScaler(X, train);
     const trainSet = weightedRows(X, y, train, weights);
     // Early stopping compares like with like: validation rows carry the same class weights as training.
@@ -267,9 +267,19 @@ interface WeightedRows {
   weightSum: number;
 }
 
+/** Shape adds up, has rows, and holds only finite numbers (NaN would silently poison every weight). */
 function checkShape(X: DenseMatrix, what: string): void {
   if (X.data.length !== X.rows * X.cols) throw new DataError(`${what} has ${X.data.length} values, expected ${X.rows}x${X.cols}`);
   if (X.rows === 0) throw new DataError(`${what} has no rows`);
+  const data = X.data;
+  for (let k = 0; k < data.length; k++) {
+    // v - v is 0 for finite v and NaN for NaN/Infinity: one cheap test per cell.
+    if (data[k] - data[k] !== 0) {
+      const row = Math.floor(k / X.cols);
+      const col = k % X.cols;
+      throw new DataError(`${what} has ${data[k]} in column '${X.columns[col]}' at row ${row}`, 'impute or drop missing values in the feature encoders');
+    }
+  }
 }
 
 function checkValidation(v: { X: DenseMatrix; y: Uint8Array }, X: DenseMatrix): void {
@@ -300,14 +310,24 @@ function identity(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
 }
 
-/** Training and holdout row indices; the holdout is a seeded random share unless a validation set was given. */
-function splitRows(n: number, fraction: number, hasValidation: boolean, random: () => number): { train: Int32Array; holdout: Int32Array } {
-  const all = identity(n);
-  if (hasValidation || n < MIN_ROWS_FOR_HOLDOUT) return { train: all, holdout: new Int32Array(0) };
-  shuffleInPlace(all, random);
-  const k = Math.max(1, Math.round(n * fraction));
-  // Sorted so gathers walk memory forward (the order is reshuffled every epoch anyway).
-  return { holdout: all.slice(0, k).sort(), train: all.slice(k).sort() };
+/**
+ * Training and holdout row indices. The holdout is a seeded, stratified share (each class
+ * contributes its own fraction, so rare positives are not left out of early stopping), unless a
+ * validation set was given.
+ */
+function splitRows(y: Uint8Array, fraction: number, hasValidation: boolean, random: () => number): { train: Int32Array; holdout: Int32Array } {
+  const n = y.length;
+  if (hasValidation || n < MIN_ROWS_FOR_HOLDOUT) return { train: identity(n), holdout: new Int32Array(0) };
+  const holdout: number[] = [];
+  const train: number[] = [];
+  for (const label of [0, 1]) {
+    const rows = Int32Array.from(identity(n).filter((i) => y[i] === label));
+    shuffleInPlace(rows, random);
+    const k = Math.round(rows.length * fraction);
+    for (let r = 0; r < rows.length; r++) (r < k ? holdout : train).push(rows[r]);
+  }
+  // Sorted so gathers walk memory forward (the training order is reshuffled every epoch anyway).
+  return { holdout: Int32Array.from(holdout).sort(), train: Int32Array.from(train).sort() };
 }
 
 function weightedRows(X: DenseMatrix, y: Uint8Array, rows: Int32Array, weights: Float64Array): WeightedRows {
@@ -331,7 +351,7 @@ function normalizeWeights(w: Float32Array): void {
   for (let i = 0; i < w.length; i++) w[i] *= factor;
 }
 
-/** Column means and standard deviations over the given rows; refuses NaN/Infinity, naming the column. */
+/** Column means and standard deviations over the given rows. */
 function fitScaler(X: DenseMatrix, rows: Int32Array): Scaler {
   const { cols, data } = X;
   const mean = new Float64Array(cols);
@@ -340,12 +360,7 @@ function fitScaler(X: DenseMatrix, rows: Int32Array): Scaler {
     const base = rows[k] * cols;
     for (let j = 0; j < cols; j++) mean[j] += data[base + j];
   }
-  for (let j = 0; j < cols; j++) {
-    if (!Number.isFinite(mean[j])) {
-      throw new DataError(`feature column '${X.columns[j]}' contains NaN or infinite values`, 'impute or drop missing values in the feature encoders before training');
-    }
-    mean[j] /= rows.length;
-  }
+  for (let j = 0; j < cols; j++) mean[j] /= rows.length;
   for (let k = 0; k < rows.length; k++) {
     const base = rows[k] * cols;
     for (let j = 0; j < cols; j++) {
