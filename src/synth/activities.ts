@@ -1,7 +1,7 @@
 import type { ActivityType } from '../schema/index.ts';
-import type { ColumnBuffer } from './buffers.ts';
-import { toMs, type Calendar } from './calendar.ts';
+import type { Calendar } from './calendar.ts';
 import type { LeadLatent } from './latent.ts';
+import type { ActivityPacker } from './packing.ts';
 import { PERSONA_BEHAVIOUR } from './personas.ts';
 import { chance, exponential, lognormal, pick, poisson, type Rng } from './random.ts';
 import { PAGES } from './words.ts';
@@ -29,13 +29,12 @@ const OPEN_FLOOR = 0.08;
 type Channel = 'email' | 'web' | 'webinar' | 'event';
 
 /** Draw all activities of one lead into `out`, stopping at `stop`. */
-export function drawActivities(rng: Rng, l: LeadLatent, cal: Calendar, stop: number, out: ColumnBuffer): ActivitySummary {
+export function drawActivities(rng: Rng, l: LeadLatent, cal: Calendar, stop: number, out: ActivityPacker): ActivitySummary {
   const summary: ActivitySummary = { firstHighIntent: Infinity, lastHighIntent: Infinity };
   const c = l.createdAt;
-  const id = l.leadId;
   const emit = (t: number, type: ActivityType, channel: Channel, campaign: string | null, url: string | null, value: number | null) => {
     if (t < c || t > stop) return;
-    out.push(id, toMs(t), type, channel, campaign, url, value);
+    out.add(Math.round(t * 86_400), type, channel, campaign, url, value);
     if (type === 'demo_request' || type === 'trial_request' || type === 'contact_sales') {
       if (t < summary.firstHighIntent) summary.firstHighIntent = t;
       if (summary.lastHighIntent === Infinity || t > summary.lastHighIntent) summary.lastHighIntent = t;

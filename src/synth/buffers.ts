@@ -44,10 +44,6 @@ export const LEADS_SPEC: Spec = [
   ['industry', 'VARCHAR'], ['company_size', 'BIGINT'], ['annual_revenue', 'DOUBLE'], ['country', 'VARCHAR'],
   ['lead_source', 'VARCHAR'], ['extras', 'JSON'],
 ];
-export const ACTIVITIES_SPEC: Spec = [
-  ['lead_id', 'VARCHAR'], ['occurred_at', 'TIMESTAMP'], ['activity_type', 'VARCHAR'], ['channel', 'VARCHAR'],
-  ['campaign', 'VARCHAR'], ['url', 'VARCHAR'], ['value', 'DOUBLE'],
-];
 export const OUTCOMES_SPEC: Spec = [
   ['lead_id', 'VARCHAR'], ['opportunity_id', 'VARCHAR'], ['created_at', 'TIMESTAMP'], ['closed_at', 'TIMESTAMP'],
   ['status', 'VARCHAR'], ['amount', 'DOUBLE'],
@@ -56,7 +52,8 @@ export const TRUTH_SPEC: Spec = [
   ['lead_id', 'VARCHAR'], ['persona', 'VARCHAR'], ['true_probability', 'DOUBLE'], ['converts', 'INTEGER'],
   ['won_at', 'TIMESTAMP'], ['fit', 'DOUBLE'], ['episodes', 'INTEGER'], ['negative_at', 'TIMESTAMP'],
 ];
-export const SNAPSHOTS_SPEC: Spec = [['lead_id', 'VARCHAR'], ['as_of', 'TIMESTAMP'], ['p_true_90d', 'DOUBLE']];
+/** Activities and snapshots of one lead, packed (see packing.ts). */
+export const PACKED_SPEC: Spec = [['lead_id', 'VARCHAR'], ['acts', 'VARCHAR'], ['snaps', 'VARCHAR']];
 
 /** DDL of the generator's own tables (the canonical ones come from CANONICAL_DDL). */
 export const TRUTH_DDL = `

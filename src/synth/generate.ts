@@ -4,13 +4,14 @@ import path from 'node:path';
 import { CANONICAL_DDL } from '../schema/index.ts';
 import type { FileFormat, Warehouse } from '../store/index.ts';
 import { drawActivities } from './activities.ts';
-import { ACTIVITIES_SPEC, ColumnBuffer, LEADS_SPEC, OUTCOMES_SPEC, SNAPSHOTS_SPEC, TRUTH_DDL, TRUTH_SPEC } from './buffers.ts';
+import { ColumnBuffer, LEADS_SPEC, OUTCOMES_SPEC, PACKED_SPEC, TRUTH_DDL, TRUTH_SPEC } from './buffers.ts';
 import { Calendar, toMs } from './calendar.ts';
 import { calibrateIntercept, convertProbability, windowProbability, winTime } from './hazard.ts';
 import { cumulativeHazard, drawLatent, type LeadLatent } from './latent.ts';
 import { oracleAuc, oracleAucWindow } from './oracle.ts';
 import type { GenerateOptions } from './options.ts';
 import { drawOutcomes } from './outcomes.ts';
+import { ActivityPacker, STAGING_DDL, unpackChunk } from './packing.ts';
 import { PERSONAS, type Persona } from './personas.ts';
 import { drawCreatedAt, PersonaSequence } from './population.ts';
 import { exponential, leadRng, STREAM } from './random.ts';
@@ -72,42 +73,56 @@ export async function generateCrm(w: Warehouse, opts: GenerateOptions, run: Gene
   say(`calibrated intercept ${b0.toFixed(3)} on ${pilot.length} leads`);
 
   const snapshotDates = opts.snapshots ? cal.snapshotDates(opts.horizonDays) : [];
-  const buffers = {
+  const buffers: Buffers = {
     leads: new ColumnBuffer('leads', LEADS_SPEC),
-    activities: new ColumnBuffer('activities', ACTIVITIES_SPEC),
     outcomes: new ColumnBuffer('outcomes', OUTCOMES_SPEC),
     truth: new ColumnBuffer('truth', TRUTH_SPEC),
-    truth_snapshots: new ColumnBuffer('truth_snapshots', SNAPSHOTS_SPEC),
+    packed: new ColumnBuffer('synth_packed', PACKED_SPEC),
+    packer: new ActivityPacker(),
   };
 
   await w.transaction(async (tx) => {
     for (const t of GENERATED_TABLES) await tx.run(`DROP TABLE IF EXISTS ${t}`);
     await tx.run(CANONICAL_DDL);
     await tx.run(TRUTH_DDL);
+    await tx.run(STAGING_DDL);
+    await tx.append('synth_snapshot_dates', [
+      { name: 'id', type: 'INTEGER', values: snapshotDates.map((_, j) => j) },
+      { name: 'as_of', type: 'TIMESTAMP', values: snapshotDates.map(toMs) },
+    ]);
     for (let from = 0; from < opts.leads; from += opts.chunkSize) {
       const to = Math.min(opts.leads, from + opts.chunkSize);
       for (let i = from; i < to; i++) emitLead(latentAt(i), opts, cal, b0, snapshotDates, buffers);
-      for (const b of Object.values(buffers)) {
+      for (const b of [buffers.leads, buffers.outcomes, buffers.truth, buffers.packed]) {
         if (b.length > 0) await tx.append(b.table, b.columns());
         b.clear();
       }
+      await unpackChunk(tx, buffers.packer);
       say(`${to} / ${opts.leads} leads`);
     }
   });
 
+  say('committed; summarizing');
   const report = await summarize(w, opts, b0, snapshotDates);
   if (run.out) report.files = await exportTables(w, run.out.dir, run.out.format);
   report.seconds = (performance.now() - t0) / 1000;
   return report;
 }
 
-type Buffers = Record<(typeof GENERATED_TABLES)[number], ColumnBuffer>;
+interface Buffers {
+  leads: ColumnBuffer;
+  outcomes: ColumnBuffer;
+  truth: ColumnBuffer;
+  /** activities and snapshots, one packed row per lead (see packing.ts) */
+  packed: ColumnBuffer;
+  packer: ActivityPacker;
+}
 
 // One lead, end to end: outcome draw, activities up to the win, opportunities, truth, snapshots.
 function emitLead(l: LeadLatent, opts: GenerateOptions, cal: Calendar, b0: number, snapshotDates: number[], out: Buffers): void {
   const outcomeRng = leadRng(opts.seed, l.index, STREAM.outcome);
   const wonAt = winTime(l, b0, cal.end, exponential(outcomeRng, 1));
-  const acts = drawActivities(leadRng(opts.seed, l.index, STREAM.activities), l, cal, wonAt ?? cal.end, out.activities);
+  const acts = drawActivities(leadRng(opts.seed, l.index, STREAM.activities), l, cal, wonAt ?? cal.end, out.packer);
   drawOutcomes(outcomeRng, l, wonAt, acts, cal.end, out.outcomes);
 
   const a = l.attrs;
@@ -117,11 +132,15 @@ function emitLead(l: LeadLatent, opts: GenerateOptions, cal: Calendar, b0: numbe
     l.leadId, l.persona, p, wonAt === null ? 0 : 1, wonAt === null ? null : toMs(wonAt), a.fit, l.episodes.length,
     Number.isFinite(l.negativeAt) ? toMs(l.negativeAt) : null,
   );
-  for (const asOf of snapshotDates) {
+  let snaps = '';
+  for (let j = 0; j < snapshotDates.length; j++) {
+    const asOf = snapshotDates[j];
     if (asOf <= l.createdAt) continue;
     if (wonAt !== null && toMs(wonAt) < toMs(asOf)) break;
-    out.truth_snapshots.push(l.leadId, toMs(asOf), l.propensity === 0 ? 0 : windowProbability(l, b0, asOf, opts.horizonDays));
+    const p90 = l.propensity === 0 ? 0 : windowProbability(l, b0, asOf, opts.horizonDays);
+    snaps = snaps === '' ? `${j}:${p90}` : `${snaps},${j}:${p90}`;
   }
+  out.packed.push(l.leadId, out.packer.take(), snaps);
 }
 
 async function summarize(w: Warehouse, opts: GenerateOptions, b0: number, snapshotDates: number[]): Promise<GenerateReport> {

@@ -23,14 +23,16 @@ export function calibrateIntercept(hazards: Float64Array, rate: number): number 
       'lower --conversion-rate, or give ideal/evaluator/newsletter/cold/unsubscriber a larger share of the persona mix',
     );
   }
+  const live = hazards.filter((h) => h > 0);
   const meanAt = (b0: number) => {
     let s = 0;
-    for (const h of hazards) if (h > 0) s += convertProbability(h, b0);
+    for (const h of live) s += convertProbability(h, b0);
     return s / hazards.length;
   };
   let lo = -40;
   let hi = 40;
-  for (let it = 0; it < 100; it++) {
+  // 60 halvings of [-40, 40] leave an error far below a rounding of the rate
+  for (let it = 0; it < 60; it++) {
     const mid = (lo + hi) / 2;
     if (meanAt(mid) < rate) lo = mid;
     else hi = mid;
