@@ -47,3 +47,14 @@ export const ATTRIBUTES: Readonly<Record<string, AttributeDef>> = {
 };
 
 export const ATTRIBUTE_NAMES = Object.keys(ATTRIBUTES);
+
+/**
+ * Attributes whose classifier is expensive (dozens of string tests) and whose input repeats across
+ * leads: the compiler classifies each distinct key once and joins the result back.
+ */
+export const DICTIONARY_ATTRIBUTES: Readonly<Record<string, { key: (leads: string) => string; classify: (key: string, competitors: readonly string[]) => string }>> = {
+  seniority: { key: (l) => `${l}.job_title`, classify: (k) => senioritySql(k) },
+  department: { key: (l) => `${l}.job_title`, classify: (k) => departmentSql(k) },
+  // the key is the domain; prefixing '@' lets the shared email classifier split it out again
+  email_domain_kind: { key: (l) => emailDomainSql(`${l}.email`), classify: (k, c) => emailDomainKindSql(`('@' || ${k})`, c) },
+};

@@ -1,5 +1,5 @@
 import { quoteIdent, quoteLiteral } from '../store/index.ts';
-import { ATTRIBUTES } from './attributes.ts';
+import { ATTRIBUTES, DICTIONARY_ATTRIBUTES } from './attributes.ts';
 import { engagementTypes, groupOf, type ActivityCriterion, type AttributeMatch, type RuleSet } from './types.ts';
 
 /** What to score: one cutoff for every lead, or a table of (lead_id, as_of) snapshots. */
@@ -12,7 +12,17 @@ export interface CompileOptions {
   leadId?: string;
   /** also return per-rule columns p<i> (points), raw<i> (before decay), n<i> (events), and group subtotals */
   detail?: boolean;
+  /**
+   * table (default): readable columns (band, colour, grade, exclusion_reason, fired JSON);
+   * codes: numbers only (as_of_ms, band/grade/flags packed in `code`), the cheap shape for reading 1M rows into JS
+   */
+  output?: 'table' | 'codes';
+  /** with output codes: also return the fired JSON */
+  fired?: boolean;
 }
+
+/** Bit layout of the `code` column of output 'codes' (decoded by the engine). */
+export const CODE = { band: 0, fitGrade: 4, level: 8, mql: 12, sql: 13, excluded: 14, exclusion: 16 } as const;
 
 const DAY_US = 86_400_000_000;
 
@@ -43,31 +53,56 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
 
   // --- snapshots: one row per (lead, as_of) with the attributes the rules test
   const attrs = [...new Set([...crit.flatMap((c) => (c.kind === 'attribute' ? [c.attribute] : [])), ...rules.exclusions.map((e) => e.attribute)])];
-  const attrCols = attrs.map((a) => `${ATTRIBUTES[a].sql(rules.competitorDomains)} AS ${quoteIdent(`a_${a}`)}`);
+  // Title and email-domain classifiers are dozens of string tests: run them once per distinct title/domain.
+  const dictJoins: string[] = [];
+  const ctes: string[] = [];
+  const attrCols = attrs.map((a) => {
+    const dict = DICTIONARY_ATTRIBUTES[a];
+    if (!dict) return `${ATTRIBUTES[a].sql(rules.competitorDomains)} AS ${quoteIdent(`a_${a}`)}`;
+    const name = `dict_${a}`;
+    ctes.push(`${name} AS (
+  SELECT k, ${dict.classify('k', rules.competitorDomains)} AS v FROM (SELECT DISTINCT ${dict.key('l')} AS k FROM leads l)
+)`);
+    dictJoins.push(`LEFT JOIN ${name} ON ${name}.k IS NOT DISTINCT FROM ${dict.key('l')}`);
+    return `${name}.v AS ${quoteIdent(`a_${a}`)}`;
+  });
   const where = [`l.created_at < ${asOfSql}`];
   if (opts.leadId !== undefined) where.push(`l.lead_id = ${quoteLiteral(opts.leadId)}`);
   if (opts.leads === 'open') {
     where.push(`NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.lead_id AND o.status = 'won' AND coalesce(o.closed_at, o.created_at) < ${asOfSql})`);
   }
-  const ctes: string[] = [];
   ctes.push(`snap AS (
   SELECT l.lead_id, ${asOfSql} AS as_of, l.created_at${attrCols.map((c) => `,\n    ${c}`).join('')}
-  FROM leads l${opts.pairsTable ? ` JOIN ${quoteIdent(opts.pairsTable)} p ON p.lead_id = l.lead_id` : ''}
+  FROM leads l${opts.pairsTable ? ` JOIN ${quoteIdent(opts.pairsTable)} p ON p.lead_id = l.lead_id` : ''} ${dictJoins.join(' ')}
   WHERE ${where.join('\n    AND ')}
 )`);
 
-  // --- events: activities before as_of, only the types the rules name, with age and decay factor
+  // --- events: activities before as_of, only the types the rules name, with age and decay factor.
+  // With one as_of for everyone, aggregate activities per lead first and join the (small) result to the
+  // snapshots; with (lead, as_of) pairs every event must meet its snapshot before aggregating.
   const joins: string[] = [];
+  const single = opts.asOf !== undefined;
+  const key = single ? 'lead_id' : 'lead_id, as_of';
+  const on = (t: string) => (single ? `${t}.lead_id = s.lead_id` : `${t}.lead_id = s.lead_id AND ${t}.as_of = s.as_of`);
   if (needsEvents) {
     const types = [...new Set([...activityCrit.flatMap(([c]) => c.activities), ...engTypes])];
-    const age = `(epoch_us(s.as_of) - epoch_us(a.occurred_at)) / ${DAY_US}.0`;
+    const age = `(epoch_us(${single ? asOfSql : 's.as_of'}) - epoch_us(a.occurred_at)) / ${DAY_US}.0`;
     const decay = decays ? `pow(0.5, ${age} / ${num((rules.decay as { days: number }).days)})` : '1.0';
     const typeFilter = types.length ? `a.activity_type IN (${types.map(quoteLiteral).join(', ')})` : 'false';
-    ctes.push(`ev AS (
+    const leadFilter = opts.leadId !== undefined ? ` AND a.lead_id = ${quoteLiteral(opts.leadId)}` : '';
+    ctes.push(
+      single
+        ? `ev AS NOT MATERIALIZED (
+  SELECT a.lead_id, a.activity_type AS t, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
+  FROM activities a
+  WHERE ${typeFilter} AND a.occurred_at < ${asOfSql}${leadFilter}
+)`
+        : `ev AS (
   SELECT s.lead_id, s.as_of, a.activity_type AS t, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
   FROM snap s JOIN activities a ON a.lead_id = s.lead_id AND a.occurred_at < s.as_of
-  WHERE ${typeFilter}${opts.asOf ? ` AND a.occurred_at < ${asOfSql}` : ''}
-)`);
+  WHERE ${typeFilter}${leadFilter}
+)`,
+    );
     const aggCols: string[] = [];
     for (const [c, i] of activityCrit) {
       if (c.per === 'window') continue;
@@ -78,32 +113,30 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
       if (c.per === 'once') units = positive ? `max(d) FILTER (WHERE ${cond})` : `(count(*) FILTER (WHERE ${cond}) > 0)::INTEGER`;
       else if (c.maxCount !== undefined) {
         // the most recent events count first, and decay makes them the biggest
-        units = positive
-          ? `list_sum(list_slice(list_reverse_sort(list(d) FILTER (WHERE ${cond})), 1, ${c.maxCount}))`
-          : `least(count(*) FILTER (WHERE ${cond}), ${c.maxCount})`;
+        units = positive ? `list_sum(max(d, ${c.maxCount}) FILTER (WHERE ${cond}))` : `least(count(*) FILTER (WHERE ${cond}), ${c.maxCount})`;
       } else units = positive ? `sum(d) FILTER (WHERE ${cond})` : `count(*) FILTER (WHERE ${cond})`;
       aggCols.push(`${units} AS v${i}`);
     }
     const engFilter = engTypes.length ? `t IN (${engTypes.map(quoteLiteral).join(', ')})` : 'false';
     aggCols.push(`max(ts) FILTER (WHERE ${engFilter}) AS last_engaged`);
     ctes.push(`agg AS (
-  SELECT lead_id, as_of, ${aggCols.join(',\n    ')}
-  FROM ev GROUP BY lead_id, as_of
+  SELECT ${key}, ${aggCols.join(',\n    ')}
+  FROM ev GROUP BY ${key}
 )`);
-    joins.push('LEFT JOIN agg ON agg.lead_id = s.lead_id AND agg.as_of = s.as_of');
+    joins.push(`LEFT JOIN agg ON ${on('agg')}`);
     for (const [c, i] of activityCrit) {
       if (c.per !== 'window') continue;
       const { count, days } = c.window!;
       const positive = c.points > 0 && decays;
       // an event completes a window when the (count-1)th event before it is at most `days` older
       ctes.push(`w${i} AS (
-  SELECT lead_id, as_of, count(*) AS n${i}, ${positive ? 'max(d)' : '1'} AS v${i}
-  FROM (SELECT lead_id, as_of, ts, d, lag(ts, ${count - 1}) OVER (PARTITION BY lead_id, as_of ORDER BY ts) AS prev
+  SELECT ${key}, count(*) AS n${i}, ${positive ? 'max(d)' : '1'} AS v${i}
+  FROM (SELECT ${key}, ts, d, lag(ts, ${count - 1}) OVER (PARTITION BY ${key} ORDER BY ts) AS prev
         FROM ev WHERE ${eventCondition(c)})
   WHERE prev IS NOT NULL AND epoch_us(ts) - epoch_us(prev) <= ${num(days)} * ${DAY_US}
-  GROUP BY lead_id, as_of
+  GROUP BY ${key}
 )`);
-      joins.push(`LEFT JOIN w${i} ON w${i}.lead_id = s.lead_id AND w${i}.as_of = s.as_of`);
+      joins.push(`LEFT JOIN w${i} ON ${on(`w${i}`)}`);
     }
   }
 
@@ -130,11 +163,12 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
       }
     }
   });
+  // 1-based index of the first exclusion that matches, NULL when none does
   const exclusion = rules.exclusions.length
-    ? `CASE ${rules.exclusions.map((e) => `WHEN ${matchSql(e.attribute, e.match)} THEN ${quoteLiteral(e.reason)}`).join(' ')} END`
-    : 'NULL::VARCHAR';
+    ? `CASE ${rules.exclusions.map((e, k) => `WHEN ${matchSql(e.attribute, e.match)} THEN ${k + 1}`).join(' ')} END`
+    : 'NULL::INTEGER';
   ctes.push(`per AS (
-  SELECT s.lead_id, s.as_of, ${inactiveDays} AS inactive_days, ${exclusion} AS exclusion_reason${perCols.map((c) => `,\n    ${c}`).join('')}
+  SELECT s.lead_id, s.as_of, ${inactiveDays} AS inactive_days, ${exclusion} AS exclusion_code${perCols.map((c) => `,\n    ${c}`).join('')}
   FROM snap s ${joins.join(' ')}
 )`);
 
@@ -154,28 +188,43 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
   FROM grp
 )`);
   ctes.push(`scored AS (
-  SELECT *, exclusion_reason IS NOT NULL AS excluded,
-    CASE WHEN exclusion_reason IS NOT NULL THEN 0 ELSE round(least(greatest(fit + engagement + negative, 0), ${num(caps.total)}), 2) END AS total
+  SELECT *, exclusion_code IS NOT NULL AS excluded,
+    CASE WHEN exclusion_code IS NOT NULL THEN 0 ELSE round(least(greatest(fit + engagement + negative, 0), ${num(caps.total)}), 2) END AS total
   FROM capped
 )`);
 
-  const bandCase = (field: 'name' | 'colour', excludedValue: string) =>
-    `CASE WHEN excluded THEN ${quoteLiteral(excludedValue)} ${rules.bands.map((b) => `WHEN total >= ${num(b.min)} THEN ${quoteLiteral(b[field])}`).join(' ')} END`;
-  const fitGrade = `CASE ${rules.grades.fit.map((g) => `WHEN fit >= ${num(g.min)} THEN ${quoteLiteral(g.grade)}`).join(' ')} END`;
-  const level = `CASE ${rules.grades.engagement.map((g) => `WHEN engagement >= ${num(g.min)} THEN '${g.level}'`).join(' ')} END`;
+  // band (0 = excluded, else 1-based in rules.bands), fit grade and engagement level (1-based)
+  const bandCode = `CASE WHEN excluded THEN 0 ${rules.bands.map((b, k) => `WHEN total >= ${num(b.min)} THEN ${k + 1}`).join(' ')} END`;
+  const fitGrade = `CASE ${rules.grades.fit.map((g, k) => `WHEN fit >= ${num(g.min)} THEN ${k + 1}`).join(' ')} END`;
+  const level = `CASE ${rules.grades.engagement.map((g, k) => `WHEN engagement >= ${num(g.min)} THEN ${k + 1}`).join(' ')} END`;
+  ctes.push(`coded AS (
+  SELECT *, ${bandCode} AS band_code, ${fitGrade} AS fit_grade, ${level} AS level,
+    NOT excluded AND total >= ${num(rules.thresholds.mql)} AS mql, NOT excluded AND total >= ${num(rules.thresholds.sql)} AS "sql"
+  FROM scored
+)`);
+  // JSON by concatenation: an order of magnitude cheaper than to_json over a list of structs
   const fired = crit.length
-    ? `to_json(list_filter([${crit.map((c, i) => `{'rule': ${quoteLiteral(c.name)}, 'points': p${i}::DOUBLE}`).join(', ')}], x -> x.points <> 0))::VARCHAR`
+    ? `'[' || concat_ws(',', ${crit.map((c, i) => `CASE WHEN p${i} <> 0 THEN ${quoteLiteral(`{"rule":${JSON.stringify(c.name)},"points":`)} || p${i}::DOUBLE || '}' END`).join(', ')}) || ']'`
     : `'[]'`;
+  const head = `WITH ${ctes.join(',\n')}\n`;
+  if (opts.output === 'codes') {
+    const code = `(band_code << ${CODE.band}) | (fit_grade << ${CODE.fitGrade}) | (level << ${CODE.level}) | (mql::INTEGER << ${CODE.mql}) | ("sql"::INTEGER << ${CODE.sql}) | (excluded::INTEGER << ${CODE.excluded}) | (coalesce(exclusion_code, 0) << ${CODE.exclusion})`;
+    return `${head}SELECT lead_id${single && !opts.fired ? '' : ', epoch_ms(as_of)::DOUBLE AS as_of_ms'}, fit::DOUBLE AS fit, engagement::DOUBLE AS engagement,
+  negative::DOUBLE AS negative, total::DOUBLE AS total, (${code})::INTEGER AS code${opts.fired ? `, ${fired} AS fired` : ''}
+FROM coded
+ORDER BY lead_id${single && !opts.fired ? '' : ', as_of'}`;
+  }
+  const strList = (xs: string[]) => `[${xs.map(quoteLiteral).join(', ')}]`;
   const detailCols = opts.detail
     ? `, fit_raw, engagement_raw, negative_raw, linear_loss, inactive_days${crit.map((_, i) => `, p${i}, raw${i}, n${i}`).join('')}`
     : '';
-  return `WITH ${ctes.join(',\n')}
-SELECT lead_id, as_of, fit::DOUBLE AS fit, engagement::DOUBLE AS engagement, negative::DOUBLE AS negative, total::DOUBLE AS total,
-  ${bandCase('name', 'excluded')} AS band, ${bandCase('colour', EXCLUDED_COLOUR)} AS colour,
-  CASE WHEN excluded THEN 'X' ELSE ${fitGrade} || ${level} END AS grade,
-  NOT excluded AND total >= ${num(rules.thresholds.mql)} AS mql, NOT excluded AND total >= ${num(rules.thresholds.sql)} AS "sql",
-  excluded, exclusion_reason, ${fired} AS fired${detailCols}
-FROM scored
+  return `${head}SELECT lead_id, as_of, fit::DOUBLE AS fit, engagement::DOUBLE AS engagement, negative::DOUBLE AS negative, total::DOUBLE AS total,
+  ${strList(['excluded', ...rules.bands.map((b) => b.name)])}[band_code + 1] AS band,
+  ${strList([EXCLUDED_COLOUR, ...rules.bands.map((b) => b.colour)])}[band_code + 1] AS colour,
+  CASE WHEN excluded THEN 'X' ELSE ${strList(rules.grades.fit.map((g) => g.grade))}[fit_grade] || level::VARCHAR END AS grade,
+  mql, "sql", excluded, ${rules.exclusions.length ? `${strList(rules.exclusions.map((e) => e.reason))}[exclusion_code]` : 'NULL::VARCHAR'} AS exclusion_reason,
+  (${fired})::JSON AS fired${detailCols}
+FROM coded
 ORDER BY lead_id, as_of`;
 }
 
@@ -204,4 +253,20 @@ export function matchSql(attribute: string, m: AttributeMatch): string {
     parts.push(m.missing ? isMissing : `NOT (${isMissing})`);
   }
   return `(${parts.join(' AND ')})`;
+}
+
+/** Readable columns (the table `scoreRules` writes) from a table holding the output 'codes' query with fired. */
+export function decodeSql(rules: RuleSet, codesTable: string): string {
+  const strList = (xs: string[]) => `[${xs.map(quoteLiteral).join(', ')}]`;
+  const bits = (at: number, width: number) => `((code >> ${at}) & ${(1 << width) - 1})`;
+  const excl = bits(CODE.exclusion, 8);
+  return `SELECT lead_id, make_timestamp((as_of_ms * 1000)::BIGINT) AS as_of, fit, engagement, negative, total,
+  ${strList(['excluded', ...rules.bands.map((b) => b.name)])}[${bits(CODE.band, 4)} + 1] AS band,
+  ${strList([EXCLUDED_COLOUR, ...rules.bands.map((b) => b.colour)])}[${bits(CODE.band, 4)} + 1] AS colour,
+  CASE WHEN ${bits(CODE.excluded, 1)} = 1 THEN 'X' ELSE ${strList(rules.grades.fit.map((g) => g.grade))}[${bits(CODE.fitGrade, 4)}] || ${bits(CODE.level, 4)}::VARCHAR END AS grade,
+  ${bits(CODE.mql, 1)} = 1 AS mql, ${bits(CODE.sql, 1)} = 1 AS "sql", ${bits(CODE.excluded, 1)} = 1 AS excluded,
+  ${rules.exclusions.length ? `CASE WHEN ${excl} > 0 THEN ${strList(rules.exclusions.map((e) => e.reason))}[${excl}] END` : 'NULL::VARCHAR'} AS exclusion_reason,
+  fired::JSON AS fired
+FROM ${quoteIdent(codesTable)}
+ORDER BY lead_id, as_of`;
 }

@@ -1,6 +1,6 @@
 import { DataError } from '../errors.ts';
 import { quoteIdent, swapTable, type Warehouse } from '../store/index.ts';
-import { compileRules } from './compile.ts';
+import { CODE, EXCLUDED_COLOUR, compileRules, decodeSql } from './compile.ts';
 import type { RuleSet } from './types.ts';
 
 /** Options for scoreRules: exactly one of asOf / pairsTable. */
@@ -13,6 +13,8 @@ export interface ScoreRulesOptions {
   leads?: 'open' | 'all';
   /** also write the scores to this table (replaced whole, write-then-swap) */
   into?: string;
+  /** also return the fired-rules JSON per lead (always written with `into`; off by default because it is big) */
+  fired?: boolean;
 }
 
 /** Rule scores, one entry per scored (lead, as_of), ordered by lead_id then as_of. */
@@ -37,8 +39,8 @@ export interface RuleScores {
   excluded: Uint8Array;
   /** why a lead was excluded, else null */
   exclusionReason: Array<string | null>;
-  /** JSON list of the rules that fired: [{"rule": name, "points": n}, ...] */
-  fired: string[];
+  /** JSON list of the rules that fired: [{"rule": name, "points": n}, ...]; only with `fired: true` or `into` */
+  fired?: string[];
 }
 
 /** Columns of the table `scoreRules` writes with `into`. */
@@ -60,35 +62,63 @@ export async function scoreRules(w: Warehouse, rules: RuleSet, opts: ScoreRulesO
       throw new DataError(`table ${opts.pairsTable} must have columns lead_id and as_of (it has: ${cols.join(', ') || 'no such table'})`);
     }
   }
-  const query = compileRules(rules, { asOf: opts.asOf, pairsTable: opts.pairsTable, leads });
-  let source = `(${query})`;
+  const codesQuery = compileRules(rules, { asOf: opts.asOf, pairsTable: opts.pairsTable, leads, output: 'codes', fired: Boolean(opts.into || opts.fired) });
+  let source = `(${codesQuery})`;
   if (opts.into) {
+    // compute once into a temp table; the readable table is decoded from it, then swapped in whole
+    const codes = `${opts.into}__codes`;
     const staging = `${opts.into}__staging`;
-    await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(staging)} AS ${query}`);
+    await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(codes)} AS ${codesQuery}`);
+    await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(staging)} AS ${decodeSql(rules, codes)}`);
     await swapTable(w, staging, opts.into);
-    source = quoteIdent(opts.into);
+    source = quoteIdent(codes);
   }
-  const cols = await w.columns(
-    `SELECT lead_id, epoch_ms(as_of)::DOUBLE AS as_of_ms, fit, engagement, negative, total, band, colour, grade,
-       mql::UTINYINT AS mql, "sql"::UTINYINT AS "sql", excluded::UTINYINT AS excluded, exclusion_reason, fired
-     FROM ${source} ORDER BY lead_id, as_of`,
-  );
-  return {
-    ids: cols.lead_id as string[],
-    asOf: Float64Array.from(cols.as_of_ms as number[]),
+  try {
+    const cols = await w.columns(`SELECT * FROM ${source}`);
+    return decode(rules, cols, opts.asOf);
+  } finally {
+    if (opts.into) await w.run(`DROP TABLE IF EXISTS ${quoteIdent(`${opts.into}__codes`)}`);
+  }
+}
+
+/** Unpack the codes query's columns into RuleScores (strings shared from the rules, not copied per lead). */
+function decode(rules: RuleSet, cols: Record<string, unknown[]>, asOf: Date | undefined): RuleScores {
+  const ids = cols.lead_id as string[];
+  const n = ids.length;
+  const code = cols.code as number[];
+  const bandNames = ['excluded', ...rules.bands.map((b) => b.name)];
+  const colours = [EXCLUDED_COLOUR, ...rules.bands.map((b) => b.colour)];
+  const reasons = [null, ...rules.exclusions.map((e) => e.reason)];
+  const grades = rules.grades.fit.map((g) => rules.grades.engagement.map((l) => `${g.grade}${l.level}`));
+  const out: RuleScores = {
+    ids,
+    asOf: cols.as_of_ms ? Float64Array.from(cols.as_of_ms as number[]) : new Float64Array(n).fill(asOf!.getTime()),
     fit: Float64Array.from(cols.fit as number[]),
     engagement: Float64Array.from(cols.engagement as number[]),
     negative: Float64Array.from(cols.negative as number[]),
     total: Float64Array.from(cols.total as number[]),
-    band: cols.band as string[],
-    colour: cols.colour as string[],
-    grade: cols.grade as string[],
-    mql: Uint8Array.from(cols.mql as number[]),
-    sql: Uint8Array.from(cols.sql as number[]),
-    excluded: Uint8Array.from(cols.excluded as number[]),
-    exclusionReason: cols.exclusion_reason as Array<string | null>,
-    fired: cols.fired as string[],
+    band: new Array(n),
+    colour: new Array(n),
+    grade: new Array(n),
+    mql: new Uint8Array(n),
+    sql: new Uint8Array(n),
+    excluded: new Uint8Array(n),
+    exclusionReason: new Array(n),
   };
+  const bits = (c: number, at: number, width: number) => (c >> at) & ((1 << width) - 1);
+  for (let i = 0; i < n; i++) {
+    const c = code[i];
+    const band = bits(c, CODE.band, 4);
+    out.band[i] = bandNames[band];
+    out.colour[i] = colours[band];
+    out.excluded[i] = bits(c, CODE.excluded, 1);
+    out.grade[i] = out.excluded[i] ? 'X' : grades[bits(c, CODE.fitGrade, 4) - 1][bits(c, CODE.level, 4) - 1];
+    out.mql[i] = bits(c, CODE.mql, 1);
+    out.sql[i] = bits(c, CODE.sql, 1);
+    out.exclusionReason[i] = reasons[bits(c, CODE.exclusion, 8)];
+  }
+  if (cols.fired) out.fired = cols.fired as string[];
+  return out;
 }
 
 async function requireTables(w: Warehouse, names: string[]): Promise<void> {

@@ -13,7 +13,7 @@ function row(s: RuleScores, id: string, asOf: Date = AS_OF) {
   return {
     fit: s.fit[i], engagement: s.engagement[i], negative: s.negative[i], total: s.total[i], band: s.band[i], colour: s.colour[i],
     grade: s.grade[i], mql: s.mql[i], sql: s.sql[i], excluded: s.excluded[i], reason: s.exclusionReason[i],
-    fired: Object.fromEntries((JSON.parse(s.fired[i]) as Array<{ rule: string; points: number }>).map((f) => [f.rule, f.points])),
+    fired: Object.fromEntries((JSON.parse(s.fired![i]) as Array<{ rule: string; points: number }>).map((f) => [f.rule, f.points])),
   };
 }
 
@@ -53,7 +53,7 @@ describe('scoreRules on hand-built leads', () => {
   afterAll(() => w.close());
 
   it('adds decayed, capped points exactly', async () => {
-    const s = await scoreRules(w, rules, { asOf: AS_OF });
+    const s = await scoreRules(w, rules, { fired: true, asOf: AS_OF });
     expect(s.ids).toEqual(['L1', 'L2', 'L3', 'L4', 'L7', 'L8']);
     const streak = r2(8 * half(12)); // completed by the page view 12 days ago
     const l1 = row(s, 'L1')!;
@@ -82,7 +82,7 @@ describe('scoreRules on hand-built leads', () => {
   });
 
   it('scores already-won leads only when asked for all leads', async () => {
-    const s = await scoreRules(w, rules, { asOf: AS_OF, leads: 'all' });
+    const s = await scoreRules(w, rules, { fired: true, asOf: AS_OF, leads: 'all' });
     expect(s.ids).toEqual(['L1', 'L2', 'L3', 'L4', 'L6', 'L7', 'L8']);
     expect(row(s, 'L6')).toMatchObject({ fit: 15, negative: -5, total: 10 });
   });
@@ -93,20 +93,20 @@ describe('scoreRules on hand-built leads', () => {
       earlier.toISOString().replace('Z', ''),
       AS_OF.toISOString().replace('Z', ''),
     ]);
-    const s = await scoreRules(w, rules, { pairsTable: 'snaps', leads: 'all' });
+    const s = await scoreRules(w, rules, { fired: true, pairsTable: 'snaps', leads: 'all' });
     expect(s.ids).toEqual(['L1', 'L1', 'L3']); // L5 did not exist yet
     const then = row(s, 'L1', earlier)!;
     // 15 days earlier: downloads 5 and 15 days old, webinar 5 days old, only one page view so far
     expect(then.fired).toEqual({ exec: 15, mid_size: 10, saas: 5, download: r2(10 * (half(5) + half(15))), webinar: r2(20 * half(5)) });
     expect(then.total).toBe(r2(20 + r2(10 * (half(5) + half(15))) + r2(20 * half(5))));
-    expect(row(s, 'L1', AS_OF)!.total).toBe(row(await scoreRules(w, rules, { asOf: AS_OF }), 'L1')!.total);
+    expect(row(s, 'L1', AS_OF)!.total).toBe(row(await scoreRules(w, rules, { fired: true, asOf: AS_OF }), 'L1')!.total);
     // L3 85 days after creation was idle for 85 days already (-5), the unsubscribe came later
     expect(row(s, 'L3', earlier)!.fired).toEqual({ idle30: -5, free: -4, student: -6 });
   });
 
   it('applies linear decay per idle period instead of a half-life', async () => {
     const linear = parseRules({ ...HAND_RULES, engagement: { ...HAND_RULES.engagement, decay: { linear: { points: 4, every_days: 10 } } } }, 'linear');
-    const s = await scoreRules(w, linear, { asOf: AS_OF });
+    const s = await scoreRules(w, linear, { fired: true, asOf: AS_OF });
     const l1 = row(s, 'L1')!;
     // undecayed: downloads 20 + webinar 20 + streak 8 = 48, capped at 30; last engaged 10 days ago: one period, -4
     expect(l1.fired).toMatchObject({ download: 20, webinar: 20, streak: 8 });
@@ -115,8 +115,8 @@ describe('scoreRules on hand-built leads', () => {
   });
 
   it('writes the scores to a table, replacing it whole', async () => {
-    await scoreRules(w, rules, { asOf: AS_OF, into: 'rule_scores' });
-    const s = await scoreRules(w, rules, { asOf: AS_OF, into: 'rule_scores' });
+    await scoreRules(w, rules, { fired: true, asOf: AS_OF, into: 'rule_scores' });
+    const s = await scoreRules(w, rules, { fired: true, asOf: AS_OF, into: 'rule_scores' });
     expect(await w.tableColumns('rule_scores')).toEqual([...RULE_SCORE_COLUMNS]);
     expect(await w.count('rule_scores')).toBe(s.ids.length);
     expect(await w.tableExists('rule_scores__staging')).toBe(false);
@@ -125,6 +125,6 @@ describe('scoreRules on hand-built leads', () => {
   it('rejects an ambiguous request and a pairs table without the right columns', async () => {
     await expect(scoreRules(w, rules, {})).rejects.toThrow(/exactly one of asOf or pairsTable/);
     await w.run(`CREATE OR REPLACE TABLE bad_pairs AS SELECT 'L1' AS id`);
-    await expect(scoreRules(w, rules, { pairsTable: 'bad_pairs' })).rejects.toThrow(/lead_id and as_of/);
+    await expect(scoreRules(w, rules, { fired: true, pairsTable: 'bad_pairs' })).rejects.toThrow(/lead_id and as_of/);
   });
 });

@@ -91,3 +91,37 @@ export const HAND_RULES = {
   ],
   grades: { fit: { A: 20, B: 15, C: 5, D: 0 }, engagement: { 1: 25, 2: 10, 3: 1, 4: 0 } },
 };
+
+/* ---------- random leads for property-based tests ---------- */
+import fc from 'fast-check';
+import { ACTIVITY_TYPES } from '../../src/schema/index.ts';
+
+export interface RandomLead {
+  job_title: string | null;
+  email: string | null;
+  company_size: number | null;
+  industry: string | null;
+  country: string | null;
+  annual_revenue: number | null;
+  createdDaysAgo: number;
+  events: Array<[string, number]>;
+}
+
+const ageDays = fc.double({ min: 0.001, max: 300, noNaN: true });
+/** A lead with random attributes and up to 15 random activities (type, age in days). */
+export const randomLead: fc.Arbitrary<RandomLead> = fc.record({
+  job_title: fc.constantFrom(null, 'CEO', 'VP Marketing', 'Director of IT', 'Sales Manager', 'PhD Student', 'Data Engineer', 'Gardener'),
+  email: fc.constantFrom(null, 'a@acme.com', 'b@gmail.com', 'c@mit.edu', 'd@mailinator.com', 'e@rivalsoft.com', 'f@globex.io'),
+  company_size: fc.constantFrom(null, 5, 40, 120, 800, 3000, 20000),
+  industry: fc.constantFrom(null, 'Software', 'fintech', 'Retail', 'Healthcare'),
+  country: fc.constantFrom(null, 'Germany', 'United States', 'India', 'Atlantis'),
+  annual_revenue: fc.constantFrom(null, 5e5, 2e7, 3e9),
+  createdDaysAgo: fc.double({ min: 0.5, max: 400, noNaN: true }),
+  events: fc.array(fc.tuple(fc.constantFrom(...ACTIVITY_TYPES), ageDays), { maxLength: 15 }),
+});
+
+/** Insert a random lead under an id. */
+export async function insertRandomLead(w: Warehouse, id: string, l: RandomLead, extra: Array<[string, number]> = []): Promise<void> {
+  await addLead(w, { lead_id: id, created_at: daysBefore(l.createdDaysAgo), email: l.email, job_title: l.job_title, company_size: l.company_size, industry: l.industry, country: l.country, annual_revenue: l.annual_revenue });
+  await addEvents(w, id, [...l.events, ...extra].map(([t, age]) => [t, daysBefore(age)]));
+}
