@@ -24,6 +24,12 @@ export interface OpenOptions {
   readOnly?: boolean;
   /** cap DuckDB's threads (default: all cores) */
   threads?: number;
+  /**
+   * Read the file without ever writing it: an in-memory database with the file attached READ_ONLY
+   * behind it. Scratch tables go to memory, unqualified reads fall through to the file, and any
+   * number of processes can do this at once (sharded scoring).
+   */
+  overlay?: boolean;
 }
 
 /**
@@ -56,6 +62,7 @@ export class Warehouse {
         throw new DataError(`warehouse not found: ${file}`, 'run `leadscore generate` or `leadscore ingest` first, or pass --db');
       }
     }
+    if (opts.overlay) return Warehouse.openOverlay(file, opts);
     const options: Record<string, string> = {};
     if (opts.readOnly) options.access_mode = 'READ_ONLY';
     if (opts.threads) options.threads = String(opts.threads);
@@ -70,6 +77,21 @@ export class Warehouse {
       throw new DataError(`cannot open warehouse ${file}: ${msg}`, 'check that the path is a DuckDB file you can read and write');
     }
     const conn = await instance.connect();
+    return new Warehouse(file, instance, conn);
+  }
+
+  private static async openOverlay(file: string, opts: OpenOptions): Promise<Warehouse> {
+    if (!fs.existsSync(file)) throw new DataError(`warehouse not found: ${file}`, 'check the --db path');
+    const instance = await DuckDBInstance.create(':memory:', opts.threads ? { threads: String(opts.threads) } : {});
+    const conn = await instance.connect();
+    try {
+      await conn.run(`ATTACH ${quoteLiteral(file)} AS src (READ_ONLY)`);
+      await conn.run(`SET search_path = 'memory.main,src.main'`);
+    } catch (err) {
+      conn.closeSync();
+      instance.closeSync();
+      throw new DataError(`cannot open warehouse ${file} for reading: ${(err as Error).message}`, 'another job may be writing it; retry when it has finished');
+    }
     return new Warehouse(file, instance, conn);
   }
 

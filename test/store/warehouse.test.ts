@@ -89,3 +89,25 @@ describe('Warehouse', () => {
     await expect(Warehouse.open(path.join(os.tmpdir(), 'nope-leadscore', 'x.duckdb'), { readOnly: true })).rejects.toThrow(/not found/);
   });
 });
+
+describe('Warehouse overlay', () => {
+  it('reads the file, writes scratch tables to memory, and leaves the file untouched', async () => {
+    const file = tmpDb();
+    await withWarehouse(file, (w) => w.run('CREATE TABLE leads AS SELECT 1 AS x'));
+    const a = await Warehouse.open(file, { overlay: true });
+    const b = await Warehouse.open(file, { overlay: true }); // two readers at once
+    try {
+      await a.run('CREATE TABLE scratch AS SELECT x + 1 AS y FROM leads');
+      expect(await a.all('SELECT y FROM scratch')).toEqual([{ y: 2 }]);
+      expect(await b.count('leads')).toBe(1);
+      await expect(a.run('INSERT INTO src.leads VALUES (2)')).rejects.toThrow();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    await withWarehouse(file, async (w) => {
+      expect(await w.tableExists('scratch')).toBe(false);
+      expect(await w.count('leads')).toBe(1);
+    });
+  });
+});
