@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerRulesCommand } from './rules.ts';
 import { registerGenerateCommand } from './generate.ts';
+import { registerIngest } from './ingest.ts';
 
 /**
  * Every `leadscore` subcommand registers itself here; main.ts calls these in order, which is also
@@ -9,3 +10,4 @@ import { registerGenerateCommand } from './generate.ts';
 export const commandRegistrars: Array<(program: Command) => void> = [];
 commandRegistrars.push(registerRulesCommand);
 commandRegistrars.push(registerGenerateCommand);
+commandRegistrars.push(registerIngest);
