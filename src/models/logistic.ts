@@ -194,10 +194,12 @@ export function effectiveWeights(
     if (y[i] !== 0 && y[i] !== 1) throw new DataError(`label at row ${i} is ${y[i]}; labels must be 0 or 1`);
     positives += y[i];
   }
+  if (rows > 0 && (positives === 0 || positives === rows)) {
+    throw new DataError(`labels contain only class ${positives === 0 ? 0 : 1}; logistic regression needs both 0 and 1 in the training rows`);
+  }
   const w = new Float64Array(rows);
   const cw = [1, 1];
   if (classWeight === 'balanced') {
-    if (positives === 0 || positives === rows) throw new DataError('classWeight "balanced" needs both classes in the labels');
     cw[0] = rows / (2 * (rows - positives));
     cw[1] = rows / (2 * positives);
   }

@@ -140,6 +140,7 @@ describe('LogisticRegression behaviour', () => {
     expect(() => new LogisticRegression({ penalty: 'l1' } as never)).toThrow(ConfigError);
     expect(() => new LogisticRegression().predictProba(X)).toThrow(/not fitted/);
     expect(() => LogisticRegression.fromJSON({ kind: 'neural' })).toThrow(ConfigError);
+    expect(() => new LogisticRegression().fit(X, new Uint8Array(rows))).toThrow(/only class 0/);
   });
 
   it('stops at maxIter and says it did not converge', () => {
