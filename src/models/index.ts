@@ -36,3 +36,37 @@ export type { Reason, ReasonInput, ReasonRanking, ExplainOptions } from './reaso
 
 export { sigmoid, logit, softplus, LOGIT_EPS } from './link.ts';
 export { mulberry32, stratifiedFolds } from './random.ts';
+
+export { ensureBackend, activeBackend, wasmDirectory, type BackendName, type BackendOptions } from './tf.ts';
+export {
+  NeuralNet,
+  NeuralParamsSchema,
+  NeuralStateSchema,
+  encodeFloat32,
+  decodeFloat32,
+  type NeuralParams,
+  type NeuralParamsInput,
+  type NeuralState,
+  type NeuralJSON,
+  type EpochLoss,
+  type EncodedTensor,
+} from './neural.ts';
+export {
+  ModelCardSchema,
+  WindowSchema,
+  schemaHash,
+  canonicalJson,
+  assertSchemaMatches,
+  writeArtifact,
+  loadArtifact,
+  readModelCard,
+  artifactDir,
+  libraryVersions,
+  CARD_FILE,
+  CHECKSUM_FILE,
+  type ModelCard,
+  type ModelCardInput,
+  type LoadedArtifact,
+} from './artifact.ts';
+// resolve/show/diff/promote are too generic to export bare
+export * as registry from './registry.ts';
