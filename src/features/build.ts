@@ -1,0 +1,75 @@
+import { DataError } from '../errors.ts';
+import { quoteIdent, swapTable, type Warehouse } from '../store/index.ts';
+import { compileFeatureQuery } from './compile.ts';
+import { evaluateExpressions } from './expr.ts';
+import { createDatePairs } from './snapshots.ts';
+import { validateActivityNames, type FeatureSpec } from './spec.ts';
+
+/** Options for buildFeatureTable. */
+export interface BuildOptions {
+  /** as_of dates (every lead created before each), or the name of a table of (lead_id, as_of) pairs */
+  asOf: Date[] | string;
+  /** label horizon in days (default: the spec's horizon_days) */
+  horizonDays?: number;
+  withLabels: boolean;
+  /** 'open' (default): leave out leads already won before as_of; 'all': keep them */
+  leads?: 'open' | 'all';
+  /** output table (replaced atomically) */
+  into: string;
+}
+
+/**
+ * Build a point-in-time feature table: lead_id, as_of, one column per feature (numeric DOUBLE with
+ * NULL = missing, categorical VARCHAR), label (0/1, with labels) and `_max_event_at` (the latest
+ * activity time that fed the row; always < as_of, checked here and by the audit).
+ */
+export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: BuildOptions): Promise<{ rows: number; table: string }> {
+  for (const t of ['leads', 'activities', 'outcomes']) {
+    if (!(await w.tableExists(t))) throw new DataError(`warehouse ${w.path} has no "${t}" table`, 'run `leadscore ingest` or `leadscore generate` first');
+  }
+  const present = (await w.all<{ t: string }>('SELECT DISTINCT activity_type AS t FROM activities')).map((r) => r.t);
+  validateActivityNames(spec, present);
+
+  const tag = opts.into.replace(/[^A-Za-z0-9_]/g, '_');
+  const pairs = typeof opts.asOf === 'string' ? opts.asOf : `_ls_pairs_${tag}`;
+  const exprTable = `_ls_expr_${tag}`;
+  const staging = `_ls_staging_${tag}`;
+  const cleanup = async () => {
+    for (const t of [exprTable, staging]) await w.run(`DROP TABLE IF EXISTS ${quoteIdent(t)}`);
+    if (typeof opts.asOf !== 'string') await w.run(`DROP TABLE IF EXISTS ${quoteIdent(pairs)}`);
+  };
+  try {
+    if (typeof opts.asOf === 'string') {
+      // duckdb_columns() also sees temp tables, which information_schema filtered to main does not
+      const cols = (await w.all<{ c: string }>(`SELECT column_name AS c FROM duckdb_columns() WHERE table_name = $1`, [opts.asOf])).map((r) => r.c);
+      if (!(cols.includes('lead_id') && cols.includes('as_of'))) {
+        throw new DataError(`snapshot pairs table "${opts.asOf}" needs columns lead_id and as_of`, 'create it with createDatePairs / createLeadAgePairs, or pass dates');
+      }
+    } else {
+      await createDatePairs(w, opts.asOf, pairs);
+    }
+    const hasExpr = await evaluateExpressions(w, spec, exprTable);
+    const sql = compileFeatureQuery(spec, {
+      pairs,
+      withLabels: opts.withLabels,
+      horizonDays: opts.horizonDays ?? spec.horizon_days,
+      leads: opts.leads ?? 'open',
+      exprTable: hasExpr ? exprTable : undefined,
+      activitySource: 'activities',
+    });
+    await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(staging)} AS ${sql}`);
+    // Point-in-time guard: no activity at or after as_of may have fed any row.
+    const leak = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(staging)} WHERE _max_event_at >= as_of`);
+    if ((leak?.n ?? 0) > 0) throw new Error(`internal error: ${leak!.n} feature rows used activities at or after as_of`);
+    await swapTable(w, staging, opts.into);
+    return { rows: await w.count(opts.into), table: opts.into };
+  } finally {
+    await cleanup();
+  }
+}
+
+/** The time-travel check for a built table: rows whose features used an activity at or after their as_of (must be 0). */
+export async function countFutureEvents(w: Warehouse, table: string): Promise<number> {
+  const row = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(table)} WHERE _max_event_at >= as_of`);
+  return row?.n ?? 0;
+}

@@ -1,0 +1,253 @@
+import { quoteIdent, quoteLiteral } from '../store/index.ts';
+import {
+  companySizeBandSql,
+  departmentSql,
+  emailDomainKindSql,
+  emailDomainSql,
+  regionSql,
+  revenueBandSql,
+  senioritySql,
+} from '../schema/index.ts';
+import { activeFeatures, featureKind, type FeatureDef, type FeatureSpec } from './spec.ts';
+import { labelSql } from './labels.ts';
+
+/**
+ * Features -> ONE DuckDB query. Shape:
+ *   base  = snapshot pairs (lead_id, as_of) joined to leads, only leads created before as_of
+ *           (and, for leads: 'open', not won before as_of)
+ *   act   = base joined to activities with occurred_at < as_of, grouped by (lead_id, as_of),
+ *           one conditional aggregate per activity feature
+ *   lab   = label from outcomes in [as_of, as_of + horizon)
+ * The strict `occurred_at < as_of` in the join is the only place activity time enters, and the
+ * query also returns `_max_event_at` (latest activity time that fed the row) so the audit can prove it.
+ */
+
+export interface CompileOptions {
+  /** table or view with (lead_id, as_of) snapshot pairs */
+  pairs: string;
+  withLabels: boolean;
+  horizonDays: number;
+  leads: 'open' | 'all';
+  /** table holding expression results (lead_id, one column per expr feature), if any */
+  exprTable?: string;
+  /** activity source: `activities`, or a prepared table with burst columns */
+  activitySource: string;
+}
+
+const DAY_US = 86_400_000_000;
+
+/** Activity types (expanded from groups) a feature refers to; undefined means every type. */
+export function expandActivities(spec: FeatureSpec, names: readonly string[]): string[] | undefined {
+  const out = new Set<string>();
+  for (const n of names) {
+    if (n === 'all') return undefined;
+    const group = spec.activity_groups[n];
+    if (group) group.forEach((t) => out.add(t));
+    else out.add(n);
+  }
+  return [...out].sort();
+}
+
+/** The burst window lengths (seconds) the spec needs precomputed on the activity source. */
+export function burstWindows(spec: FeatureSpec): number[] {
+  const secs = new Set<number>();
+  for (const f of activeFeatures(spec)) if (f.type === 'burst' && f.agg === 'max_in_window') secs.add(f.seconds);
+  return [...secs].sort((a, b) => a - b);
+}
+
+/** Column name in the prepared activity table for "events within the last `s` seconds". */
+export function burstColumn(s: number): string {
+  return `_n_within_${String(s).replace('.', '_')}s`;
+}
+
+/** Every activity type any feature reads, or undefined when some feature reads all activities. */
+export function referencedActivityTypes(spec: FeatureSpec): string[] | undefined {
+  const all = new Set<string>();
+  for (const f of activeFeatures(spec)) {
+    if (f.type !== 'activity' && f.type !== 'burst') continue;
+    const types = expandActivities(spec, f.activities);
+    if (!types) return undefined;
+    types.forEach((t) => all.add(t));
+  }
+  return [...all].sort();
+}
+
+// Activity types become small integer codes once per activity, so the many FILTER clauses compare integers, not strings.
+type TypeCodes = Map<string, number>;
+
+function typePredicate(spec: FeatureSpec, names: readonly string[], codes: TypeCodes): string {
+  const types = expandActivities(spec, names);
+  if (!types) return 'TRUE';
+  const ids = types.map((t) => codes.get(t) ?? -1);
+  return ids.length === 1 ? `tc = ${ids[0]}` : `tc IN (${ids.join(', ')})`;
+}
+
+function typeCodeSql(codes: TypeCodes): string {
+  if (codes.size === 0) return '0';
+  return `(CASE activity_type ${[...codes].map(([t, i]) => `WHEN ${quoteLiteral(t)} THEN ${i}`).join(' ')} ELSE -1 END)`;
+}
+
+function allTypeCodes(spec: FeatureSpec, features: FeatureDef[]): TypeCodes {
+  const codes: TypeCodes = new Map();
+  for (const f of features) {
+    if (f.type !== 'activity' && f.type !== 'burst') continue;
+    for (const t of expandActivities(spec, f.activities) ?? []) if (!codes.has(t)) codes.set(t, codes.size);
+  }
+  return codes;
+}
+
+// The conditional aggregate for one activity/burst feature, over rows (t, occurred_at, age_d, ...).
+function activityAggregate(spec: FeatureSpec, f: FeatureDef, codes: TypeCodes): string {
+  if (f.type === 'burst') {
+    const p = typePredicate(spec, f.activities, codes);
+    return f.agg === 'rapid_count'
+      ? `count(*) FILTER (WHERE ${p} AND _gap_prev_s < ${f.seconds})`
+      : `max(${quoteIdent(burstColumn(f.seconds))}) FILTER (WHERE ${p})`;
+  }
+  if (f.type !== 'activity') throw new Error(`not an activity feature: ${f.name}`);
+  const p = typePredicate(spec, f.activities, codes);
+  const w = f.window_days !== undefined ? ` AND age_d <= ${f.window_days}` : '';
+  const filter = `FILTER (WHERE ${p}${w})`;
+  switch (f.agg) {
+    case 'count':
+      return `count(*) ${filter}`;
+    case 'any':
+      return `count(*) ${filter}`; // turned into 0/1 in the outer select
+    case 'distinct_days':
+      return `count(DISTINCT day_n) ${filter}`;
+    case 'days_since_last':
+      return `min(age_d) ${filter}`;
+    case 'days_since_first':
+      return `max(age_d) ${filter}`;
+    case 'decayed_sum':
+      return `sum(pow(0.5, age_d / ${f.half_life_days})) ${filter}`;
+  }
+}
+
+// Outer select expression for an activity aggregate column (missing counts are 0, missing recency stays NULL).
+function activityOuter(f: FeatureDef, col: string): string {
+  if (f.type === 'burst') return `coalesce(${col}, 0)::DOUBLE`;
+  if (f.type !== 'activity') throw new Error('unreachable');
+  if (f.agg === 'any') return `(coalesce(${col}, 0) > 0)::DOUBLE`;
+  if (f.agg === 'days_since_last' || f.agg === 'days_since_first') return `${col}::DOUBLE`;
+  return `coalesce(${col}, 0)::DOUBLE`;
+}
+
+/**
+ * SQL for a feature computed from the lead's own row, over the `lr` subquery (leads plus `_email_kind`
+ * and `_seniority`, each computed once per lead). lead_age_days needs as_of and is done per snapshot.
+ */
+export function leadFeatureSql(spec: FeatureSpec, f: FeatureDef): string {
+  const c = (n: string) => `lr.${quoteIdent(n)}`;
+  if (f.type === 'attribute') return f.kind === 'numeric' ? `TRY_CAST(${c(f.column)} AS DOUBLE)` : `CAST(${c(f.column)} AS VARCHAR)`;
+  if (f.type !== 'derived') throw new Error(`not a lead feature: ${f.name}`);
+  switch (f.derive) {
+    case 'email_domain_kind':
+      return 'lr._email_kind';
+    case 'email_domain':
+      return emailDomainSql(c('email'));
+    case 'seniority':
+      return 'lr._seniority';
+    case 'department':
+      return departmentSql(c('job_title'));
+    case 'company_size_band':
+      return companySizeBandSql(c('company_size'));
+    case 'revenue_band':
+      return revenueBandSql(c('annual_revenue'));
+    case 'region':
+      return regionSql(c('country'));
+    case 'disposable_email':
+      return `(lr._email_kind = 'disposable')::DOUBLE`;
+    case 'competitor_email':
+      return `(lr._email_kind = 'competitor')::DOUBLE`;
+    case 'free_email':
+      return `(lr._email_kind = 'free')::DOUBLE`;
+    case 'student_title':
+      return `(lr._seniority = 'student' OR lr._email_kind = 'academic')::DOUBLE`;
+    case 'lead_age_days':
+      throw new Error('lead_age_days depends on as_of');
+  }
+}
+
+const isLeadLevel = (f: FeatureDef) => f.type === 'attribute' || (f.type === 'derived' && f.derive !== 'lead_age_days');
+
+/** Compile the spec into one SELECT producing lead_id, as_of, <features>, [label], _max_event_at. */
+export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): string {
+  const features = activeFeatures(spec);
+  // Activity aggregates: every active activity/burst feature, plus those a ratio needs even if excluded.
+  const needed = new Set(features.filter((f) => f.type === 'activity' || f.type === 'burst').map((f) => f.name));
+  for (const f of features) if (f.type === 'ratio') needed.add(f.numerator).add(f.denominator);
+  const actFeatures = spec.features.filter((f) => needed.has(f.name));
+  const codes = allTypeCodes(spec, actFeatures);
+  const needsDay = actFeatures.some((f) => f.type === 'activity' && f.agg === 'distinct_days');
+  const types = referencedActivityTypes({ ...spec, features: actFeatures, exclude: [] });
+  const hasBurst = actFeatures.some((f) => f.type === 'burst');
+  const windows = hasBurst ? burstWindows({ ...spec, features: actFeatures, exclude: [] }) : [];
+
+  const alias = new Map(actFeatures.map((f, i) => [f.name, `_a${i}`]));
+  const aggs = actFeatures.map((f) => `${activityAggregate(spec, f, codes)} AS ${alias.get(f.name)}`);
+  const actCol = (f: FeatureDef) => activityOuter(f, `act.${alias.get(f.name)}`);
+  const byName = new Map(spec.features.map((f) => [f.name, f]));
+  const leadAlias = new Map(features.filter(isLeadLevel).map((f, i) => [f.name, `_l${i}`]));
+
+  const wonBefore =
+    opts.leads === 'open'
+      ? `AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = p.lead_id AND o.status = 'won' AND o.closed_at < p.as_of)`
+      : '';
+
+  const select: string[] = ['b.lead_id', 'b.as_of'];
+  for (const f of features) {
+    let expr: string;
+    if (f.type === 'activity' || f.type === 'burst') expr = actCol(f);
+    else if (f.type === 'ratio') expr = `(${actCol(byName.get(f.numerator)!)} / nullif(${actCol(byName.get(f.denominator)!)}, 0))`;
+    else if (f.type === 'expr') expr = opts.exprTable ? `e.${quoteIdent(f.name)}` : 'NULL';
+    else if (f.type === 'derived' && f.derive === 'lead_age_days') expr = `((epoch_us(b.as_of) - epoch_us(lf.created_at)) / ${DAY_US}.0)`;
+    else expr = `lf.${leadAlias.get(f.name)}`;
+    const cast = featureKind(f) === 'numeric' ? 'DOUBLE' : 'VARCHAR';
+    select.push(`CAST(${expr} AS ${cast}) AS ${quoteIdent(f.name)}`);
+  }
+  if (opts.withLabels) select.push(`${labelSql('b', opts.horizonDays)} AS label`);
+  select.push(aggs.length ? 'act._max_event_at' : 'CAST(NULL AS TIMESTAMP) AS _max_event_at');
+
+  const leadCols = [...leadAlias].map(([n, a]) => `${leadFeatureSql(spec, byName.get(n)!)} AS ${a}`);
+  const lf = `lf AS MATERIALIZED (
+  SELECT lr.lead_id, lr.created_at${leadCols.length ? ',\n    ' + leadCols.join(',\n    ') : ''}
+  FROM (SELECT l.*, ${emailDomainKindSql('l.email', spec.competitor_domains)} AS _email_kind, ${senioritySql('l.job_title')} AS _seniority FROM leads l) lr
+)`;
+
+  // Activities, once each: integer type code, and (for bursts) backward-looking gap and window counts.
+  const burstSql = hasBurst
+    ? `,\n      (epoch_us(occurred_at) - epoch_us(lag(occurred_at) OVER (PARTITION BY lead_id ORDER BY occurred_at))) / 1e6 AS _gap_prev_s` +
+      windows
+        .map((sec) => `,\n      count(*) OVER (PARTITION BY lead_id ORDER BY occurred_at RANGE BETWEEN INTERVAL (${Math.round(sec * 1e6)}) MICROSECOND PRECEDING AND CURRENT ROW)::DOUBLE AS ${quoteIdent(burstColumn(sec))}`)
+        .join('')
+    : '';
+  const source = `(SELECT lead_id, occurred_at, ${typeCodeSql(codes)} AS tc${burstSql}
+      FROM ${quoteIdent(opts.activitySource)}${types ? ` WHERE activity_type IN (${types.map(quoteLiteral).join(', ')})` : ''})`;
+  const burstCols = hasBurst ? ', a._gap_prev_s' + windows.map((sec) => `, a.${quoteIdent(burstColumn(sec))}`).join('') : '';
+
+  const actCte = aggs.length
+    ? `,
+act AS (
+  SELECT bid, max(occurred_at) AS _max_event_at,
+    ${aggs.join(',\n    ')}
+  FROM (
+    SELECT b.bid, a.tc, a.occurred_at,
+      (epoch_us(b.as_of) - epoch_us(a.occurred_at)) / ${DAY_US}.0 AS age_d${needsDay ? `,\n      epoch_us(a.occurred_at) // ${DAY_US} AS day_n` : ''}${burstCols}
+    FROM base b JOIN ${source} a ON a.lead_id = b.lead_id AND a.occurred_at < b.as_of
+  )
+  GROUP BY bid
+)`
+    : '';
+
+  return `WITH pairs AS (
+  SELECT DISTINCT lead_id, CAST(as_of AS TIMESTAMP) AS as_of FROM ${quoteIdent(opts.pairs)}
+),
+${lf},
+base AS MATERIALIZED (
+  SELECT row_number() OVER () AS bid, p.lead_id, p.as_of FROM pairs p JOIN lf ON lf.lead_id = p.lead_id
+  WHERE lf.created_at < p.as_of ${wonBefore}
+)${actCte}
+SELECT ${select.join(',\n  ')}
+FROM base b JOIN lf ON lf.lead_id = b.lead_id${aggs.length ? ' LEFT JOIN act ON act.bid = b.bid' : ''}${opts.exprTable ? ` LEFT JOIN ${quoteIdent(opts.exprTable)} e ON e.lead_id = b.lead_id` : ''}`;
+}

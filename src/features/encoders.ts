@@ -1,0 +1,170 @@
+import { DataError } from '../errors.ts';
+import { denseMatrix, type DenseMatrix } from '../schema/index.ts';
+import type { FeatureColumn, FeatureFrame } from './frame.ts';
+import { CategoricalEncoding, NumericEncoding, type FeatureDef, type FeatureSpec } from './spec.ts';
+
+/**
+ * Encoders turn raw features into the model matrix. Everything they learn (levels, means, stds) comes
+ * from the training rows only, is plain JSON, and is applied unchanged at scoring time.
+ *   numeric:     clip -> sign-preserving log1p -> (x - mean) / std; missing -> 0 (the train mean)
+ *                plus a `<name>:missing` 0/1 column when missing values were seen in training
+ *   categorical: one column per kept level `<name>=<level>`, plus `<name>=<other>` (rare and unseen
+ *                levels) and `<name>=<missing>` (null)
+ */
+
+export const OTHER_LEVEL = '<other>';
+export const MISSING_LEVEL = '<missing>';
+
+export type NumericEncoder = {
+  name: string;
+  kind: 'numeric';
+  log1p: boolean;
+  clip?: { min?: number; max?: number };
+  mean: number;
+  std: number;
+  missingIndicator: boolean;
+  /** share of training rows that were missing */
+  missingRate: number;
+  /** the feature definition, kept so reasons can be worded without the spec */
+  def?: FeatureDef;
+};
+
+export type CategoricalEncoder = {
+  name: string;
+  kind: 'categorical';
+  /** kept levels, most frequent first */
+  levels: string[];
+  /** training rows per kept level (same order) */
+  counts: number[];
+  missingRate: number;
+  def?: FeatureDef;
+};
+
+/** Everything needed to turn a frame into a matrix; plain JSON. */
+export interface EncoderState {
+  version: 1;
+  trainRows: number;
+  features: Array<NumericEncoder | CategoricalEncoder>;
+  /** matrix column names, in order */
+  columns: string[];
+  /** feature name per matrix column */
+  source: string[];
+}
+
+/** sign-preserving log1p, so negative values stay ordered */
+const slog1p = (x: number) => (x < 0 ? -Math.log1p(-x) : Math.log1p(x));
+
+function prepare(e: Pick<NumericEncoder, 'clip' | 'log1p'>, x: number): number {
+  if (Number.isNaN(x)) return x;
+  if (e.clip?.min !== undefined && x < e.clip.min) x = e.clip.min;
+  if (e.clip?.max !== undefined && x > e.clip.max) x = e.clip.max;
+  return e.log1p ? slog1p(x) : x;
+}
+
+function optionsFor(col: FeatureColumn, spec?: FeatureSpec): { def?: FeatureDef; encoding: Record<string, unknown> } {
+  const def = spec?.features.find((f) => f.name === col.name);
+  const fromDef = def && 'encoding' in def ? (def.encoding as Record<string, unknown> | undefined) : undefined;
+  return { def, encoding: { ...(col.encoding ?? {}), ...(fromDef ?? {}) } };
+}
+
+/** Fit encoders on the training rows `trainIdx` only; options come from the spec (or each column's own `encoding`). */
+export function fitEncoders(frame: FeatureFrame, trainIdx: ArrayLike<number>, spec?: FeatureSpec): EncoderState {
+  if (trainIdx.length === 0) throw new DataError('cannot fit encoders on an empty training split', 'check the split fractions and the snapshot dates');
+  const features: EncoderState['features'] = [];
+  for (const col of frame.columns) {
+    const { def, encoding } = optionsFor(col, spec);
+    if (col.kind === 'numeric') {
+      const opt = NumericEncoding.parse(pickKeys(encoding, NumericEncoding));
+      let n = 0, sum = 0, sumSq = 0, missing = 0;
+      for (let k = 0; k < trainIdx.length; k++) {
+        const x = prepare(opt, col.values[trainIdx[k]]);
+        if (Number.isNaN(x)) { missing++; continue; }
+        n++; sum += x; sumSq += x * x;
+      }
+      const mean = n ? sum / n : 0;
+      const variance = n > 1 ? Math.max(0, (sumSq - n * mean * mean) / (n - 1)) : 0;
+      const std = Math.sqrt(variance) > 1e-12 ? Math.sqrt(variance) : 1;
+      features.push({
+        name: col.name, kind: 'numeric', log1p: opt.log1p, ...(opt.clip ? { clip: opt.clip } : {}),
+        mean, std, missingIndicator: opt.missing_indicator && missing > 0, missingRate: missing / trainIdx.length,
+        ...(def ? { def } : {}),
+      });
+    } else {
+      const opt = CategoricalEncoding.parse(pickKeys(encoding, CategoricalEncoding));
+      const counts = new Map<string, number>();
+      let missing = 0;
+      for (let k = 0; k < trainIdx.length; k++) {
+        const v = col.values[trainIdx[k]];
+        if (v === null) missing++;
+        else counts.set(v, (counts.get(v) ?? 0) + 1);
+      }
+      // most frequent first, ties by name, so the same data always gives the same columns
+      const kept = [...counts.entries()]
+        .filter(([, c]) => c >= opt.min_count)
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+        .slice(0, opt.top_k);
+      features.push({
+        name: col.name, kind: 'categorical', levels: kept.map(([l]) => l), counts: kept.map(([, c]) => c),
+        missingRate: missing / trainIdx.length, ...(def ? { def } : {}),
+      });
+    }
+  }
+  const columns: string[] = [];
+  const source: string[] = [];
+  for (const f of features) {
+    for (const c of encoderColumns(f)) {
+      columns.push(c);
+      source.push(f.name);
+    }
+  }
+  return { version: 1, trainRows: trainIdx.length, features, columns, source };
+}
+
+function pickKeys(obj: Record<string, unknown>, schema: { shape: Record<string, unknown> }): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).filter(([k]) => k in schema.shape));
+}
+
+/** The matrix column names one encoder produces. */
+export function encoderColumns(f: NumericEncoder | CategoricalEncoder): string[] {
+  if (f.kind === 'numeric') return f.missingIndicator ? [f.name, `${f.name}:missing`] : [f.name];
+  return [...f.levels.map((l) => `${f.name}=${l}`), `${f.name}=${OTHER_LEVEL}`, `${f.name}=${MISSING_LEVEL}`];
+}
+
+/** Encode rows `idx` (default: all) of a frame with a fitted state into a dense Float32 matrix. */
+export function transform(state: EncoderState, frame: FeatureFrame, idx?: ArrayLike<number>): { matrix: DenseMatrix; source: string[] } {
+  const rows = idx ?? Int32Array.from({ length: frame.ids.length }, (_, i) => i);
+  const cols = state.columns.length;
+  const data = new Float32Array(rows.length * cols);
+  const byName = new Map(frame.columns.map((c) => [c.name, c]));
+  let offset = 0;
+  for (const f of state.features) {
+    const col = byName.get(f.name);
+    if (!col) throw new DataError(`feature "${f.name}" is missing from the data being scored`, 'build features with the same features file the model was trained with');
+    if (col.kind !== f.kind) throw new DataError(`feature "${f.name}" is ${col.kind} here but was ${f.kind} in training`, 'use the same features file / column overrides as in training');
+    if (f.kind === 'numeric') {
+      const values = col.values as Float64Array;
+      for (let r = 0; r < rows.length; r++) {
+        const x = prepare(f, values[rows[r]]);
+        const base = r * cols + offset;
+        if (Number.isNaN(x)) {
+          data[base] = 0;
+          if (f.missingIndicator) data[base + 1] = 1;
+        } else {
+          data[base] = (x - f.mean) / f.std;
+        }
+      }
+      offset += f.missingIndicator ? 2 : 1;
+    } else {
+      const values = col.values as (string | null)[];
+      const position = new Map(f.levels.map((l, i) => [l, i]));
+      const other = f.levels.length;
+      for (let r = 0; r < rows.length; r++) {
+        const v = values[rows[r]];
+        const k = v === null ? other + 1 : (position.get(v) ?? other); // unseen -> <other>
+        data[r * cols + offset + k] = 1;
+      }
+      offset += f.levels.length + 2;
+    }
+  }
+  return { matrix: denseMatrix(data, rows.length, cols, state.columns.slice()), source: state.source.slice() };
+}

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { LEAD_COLUMNS } from '../schema/index.ts';
+import { Warehouse, disableExternalAccess, quoteIdent, type AppendColumn } from '../store/index.ts';
+import { activeFeatures, specSource, type FeatureDef, type FeatureSpec } from './spec.ts';
+
+type ExprDef = Extract<FeatureDef, { type: 'expr' }>;
+
+/**
+ * The escape hatch: `type: expr` features are DuckDB SQL expressions over a lead's row. They run in a
+ * SEPARATE in-memory DuckDB that holds only a copy of the lead columns they mention, with external
+ * access disabled and the configuration locked — so an expression cannot read files (read_csv,
+ * read_parquet...), attach databases, or see any other table. Results are copied back by lead_id.
+ */
+
+/** Evaluate every expr feature once per lead into table `into` (lead_id, one column per feature); returns false if none. */
+export async function evaluateExpressions(w: Warehouse, spec: FeatureSpec, into: string): Promise<boolean> {
+  const exprs = activeFeatures(spec).filter((f): f is ExprDef => f.type === 'expr');
+  if (exprs.length === 0) return false;
+  const file = specSource(spec);
+  const mentioned = LEAD_COLUMNS.map((c) => c.name).filter((c) => c !== 'lead_id' && exprs.some((e) => new RegExp(`\\b${c}\\b`, 'i').test(e.sql)));
+  const cols = ['lead_id', ...mentioned];
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-expr-'));
+  const copy = path.join(dir, 'leads.parquet');
+  const sandbox = await Warehouse.open(':memory:', { threads: 2 });
+  try {
+    await w.exportQuery(`SELECT ${cols.map(quoteIdent).join(', ')} FROM leads ORDER BY lead_id`, copy, 'parquet');
+    await sandbox.run(`CREATE TABLE leads AS SELECT * FROM read_parquet('${copy.replaceAll("'", "''")}')`);
+    await disableExternalAccess(sandbox);
+    const ids = (await sandbox.columns('SELECT lead_id FROM leads ORDER BY lead_id')).lead_id as string[];
+    const out: AppendColumn[] = [{ name: 'lead_id', type: 'VARCHAR', values: ids }];
+    for (const f of exprs) {
+      const i = spec.features.indexOf(f);
+      const type = f.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR';
+      let values: unknown[];
+      try {
+        const res = await sandbox.columns(`SELECT CAST((${f.sql}) AS ${type}) AS v FROM leads ORDER BY lead_id`);
+        values = res.v;
+      } catch (err) {
+        const msg = (err as Error).message.split('\n')[0];
+        throw new ConfigError(
+          `${file}: features[${i}] (${f.name}).sql: the expression failed: ${msg}`,
+          /external|permission|disabled/i.test(msg)
+            ? 'expressions may only use the lead row (columns: ' + LEAD_COLUMNS.map((c) => c.name).join(', ') + '); file and network functions are disabled'
+            : `write one DuckDB expression over the lead columns (${LEAD_COLUMNS.map((c) => c.name).join(', ')}), e.g. "length(company) > 20"`,
+        );
+      }
+      out.push({ name: f.name, type, values });
+    }
+    await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(into)} (${out.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`);
+    await w.append(into, out);
+    return true;
+  } finally {
+    await sandbox.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
