@@ -31,6 +31,8 @@ export interface TablePlan {
   /** name -> SQL over typed columns (windows, lookups) */
   context: Record<string, string>;
   checks: Check[];
+  /** true when a check depends on file order (duplicates: first occurrence wins) */
+  ordered: boolean;
 }
 
 /** The alias of a canonical column's trimmed raw text (NULL when empty or not in the source). */

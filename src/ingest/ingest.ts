@@ -9,7 +9,7 @@ import { extrasJsonSql, inferExtraKinds } from './extras.ts';
 import { loadMapping, type Mapping } from './mapping.ts';
 import { activitiesPlan, leadsPlan, outcomesPlan, writeActivities, writeLeads, writeOutcomes } from './plans.ts';
 import { collectRejects, endQuarantine, reasonKinds, reasonsFor, rejectSamples, startQuarantine, writeRejects } from './quarantine.ts';
-import { countSourceRows, numberedSourceSql, openSource, type Source } from './source.ts';
+import { checkHasRows, numberedSourceSql, openSource, unnumberedSourceSql, type Source } from './source.ts';
 import type { CanonicalTable, IngestOptions, IngestReport, TableReport } from './types.ts';
 
 const SPECS: Record<CanonicalTable, ColumnSpec[]> = { leads: LEAD_COLUMNS, activities: ACTIVITY_COLUMNS, outcomes: OUTCOME_COLUMNS };
@@ -28,7 +28,7 @@ interface Prepared {
   table: CanonicalTable;
   src: Source;
   numbered: string;
-  read: number;
+  unnumbered: string;
   columns: Map<string, string>;
 }
 
@@ -54,11 +54,11 @@ export async function ingest(w: Warehouse, opts: IngestOptions): Promise<IngestR
   for (const table of tables) {
     const src = await openSource(w, opts[table]!, table);
     const columns = resolveColumns(src, SPECS[table], table, mapping[table] ?? {}, mapFile);
-    prepared.push({ table, src, columns, numbered: numberedSourceSql(src), read: 0 });
+    prepared.push({ table, src, columns, numbered: numberedSourceSql(src), unnumbered: unnumberedSourceSql(src) });
   }
   for (const p of prepared) {
-    p.read = await countSourceRows(w, p.src, p.table);
-    say(`${p.table}: ${p.read} rows in ${p.src.shown} (${p.src.format})`);
+    await checkHasRows(w, p.src, p.table);
+    say(`${p.table}: reading ${p.src.shown} (${p.src.format}, ${p.src.columns.length} columns)`);
   }
 
   // 2. plans (leads extras need one look at the data to keep their types)
@@ -86,17 +86,17 @@ export async function ingest(w: Warehouse, opts: IngestOptions): Promise<IngestR
       for (const p of prepared) {
         const started = performance.now();
         const plan = plans.get(p.table)!;
-        const rejected = await collectRejects(tx, plan, p.numbered);
-        say(`${p.table}: validated, ${rejected} rejected`);
+        const { read, rejected } = await collectRejects(tx, plan, p.numbered, p.unnumbered);
+        say(`${p.table}: validated ${read} rows, ${rejected} rejected`);
         const before = await tx.count(p.table);
         if (p.table === 'leads') await writeLeads(tx, plan, p.numbered);
-        else if (p.table === 'activities') await writeActivities(tx, plan, p.numbered);
+        else if (p.table === 'activities') await writeActivities(tx, plan, p.unnumbered);
         else await writeOutcomes(tx, plan, p.numbered);
         const added = (await tx.count(p.table)) - before;
         const t: TableReport = {
           source_file: p.src.file,
-          read: p.read,
-          loaded: p.read - rejected,
+          read,
+          loaded: read - rejected,
           rejected,
           added,
           reasons: await reasonsFor(tx, p.table),

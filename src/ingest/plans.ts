@@ -13,7 +13,7 @@ interface PlanOptions {
 }
 
 function newPlan(table: string, src: Source, columns: Map<string, string>): TablePlan {
-  return { table, src, columns, helpers: {}, typed: {}, context: {}, checks: [] };
+  return { table, src, columns, helpers: {}, typed: {}, context: {}, checks: [], ordered: false };
 }
 
 function addSpecs(plan: TablePlan, specs: ColumnSpec[], opts: PlanOptions, extra: Record<string, Parameters<typeof addColumn>[2]> = {}): void {
@@ -44,6 +44,7 @@ export function leadsPlan(src: Source, columns: Map<string, string>, extrasSql: 
   const plan = newPlan('leads', src, columns);
   addSpecs(plan, LEAD_COLUMNS, opts, { company_size: { nonNegative: true }, annual_revenue: { nonNegative: true } });
   plan.typed.extras = extrasSql;
+  plan.ordered = true;
   plan.context.__ls_first = `CASE WHEN lead_id IS NOT NULL THEN min(__ls_row) OVER (PARTITION BY lead_id) END`;
   plan.checks.push({
     column: 'lead_id',
@@ -95,6 +96,7 @@ export function outcomesPlan(src: Source, columns: Map<string, string>, opts: Pl
     when: `closed_at < created_at`,
     message: `'closed_at: ' || CAST(closed_at AS VARCHAR) || ' is before created_at ' || CAST(created_at AS VARCHAR)`,
   });
+  plan.ordered = true;
   // key: (lead_id, opportunity_id), or (lead_id, created_at) when there is no opportunity_id
   plan.context.__ls_first = `CASE WHEN lead_id IS NOT NULL AND (opportunity_id IS NOT NULL OR created_at IS NOT NULL)
     THEN min(__ls_row) OVER (PARTITION BY lead_id, opportunity_id, CASE WHEN opportunity_id IS NULL THEN created_at END) END`;

@@ -17,13 +17,23 @@ export async function startQuarantine(w: Warehouse): Promise<void> {
     problems STRUCT(col VARCHAR, kind VARCHAR, msg VARCHAR)[], raw_row JSON)`);
 }
 
-/** Collect the bad rows of one plan; returns how many rows were rejected. */
-export async function collectRejects(w: Warehouse, plan: TablePlan, numberedSource: string): Promise<number> {
+/**
+ * Count a plan's rows and bad rows in one pass, then (only if there are bad rows) collect them with
+ * their row numbers and reasons. The counting pass needs no row order unless a check does, so DuckDB
+ * reads it in parallel; numbering rows costs a single-threaded, order-preserving pass.
+ */
+export async function collectRejects(w: Warehouse, plan: TablePlan, numberedSource: string, unnumberedSource: string): Promise<{ read: number; rejected: number }> {
+  const counts = await w.one<{ n: number; bad: number }>(
+    `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE __ls_bad)::BIGINT AS bad FROM ${checkedSql(plan, plan.ordered ? numberedSource : unnumberedSource)}`,
+  );
+  const read = Number(counts?.n ?? 0);
+  const bad = Number(counts?.bad ?? 0);
+  if (bad === 0) return { read, rejected: 0 };
   const before = await w.count(REJECTS);
   await w.run(`INSERT INTO ${REJECTS}
     SELECT ${quoteLiteral(plan.table)}, ${quoteLiteral(plan.src.file)}, __ls_row, ${problemsSql(plan.checks)}, ${rawRowSql(plan.src)}
     FROM ${checkedSql(plan, numberedSource)} WHERE __ls_bad`);
-  return (await w.count(REJECTS)) - before;
+  return { read, rejected: (await w.count(REJECTS)) - before };
 }
 
 /** Rejected rows per `column: kind` for one table of this run. */

@@ -57,6 +57,15 @@ export function numberedSourceSql(src: Source): string {
   return `(SELECT row_number() OVER () AS __ls_row, ${cols} FROM ${rawReaderSql(src)})`;
 }
 
+/**
+ * The source without row numbers (every column as VARCHAR, `__ls_row` NULL): lets DuckDB read and
+ * check in parallel, for passes that need no row order (counting, activities' writes).
+ */
+export function unnumberedSourceSql(src: Source): string {
+  const cols = src.columns.map((c) => `CAST(${quoteIdent(c.name)} AS VARCHAR) AS ${quoteIdent(c.name)}`).join(', ');
+  return `(SELECT CAST(NULL AS BIGINT) AS __ls_row, ${cols} FROM ${rawReaderSql(src)})`;
+}
+
 /** Check a file and read its header/schema; a file DuckDB cannot parse is a DataError naming it. */
 export async function openSource(w: Warehouse, file: string, what: string): Promise<Source> {
   checkSourceFile(file, what);
@@ -71,17 +80,15 @@ export async function openSource(w: Warehouse, file: string, what: string): Prom
   return src;
 }
 
-/** Count a source's data rows; zero rows is fatal (a header alone is not data). */
-export async function countSourceRows(w: Warehouse, src: Source, what: string): Promise<number> {
-  let n: number;
+/** Fail if a source has no data rows (a header alone is not data); reads only the first row. */
+export async function checkHasRows(w: Warehouse, src: Source, what: string): Promise<void> {
+  let rows: unknown[];
   try {
-    const row = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${rawReaderSql(src)}`);
-    n = Number(row?.n ?? 0);
+    rows = await w.all(`SELECT 1 AS x FROM ${rawReaderSql(src)} LIMIT 1`);
   } catch (err) {
     throw readError(err, src, what);
   }
-  if (n === 0) throw new DataError(`${what} file has a header but no data rows: ${src.shown}`, 'export the data again, or leave this file out');
-  return n;
+  if (rows.length === 0) throw new DataError(`${what} file has a header but no data rows: ${src.shown}`, 'export the data again, or leave this file out');
 }
 
 /** Turn a DuckDB reader error into a DataError that names the file. */
