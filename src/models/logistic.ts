@@ -195,7 +195,7 @@ export function effectiveWeights(
     positives += y[i];
   }
   if (rows > 0 && (positives === 0 || positives === rows)) {
-    throw new DataError(`labels contain only class ${positives === 0 ? 0 : 1}; logistic regression needs both 0 and 1 in the training rows`);
+    throw new DataError(`labels contain only class ${positives === 0 ? 0 : 1}; fitting needs both classes (0 and 1) in the training rows`);
   }
   const w = new Float64Array(rows);
   const cw = [1, 1];
