@@ -3,7 +3,10 @@ import { UsageError } from '../../errors.ts';
 import { describeRules, explainLead, loadRules, scoreRules, type LeadExplanation, type RuleScores } from '../../rules/index.ts';
 import { withWarehouse } from '../../store/index.ts';
 import { DEFAULT_DB, parseAsOf } from '../options.ts';
-import { action, formatNumber, printJson, printTable, progress } from '../output.ts';
+import { action, printJson, printTable, progress } from '../output.ts';
+
+/** Points for people: at most 2 decimals. */
+const formatNumber = (x: number) => String(Math.round(x * 100) / 100);
 
 const DEFAULT_RULES = 'models/rules.yaml';
 
@@ -73,7 +76,7 @@ Examples:
           { readOnly: !opts.out },
         );
         p.done(`${scores.ids.length} leads${opts.out ? ` written to ${opts.out}` : ''}`);
-        const dist = distribution(scores, ruleSet.bands.map((b) => b.name));
+        const dist = distribution(scores, [...ruleSet.bands.map((b): [string, string] => [b.name, b.colour]), ['excluded', 'grey']]);
         if (opts.json) return printJson({ asOf: asOf.toISOString(), rules: opts.rules, table: opts.out ?? null, ...dist });
         process.stdout.write(`as of ${asOf.toISOString()}: ${dist.leads} leads, mean score ${formatNumber(dist.meanScore)}, MQL ${dist.mql}, SQL ${dist.sql}\n\n`);
         printTable(dist.bands, ['band', 'colour', 'leads', 'share']);
@@ -107,16 +110,16 @@ Examples:
 }
 
 /** Counts by band, by grade (matrix), and by exclusion reason. */
-function distribution(s: RuleScores, bandOrder: string[]) {
+function distribution(s: RuleScores, bandOrder: Array<[name: string, colour: string]>) {
   const n = s.ids.length;
-  const byBand = new Map<string, { leads: number; colour: string }>();
+  const byBand = new Map<string, { leads: number }>();
   const grades = new Map<string, number>();
   const reasons = new Map<string, number>();
   let sum = 0;
   let mql = 0;
   let sql = 0;
   for (let i = 0; i < n; i++) {
-    const b = byBand.get(s.band[i]) ?? { leads: 0, colour: s.colour[i] };
+    const b = byBand.get(s.band[i]) ?? { leads: 0 };
     b.leads++;
     byBand.set(s.band[i], b);
     grades.set(s.grade[i], (grades.get(s.grade[i]) ?? 0) + 1);
@@ -126,7 +129,7 @@ function distribution(s: RuleScores, bandOrder: string[]) {
     sql += s.sql[i];
   }
   const share = (k: number) => (n ? `${((100 * k) / n).toFixed(1)}%` : '0%');
-  const bands = [...bandOrder, 'excluded'].map((band) => ({ band, colour: byBand.get(band)?.colour ?? '', leads: byBand.get(band)?.leads ?? 0, share: share(byBand.get(band)?.leads ?? 0) }));
+  const bands = bandOrder.map(([band, colour]) => ({ band, colour, leads: byBand.get(band)?.leads ?? 0, share: share(byBand.get(band)?.leads ?? 0) }));
   const gradeMatrix = ['A', 'B', 'C', 'D'].map((f) => ({ fit: f, ...Object.fromEntries(['1', '2', '3', '4'].map((l) => [l, grades.get(f + l) ?? 0])) }));
   return {
     leads: n,
@@ -145,7 +148,7 @@ function printExplanation(ex: LeadExplanation): void {
   if (ex.rules.length) {
     out('');
     printTable(
-      ex.rules.map((r) => ({ rule: r.rule, group: r.group, events: r.events ?? '', raw: r.rawPoints, decay: r.decay ? -r.decay : '', points: r.points })),
+      ex.rules.map((r) => ({ rule: r.rule, group: r.group, events: r.events ?? '', raw: formatNumber(r.rawPoints), decay: r.decay ? formatNumber(-r.decay) : '', points: formatNumber(r.points) })),
       ['rule', 'group', 'events', 'raw', 'decay', 'points'],
     );
   } else out('no rule fired');
