@@ -169,15 +169,12 @@ async function summarize(w: Warehouse, opts: GenerateOptions, b0: number, snapsh
   };
 }
 
-// Files mirror the tables; small tables are sorted so files are stable byte for byte.
+// Files mirror the tables, sorted on every column so the same seed gives the same bytes.
 async function exportTables(w: Warehouse, dir: string, format: 'csv' | 'parquet'): Promise<string[]> {
-  const order: Record<string, string> = {
-    leads: 'lead_id', activities: '', outcomes: 'lead_id, opportunity_id', truth: 'lead_id', truth_snapshots: '',
-  };
   const files: string[] = [];
   for (const t of GENERATED_TABLES) {
     const file = path.join(dir, `${t}.${format}`);
-    await w.exportQuery(`SELECT * FROM ${t}${order[t] ? ` ORDER BY ${order[t]}` : ''}`, file, format);
+    await w.exportQuery(`SELECT * FROM ${t} ORDER BY ALL`, file, format);
     files.push(file);
   }
   return files;
