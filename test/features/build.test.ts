@@ -1,0 +1,155 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import type { Warehouse } from '../../src/store/index.ts';
+import { ConfigError } from '../../src/errors.ts';
+import { buildFeatureTable, countFutureEvents, createLeadAgePairs, loadFeatureSpec, parseFeatureSpec, readFrame, snapshotDates } from '../../src/features/index.ts';
+import { canonicalWarehouse, insertCrm } from './helpers.ts';
+
+const AS_OF = new Date('2024-03-01T00:00:00Z');
+const spec = loadFeatureSpec(path.resolve('features/default.yaml'));
+
+const leads = [
+  { id: 'a', created: '2024-01-01T00:00:00Z', email: 'ann@acme.com', title: 'VP Sales', company: 'A very long company name incorporated', size: 300, country: 'Germany', source: 'web' },
+  { id: 'b', created: '2024-02-01T00:00:00Z', email: 'bob@gmail.com', title: 'Student' },
+];
+const activities: Array<[string, string, string]> = [
+  ['a', '2024-02-20T10:00:00Z', 'email_open'],
+  ['a', '2024-02-20T10:00:01Z', 'email_click'],
+  ['a', '2024-02-25T10:00:00Z', 'pricing_page_view'],
+  ['a', '2024-02-28T10:00:00Z', 'pricing_page_view'],
+  ['b', '2024-02-28T10:00:00Z', 'page_view'],
+];
+
+async function rowsOf(w: Warehouse, table = 'ft') {
+  return w.all<Record<string, unknown>>(`SELECT * EXCLUDE (_max_event_at) FROM ${table} ORDER BY as_of, lead_id`);
+}
+
+describe('buildFeatureTable', () => {
+  let w: Warehouse;
+  beforeEach(async () => {
+    w = await canonicalWarehouse();
+  });
+  afterEach(async () => w.close());
+
+  it('computes attributes, derived attributes, windows, ratios, bursts and expressions as of the cutoff', async () => {
+    await insertCrm(w, leads, activities);
+    await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, into: 'ft' });
+    const [a, b] = await rowsOf(w);
+    expect(a).toMatchObject({
+      lead_id: 'a', email_domain_kind: 'corporate', seniority: 'vp', department: 'sales', region: 'europe', company_size: 300,
+      email_open_30d: 1, email_click_30d: 1, clicks_per_open_30d: 1, pricing_view_7d: 2, pricing_view_90d: 2, web_active_days_30d: 2,
+      activity_count_all: 4, max_events_10s: 2, rapid_events_2s: 1, long_company_name: 1, unsubscribed: 0, lead_age_days: 60,
+    });
+    expect(a.days_since_last_activity as number).toBeCloseTo(1 + 14 / 24, 6); // 2024-02-28 10:00 -> 03-01 00:00 (leap year: Feb 29)
+    expect(a.first_touch_age_days as number).toBeCloseTo(9 + 14 / 24, 6);
+    // decayed sum: each event weighs 0.5^(age/14)
+    const ages = [9 + 14 / 24, 9 + 14 / 24 - 1 / 86400, 4 + 14 / 24, 1 + 14 / 24];
+    expect(a.engagement_decay_14d as number).toBeCloseTo(ages.reduce((s, d) => s + 0.5 ** (d / 14), 0), 9);
+    expect(a.days_since_high_intent).toBeNull();
+    expect(b).toMatchObject({ lead_id: 'b', email_domain_kind: 'free', seniority: 'student', student_title: 1, clicks_per_open_30d: null, email_open_30d: 0, long_company_name: 0 });
+    expect(await countFutureEvents(w, 'ft')).toBe(0);
+  });
+
+  it('an activity dated at or after as_of changes no feature value', async () => {
+    await insertCrm(w, leads, activities);
+    await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, into: 'before' });
+    // the future: exactly at as_of, a second later, and a burst next week, for both leads
+    await insertCrm(w, [], [
+      ['a', '2024-03-01T00:00:00Z', 'demo_request'], ['a', '2024-03-01T00:00:01Z', 'unsubscribe'],
+      ['b', '2024-03-08T00:00:00Z', 'email_bounce'], ['b', '2024-03-08T00:00:00.500Z', 'pricing_page_view'], ['b', '2024-03-08T00:00:01Z', 'pricing_page_view'],
+    ]);
+    await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, into: 'after' });
+    expect(await rowsOf(w, 'after')).toEqual(await rowsOf(w, 'before'));
+    // ... while a later snapshot does see them
+    await buildFeatureTable(w, spec, { asOf: [new Date('2024-03-09T00:00:00Z')], withLabels: false, into: 'later' });
+    const later = await rowsOf(w, 'later');
+    expect(later.find((r) => r.lead_id === 'a')).toMatchObject({ unsubscribed: 1, high_intent_90d: 1 });
+    expect(later.find((r) => r.lead_id === 'b')).toMatchObject({ bounced: 1, max_events_10s: 3, rapid_events_2s: 2 });
+  });
+
+  it('labels: won a day before as_of + horizon is 1, a day after is 0, won before as_of is absent, created after as_of is absent', async () => {
+    const day = 86_400_000;
+    const end = AS_OF.getTime() + 90 * day;
+    await insertCrm(
+      w,
+      [
+        { id: 'inside', created: '2024-01-01T00:00:00Z' },
+        { id: 'outside', created: '2024-01-01T00:00:00Z' },
+        { id: 'won_before', created: '2024-01-01T00:00:00Z' },
+        { id: 'lost', created: '2024-01-01T00:00:00Z' },
+        { id: 'at_as_of', created: '2024-01-01T00:00:00Z' },
+        { id: 'created_later', created: '2024-03-01T00:00:00Z' },
+      ],
+      [],
+      [
+        ['inside', 'won', new Date(end - day).toISOString()],
+        ['outside', 'won', new Date(end + day).toISOString()],
+        ['won_before', 'won', '2024-02-29T23:59:59Z'],
+        ['lost', 'lost', '2024-03-10T00:00:00Z'],
+        ['at_as_of', 'won', AS_OF.toISOString()],
+        ['created_later', 'won', '2024-03-10T00:00:00Z'],
+      ],
+    );
+    await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, into: 'ft' });
+    const labels = Object.fromEntries((await w.all<{ lead_id: string; label: number }>('SELECT lead_id, label FROM ft')).map((r) => [r.lead_id, r.label]));
+    expect(labels).toEqual({ inside: 1, outside: 0, lost: 0, at_as_of: 1 });
+    // leads: 'all' keeps the already-won lead (label 0: nothing new in the window)
+    await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, leads: 'all', into: 'ft_all' });
+    expect(await w.one('SELECT label FROM ft_all WHERE lead_id = $1', ['won_before'])).toEqual({ label: 0 });
+    // a shorter horizon moves the boundary
+    await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, horizonDays: 30, into: 'ft30' });
+    expect(await w.one('SELECT label FROM ft30 WHERE lead_id = $1', ['inside'])).toEqual({ label: 0 });
+  });
+
+  it('builds several monthly snapshots and per-lead age snapshots in one table', async () => {
+    await insertCrm(w, leads, activities, [['a', 'won', '2024-03-15T00:00:00Z']]);
+    const dates = snapshotDates(new Date('2024-01-15T00:00:00Z'), new Date('2024-04-15T00:00:00Z'), 'month');
+    expect(dates.map((d) => d.toISOString().slice(0, 10))).toEqual(['2024-01-15', '2024-02-15', '2024-03-15', '2024-04-15']);
+    const { rows } = await buildFeatureTable(w, spec, { asOf: dates, withLabels: true, into: 'ft' });
+    // a: Jan 15, Feb 15, Mar 15 (won Mar 15, inside all three 90-day windows; at exactly as_of still open), not Apr 15
+    const got = await w.all<{ lead_id: string; d: string; label: number }>(`SELECT lead_id, strftime(as_of, '%m-%d') AS d, label FROM ft ORDER BY lead_id, as_of`);
+    expect(got).toEqual([
+      { lead_id: 'a', d: '01-15', label: 1 }, { lead_id: 'a', d: '02-15', label: 1 }, { lead_id: 'a', d: '03-15', label: 1 },
+      { lead_id: 'b', d: '02-15', label: 0 }, { lead_id: 'b', d: '03-15', label: 0 }, { lead_id: 'b', d: '04-15', label: 0 },
+    ]);
+    expect(rows).toBe(6);
+    await createLeadAgePairs(w, [7, 30], 'age_pairs');
+    await buildFeatureTable(w, spec, { asOf: 'age_pairs', withLabels: true, into: 'by_age' });
+    const ages = await w.all<{ lead_id: string; age: number }>('SELECT lead_id, lead_age_days AS age FROM by_age ORDER BY lead_id, age');
+    expect(ages).toEqual([{ lead_id: 'a', age: 7 }, { lead_id: 'a', age: 30 }, { lead_id: 'b', age: 7 }, { lead_id: 'b', age: 30 }]);
+  });
+
+  it('reads a feature table into a frame (numeric NaN for missing, categorical null)', async () => {
+    await insertCrm(w, leads, activities, [['a', 'won', '2024-03-15T00:00:00Z']]);
+    await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, into: 'ft' });
+    const frame = await readFrame(w, 'ft', spec);
+    expect(frame.ids).toEqual(['a', 'b']);
+    expect(Array.from(frame.label!)).toEqual([1, 0]);
+    expect(frame.asOf[0]).toBe(AS_OF.getTime());
+    const col = (n: string) => frame.columns.find((c) => c.name === n)!;
+    expect(col('seniority').values).toEqual(['vp', 'student']);
+    expect(col('industry').values).toEqual([null, null]);
+    expect(Number.isNaN((col('clicks_per_open_30d').values as Float64Array)[1])).toBe(true);
+    expect(frame.columns.map((c) => c.name)).toEqual(spec.features.map((f) => f.name));
+  });
+
+  it('runs expression features with file access disabled: read_csv fails with a ConfigError', async () => {
+    await insertCrm(w, leads, activities);
+    const evil = parseFeatureSpec({ features: [{ name: 'peek', type: 'expr', sql: "(SELECT count(*) FROM read_csv('/etc/passwd'))" }] }, 'evil.yaml');
+    const err = await buildFeatureTable(w, evil, { asOf: [AS_OF], withLabels: false, into: 'x' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/evil\.yaml: features\[0\] \(peek\)\.sql/);
+    const bad = parseFeatureSpec({ features: [{ name: 'oops', type: 'expr', sql: 'length(nonexistent_column)' }] }, 'bad.yaml');
+    await expect(buildFeatureTable(w, bad, { asOf: [AS_OF], withLabels: false, into: 'x' })).rejects.toThrow(ConfigError);
+    const cat = parseFeatureSpec({ features: [{ name: 'tld', type: 'expr', kind: 'categorical', sql: "split_part(email, '.', -1)" }] }, 'ok.yaml');
+    await buildFeatureTable(w, cat, { asOf: [AS_OF], withLabels: false, into: 'x' });
+    expect(await w.all('SELECT lead_id, tld FROM x ORDER BY lead_id')).toEqual([{ lead_id: 'a', tld: 'com' }, { lead_id: 'b', tld: 'com' }]);
+  });
+
+  it('checks activity names against the warehouse too', async () => {
+    await insertCrm(w, leads, [['a', '2024-02-01T00:00:00Z', 'chat_started']]);
+    const custom = parseFeatureSpec({ features: [{ name: 'chats', type: 'activity', activities: 'chat_started', agg: 'count' }] }, 'c.yaml', { knownActivities: ['chat_started'] });
+    await buildFeatureTable(w, custom, { asOf: [AS_OF], withLabels: false, into: 'x' });
+    expect(await w.all('SELECT lead_id, chats FROM x ORDER BY lead_id')).toEqual([{ lead_id: 'a', chats: 1 }, { lead_id: 'b', chats: 0 }]);
+  });
+});
