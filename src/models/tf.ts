@@ -68,13 +68,31 @@ async function initialize(options: BackendOptions): Promise<BackendName> {
   const envChoice = process.env.LEADSCORE_TF_BACKEND;
   const prefer: BackendName = envChoice === 'cpu' || envChoice === 'wasm' ? envChoice : (options.prefer ?? 'wasm');
   if (prefer === 'wasm') {
-    const failure = await tryWasm();
+    const failure = await withoutEmscriptenHandlers(tryWasm);
     if (failure === undefined) return 'wasm';
     notify(`leadscore: TensorFlow.js wasm backend unavailable (${failure}); using the slower cpu backend`);
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('TensorFlow.js could not start its cpu backend');
   await tf.ready();
   return 'cpu';
+}
+
+/**
+ * Emscripten's Node glue installs process-wide uncaughtException/unhandledRejection handlers that
+ * rethrow, so any later unhandled error dumps the whole minified wasm loader to the terminal.
+ * Remove exactly the handlers that appeared while the backend started.
+ */
+async function withoutEmscriptenHandlers<T>(start: () => Promise<T>): Promise<T> {
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const listeners = (e: string) => process.listeners(e as 'uncaughtException') as Array<(...args: unknown[]) => void>;
+  const before = new Map(events.map((e) => [e, new Set(listeners(e))]));
+  try {
+    return await start();
+  } finally {
+    for (const e of events) {
+      for (const listener of listeners(e)) if (!before.get(e)!.has(listener)) process.removeListener(e, listener);
+    }
+  }
 }
 
 /** Try to start the wasm backend; undefined on success, else the reason it failed. */
