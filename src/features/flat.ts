@@ -104,7 +104,9 @@ export async function loadFlatFrame(source: string | { w: Warehouse; table: stri
     const kind = override?.kind ?? (parses ? 'numeric' : 'categorical');
     if (!override) {
       const distinct = new Set(present).size;
-      if (distinct === values.length && values.length >= 20) {
+      // a different value on every row: an ID, unless it is a measurement (numbers with fractions)
+      const integral = !parses || present.every((v) => Number.isInteger(Number(v)));
+      if (distinct === values.length && values.length >= 20 && integral) {
         notes.push(`"${name}" looks like an ID (a different value on every row) and was left out; override with columns: { "${name}": { kind: ... } }`);
         continue;
       }
