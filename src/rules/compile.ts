@@ -81,11 +81,14 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
   // With one as_of for everyone, aggregate activities per lead first and join the (small) result to the
   // snapshots; with (lead, as_of) pairs every event must meet its snapshot before aggregating.
   const joins: string[] = [];
+  let typeCode = new Map<string, number>();
   const single = opts.asOf !== undefined;
   const key = single ? 'lead_id' : 'lead_id, as_of';
   const on = (t: string) => (single ? `${t}.lead_id = s.lead_id` : `${t}.lead_id = s.lead_id AND ${t}.as_of = s.as_of`);
   if (needsEvents) {
     const types = [...new Set([...activityCrit.flatMap(([c]) => c.activities), ...engTypes])];
+    typeCode = new Map(types.map((t, k) => [t, k + 1]));
+    const tc = `CASE a.activity_type ${types.map((t, k) => `WHEN ${quoteLiteral(t)} THEN ${k + 1}`).join(' ')} END::UTINYINT`;
     const age = `(epoch_us(${single ? asOfSql : 's.as_of'}) - epoch_us(a.occurred_at)) / ${DAY_US}.0`;
     const decay = decays ? `pow(0.5, ${age} / ${num((rules.decay as { days: number }).days)})` : '1.0';
     const typeFilter = types.length ? `a.activity_type IN (${types.map(quoteLiteral).join(', ')})` : 'false';
@@ -93,12 +96,12 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
     ctes.push(
       single
         ? `ev AS NOT MATERIALIZED (
-  SELECT a.lead_id, a.activity_type AS t, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
+  SELECT a.lead_id, ${tc} AS t, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
   FROM activities a
   WHERE ${typeFilter} AND a.occurred_at < ${asOfSql}${leadFilter}
 )`
         : `ev AS (
-  SELECT s.lead_id, s.as_of, a.activity_type AS t, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
+  SELECT s.lead_id, s.as_of, ${tc} AS t, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
   FROM snap s JOIN activities a ON a.lead_id = s.lead_id AND a.occurred_at < s.as_of
   WHERE ${typeFilter}${leadFilter}
 )`,
@@ -106,18 +109,18 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
     const aggCols: string[] = [];
     for (const [c, i] of activityCrit) {
       if (c.per === 'window') continue;
-      const cond = eventCondition(c);
+      const cond = eventCondition(c, typeCode);
       const positive = c.points > 0 && decays; // negative points never decay
       aggCols.push(`count(*) FILTER (WHERE ${cond}) AS n${i}`);
       let units: string;
       if (c.per === 'once') units = positive ? `max(d) FILTER (WHERE ${cond})` : `(count(*) FILTER (WHERE ${cond}) > 0)::INTEGER`;
       else if (c.maxCount !== undefined) {
         // the most recent events count first, and decay makes them the biggest
-        units = positive ? `list_sum(max(d, ${c.maxCount}) FILTER (WHERE ${cond}))` : `least(count(*) FILTER (WHERE ${cond}), ${c.maxCount})`;
+        units = positive ? `list_sum(list_slice(list_reverse_sort(list(d) FILTER (WHERE ${cond})), 1, ${c.maxCount}))` : `least(count(*) FILTER (WHERE ${cond}), ${c.maxCount})`;
       } else units = positive ? `sum(d) FILTER (WHERE ${cond})` : `count(*) FILTER (WHERE ${cond})`;
       aggCols.push(`${units} AS v${i}`);
     }
-    const engFilter = engTypes.length ? `t IN (${engTypes.map(quoteLiteral).join(', ')})` : 'false';
+    const engFilter = engTypes.length ? `t IN (${engTypes.map((t) => typeCode.get(t)).join(', ')})` : 'false';
     aggCols.push(`max(ts) FILTER (WHERE ${engFilter}) AS last_engaged`);
     ctes.push(`agg AS (
   SELECT ${key}, ${aggCols.join(',\n    ')}
@@ -132,7 +135,7 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
       ctes.push(`w${i} AS (
   SELECT ${key}, count(*) AS n${i}, ${positive ? 'max(d)' : '1'} AS v${i}
   FROM (SELECT ${key}, ts, d, lag(ts, ${count - 1}) OVER (PARTITION BY ${key} ORDER BY ts) AS prev
-        FROM ev WHERE ${eventCondition(c)})
+        FROM ev WHERE ${eventCondition(c, typeCode)})
   WHERE prev IS NOT NULL AND epoch_us(ts) - epoch_us(prev) <= ${num(days)} * ${DAY_US}
   GROUP BY ${key}
 )`);
@@ -231,8 +234,10 @@ ORDER BY lead_id, as_of`;
 /** Colour of the `excluded` band. */
 export const EXCLUDED_COLOUR = 'grey';
 
-function eventCondition(c: ActivityCriterion): string {
-  const t = c.activities.length === 1 ? `t = ${quoteLiteral(c.activities[0])}` : `t IN (${c.activities.map(quoteLiteral).join(', ')})`;
+/** Events a criterion counts; `t` is the activity type's small integer code in `ev`. */
+function eventCondition(c: ActivityCriterion, typeCode: Map<string, number>): string {
+  const codes = c.activities.map((a) => typeCode.get(a)!);
+  const t = codes.length === 1 ? `t = ${codes[0]}` : `t IN (${codes.join(', ')})`;
   return c.withinDays !== undefined ? `${t} AND age <= ${num(c.withinDays)}` : t;
 }
 
