@@ -3,6 +3,23 @@
  * comparisons and monitoring. Created on demand; never dropped by a pipeline.
  */
 
+/** Columns shared by lead_scores, lead_score_history and the staging table, with their types. */
+const SCORE_COLUMN_TYPES = [
+  ['lead_id', 'VARCHAR NOT NULL'], ['as_of', 'TIMESTAMP NOT NULL'], ['scored_at', 'TIMESTAMP NOT NULL'],
+  ['model', 'VARCHAR NOT NULL'], ['model_version', 'VARCHAR NOT NULL'], ['run_id', 'VARCHAR NOT NULL'],
+  ['probability', 'DOUBLE NOT NULL'], ['score', 'INTEGER NOT NULL'], ['percentile', 'DOUBLE'],
+  ['band', 'VARCHAR NOT NULL'], ['grade', 'VARCHAR'], ['rule_score', 'DOUBLE'], ['rule_band', 'VARCHAR'], ['reasons', 'JSON'],
+] as const;
+
+/** Column order shared by lead_scores, lead_score_history and the staging table. */
+export const SCORE_COLUMNS = SCORE_COLUMN_TYPES.map(([name]) => name);
+
+/** DDL for a table with the score columns (`name` must already be quoted); lead_scores keys on lead_id. */
+export function scoreTableDdl(quotedName: string, opts: { primaryKey?: boolean; ifNotExists?: boolean } = {}): string {
+  const cols = SCORE_COLUMN_TYPES.map(([n, t]) => `  ${n} ${t}`).join(',\n');
+  return `CREATE TABLE ${opts.ifNotExists ? 'IF NOT EXISTS ' : ''}${quotedName} (\n${cols}${opts.primaryKey ? ',\n  PRIMARY KEY (lead_id)' : ''}\n)`;
+}
+
 /** Latest score per lead, its history (append-only, one row per lead per run) and the runs themselves. */
 export const SCORE_DDL = `
 CREATE TABLE IF NOT EXISTS score_runs (
@@ -18,45 +35,9 @@ CREATE TABLE IF NOT EXISTS score_runs (
   shard VARCHAR,
   error_message VARCHAR
 );
-CREATE TABLE IF NOT EXISTS lead_scores (
-  lead_id VARCHAR PRIMARY KEY,
-  as_of TIMESTAMP NOT NULL,
-  scored_at TIMESTAMP NOT NULL,
-  model VARCHAR NOT NULL,
-  model_version VARCHAR NOT NULL,
-  run_id VARCHAR NOT NULL,
-  probability DOUBLE NOT NULL,
-  score INTEGER NOT NULL,
-  percentile DOUBLE NOT NULL,
-  band VARCHAR NOT NULL,
-  grade VARCHAR,
-  rule_score DOUBLE,
-  rule_band VARCHAR,
-  reasons JSON
-);
-CREATE TABLE IF NOT EXISTS lead_score_history (
-  lead_id VARCHAR NOT NULL,
-  as_of TIMESTAMP NOT NULL,
-  scored_at TIMESTAMP NOT NULL,
-  model VARCHAR NOT NULL,
-  model_version VARCHAR NOT NULL,
-  run_id VARCHAR NOT NULL,
-  probability DOUBLE NOT NULL,
-  score INTEGER NOT NULL,
-  percentile DOUBLE NOT NULL,
-  band VARCHAR NOT NULL,
-  grade VARCHAR,
-  rule_score DOUBLE,
-  rule_band VARCHAR,
-  reasons JSON
-);
+${scoreTableDdl('lead_scores', { primaryKey: true, ifNotExists: true })};
+${scoreTableDdl('lead_score_history', { ifNotExists: true })};
 `;
-
-/** Column order shared by lead_scores, lead_score_history and the staging table. */
-export const SCORE_COLUMNS = [
-  'lead_id', 'as_of', 'scored_at', 'model', 'model_version', 'run_id', 'probability', 'score',
-  'percentile', 'band', 'grade', 'rule_score', 'rule_band', 'reasons',
-] as const;
 
 /** Comparison results: one run row, metrics per scorer, conversion by band, the agreement matrix. */
 export const COMPARISON_DDL = `

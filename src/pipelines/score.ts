@@ -1,0 +1,299 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DataError } from '../errors.ts';
+import { Warehouse, quoteIdent, quoteLiteral, type AppendColumn } from '../store/index.ts';
+import { buildFeatureTable, describeFeature, readFrame, transform, type FeatureFrame } from '../features/index.ts';
+import { bandFor, explainRows, scoreFromProbability } from '../models/index.ts';
+import { takeRows, type DenseMatrix } from '../schema/matrix.ts';
+import { SCORE_COLUMNS, SCORE_DDL, scoreTableDdl } from './tables.ts';
+import { loadModel, referencePercentiles, type LoadedModel } from './loaded-model.ts';
+import { ruleScoresAligned, type AlignedRuleScores } from './train.ts';
+
+/** Which slice of the leads this run scores: shard k of n (1-based), by a stable hash of lead_id. */
+export interface Shard {
+  k: number;
+  n: number;
+}
+
+/** Options for a scoring run. */
+export interface ScoreOptions {
+  db: string;
+  model: string;
+  modelsDir: string;
+  asOf: Date;
+  leads: 'open' | 'all';
+  runId?: string;
+  shard?: Shard;
+  /** write Parquet here instead of the warehouse tables */
+  outDir?: string;
+  reasons: number;
+  /** the clock, injected: only the CLI reads the wall clock */
+  now: () => Date;
+  onProgress?: (done: number, total: number, stage: string) => void;
+}
+
+/** What a run reports. */
+export interface ScoreSummary {
+  run_id: string;
+  rows: number;
+  duration_s: number;
+  rows_per_second: number;
+  as_of: string;
+  model: string;
+  model_version: string;
+  bands: Record<string, number>;
+  output: string;
+  marked_failed: string[];
+}
+
+const CHUNK = 50_000;
+
+/** Score leads as of a date with a trained model and write the results atomically. */
+export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
+  const started = opts.now();
+  const runId = opts.runId ?? defaultRunId(started, opts.shard);
+  if (!/^[A-Za-z0-9_.:-]+$/.test(runId)) throw new DataError(`run id "${runId}" has characters other than letters, digits, _ . : -`, 'pass a simpler --run-id');
+  const loaded = await loadModel(opts.model, opts.modelsDir);
+  if (!fs.existsSync(opts.db)) throw new DataError(`warehouse not found: ${opts.db}`, 'run `leadscore generate` or `leadscore ingest` first, or pass --db');
+  const toFiles = opts.outDir !== undefined;
+  const w = await Warehouse.open(opts.db, toFiles ? { overlay: true } : {});
+  const tag = runId.replace(/[^A-Za-z0-9_]/g, '_');
+  const tables = { pairs: `_ls_score_pairs_${tag}`, features: `_ls_score_features_${tag}`, staging: `_ls_score_staging_${tag}` };
+  let markedFailed: string[] = [];
+  try {
+    if (!toFiles) {
+      await w.run(SCORE_DDL);
+      markedFailed = await markDeadRunsFailed(w, opts.now());
+      await w.run(`DELETE FROM score_runs WHERE run_id = $1`, [runId]);
+      await w.run(
+        `INSERT INTO score_runs (run_id, started_at, status, model, model_version, as_of, shard) VALUES ($1, $2::TIMESTAMP, 'running', $3, $4, $5::TIMESTAMP, $6)`,
+        [runId, started.toISOString(), loaded.name, loaded.version, opts.asOf.toISOString(), opts.shard ? `${opts.shard.k}/${opts.shard.n}` : null],
+      );
+    }
+    try {
+      const rows = await computeScores(w, loaded, opts, runId, started, tables);
+      const bands = await bandCounts(w, tables.staging);
+      pauseForTests('staged');
+      let output = 'warehouse';
+      if (toFiles) output = await writeParquet(w, tables.staging, opts.outDir!, opts.shard);
+      else await publish(w, tables.staging, runId, rows, opts.now());
+      const ended = opts.now();
+      const duration = (ended.getTime() - started.getTime()) / 1000;
+      return {
+        run_id: runId,
+        rows,
+        duration_s: duration,
+        rows_per_second: duration > 0 ? rows / duration : rows,
+        as_of: opts.asOf.toISOString(),
+        model: loaded.name,
+        model_version: loaded.version,
+        bands,
+        output,
+        marked_failed: markedFailed,
+      };
+    } catch (err) {
+      if (!toFiles) {
+        await w
+          .run(`UPDATE score_runs SET status = 'failed', ended_at = $2::TIMESTAMP, error_message = $3 WHERE run_id = $1`, [runId, opts.now().toISOString(), (err as Error).message])
+          .catch(() => undefined);
+      }
+      throw err;
+    } finally {
+      for (const t of Object.values(tables)) await w.run(`DROP TABLE IF EXISTS ${quoteIdent(t)}`).catch(() => undefined);
+    }
+  } finally {
+    await w.close();
+  }
+}
+
+/** A run still marked running when a new run starts died (the warehouse lock means nobody else is writing). */
+async function markDeadRunsFailed(w: Warehouse, now: Date): Promise<string[]> {
+  const dead = await w.all<{ run_id: string }>(`SELECT run_id FROM score_runs WHERE status = 'running'`);
+  if (dead.length) {
+    await w.run(
+      `UPDATE score_runs SET status = 'failed', ended_at = $1::TIMESTAMP, error_message = 'the process died before finishing (killed or crashed); its results were never published' WHERE status = 'running'`,
+      [now.toISOString()],
+    );
+  }
+  return dead.map((d) => d.run_id);
+}
+
+async function computeScores(
+  w: Warehouse,
+  loaded: LoadedModel,
+  opts: ScoreOptions,
+  runId: string,
+  started: Date,
+  tables: { pairs: string; features: string; staging: string },
+): Promise<number> {
+  const progress = opts.onProgress ?? (() => undefined);
+  if (!(await w.tableExists('leads'))) throw new DataError(`warehouse ${opts.db} has no "leads" table`, 'run `leadscore ingest` or `leadscore generate` first');
+  progress(0, 0, 'selecting leads');
+  await createScorePairs(w, opts, tables.pairs);
+  const total = await w.count(tables.pairs);
+  if (total === 0) {
+    throw new DataError(
+      `no ${opts.leads === 'open' ? 'open ' : ''}leads created before ${opts.asOf.toISOString()} in ${opts.db}${opts.shard ? ` (shard ${opts.shard.k}/${opts.shard.n})` : ''}`,
+      'check --as-of, or load leads first',
+    );
+  }
+  progress(0, total, 'features');
+  try {
+    await buildFeatureTable(w, loaded.spec, { asOf: tables.pairs, horizonDays: loaded.horizonDays, withLabels: false, leads: 'all', into: tables.features });
+  } catch (err) {
+    if (err instanceof DataError) throw err;
+    throw new DataError(
+      `model ${loaded.name}@${loaded.version}'s features cannot be computed on ${opts.db}: ${(err as Error).message}`,
+      'the warehouse does not have the columns this model was trained on; score with a model trained on this warehouse, or retrain',
+    );
+  }
+  const frame = await readFrame(w, tables.features, loaded.spec);
+  const { matrix, source } = transform(loaded.encoders, frame);
+  const rules = loaded.rules ? await ruleScoresAligned(w, loaded.rules, tables.features) : null;
+  if (loaded.model.usesRules && !rules) throw new DataError(`model ${loaded.name}@${loaded.version} blends a rule score but its artifact has no rules`, 'retrain the model');
+
+  await w.run(`DROP TABLE IF EXISTS ${quoteIdent(tables.staging)}`);
+  await w.run(scoreTableDdl(quoteIdent(tables.staging)));
+  const scoredAt = started;
+  for (let from = 0; from < frame.ids.length; from += CHUNK) {
+    const to = Math.min(frame.ids.length, from + CHUNK);
+    const columns = scoreChunk(loaded, frame, matrix, source, rules, from, to, { runId, scoredAt, asOf: opts.asOf, reasons: opts.reasons });
+    await w.append(tables.staging, columns);
+    progress(to, total, 'scoring');
+  }
+  return frame.ids.length;
+}
+
+/** Leads to score as (lead_id, as_of) pairs: created before as_of, open unless --leads all, in this shard. */
+async function createScorePairs(w: Warehouse, opts: ScoreOptions, into: string): Promise<void> {
+  const asOf = `${quoteLiteral(opts.asOf.toISOString())}::TIMESTAMPTZ::TIMESTAMP`;
+  const open =
+    opts.leads === 'open' && (await w.tableExists('outcomes'))
+      ? `AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.lead_id AND o.status = 'won' AND o.closed_at < ${asOf})`
+      : '';
+  const shard = opts.shard ? `AND ${shardSql('l.lead_id', opts.shard.n)} = ${opts.shard.k - 1}` : '';
+  await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(into)} AS SELECT l.lead_id, ${asOf} AS as_of FROM leads l WHERE l.created_at < ${asOf} ${open} ${shard}`);
+}
+
+/** Stable shard of a lead id: md5-based, so any engine or DuckDB version agrees. */
+export function shardSql(idExpr: string, n: number): string {
+  return `(md5_number(${idExpr}) % ${Math.trunc(n)})::INTEGER`;
+}
+
+function scoreChunk(
+  loaded: LoadedModel,
+  frame: FeatureFrame,
+  matrix: DenseMatrix,
+  source: string[],
+  rules: AlignedRuleScores | null,
+  from: number,
+  to: number,
+  run: { runId: string; scoredAt: Date; asOf: Date; reasons: number },
+): AppendColumn[] {
+  const idx = Int32Array.from({ length: to - from }, (_, i) => from + i);
+  const X = takeRows(matrix, idx);
+  const ruleTotal = rules ? rules.total.subarray(from, to) : null;
+  const out = loaded.model.predict(X, ruleTotal);
+  const p = out.probability;
+  const score = Array.from(p, scoreFromProbability);
+  const pct = referencePercentiles(p, loaded.reference);
+  const band = score.map((s) => bandFor(s, loaded.bands));
+  const reasons = explainRows({
+    contributions: loaded.model.logistic.contributions(X),
+    rows: X.rows,
+    cols: X.cols,
+    columnFeature: source,
+    k: run.reasons,
+    minAbsWeight: 0.05,
+    rawValues: Object.fromEntries(frame.columns.map((c) => [c.name, sliceValues(c.values, from, to)])),
+    describe: (feature, raw) => describeFeature(loaded.encoders, feature, raw),
+  });
+  const n = to - from;
+  const constant = <T>(v: T) => new Array<T>(n).fill(v);
+  return [
+    { name: 'lead_id', type: 'VARCHAR', values: frame.ids.slice(from, to) },
+    { name: 'as_of', type: 'TIMESTAMP', values: constant(run.asOf) },
+    { name: 'scored_at', type: 'TIMESTAMP', values: constant(run.scoredAt) },
+    { name: 'model', type: 'VARCHAR', values: constant(loaded.name) },
+    { name: 'model_version', type: 'VARCHAR', values: constant(loaded.version) },
+    { name: 'run_id', type: 'VARCHAR', values: constant(run.runId) },
+    { name: 'probability', type: 'DOUBLE', values: p },
+    { name: 'score', type: 'INTEGER', values: score },
+    { name: 'percentile', type: 'DOUBLE', values: pct },
+    { name: 'band', type: 'VARCHAR', values: band },
+    { name: 'grade', type: 'VARCHAR', values: rules ? rules.grade.slice(from, to) : constant(null) },
+    { name: 'rule_score', type: 'DOUBLE', values: rules ? rules.total.slice(from, to) : constant(null) },
+    { name: 'rule_band', type: 'VARCHAR', values: rules ? rules.band.slice(from, to) : constant(null) },
+    {
+      name: 'reasons',
+      type: 'JSON',
+      values: reasons.map((rs) =>
+        JSON.stringify({
+          up: rs.filter((r) => r.direction === 'up').map((r) => ({ feature: r.feature, text: r.text, weight: round4(r.weight) })),
+          down: rs.filter((r) => r.direction === 'down').map((r) => ({ feature: r.feature, text: r.text, weight: round4(r.weight) })),
+        }),
+      ),
+    },
+  ];
+}
+
+function sliceValues(values: Float64Array | (string | null)[], from: number, to: number): ArrayLike<unknown> {
+  return values instanceof Float64Array ? values.subarray(from, to) : values.slice(from, to);
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+async function bandCounts(w: Warehouse, staging: string): Promise<Record<string, number>> {
+  const rows = await w.all<{ band: string; n: number }>(`SELECT band, count(*)::BIGINT AS n FROM ${quoteIdent(staging)} GROUP BY band ORDER BY band`);
+  return Object.fromEntries(rows.map((r) => [r.band, r.n]));
+}
+
+/** Publish a run in one transaction: latest scores replaced, this run's history replaced, run marked done. */
+async function publish(w: Warehouse, staging: string, runId: string, rows: number, now: Date): Promise<void> {
+  const s = quoteIdent(staging);
+  const cols = SCORE_COLUMNS.map(quoteIdent).join(', ');
+  await w.transaction(async (tx) => {
+    await tx.run(`DELETE FROM lead_scores WHERE lead_id IN (SELECT lead_id FROM ${s})`);
+    await tx.run(`INSERT INTO lead_scores (${cols}) SELECT ${cols} FROM ${s}`);
+    await tx.run(`DELETE FROM lead_score_history WHERE run_id = $1`, [runId]);
+    await tx.run(`INSERT INTO lead_score_history (${cols}) SELECT ${cols} FROM ${s}`);
+    pauseForTests('in-transaction');
+    await tx.run(
+      `UPDATE score_runs SET status = 'succeeded', ended_at = $2::TIMESTAMP, rows_scored = $3, duration_s = date_diff('millisecond', started_at, $2::TIMESTAMP) / 1000.0 WHERE run_id = $1`,
+      [runId, now.toISOString(), rows],
+    );
+  });
+}
+
+/** Write the staged scores to DIR as Parquet: to a temp file first, then renamed, so readers never see half a file. */
+async function writeParquet(w: Warehouse, staging: string, dir: string, shard?: Shard): Promise<string> {
+  fs.mkdirSync(dir, { recursive: true });
+  const name = shard ? `lead_scores-shard-${shard.k}-of-${shard.n}.parquet` : 'lead_scores.parquet';
+  const target = path.join(dir, name);
+  const temp = path.join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await w.exportQuery(`SELECT ${SCORE_COLUMNS.map(quoteIdent).join(', ')} FROM ${quoteIdent(staging)} ORDER BY lead_id`, temp, 'parquet');
+    fs.renameSync(temp, target);
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+  return target;
+}
+
+function defaultRunId(started: Date, shard?: Shard): string {
+  const stamp = started.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `score-${stamp}${shard ? `-shard${shard.k}of${shard.n}` : ''}`;
+}
+
+/**
+ * Test hook: with LEADSCORE_PAUSE_AT=<point> the process announces the point on stderr and blocks,
+ * so a test can kill -9 it at a known moment. Does nothing otherwise.
+ */
+function pauseForTests(point: string): void {
+  if (process.env.LEADSCORE_PAUSE_AT !== point) return;
+  process.stderr.write(`leadscore: paused at ${point}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+}

@@ -1,0 +1,95 @@
+import path from 'node:path';
+import { DataError } from '../errors.ts';
+import { formatOf, readFileSql, quoteIdent, withWarehouse } from '../store/index.ts';
+import { loadFlatFrame, stratifiedSplit } from '../features/index.ts';
+import { ensureBackend } from '../models/tf.ts';
+import type { TrainPipelineConfig } from './config.ts';
+import { auditAndExclude } from './leakage.ts';
+import { dropColumns, fitAndSave, type StageReporter, type TrainReport } from './train.ts';
+
+/** Options for training on a flat table (one row per lead, a target column). */
+export interface TrainFlatOptions {
+  data: string;
+  target: string;
+  id?: string;
+  positive?: string;
+  exclude: string[];
+  /** source values that mean "missing" (default: empty and the form placeholder "Select") */
+  missingValues?: string[];
+  /** write the input rows plus a `split` column here (for the scikit-learn peer on identical rows) */
+  exportSplit?: string;
+  now: Date;
+  onStage?: StageReporter;
+}
+
+/**
+ * Train on a flat file: types inferred, a seeded stratified split, the leakage audit on the
+ * training split (suspected columns excluded), then the same models, blend and calibration as
+ * the CRM pipeline. No rule set applies to a flat table.
+ */
+export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions): Promise<TrainReport> {
+  const stage = opts.onStage ?? (() => undefined);
+  stage(`reading ${opts.data}`);
+  const frame = await loadFlatFrame(opts.data, {
+    target: opts.target,
+    id: opts.id,
+    positive: opts.positive,
+    missingValues: opts.missingValues,
+    overrides: { columns: {}, exclude: opts.exclude },
+  });
+  if (!frame.label) throw new DataError(`${opts.data}: no labels read from ${opts.target}`);
+  await ensureBackend();
+  const test = cfg.split.test;
+  const split = stratifiedSplit(frame.label, { train: 1 - cfg.split.validation - cfg.split.calibration - test, validation: cfg.split.validation, calibration: cfg.split.calibration, test }, cfg.seed);
+  stage('leakage audit on the training split');
+  const { excluded } = auditAndExclude(frame, split.train, null, cfg.fail_on_leakage);
+  const used = dropColumns(frame, excluded.map((e) => e.column));
+  const cardSpec = {
+    kind: 'flat',
+    source: path.basename(opts.data),
+    target: opts.target,
+    id: opts.id ?? null,
+    columns: used.columns.map((c) => ({ name: c.name, kind: c.kind })),
+    excluded_by_user: opts.exclude,
+    excluded_by_audit: excluded,
+  };
+  const result = await fitAndSave(cfg, opts.now, { cardSpec }, used, null, split, stage);
+  if (opts.exportSplit) {
+    stage(`writing the split to ${opts.exportSplit}`);
+    await exportSplit(opts.data, opts.id, frame.ids, split, opts.exportSplit);
+  }
+  return {
+    ...result,
+    excluded_columns: excluded,
+    notes: [
+      ...(frame.notes ?? []),
+      ...(opts.exportSplit
+        ? [`split written to ${opts.exportSplit}; compare with: /usr/bin/python3 ../shared/bench/peer_sklearn.py ${opts.exportSplit} ${opts.target} --split-col split --drop "${[opts.id, ...opts.exclude, ...excluded.map((e) => e.column)].filter(Boolean).join(',')}"`]
+        : []),
+    ],
+  };
+}
+
+/** Write the source rows with a `split` column (train / validation / calibration / test), same row order. */
+async function exportSplit(
+  data: string,
+  id: string | undefined,
+  ids: string[],
+  split: { train: Int32Array; validation: Int32Array; calibration: Int32Array; test: Int32Array },
+  out: string,
+): Promise<void> {
+  const label = new Array<string>(ids.length);
+  for (const part of ['train', 'validation', 'calibration', 'test'] as const) for (const i of split[part]) label[i] = part;
+  await withWarehouse(':memory:', async (w) => {
+    await w.run(`CREATE TABLE src AS SELECT *, row_number() OVER () AS _ls_row FROM ${readFileSql(data, formatOf(data))}`);
+    await w.run('CREATE TABLE parts (_ls_key VARCHAR, _ls_row BIGINT, split VARCHAR)');
+    await w.append('parts', [
+      { name: '_ls_key', type: 'VARCHAR', values: ids },
+      { name: '_ls_row', type: 'BIGINT', values: ids.map((_, i) => i + 1) },
+      { name: 'split', type: 'VARCHAR', values: label },
+    ]);
+    // Join by the id column when there is one (robust to row order), else by row number.
+    const on = id ? `CAST(s.${quoteIdent(id)} AS VARCHAR) = p._ls_key` : 's._ls_row = p._ls_row';
+    await w.exportQuery(`SELECT s.* EXCLUDE (_ls_row), p.split FROM src s JOIN parts p ON ${on} ORDER BY s._ls_row`, out, formatOf(out));
+  });
+}
