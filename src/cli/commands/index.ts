@@ -1,15 +1,22 @@
 import type { Command } from 'commander';
-import { registerRulesCommand } from './rules.ts';
 import { registerGenerateCommand } from './generate.ts';
 import { registerIngest } from './ingest.ts';
 import { registerFeaturesCommand } from './features.ts';
+import { registerRulesCommand } from './rules.ts';
+import { registerTrainCommand } from './train.ts';
+import { registerModelsCommand } from './models.ts';
+import { registerScoreCommand } from './score.ts';
 
 /**
  * Every `leadscore` subcommand registers itself here; main.ts calls these in order, which is also
- * the order `leadscore --help` lists them.
+ * the order `leadscore --help` lists them: the flow of the pipeline, data first.
  */
-export const commandRegistrars: Array<(program: Command) => void> = [];
-commandRegistrars.push(registerRulesCommand);
-commandRegistrars.push(registerGenerateCommand);
-commandRegistrars.push(registerIngest);
-commandRegistrars.push(registerFeaturesCommand);
+export const commandRegistrars: Array<(program: Command) => void> = [
+  registerGenerateCommand,
+  registerIngest,
+  registerFeaturesCommand,
+  registerRulesCommand,
+  registerTrainCommand,
+  registerModelsCommand,
+  registerScoreCommand,
+];

@@ -1,0 +1,92 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.ts';
+import { ScorePipelineConfig, loadPipelineConfig } from '../../pipelines/config.ts';
+import { scoreLeads, type Shard } from '../../pipelines/score.ts';
+import { action, printJson, printTable, progress } from '../output.ts';
+import { parseAsOf, parseInteger } from '../options.ts';
+
+interface ScoreFlags {
+  db?: string;
+  model?: string;
+  modelsDir?: string;
+  asOf: string;
+  leads?: string;
+  runId?: string;
+  shard?: string;
+  out?: string;
+  reasons?: string;
+  json?: boolean;
+}
+
+/** Parse `--shard k/n` (1-based k). */
+export function parseShard(raw: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const k = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || n < 1 || k < 1 || k > n) throw new UsageError(`--shard must look like k/n with 1 <= k <= n, got "${raw}"`, 'e.g. --shard 1/4 ... --shard 4/4');
+  return { k, n };
+}
+
+/** `leadscore score`: score leads as of a date and publish the results atomically. */
+export function registerScoreCommand(program: Command): void {
+  program
+    .command('score')
+    .description('score every open lead as of a date with the champion model; write lead_scores, history and score_runs')
+    .argument('[pipeline]', 'pipeline YAML (default pipelines/score.yaml when present)')
+    .option('--db <file>', 'warehouse to read and write')
+    .option('--model <ref>', 'NAME (its promoted champion) or NAME@VERSION')
+    .option('--models-dir <dir>', 'where artifacts live (default models/)')
+    .option('--as-of <date>', 'score as of this instant: "now" or a date/time (UTC)', 'now')
+    .option('--leads <which>', 'open (not yet won) or all leads created before --as-of')
+    .option('--run-id <id>', 'name of this run; re-running the same id replaces its rows')
+    .option('--shard <k/n>', 'score only shard k of n (by a stable hash of lead_id)')
+    .option('--out <dir>', 'write Parquet to DIR instead of the warehouse (the warehouse is only read)')
+    .option('--reasons <n>', 'reasons per direction per lead')
+    .option('--json', 'print a summary as JSON')
+    .addHelpText(
+      'after',
+      `
+Writes, in one transaction: lead_scores (latest score per lead), lead_score_history (one row per lead
+per run) and score_runs (run bookkeeping). A run killed part-way leaves lead_scores as it was; the
+next run marks it failed. Score = round(100 x calibrated probability): 37 means about 37 in 100 such
+leads convert within the model's horizon.
+
+Examples:
+  $ leadscore score --db data/leadscore.duckdb --model leadscore
+  $ leadscore score --model leadscore@v0002 --as-of 2025-06-30 --json
+  $ leadscore score --model leadscore --shard 1/4 --out scores/   # run 1/4 .. 4/4 anywhere, in parallel`,
+    )
+    .action(
+      action(async (pipeline: string | undefined, flags: ScoreFlags) => {
+        const base = loadPipelineConfig(ScorePipelineConfig, pipeline ?? 'pipelines/score.yaml', pipeline === undefined);
+        const leads = flags.leads ?? base.leads;
+        if (leads !== 'open' && leads !== 'all') throw new UsageError(`--leads must be open or all, got "${leads}"`);
+        const bar = progress('score');
+        const startedAt = Date.now();
+        const summary = await scoreLeads({
+          db: flags.db ?? base.db,
+          model: flags.model ?? base.model,
+          modelsDir: flags.modelsDir ?? base.models_dir,
+          asOf: parseAsOf(flags.asOf),
+          leads,
+          runId: flags.runId,
+          shard: flags.shard ? parseShard(flags.shard) : undefined,
+          outDir: flags.out,
+          reasons: flags.reasons !== undefined ? parseInteger('--reasons', flags.reasons) : base.reasons,
+          now: () => new Date(),
+          onProgress: (done, total, stage) => {
+            if (stage !== 'scoring' || done === 0) return bar.update(stage);
+            const secs = (Date.now() - startedAt) / 1000;
+            const rate = done / Math.max(secs, 1e-3);
+            bar.update(`${done}/${total} rows, ${Math.round(rate)} rows/s, ~${Math.ceil((total - done) / rate)}s left`);
+          },
+        });
+        bar.done(`${summary.rows} leads`);
+        if (flags.json) return printJson(summary);
+        process.stdout.write(`run ${summary.run_id}: scored ${summary.rows} leads as of ${summary.as_of} with ${summary.model}@${summary.model_version} in ${summary.duration_s.toFixed(1)}s (${Math.round(summary.rows_per_second)} rows/s)\n`);
+        process.stdout.write(`output: ${summary.output}\n`);
+        for (const r of summary.marked_failed) process.stdout.write(`note: run ${r} had died part-way; marked failed\n`);
+        printTable(Object.entries(summary.bands).map(([band, leads]) => ({ band, leads, share: `${((100 * leads) / summary.rows).toFixed(1)}%` })));
+      }),
+    );
+}
