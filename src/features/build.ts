@@ -16,6 +16,8 @@ export interface BuildOptions {
   leads?: 'open' | 'all';
   /** output table (replaced atomically) */
   into: string;
+  /** called after each stage with its wall time in seconds (for progress and benchmarks) */
+  onStage?: (stage: string, seconds: number) => void;
 }
 
 /**
@@ -27,8 +29,14 @@ export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: B
   for (const t of ['leads', 'activities', 'outcomes']) {
     if (!(await w.tableExists(t))) throw new DataError(`warehouse ${w.path} has no "${t}" table`, 'run `leadscore ingest` or `leadscore generate` first');
   }
+  let t0 = performance.now();
+  const stage = (name: string) => {
+    opts.onStage?.(name, (performance.now() - t0) / 1000);
+    t0 = performance.now();
+  };
   const present = (await w.all<{ t: string }>('SELECT DISTINCT activity_type AS t FROM activities')).map((r) => r.t);
   validateActivityNames(spec, present);
+  stage('check activity names');
 
   const tag = opts.into.replace(/[^A-Za-z0-9_]/g, '_');
   const pairs = typeof opts.asOf === 'string' ? opts.asOf : `_ls_pairs_${tag}`;
@@ -48,7 +56,9 @@ export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: B
     } else {
       await createDatePairs(w, opts.asOf, pairs);
     }
+    stage('snapshot pairs');
     const hasExpr = await evaluateExpressions(w, spec, exprTable);
+    stage('expressions (sandbox)');
     const sql = compileFeatureQuery(spec, {
       pairs,
       withLabels: opts.withLabels,
@@ -58,10 +68,12 @@ export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: B
       activitySource: 'activities',
     });
     await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(staging)} AS ${sql}`);
+    stage('feature query');
     // Point-in-time guard: no activity at or after as_of may have fed any row.
     const leak = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(staging)} WHERE _max_event_at >= as_of`);
     if ((leak?.n ?? 0) > 0) throw new Error(`internal error: ${leak!.n} feature rows used activities at or after as_of`);
     await swapTable(w, staging, opts.into);
+    stage('point-in-time check + swap');
     return { rows: await w.count(opts.into), table: opts.into };
   } finally {
     await cleanup();

@@ -30,8 +30,10 @@ export async function evaluateExpressions(w: Warehouse, spec: FeatureSpec, into:
     await w.exportQuery(`SELECT ${cols.map(quoteIdent).join(', ')} FROM leads ORDER BY lead_id`, copy, 'parquet');
     await sandbox.run(`CREATE TABLE leads AS SELECT * FROM read_parquet('${copy.replaceAll("'", "''")}')`);
     await disableExternalAccess(sandbox);
-    const ids = (await sandbox.columns('SELECT lead_id FROM leads ORDER BY lead_id')).lead_id as string[];
-    const out: AppendColumn[] = [{ name: 'lead_id', type: 'VARCHAR', values: ids }];
+    // Rows travel back by position in lead_id order (both sides sort the same ids the same way), so
+    // no lead_id strings pass through JS: only the values, tagged with their row number.
+    const n = (await sandbox.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM leads'))?.n ?? 0;
+    const out: AppendColumn[] = [{ name: '_rn', type: 'BIGINT', values: Float64Array.from({ length: n }, (_, i) => i + 1) }];
     for (const f of exprs) {
       const i = spec.features.indexOf(f);
       const type = f.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR';
@@ -50,8 +52,16 @@ export async function evaluateExpressions(w: Warehouse, spec: FeatureSpec, into:
       }
       out.push({ name: f.name, type, values });
     }
-    await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(into)} (${out.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`);
-    await w.append(into, out);
+    const values = `${into}_values`;
+    await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(values)} (${out.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`);
+    try {
+      await w.append(values, out);
+      await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(into)} AS
+        SELECT l.lead_id, ${exprs.map((f) => `v.${quoteIdent(f.name)}`).join(', ')}
+        FROM (SELECT lead_id, row_number() OVER (ORDER BY lead_id) AS _rn FROM leads) l JOIN ${quoteIdent(values)} v ON v._rn = l._rn`);
+    } finally {
+      await w.run(`DROP TABLE IF EXISTS ${quoteIdent(values)}`);
+    }
     return true;
   } finally {
     await sandbox.close();

@@ -17,6 +17,11 @@ const peakRss = () => {
   return m ? `${(Number(m[1]) / 1024).toFixed(0)} MB` : 'n/a';
 };
 const secs = (t0: number) => (performance.now() - t0) / 1000;
+// CPU seconds (user + system, all threads): on a shared machine wall time mostly measures the neighbours
+const cpu = (c0: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(c0);
+  return `${((c.user + c.system) / 1e6).toFixed(1)} CPU s`;
+};
 
 // BENCH_DB=path keeps (and reuses) the filled warehouse between runs
 const keep = process.env.BENCH_DB;
@@ -55,18 +60,21 @@ async function fill(): Promise<void> {
   const spec = loadFeatureSpec(path.resolve('features/default.yaml'));
   const dates = snapshotDates(new Date('2024-01-01T00:00:00Z'), new Date('2024-06-01T00:00:00Z'), 'month');
   t0 = performance.now();
-  const { rows } = await buildFeatureTable(w, spec, { asOf: dates, withLabels: true, into: 'training_set' });
+  let c0 = process.cpuUsage();
+  const { rows } = await buildFeatureTable(w, spec, { asOf: dates, withLabels: true, into: 'training_set', onStage: (s, t) => console.log(`  ${s}: ${t.toFixed(1)} s`) });
   const build = secs(t0);
-  console.log(`build: ${dates.length} snapshots, ${rows} rows x ${spec.features.length} features in ${build.toFixed(1)} s (${Math.round(rows / build)} rows/s), peak RSS ${peakRss()}`);
+  console.log(`build: ${dates.length} snapshots, ${rows} rows x ${spec.features.length} features in ${build.toFixed(1)} s (${Math.round(rows / build)} rows/s; ${cpu(c0)}; load average ${os.loadavg()[0].toFixed(1)}), peak RSS ${peakRss()}`);
 
   t0 = performance.now();
+  c0 = process.cpuUsage();
   const frame = await readFrame(w, 'training_set', spec);
-  console.log(`readFrame: ${frame.ids.length} rows in ${secs(t0).toFixed(1)} s, peak RSS ${peakRss()}`);
+  console.log(`readFrame: ${frame.ids.length} rows in ${secs(t0).toFixed(1)} s (${cpu(c0)}), peak RSS ${peakRss()}`);
   t0 = performance.now();
+  c0 = process.cpuUsage();
   const split = stratifiedSplit(frame.label!, { train: 0.7, test: 0.3 }, 1);
   const state = fitEncoders(frame, split.train, spec);
   const { matrix } = transform(state, frame, split.train);
-  console.log(`encode: fit + transform ${matrix.rows} x ${matrix.cols} in ${secs(t0).toFixed(1)} s, peak RSS ${peakRss()}`);
+  console.log(`encode: fit + transform ${matrix.rows} x ${matrix.cols} in ${secs(t0).toFixed(1)} s (${cpu(c0)}), peak RSS ${peakRss()}`);
 } finally {
   await w.close();
   fs.rmSync(dir, { recursive: true, force: true });

@@ -153,3 +153,32 @@ describe('buildFeatureTable', () => {
     expect(await w.all('SELECT lead_id, chats FROM x ORDER BY lead_id')).toEqual([{ lead_id: 'a', chats: 1 }, { lead_id: 'b', chats: 0 }]);
   });
 });
+
+describe('features CLI on a warehouse', () => {
+  it('build --json prints shape and per-feature summary; audit --json reports no future events', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ls-feat-cli-'));
+    const db = path.join(dir, 'w.duckdb');
+    const w = await canonicalWarehouse();
+    try {
+      await insertCrm(w, leads, activities, [['a', 'won', '2024-03-15T00:00:00Z']]);
+      await w.run(`ATTACH '${db}' AS f; COPY FROM DATABASE memory TO f; DETACH f`);
+    } finally {
+      await w.close();
+    }
+    const cli = (...args: string[]) => spawnSync('npx', ['tsx', 'src/cli/main.ts', 'features', ...args], { encoding: 'utf8' });
+    const b = cli('build', '--db', db, '--as-of', '2024-02-15', '--as-of', '2024-03-01', '--into', 'train_set', '--json');
+    expect(b.status, b.stderr).toBe(0);
+    const out = JSON.parse(b.stdout);
+    expect(out).toMatchObject({ table: 'train_set', rows: 4, positives: 2 });
+    expect(out.features.find((f: { feature: string }) => f.feature === 'seniority').top).toMatch(/student 50%, vp 50%/);
+    const a = cli('audit', '--db', db, '--as-of', '2024-03-01', '--train-fraction', '1', '--json');
+    expect(a.status, a.stderr).toBe(0);
+    const audit = JSON.parse(a.stdout);
+    expect(audit.future_events).toBe(0);
+    expect(audit.features.length).toBe(spec.features.length);
+    expect(audit.suspected.every((s: { column: string; reason: string }) => typeof s.reason === 'string')).toBe(true);
+  });
+});
