@@ -34,47 +34,51 @@ function normalizeFractions(f: SplitFractions): number[] {
  * Split snapshot rows by time: parts follow each other in as_of order (train earliest, test latest),
  * a whole snapshot date always stays in one part, and parts are separated by a gap of one horizon.
  *
- * Gap rule: a row of a later part is DROPPED when its as_of is earlier than (the latest as_of of the
- * previous non-empty part + horizonDays). Those rows' features would overlap the label windows
- * [as_of, as_of + horizon) of the previous part, i.e. the earlier labels are not yet known at the
- * later part's cutoff. Dropped rows are returned in `dropped`.
+ * Gap rule: every as_of of a later part is at least (the latest as_of of the previous part +
+ * horizonDays), so no earlier label window [as_of, as_of + horizon) reaches into a later part's
+ * snapshots. Snapshot dates inside a gap are DROPPED (returned in `dropped`).
+ *
+ * Parts are filled from the latest date backwards (test first), each taking dates until it holds its
+ * share of all rows; the gap after it is then skipped, and train takes whatever is left. So gaps cost
+ * training rows, not the small evaluation parts.
  */
 export function timeSplit(frame: FeatureFrame, opts: { fractions: SplitFractions; horizonDays: number }): Split {
   const fr = normalizeFractions(opts.fractions);
   const n = frame.asOf.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => frame.asOf[a] - frame.asOf[b] || a - b);
-  const dates = [...new Set(order.map((i) => frame.asOf[i]))];
-  // Assign each snapshot date to a part by the cumulative share of rows up to it.
   const countByDate = new Map<number, number>();
   for (let i = 0; i < n; i++) countByDate.set(frame.asOf[i], (countByDate.get(frame.asOf[i]) ?? 0) + 1);
-  const cum = fr.map((_, k) => fr.slice(0, k + 1).reduce((a, b) => a + b, 0));
-  const partOfDate = new Map<number, number>();
-  let seen = 0;
-  for (const d of dates) {
-    const mid = (seen + countByDate.get(d)! / 2) / n; // where the date's rows sit on average
-    let k = cum.findIndex((c) => mid < c - 1e-12);
-    if (k < 0) k = PARTS.length - 1;
-    partOfDate.set(d, k);
-    seen += countByDate.get(d)!;
-  }
+  const dates = [...countByDate.keys()].sort((a, b) => a - b);
   const gapMs = opts.horizonDays * 86_400_000;
-  const latest = PARTS.map(() => -Infinity);
-  for (const d of dates) latest[partOfDate.get(d)!] = Math.max(latest[partOfDate.get(d)!], d);
+  const partOfDate = new Map<number, number>(); // -1 = dropped (in a gap)
+  let j = dates.length - 1;
+  for (let k = PARTS.length - 1; k >= 1; k--) {
+    if (fr[k] === 0) continue;
+    const want = fr[k] * n;
+    let got = 0;
+    let first = Infinity;
+    while (j >= 0 && (got === 0 || got < want)) {
+      partOfDate.set(dates[j], k);
+      got += countByDate.get(dates[j])!;
+      first = dates[j];
+      j--;
+    }
+    // dates closer than one horizon before this part's first date fall in the gap
+    while (j >= 0 && dates[j] > first - gapMs) partOfDate.set(dates[j--], -1);
+  }
+  for (; j >= 0; j--) partOfDate.set(dates[j], 0);
   const out: number[][] = PARTS.map(() => []);
   const dropped: number[] = [];
-  for (const i of order) {
+  for (let i = 0; i < n; i++) {
     const k = partOfDate.get(frame.asOf[i])!;
-    let prevLatest = -Infinity;
-    for (let j = k - 1; j >= 0; j--) if (latest[j] > -Infinity) { prevLatest = latest[j]; break; }
-    if (frame.asOf[i] < prevLatest + gapMs) dropped.push(i);
+    if (k < 0) dropped.push(i);
     else out[k].push(i);
   }
   PARTS.forEach((p, k) => {
     if (fr[k] > 0 && out[k].length === 0) {
       const span = dates.length ? ((dates[dates.length - 1] - dates[0]) / 86_400_000).toFixed(0) : '0';
       throw new DataError(
-        `time split: the ${p} part is empty after applying the ${opts.horizonDays}-day gap (${dates.length} snapshot dates spanning ${span} days)`,
-        `use snapshots spanning at least ${(PARTS.filter((_, j) => fr[j] > 0).length - 1) * opts.horizonDays} days plus room for each part, fewer parts, or a shorter horizon`,
+        `time split: the ${p} part is empty after applying the ${opts.horizonDays}-day gaps (${dates.length} snapshot dates spanning ${span} days)`,
+        `use snapshots spanning at least ${(PARTS.filter((_, q) => fr[q] > 0).length - 1) * opts.horizonDays} days plus room for each part, fewer parts, or a shorter horizon`,
       );
     }
   });

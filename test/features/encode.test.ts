@@ -54,15 +54,19 @@ describe('splits', () => {
     const f: FeatureFrame = { ids: Array.from({ length: n }, (_, i) => `r${i}`), asOf, columns: [] };
     const s = timeSplit(f, { fractions: { train: 0.5, validation: 0.25, test: 0.25 }, horizonDays: 60 });
     const months = (idx: Int32Array) => [...new Set(Array.from(idx, (i) => new Date(asOf[i]).getUTCMonth()))];
-    expect(months(s.train)).toEqual([0, 1, 2, 3, 4, 5]);
-    // validation gets Jul-Sep, but Jul 1 is only 30 days after Jun 1 (the last train date) -> dropped
-    expect(months(s.validation)).toEqual([7, 8]);
-    expect(months(s.test)).toEqual([10, 11]); // Oct 1 is 30 days after Sep 1 -> dropped; Nov 1 is 61 days after
-    expect(months(s.dropped!)).toEqual([6, 9]);
+    // filled from the end: test takes its 30 rows (Oct-Dec); Sep 1 + 60 days reaches past Oct 1, so Sep
+    // falls in the gap; validation takes Jun-Aug; May falls in the next gap; train keeps Jan-Apr.
+    expect(months(s.test)).toEqual([9, 10, 11]);
+    expect(months(s.validation)).toEqual([5, 6, 7]);
+    expect(months(s.train)).toEqual([0, 1, 2, 3]);
+    expect(months(s.dropped!)).toEqual([4, 8]);
+    const maxVal = Math.max(...Array.from(s.validation, (i) => asOf[i]));
+    const minTest = Math.min(...Array.from(s.test, (i) => asOf[i]));
+    expect(minTest - maxVal).toBeGreaterThanOrEqual(60 * DAY);
     const maxTrain = Math.max(...Array.from(s.train, (i) => asOf[i]));
     const minVal = Math.min(...Array.from(s.validation, (i) => asOf[i]));
     expect(minVal - maxTrain).toBeGreaterThanOrEqual(60 * DAY);
-    expect(() => timeSplit(f, { fractions: { train: 0.5, validation: 0.25, test: 0.25 }, horizonDays: 400 })).toThrow(/empty after applying the 400-day gap/);
+    expect(() => timeSplit(f, { fractions: { train: 0.5, validation: 0.25, test: 0.25 }, horizonDays: 400 })).toThrow(/empty after applying the 400-day gaps/);
   });
 
   it('stratified split is seeded, disjoint, complete and keeps the class balance', () => {
