@@ -30,36 +30,55 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec):
   const withLabel = have.has('label');
   const t = quoteIdent(table);
   // Strings are slow to bring into JS one by one; read each text column as integer codes into its
-  // (small) sorted dictionary instead, and the dictionary once.
+  // (small) sorted dictionary instead, and the dictionary once. Rows come in chunks straight into
+  // typed arrays, so memory stays near the size of the frame itself.
   const textCols = ['lead_id', ...features.filter((f) => featureKind(f) === 'categorical').map((f) => f.name)];
-  const codeSql = (c: string) => `CASE WHEN ${quoteIdent(c)} IS NULL THEN -1 ELSE dense_rank() OVER (ORDER BY ${quoteIdent(c)}) - 1 END::INTEGER AS ${quoteIdent('_code_' + c)}`;
-  const numeric = features.filter((f) => featureKind(f) === 'numeric').map((f) => quoteIdent(f.name));
-  const cols = await w.columns(
-    `SELECT epoch_ms(as_of)::DOUBLE AS _as_of_ms, ${[...numeric, ...textCols.map(codeSql)].join(', ')}${withLabel ? ', label' : ''}
-     FROM ${t} ORDER BY as_of, lead_id`,
-  );
-  const decode = async (c: string): Promise<(string | null)[]> => {
-    const dict = (await w.columns(`SELECT DISTINCT ${quoteIdent(c)} AS v FROM ${t} WHERE ${quoteIdent(c)} IS NOT NULL ORDER BY v`)).v as string[];
-    const codes = cols['_code_' + c];
-    const out = new Array<string | null>(codes.length);
-    for (let i = 0; i < codes.length; i++) out[i] = (codes[i] as number) < 0 ? null : dict[codes[i] as number];
-    return out;
-  };
-  const n = cols._as_of_ms.length;
-  const columns: FeatureColumn[] = [];
-  for (const f of features) {
-    if (featureKind(f) === 'numeric') {
-      const raw = cols[f.name];
-      const v = new Float64Array(n);
-      for (let i = 0; i < n; i++) v[i] = raw[i] == null ? NaN : Number(raw[i]);
-      columns.push({ name: f.name, kind: 'numeric', values: v });
-    } else {
-      columns.push({ name: f.name, kind: 'categorical', values: await decode(f.name) });
+  const numericCols = features.filter((f) => featureKind(f) === 'numeric').map((f) => f.name);
+  const code = (c: string) => quoteIdent('_code_' + c);
+  const ordered = `_ls_frame_${table.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(ordered)} AS
+    SELECT row_number() OVER (ORDER BY as_of, lead_id) - 1 AS _rn, epoch_ms(as_of)::DOUBLE AS _as_of_ms,
+      ${[...numericCols.map(quoteIdent), ...textCols.map((c) => `CASE WHEN ${quoteIdent(c)} IS NULL THEN -1 ELSE dense_rank() OVER (ORDER BY ${quoteIdent(c)}) - 1 END::INTEGER AS ${code(c)}`)].join(', ')}${withLabel ? ', label' : ''}
+    FROM ${t} ORDER BY _rn`);
+  try {
+    const n = await w.count(ordered);
+    const asOf = new Float64Array(n);
+    const label = withLabel ? new Uint8Array(n) : undefined;
+    const nums = new Map(numericCols.map((c) => [c, new Float64Array(n)]));
+    const codes = new Map(textCols.map((c) => [c, new Int32Array(n)]));
+    const CHUNK = 262_144;
+    for (let start = 0; start < n; start += CHUNK) {
+      const part = await w.columns(`SELECT * EXCLUDE (_rn) FROM ${quoteIdent(ordered)} WHERE _rn >= ${start} AND _rn < ${start + CHUNK} ORDER BY _rn`);
+      const m = part._as_of_ms.length;
+      for (let i = 0; i < m; i++) asOf[start + i] = part._as_of_ms[i] as number;
+      if (label) for (let i = 0; i < m; i++) label[start + i] = Number(part.label[i]) > 0 ? 1 : 0;
+      for (const [c, arr] of nums) {
+        const src = part[c];
+        for (let i = 0; i < m; i++) arr[start + i] = src[i] == null ? NaN : Number(src[i]);
+      }
+      for (const [c, arr] of codes) {
+        const src = part['_code_' + c];
+        for (let i = 0; i < m; i++) arr[start + i] = src[i] as number;
+      }
     }
+    const decode = async (c: string): Promise<(string | null)[]> => {
+      const dict = (await w.columns(`SELECT DISTINCT ${quoteIdent(c)} AS v FROM ${t} WHERE ${quoteIdent(c)} IS NOT NULL ORDER BY v`)).v as string[];
+      const k = codes.get(c)!;
+      const out = new Array<string | null>(n);
+      for (let i = 0; i < n; i++) out[i] = k[i] < 0 ? null : dict[k[i]];
+      return out;
+    };
+    const columns: FeatureColumn[] = [];
+    for (const f of features) {
+      if (featureKind(f) === 'numeric') columns.push({ name: f.name, kind: 'numeric', values: nums.get(f.name)! });
+      else columns.push({ name: f.name, kind: 'categorical', values: await decode(f.name) });
+    }
+    const frame: FeatureFrame = { ids: (await decode('lead_id')) as string[], asOf, columns };
+    if (label) frame.label = label;
+    return frame;
+  } finally {
+    await w.run(`DROP TABLE IF EXISTS ${quoteIdent(ordered)}`);
   }
-  const frame: FeatureFrame = { ids: (await decode('lead_id')) as string[], asOf: Float64Array.from(cols._as_of_ms as number[]), columns };
-  if (withLabel) frame.label = Uint8Array.from(cols.label as number[], (x) => (Number(x) > 0 ? 1 : 0));
-  return frame;
 }
 
 /** The rows of a frame picked by index (a new frame). */
