@@ -42,7 +42,8 @@ function normalizeFractions(f: SplitFractions): number[] {
  * share of all rows; the gap after it is then skipped, and train takes whatever is left. So gaps cost
  * training rows, not the small evaluation parts.
  */
-export function timeSplit(frame: FeatureFrame, opts: { fractions: SplitFractions; horizonDays: number }): Split {
+export function timeSplit(frame: FeatureFrame, opts: { fractions: SplitFractions; horizonDays: number; sharedHoldout?: { seed: number } }): Split {
+  if (opts.sharedHoldout) return timeSplitSharedHoldout(frame, { ...opts, sharedHoldout: opts.sharedHoldout });
   const fr = normalizeFractions(opts.fractions);
   const n = frame.asOf.length;
   const countByDate = new Map<number, number>();
@@ -83,6 +84,37 @@ export function timeSplit(frame: FeatureFrame, opts: { fractions: SplitFractions
     }
   });
   return { train: Int32Array.from(out[0]), validation: Int32Array.from(out[1]), calibration: Int32Array.from(out[2]), test: Int32Array.from(out[3]), dropped: Int32Array.from(dropped) };
+}
+
+/**
+ * Time split with one shared holdout period: train | gap | holdout | gap | test. The holdout's rows
+ * are divided between validation and calibration by lead (a seeded hash of lead_id, so one lead's
+ * snapshots stay together), in proportion to their fractions. Two gaps instead of three keep far more
+ * training rows; the blend and the calibrator still never see each other's leads, and no label
+ * window straddles a boundary between training, holdout and test.
+ */
+function timeSplitSharedHoldout(frame: FeatureFrame, opts: { fractions: SplitFractions; horizonDays: number; sharedHoldout: { seed: number } }): Split {
+  const fr = normalizeFractions(opts.fractions);
+  const holdout = fr[1] + fr[2];
+  const merged = timeSplit(frame, { fractions: { train: fr[0], validation: holdout, calibration: 0, test: fr[3] }, horizonDays: opts.horizonDays });
+  const share = holdout > 0 ? fr[1] / holdout : 0;
+  const validation: number[] = [];
+  const calibration: number[] = [];
+  for (const i of merged.validation) (leadHash(frame.ids[i], opts.sharedHoldout.seed) < share ? validation : calibration).push(i);
+  for (const [name, part, f] of [['validation', validation, fr[1]], ['calibration', calibration, fr[2]]] as const) {
+    if (f > 0 && part.length === 0) throw new DataError(`time split: the ${name} part is empty`, 'more leads or snapshot dates are needed');
+  }
+  return { ...merged, validation: Int32Array.from(validation), calibration: Int32Array.from(calibration) };
+}
+
+/** A lead id hashed with a seed to [0, 1): stable across runs and machines. */
+function leadHash(id: string, seed: number): number {
+  let h = (0x811c9dc5 ^ Math.imul(seed | 0, 0x9e3779b1)) >>> 0; // FNV-1a over the id, seeded
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  // murmur3's finalizer: spreads the last characters' influence over every bit
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
 }
 
 /** Stratified random split (for flat tables without time): each part gets the same share of positives; seeded. */

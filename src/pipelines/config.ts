@@ -30,14 +30,14 @@ export const TrainPipelineConfig = z
     snapshots: z
       .object({
         /** 'month' (first of each month) or a number of days between snapshot dates */
-        every: z.union([z.literal('month'), z.number().int().positive()]).default(14),
+        every: z.union([z.literal('month'), z.number().int().positive()]).default('month'),
         /** first snapshot date, or 'auto': the first month after the data starts */
         start: z.string().default('auto'),
         /** last snapshot date, or 'auto': the last date whose label window has closed */
         end: z.string().default('auto'),
       })
       .strict()
-      .default({ every: 14, start: 'auto', end: 'auto' }),
+      .default({ every: 'month', start: 'auto', end: 'auto' }),
     split: SplitFractions.default({ validation: 0.15, calibration: 0.15, test: 0.2 }),
     logistic: z.record(z.string(), z.unknown()).default({ C: 1 }),
     neural: z.record(z.string(), z.unknown()).default({}),

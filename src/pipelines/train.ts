@@ -62,7 +62,8 @@ export async function trainCrm(cfg: TrainPipelineConfig, opts: { now: Date; onSt
       stage('rule scores for every snapshot row');
       ruleScores = (await ruleScoresAligned(w, rules, TRAIN_TABLE)).total;
     }
-    const split = timeSplit(frame, { fractions: { train: 1 - cfg.split.validation - cfg.split.calibration - cfg.split.test, ...cfg.split }, horizonDays });
+    // Validation and calibration share one holdout period (split by lead), so only two one-horizon gaps cost rows.
+    const split = timeSplit(frame, { fractions: { train: 1 - cfg.split.validation - cfg.split.calibration - cfg.split.test, ...cfg.split }, horizonDays, sharedHoldout: { seed: cfg.seed } });
     const { spec: usedSpec, excluded } = auditAndExclude(frame, split.train, spec, cfg.fail_on_leakage);
     const usedFrame = dropColumns(frame, excluded.map((e) => e.column));
     const result = await fitAndSave(cfg, opts.now, { encoderSpec: usedSpec, cardSpec: usedSpec }, usedFrame, ruleScores, split, stage, { rulesSpec: rulesDoc ?? undefined });

@@ -100,3 +100,26 @@ describe('describeFeature', () => {
     expect(describeFeature(state, 'Tags', 'Ringing')).toBe('Tags is "Ringing"');
   });
 });
+
+describe('time split with a shared holdout', () => {
+  it('divides one holdout period between validation and calibration by lead, with only two gaps', () => {
+    // 12 monthly snapshots of the same 40 leads
+    const ids: string[] = [];
+    const dates: number[] = [];
+    for (let m = 0; m < 12; m++) for (let l = 0; l < 40; l++) (ids.push(`L${l}`), dates.push(Date.UTC(2023, m, 1)));
+    const asOf = Float64Array.from(dates);
+    const f: FeatureFrame = { ids, asOf, columns: [] };
+    const s = timeSplit(f, { fractions: { train: 0.5, validation: 0.15, calibration: 0.1, test: 0.25 }, horizonDays: 60, sharedHoldout: { seed: 3 } });
+    const months = (idx: Int32Array) => [...new Set(Array.from(idx, (i) => new Date(asOf[i]).getUTCMonth()))].sort((a, b) => a - b);
+    expect(months(s.test)).toEqual([9, 10, 11]);
+    expect(months(s.validation)).toEqual(months(s.calibration)); // same period
+    const leadsOf = (idx: Int32Array) => new Set(Array.from(idx, (i) => ids[i]));
+    const v = leadsOf(s.validation);
+    for (const lead of leadsOf(s.calibration)) expect(v.has(lead)).toBe(false); // disjoint by lead
+    expect(s.validation.length).toBeGreaterThan(s.calibration.length * 0.8);
+    // every row is in exactly one place
+    expect(s.train.length + s.validation.length + s.calibration.length + s.test.length + s.dropped!.length).toBe(ids.length);
+    const maxHoldout = Math.max(...Array.from([...s.validation, ...s.calibration], (i) => asOf[i]));
+    expect(Math.min(...Array.from(s.test, (i) => asOf[i])) - maxHoldout).toBeGreaterThanOrEqual(60 * DAY);
+  });
+});
