@@ -35,11 +35,20 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec):
   const textCols = ['lead_id', ...features.filter((f) => featureKind(f) === 'categorical').map((f) => f.name)];
   const numericCols = features.filter((f) => featureKind(f) === 'numeric').map((f) => f.name);
   const code = (c: string) => quoteIdent('_code_' + c);
-  const ordered = `_ls_frame_${table.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const tag = table.replace(/[^A-Za-z0-9_]/g, '_');
+  const ordered = `_ls_frame_${tag}`;
+  const dict = (k: number) => `_ls_dict_${tag}_${k}`;
+  // One small dictionary table per text column (distinct values -> code); hash joins against them are
+  // far lighter than a window sort per column over millions of rows.
+  for (const [k, c] of textCols.entries()) {
+    await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(dict(k))} AS
+      SELECT v, (row_number() OVER (ORDER BY v) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${quoteIdent(c)} AS v FROM ${t} WHERE ${quoteIdent(c)} IS NOT NULL)`);
+  }
   await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(ordered)} AS
-    SELECT row_number() OVER (ORDER BY as_of, lead_id) - 1 AS _rn, epoch_ms(as_of)::DOUBLE AS _as_of_ms,
-      ${[...numericCols.map(quoteIdent), ...textCols.map((c) => `CASE WHEN ${quoteIdent(c)} IS NULL THEN -1 ELSE dense_rank() OVER (ORDER BY ${quoteIdent(c)}) - 1 END::INTEGER AS ${code(c)}`)].join(', ')}${withLabel ? ', label' : ''}
-    FROM ${t} ORDER BY _rn`);
+    SELECT row_number() OVER (ORDER BY t.as_of, t.lead_id) - 1 AS _rn, epoch_ms(t.as_of)::DOUBLE AS _as_of_ms,
+      ${[...numericCols.map((c) => `t.${quoteIdent(c)}`), ...textCols.map((c, k) => `coalesce(d${k}.code, -1) AS ${code(c)}`)].join(', ')}${withLabel ? ', t.label' : ''}
+    FROM ${t} t ${textCols.map((c, k) => `LEFT JOIN ${quoteIdent(dict(k))} d${k} ON d${k}.v = t.${quoteIdent(c)}`).join(' ')}
+    ORDER BY _rn`); // stored in order, so each chunk read skips the rest by zone maps
   try {
     const n = await w.count(ordered);
     const asOf = new Float64Array(n);
@@ -62,10 +71,10 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec):
       }
     }
     const decode = async (c: string): Promise<(string | null)[]> => {
-      const dict = (await w.columns(`SELECT DISTINCT ${quoteIdent(c)} AS v FROM ${t} WHERE ${quoteIdent(c)} IS NOT NULL ORDER BY v`)).v as string[];
+      const values = (await w.columns(`SELECT v FROM ${quoteIdent(dict(textCols.indexOf(c)))} ORDER BY code`)).v as string[];
       const k = codes.get(c)!;
       const out = new Array<string | null>(n);
-      for (let i = 0; i < n; i++) out[i] = k[i] < 0 ? null : dict[k[i]];
+      for (let i = 0; i < n; i++) out[i] = k[i] < 0 ? null : values[k[i]];
       return out;
     };
     const columns: FeatureColumn[] = [];
@@ -78,6 +87,7 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec):
     return frame;
   } finally {
     await w.run(`DROP TABLE IF EXISTS ${quoteIdent(ordered)}`);
+    for (const k of textCols.keys()) await w.run(`DROP TABLE IF EXISTS ${quoteIdent(dict(k))}`);
   }
 }
 
