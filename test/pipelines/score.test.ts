@@ -1,0 +1,167 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Warehouse, withWarehouse } from '../../src/store/index.ts';
+import { buildFeatureTable, readFrame, transform } from '../../src/features/index.ts';
+import { loadModel } from '../../src/pipelines/loaded-model.ts';
+import { scoreLeads, type ScoreOptions } from '../../src/pipelines/score.ts';
+import { ruleScoresAligned } from '../../src/pipelines/train.ts';
+import { registry } from '../../src/models/index.ts';
+import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
+
+const AS_OF = new Date('2025-12-01T00:00:00Z');
+let fx: TrainedFixture;
+
+function opts(db: string, extra: Partial<ScoreOptions> = {}): ScoreOptions {
+  return { db, model: 'fixture', modelsDir: fx.modelsDir, asOf: AS_OF, leads: 'open', reasons: 3, now: () => new Date('2026-01-02T00:00:00Z'), ...extra };
+}
+
+beforeAll(async () => {
+  fx = await trainedFixture();
+  registry.promote(`fixture@${fx.report.model.version}`, { at: '2026-01-01T00:00:00Z' }, fx.modelsDir);
+}, 300_000);
+
+describe('leadscore score', () => {
+  it('writes one row per open lead, scores = round(100 p) in [0, 100], reasons as JSON', async () => {
+    const db = copyDb(fx.db, 'score-basic.duckdb');
+    const summary = await scoreLeads(opts(db, { runId: 'basic' }));
+    await withWarehouse(db, async (w) => {
+      const open = await w.one<{ n: number }>(
+        `SELECT count(*)::BIGINT AS n FROM leads l WHERE created_at < $1::TIMESTAMP
+         AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.lead_id AND o.status = 'won' AND o.closed_at < $1::TIMESTAMP)`,
+        [AS_OF.toISOString()],
+      );
+      expect(summary.rows).toBe(open!.n);
+      expect(await w.count('lead_scores')).toBe(open!.n);
+      const bad = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM lead_scores WHERE score < 0 OR score > 100 OR score <> round(100 * probability)`);
+      expect(bad!.n).toBe(0);
+      const reasons = await w.all<{ reasons: string }>(`SELECT reasons FROM lead_scores LIMIT 50`);
+      for (const r of reasons) {
+        const parsed = JSON.parse(r.reasons);
+        expect(Array.isArray(parsed.up) && Array.isArray(parsed.down)).toBe(true);
+      }
+      const run = await w.one<{ status: string; rows_scored: number }>(`SELECT status, rows_scored FROM score_runs WHERE run_id = 'basic'`);
+      expect(run).toEqual({ status: 'succeeded', rows_scored: open!.n });
+    });
+  });
+
+  it('writes exactly the probabilities the model gives the same leads in memory', async () => {
+    const db = copyDb(fx.db, 'score-memory.duckdb');
+    await scoreLeads(opts(db, { runId: 'mem' }));
+    const loaded = await loadModel('fixture', fx.modelsDir);
+    await withWarehouse(db, async (w) => {
+      await w.run(`CREATE TABLE pairs AS SELECT lead_id, as_of FROM lead_scores`);
+      await buildFeatureTable(w, loaded.spec, { asOf: 'pairs', withLabels: false, leads: 'all', into: 'feat' });
+      const frame = await readFrame(w, 'feat', loaded.spec);
+      const { matrix } = transform(loaded.encoders, frame);
+      const rules = loaded.rules ? (await ruleScoresAligned(w, loaded.rules, 'feat')).total : null;
+      const p = loaded.model.predict(matrix, rules).probability;
+      const written = new Map((await w.all<{ lead_id: string; probability: number }>(`SELECT lead_id, probability FROM lead_scores`)).map((r) => [r.lead_id, r.probability]));
+      expect(frame.ids.length).toBe(written.size);
+      frame.ids.forEach((id, i) => expect(written.get(id)).toBe(p[i]));
+    });
+  });
+
+  it('re-running the same run id replaces its history rows instead of duplicating them', async () => {
+    const db = copyDb(fx.db, 'score-rerun.duckdb');
+    await scoreLeads(opts(db, { runId: 'nightly' }));
+    const once = await withWarehouse(db, (w) => w.count('lead_score_history'));
+    await scoreLeads(opts(db, { runId: 'nightly' }));
+    await withWarehouse(db, async (w) => {
+      expect(await w.count('lead_score_history')).toBe(once);
+      expect(await w.count('score_runs')).toBe(1);
+    });
+  });
+
+  it('4 shards written as Parquet add up to exactly the unsharded result', async () => {
+    const out = path.join(fx.dir, 'shards');
+    const whole = path.join(fx.dir, 'whole');
+    await scoreLeads(opts(fx.db, { outDir: whole, runId: 'r' }));
+    for (let k = 1; k <= 4; k++) await scoreLeads(opts(fx.db, { outDir: out, shard: { k, n: 4 }, runId: 'r' }));
+    expect(fs.readdirSync(out).filter((f) => f.endsWith('.parquet')).length).toBe(4);
+    await withWarehouse(':memory:', async (w) => {
+      const cols = `lead_id, probability, score, percentile, band, grade, rule_score, rule_band, reasons`;
+      const diff = await w.one<{ a: number; b: number; n: number }>(`
+        WITH a AS (SELECT ${cols} FROM read_parquet('${out}/*.parquet')), b AS (SELECT ${cols} FROM read_parquet('${whole}/lead_scores.parquet'))
+        SELECT (SELECT count(*) FROM (SELECT * FROM a EXCEPT ALL SELECT * FROM b))::BIGINT AS a,
+               (SELECT count(*) FROM (SELECT * FROM b EXCEPT ALL SELECT * FROM a))::BIGINT AS b,
+               (SELECT count(*) FROM b)::BIGINT AS n`);
+      expect(diff!.n).toBeGreaterThan(100);
+      expect([diff!.a, diff!.b]).toEqual([0, 0]);
+    });
+  });
+
+  it('a run killed with kill -9 mid-publish leaves lead_scores as it was; the next run marks it failed', async () => {
+    const db = copyDb(fx.db, 'score-kill.duckdb');
+    await scoreLeads(opts(db, { runId: 'before' }));
+    const snapshot = () => withWarehouse(db, (w) => w.all(`SELECT lead_id, run_id, probability, score FROM lead_scores ORDER BY lead_id`));
+    const before = await snapshot();
+    for (const point of ['staged', 'in-transaction']) {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', 'score', '--db', db, '--model', 'fixture', '--models-dir', fx.modelsDir, '--as-of', '2025-12-15', '--run-id', `killed-${point}`],
+        { env: { ...process.env, LEADSCORE_PAUSE_AT: point }, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      await new Promise<void>((resolve, reject) => {
+        let err = '';
+        child.stderr.on('data', (d) => {
+          err += d;
+          if (err.includes(`paused at ${point}`)) {
+            child.kill('SIGKILL');
+            resolve();
+          }
+        });
+        child.on('exit', () => reject(new Error(`child exited before pausing: ${err}`)));
+      });
+      await new Promise((r) => child.on('exit', r));
+      expect(await snapshot()).toEqual(before);
+    }
+    // each run marks the dead runs it finds: the second child marked the first, the last run the second
+    const next = await scoreLeads(opts(db, { runId: 'after' }));
+    expect(next.marked_failed).toEqual(['killed-in-transaction']);
+    await withWarehouse(db, async (w) => {
+      const runs = await w.all<{ run_id: string; status: string }>(`SELECT run_id, status FROM score_runs ORDER BY run_id`);
+      expect(runs).toEqual([
+        { run_id: 'after', status: 'succeeded' },
+        { run_id: 'before', status: 'succeeded' },
+        { run_id: 'killed-in-transaction', status: 'failed' },
+        { run_id: 'killed-staged', status: 'failed' },
+      ]);
+    });
+  });
+
+  it('refuses an unknown model (listing the known ones), an empty warehouse and a missing table, changing nothing', async () => {
+    await expect(scoreLeads(opts(fx.db, { model: 'nope' }))).rejects.toThrow(/fixture/);
+    const empty = path.join(fx.dir, 'empty.duckdb');
+    await withWarehouse(empty, async () => undefined);
+    await expect(scoreLeads(opts(empty))).rejects.toThrow(/no "leads" table/);
+    await withWarehouse(empty, async (w) => {
+      await w.run(`CREATE TABLE leads (lead_id VARCHAR, created_at TIMESTAMP)`);
+    });
+    await expect(scoreLeads(opts(empty, { runId: 'on-empty' }))).rejects.toThrow(/no open leads created before/);
+    await withWarehouse(empty, async (w) => {
+      expect(await w.count('lead_scores')).toBe(0);
+      const run = await w.one<{ status: string; error_message: string }>(`SELECT status, error_message FROM score_runs WHERE run_id = 'on-empty'`);
+      expect(run?.status).toBe('failed');
+      expect(run?.error_message).toMatch(/no open leads/);
+    });
+  });
+});
+
+describe('model artifacts', () => {
+  it('save, load and predict gives bit-identical probabilities; the same seed trains the same model', async () => {
+    const a = await loadModel(`fixture@${fx.report.model.version}`, fx.modelsDir);
+    const again = await trainedFixture(3000, 7);
+    const b = await loadModel(`fixture@${again.report.model.version}`, again.modelsDir);
+    await withWarehouse(fx.db, async (w) => {
+      await buildFeatureTable(w, a.spec, { asOf: [AS_OF], withLabels: false, into: 'feat_cmp' });
+      const frame = await readFrame(w, 'feat_cmp', a.spec);
+      const rules = a.rules ? (await ruleScoresAligned(w, a.rules, 'feat_cmp')).total : null;
+      const pa = a.model.predict(transform(a.encoders, frame).matrix, rules).probability;
+      const pb = b.model.predict(transform(b.encoders, frame).matrix, rules).probability;
+      expect(Array.from(pb)).toEqual(Array.from(pa));
+      expect(fx.report.metrics).toEqual(again.report.metrics);
+    });
+  }, 300_000);
+});
