@@ -172,20 +172,30 @@ export interface AlignedRuleScores {
   total: Float64Array;
   band: string[];
   grade: string[];
+  mql: Uint8Array;
+  /** JSON list of the rules that fired, per row (only with `withFired`) */
+  fired?: string[];
 }
 
 /** Score the rules for exactly the (lead_id, as_of) rows of a feature table, aligned with readFrame's order. */
-export async function ruleScoresAligned(w: Warehouse, rules: RuleSet, featureTable: string): Promise<AlignedRuleScores> {
+export async function ruleScoresAligned(w: Warehouse, rules: RuleSet, featureTable: string, opts: { withFired?: boolean } = {}): Promise<AlignedRuleScores> {
   const pairs = `_ls_pairs_${featureTable}`;
   const scores = `_ls_rules_${featureTable}`;
   await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(pairs)} AS SELECT lead_id, as_of FROM ${quoteIdent(featureTable)}`);
   try {
     await scoreRules(w, rules, { pairsTable: pairs, leads: 'all', into: scores });
     const cols = await w.columns(
-      `SELECT coalesce(r.total, 0)::DOUBLE AS total, coalesce(r.band, 'unscored') AS band, coalesce(r.grade, '') AS grade
+      `SELECT coalesce(r.total, 0)::DOUBLE AS total, coalesce(r.band, 'unscored') AS band, coalesce(r.grade, '') AS grade,
+              coalesce(r.mql::INTEGER, 0) AS mql${opts.withFired ? ", coalesce(r.fired::VARCHAR, '[]') AS fired" : ''}
        FROM ${quoteIdent(featureTable)} f LEFT JOIN ${quoteIdent(scores)} r USING (lead_id, as_of) ORDER BY f.as_of, f.lead_id`,
     );
-    return { total: Float64Array.from(cols.total as number[]), band: cols.band as string[], grade: cols.grade as string[] };
+    return {
+      total: Float64Array.from(cols.total as number[]),
+      band: cols.band as string[],
+      grade: cols.grade as string[],
+      mql: Uint8Array.from(cols.mql as number[]),
+      ...(opts.withFired ? { fired: cols.fired as string[] } : {}),
+    };
   } finally {
     await w.run(`DROP TABLE IF EXISTS ${quoteIdent(pairs)}`);
     await w.run(`DROP TABLE IF EXISTS ${quoteIdent(scores)}`);
