@@ -6,6 +6,7 @@ import { registerRulesCommand } from './rules.ts';
 import { registerTrainCommand } from './train.ts';
 import { registerModelsCommand } from './models.ts';
 import { registerScoreCommand } from './score.ts';
+import { registerCompareCommand } from './compare.ts';
 
 /**
  * Every `leadscore` subcommand registers itself here; main.ts calls these in order, which is also
@@ -19,4 +20,5 @@ export const commandRegistrars: Array<(program: Command) => void> = [
   registerTrainCommand,
   registerModelsCommand,
   registerScoreCommand,
+  registerCompareCommand,
 ];
