@@ -8,6 +8,8 @@ import { CategoricalEncoding, NumericEncoding, type FeatureDef, type FeatureSpec
  * from the training rows only, is plain JSON, and is applied unchanged at scoring time.
  *   numeric:     clip -> sign-preserving log1p -> (x - mean) / std; missing -> 0 (the train mean)
  *                plus a `<name>:missing` 0/1 column when missing values were seen in training
+ *                plus, when asked (`numericBins`), one-hot quantile bins `<name>#bin<k>` whose cut points
+ *                are training quantiles: lets a linear model bend along the feature (like KBinsDiscretizer)
  *   categorical: one column per kept level `<name>=<level>`, plus `<name>=<other>` (rare and unseen
  *                levels) and `<name>=<missing>` (null)
  */
@@ -25,6 +27,8 @@ export type NumericEncoder = {
   missingIndicator: boolean;
   /** share of training rows that were missing */
   missingRate: number;
+  /** interior cut points (ascending, distinct) of the quantile bins; absent when not binned */
+  binEdges?: number[];
   /** the feature definition, kept so reasons can be worded without the spec */
   def?: FeatureDef;
 };
@@ -67,8 +71,38 @@ function optionsFor(col: FeatureColumn, spec?: FeatureSpec): { def?: FeatureDef;
   return { def, encoding: { ...(col.encoding ?? {}), ...(fromDef ?? {}) } };
 }
 
+/** Options that apply to every column of a fit (per-feature options come from the spec). */
+export interface FitEncoderOptions {
+  /** one-hot this many quantile bins per numeric feature (0 or absent: none) */
+  numericBins?: number;
+}
+
+/** Interior cut points at the training quantiles k/bins (distinct, ascending); NaN values ignored. */
+export function quantileEdges(values: Float64Array, bins: number): number[] {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort();
+  if (sorted.length === 0 || bins < 2) return [];
+  const edges: number[] = [];
+  for (let k = 1; k < bins; k++) {
+    const e = sorted[Math.min(sorted.length - 1, Math.floor((k / bins) * sorted.length))];
+    // a cut at the minimum would leave the first bin empty
+    if (e > sorted[0] && (edges.length === 0 || e > edges[edges.length - 1])) edges.push(e);
+  }
+  return edges;
+}
+
+/** Which bin x falls in: the number of edges <= x. */
+function binOf(edges: number[], x: number): number {
+  let lo = 0, hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (edges[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Fit encoders on the training rows `trainIdx` only; options come from the spec (or each column's own `encoding`). */
-export function fitEncoders(frame: FeatureFrame, trainIdx: ArrayLike<number>, spec?: FeatureSpec): EncoderState {
+export function fitEncoders(frame: FeatureFrame, trainIdx: ArrayLike<number>, spec?: FeatureSpec, fitOptions: FitEncoderOptions = {}): EncoderState {
   if (trainIdx.length === 0) throw new DataError('cannot fit encoders on an empty training split', 'check the split fractions and the snapshot dates');
   const features: EncoderState['features'] = [];
   for (const col of frame.columns) {
@@ -76,17 +110,21 @@ export function fitEncoders(frame: FeatureFrame, trainIdx: ArrayLike<number>, sp
     if (col.kind === 'numeric') {
       const opt = NumericEncoding.parse(pickKeys(encoding, NumericEncoding));
       let n = 0, sum = 0, sumSq = 0, missing = 0;
+      const prepared = new Float64Array(trainIdx.length);
       for (let k = 0; k < trainIdx.length; k++) {
         const x = prepare(opt, col.values[trainIdx[k]]);
+        prepared[k] = x;
         if (Number.isNaN(x)) { missing++; continue; }
         n++; sum += x; sumSq += x * x;
       }
+      const binEdges = fitOptions.numericBins ? quantileEdges(prepared, fitOptions.numericBins) : [];
       const mean = n ? sum / n : 0;
       const variance = n > 1 ? Math.max(0, (sumSq - n * mean * mean) / (n - 1)) : 0;
       const std = Math.sqrt(variance) > 1e-12 ? Math.sqrt(variance) : 1;
       features.push({
         name: col.name, kind: 'numeric', log1p: opt.log1p, ...(opt.clip ? { clip: opt.clip } : {}),
         mean, std, missingIndicator: opt.missing_indicator && missing > 0, missingRate: missing / trainIdx.length,
+        ...(binEdges.length > 0 ? { binEdges } : {}),
         ...(def ? { def } : {}),
       });
     } else {
@@ -126,7 +164,10 @@ function pickKeys(obj: Record<string, unknown>, schema: { shape: Record<string, 
 
 /** The matrix column names one encoder produces. */
 export function encoderColumns(f: NumericEncoder | CategoricalEncoder): string[] {
-  if (f.kind === 'numeric') return f.missingIndicator ? [f.name, `${f.name}:missing`] : [f.name];
+  if (f.kind === 'numeric') {
+    const bins = f.binEdges ? Array.from({ length: f.binEdges.length + 1 }, (_, k) => `${f.name}#bin${k}`) : [];
+    return [f.name, ...(f.missingIndicator ? [`${f.name}:missing`] : []), ...bins];
+  }
   return [...f.levels.map((l) => `${f.name}=${l}`), `${f.name}=${OTHER_LEVEL}`, `${f.name}=${MISSING_LEVEL}`];
 }
 
@@ -143,17 +184,20 @@ export function transform(state: EncoderState, frame: FeatureFrame, idx?: ArrayL
     if (col.kind !== f.kind) throw new DataError(`feature "${f.name}" is ${col.kind} here but was ${f.kind} in training`, 'use the same features file / column overrides as in training');
     if (f.kind === 'numeric') {
       const values = col.values as Float64Array;
+      const binsAt = f.missingIndicator ? 2 : 1;
       for (let r = 0; r < rows.length; r++) {
         const x = prepare(f, values[rows[r]]);
         const base = r * cols + offset;
         if (Number.isNaN(x)) {
           data[base] = 0;
           if (f.missingIndicator) data[base + 1] = 1;
+          // missing rows get no bin: the missing indicator speaks for them
         } else {
           data[base] = (x - f.mean) / f.std;
+          if (f.binEdges) data[base + binsAt + binOf(f.binEdges, x)] = 1;
         }
       }
-      offset += f.missingIndicator ? 2 : 1;
+      offset += binsAt + (f.binEdges ? f.binEdges.length + 1 : 0);
     } else {
       const values = col.values as (string | null)[];
       const position = new Map(f.levels.map((l, i) => [l, i]));

@@ -41,6 +41,11 @@ export const TrainPipelineConfig = z
     split: SplitFractions.default({ validation: 0.15, calibration: 0.15, test: 0.2 }),
     logistic: z.record(z.string(), z.unknown()).default({ C: 1 }),
     neural: z.record(z.string(), z.unknown()).default({}),
+    /** how the blend gets out-of-sample base predictions: 'auto' is cv below 200k rows, holdout above */
+    stacking: z
+      .object({ mode: z.enum(['auto', 'holdout', 'cv']).default('auto'), folds: z.number().int().min(2).max(20).default(5) })
+      .strict()
+      .default({ mode: 'auto', folds: 5 }),
     calibration: z.enum(['auto', 'platt', 'isotonic']).default('auto'),
     bands: BandThresholds.default({ hot: 50, warm: 20 }),
     promotion_metric: z.enum(['auc', 'pr_auc', 'logloss', 'brier', 'ece', 'lift_at_10pct']).default('auc'),

@@ -5,7 +5,14 @@ import { loadFlatFrame, stratifiedSplit } from '../features/index.ts';
 import { ensureBackend } from '../models/tf.ts';
 import type { TrainPipelineConfig } from './config.ts';
 import { auditAndExclude } from './leakage.ts';
-import { dropColumns, fitAndSave, type StageReporter, type TrainReport } from './train.ts';
+import { dropColumns, fitAndSave, type ModelTuning, type StageReporter, type TrainReport } from './train.ts';
+
+/**
+ * Model choices for flat tables (thousands of rows, a few numeric columns): quantile bins let the
+ * logistic model bend along each numeric column, and averaging neural networks over seeds removes
+ * most of a small MLP's early-stopping noise. Measured on X Education (see the issue notes).
+ */
+export const FLAT_TUNING: ModelTuning = { numericBins: 10, neuralEnsemble: 1, neural: {} };
 
 /** Options for training on a flat table (one row per lead, a target column). */
 export interface TrainFlatOptions {
@@ -18,6 +25,8 @@ export interface TrainFlatOptions {
   missingValues?: string[];
   /** write the input rows plus a `split` column here (for the scikit-learn peer on identical rows) */
   exportSplit?: string;
+  /** overrides of FLAT_TUNING */
+  tuning?: ModelTuning;
   now: Date;
   onStage?: StageReporter;
 }
@@ -53,7 +62,8 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
     excluded_by_user: opts.exclude,
     excluded_by_audit: excluded,
   };
-  const result = await fitAndSave(cfg, opts.now, { cardSpec }, used, null, split, stage);
+  const tuning = { ...FLAT_TUNING, ...(opts.tuning ?? {}) };
+  const result = await fitAndSave(cfg, opts.now, { cardSpec }, used, null, split, stage, { tuning });
   if (opts.exportSplit) {
     stage(`writing the split to ${opts.exportSplit}`);
     await exportSplit(opts.data, opts.id, frame.ids, split, opts.exportSplit);

@@ -18,7 +18,7 @@ import { readYamlFile } from './yaml.ts';
 import { libraryVersions, schemaHash } from '../models/artifact.ts';
 import { saveNewVersion } from '../models/registry.ts';
 import { ensureBackend } from '../models/tf.ts';
-import { PredictiveModel, type TestMetrics } from './predictive.ts';
+import { PredictiveModel, baseModelRows, chooseStacking, type TestMetrics } from './predictive.ts';
 import { takeRows } from '../schema/matrix.ts';
 import type { TrainPipelineConfig } from './config.ts';
 import { auditAndExclude, type ExcludedColumn } from './leakage.ts';
@@ -82,6 +82,16 @@ export async function trainCrm(cfg: TrainPipelineConfig, opts: { now: Date; onSt
   });
 }
 
+/** Per-pipeline model choices (flat tables and CRM snapshots differ in size, so in what pays off). */
+export interface ModelTuning {
+  /** one-hot quantile bins per numeric feature (0: none) */
+  numericBins?: number;
+  /** neural networks averaged in the final model */
+  neuralEnsemble?: number;
+  /** neural parameters over cfg.neural */
+  neural?: Record<string, unknown>;
+}
+
 /** Fit encoders on the training split, the predictive bundle, measure on test, save the artifact. */
 export async function fitAndSave(
   cfg: TrainPipelineConfig,
@@ -91,18 +101,29 @@ export async function fitAndSave(
   ruleScores: Float64Array | null,
   split: { train: Int32Array; validation: Int32Array; calibration: Int32Array; test: Int32Array },
   stage: StageReporter,
-  extra: { rulesSpec?: unknown; flat?: unknown } = {},
+  extra: { rulesSpec?: unknown; flat?: unknown; tuning?: ModelTuning } = {},
 ): Promise<Omit<TrainReport, 'excluded_columns' | 'notes'>> {
   const y = frame.label!;
-  stage('encoders (fitted on the training split only)');
-  const encoders = fitEncoders(frame, split.train, spec.encoderSpec);
+  const tuning = extra.tuning ?? {};
+  const timeOrdered = frame.asOf.some((t) => !Number.isNaN(t));
+  const stacking = chooseStacking(cfg.stacking.mode, split.train.length + split.validation.length, timeOrdered);
+  // The saved encoders are fitted on the rows the final base models learn from (train, plus
+  // validation under cv stacking); cv refits them on each fold's training part (encodeFor).
+  const baseRows = baseModelRows(split, stacking);
+  const encoderOptions = { numericBins: tuning.numericBins ?? 0 };
+  stage('encoders (fitted on the training rows only)');
+  const encoders = fitEncoders(frame, baseRows, spec.encoderSpec, encoderOptions);
   const { matrix, source } = transform(encoders, frame);
   const model = await PredictiveModel.fit(matrix, y, ruleScores, split, {
     logistic: cfg.logistic,
-    neural: cfg.neural,
+    neural: { ...cfg.neural, ...(tuning.neural ?? {}) },
     calibration: cfg.calibration,
     seed: cfg.seed,
     onStage: stage,
+    stacking,
+    folds: cfg.stacking.folds,
+    neuralEnsemble: tuning.neuralEnsemble ?? 1,
+    encodeFor: (fitRows) => transform(fitEncoders(frame, fitRows, spec.encoderSpec, encoderOptions), frame).matrix,
   });
   stage('test-split metrics');
   const metrics = model.testMetrics(matrix, y, ruleScores, split.test);
@@ -110,7 +131,7 @@ export async function fitAndSave(
   // probabilities), so a lead's percentile does not depend on which batch or shard it was scored in.
   const testProbabilities = model.predict(takeRows(matrix, split.test), ruleScores ? pickRows(ruleScores, split.test) : null).probability;
   const window = (idx: Int32Array) => windowOf(frame, idx);
-  const trainingWindow = window(split.train);
+  const trainingWindow = window(baseRows);
   const testWindow = window(split.test);
   const bundle = model.toJSON();
   stage('saving the model artifact');
@@ -124,7 +145,7 @@ export async function fitAndSave(
       features: { spec: spec.cardSpec, encoders, columns: matrix.columns, schema_hash: schemaHash(spec.cardSpec) },
       blend: { weights: model.blendWeights(), inputs: bundle.blend.state.inputs },
       calibrator: { method: model.calibrationMethod, reason: model.calibrationReason },
-      training_window: { ...trainingWindow, rows: split.train.length },
+      training_window: { ...trainingWindow, rows: baseRows.length },
       test_window: { ...testWindow, rows: split.test.length },
       metrics: metrics.blend as unknown as Record<string, number>,
       library_versions: libraryVersions(),
