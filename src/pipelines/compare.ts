@@ -98,7 +98,7 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
       const result: ComparisonResult = {
         run_id: runId,
         created_at: opts.now.toISOString(),
-        as_of: opts.asOf.toISOString(),
+        as_of: isoDay(opts.asOf),
         horizon_days: horizonDays,
         model: { name: loaded.name, version: loaded.version },
         rules_file: opts.rulesFile ?? `${loaded.dir}/rules.json`,
@@ -151,6 +151,12 @@ async function assertWindowClosed(w: Warehouse, db: string, asOf: Date, horizonD
       `compare needs known outcomes: use --as-of ${latest} or earlier`,
     );
   }
+}
+
+/** A date as YYYY-MM-DD when it is midnight UTC, else the full ISO instant. */
+function isoDay(d: Date): string {
+  const iso = d.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
 }
 
 /** 0 or 1 for a lead id: a seeded, stable half. */

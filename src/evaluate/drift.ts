@@ -1,0 +1,90 @@
+/**
+ * Drift: a compact profile of a feature's distribution at training time, and the population
+ * stability index (PSI) of new values against it. PSI = Σ (a - e) · ln(a / e) over bins, with e and a
+ * the expected (training) and actual shares; under 0.1 is stable, 0.1-0.25 a shift, over 0.25 drift.
+ */
+
+/** A numeric feature's training profile: quantile cut points and the share of rows in each bin (last bin: missing). */
+export interface NumericProfile {
+  kind: 'numeric';
+  cuts: number[];
+  shares: number[];
+}
+
+/** A categorical feature's training profile: share per level (top levels), the rest and missing. */
+export interface CategoricalProfile {
+  kind: 'categorical';
+  levels: string[];
+  shares: number[];
+}
+
+export type FeatureProfile = NumericProfile | CategoricalProfile;
+
+const EPS = 1e-4;
+
+/** Profile numeric values (NaN = missing) with up to `bins` quantile bins. */
+export function numericProfile(values: ArrayLike<number>, bins = 10): NumericProfile {
+  const present = Array.from(values).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  const cuts: number[] = [];
+  for (let k = 1; k < bins; k++) {
+    if (present.length === 0) break;
+    const c = present[Math.floor((k / bins) * (present.length - 1))];
+    if (cuts.length === 0 || c > cuts[cuts.length - 1]) cuts.push(c);
+  }
+  return { kind: 'numeric', cuts, shares: numericShares(values, cuts) };
+}
+
+/** Profile categorical values (null = missing), keeping the `top` most frequent levels. */
+export function categoricalProfile(values: ArrayLike<string | null>, top = 20): CategoricalProfile {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  const levels = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, top).map(([l]) => l);
+  return { kind: 'categorical', levels, shares: categoricalShares(values, levels) };
+}
+
+function numericShares(values: ArrayLike<number>, cuts: number[]): number[] {
+  const counts = new Array(cuts.length + 2).fill(0); // bins..., missing
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) counts[cuts.length + 1]++;
+    else {
+      let b = 0;
+      while (b < cuts.length && v > cuts[b]) b++;
+      counts[b]++;
+    }
+  }
+  return counts.map((c) => (values.length ? c / values.length : 0));
+}
+
+function categoricalShares(values: ArrayLike<string | null>, levels: string[]): number[] {
+  const index = new Map(levels.map((l, i) => [l, i]));
+  const counts = new Array(levels.length + 2).fill(0); // levels..., other, missing
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    counts[v === null ? levels.length + 1 : (index.get(v) ?? levels.length)]++;
+  }
+  return counts.map((c) => (values.length ? c / values.length : 0));
+}
+
+/** PSI between two share vectors over the same bins (empty bins get a small epsilon). */
+export function psiFromShares(expected: number[], actual: number[]): number {
+  let total = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const e = Math.max(expected[i], EPS);
+    const a = Math.max(actual[i] ?? 0, EPS);
+    total += (a - e) * Math.log(a / e);
+  }
+  return total;
+}
+
+/** PSI of new values against a training profile. */
+export function psiAgainst(profile: FeatureProfile, values: ArrayLike<number> | ArrayLike<string | null>): number {
+  const actual =
+    profile.kind === 'numeric'
+      ? numericShares(values as ArrayLike<number>, profile.cuts)
+      : categoricalShares(values as ArrayLike<string | null>, profile.levels);
+  return psiFromShares(profile.shares, actual);
+}
