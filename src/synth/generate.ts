@@ -6,7 +6,8 @@ import type { FileFormat, Warehouse } from '../store/index.ts';
 import { drawActivities } from './activities.ts';
 import { ColumnBuffer, LEADS_SPEC, OUTCOMES_SPEC, PACKED_SPEC, TRUTH_DDL, TRUTH_SPEC } from './buffers.ts';
 import { Calendar, toMs } from './calendar.ts';
-import { calibrateIntercept, convertProbability, windowProbability, winTime } from './hazard.ts';
+import { calibrateIntercept, winTime } from './hazard.ts';
+import { forecastWin } from './forecast.ts';
 import { cumulativeHazard, drawLatent, type LeadLatent } from './latent.ts';
 import { oracleAuc, oracleAucWindow } from './oracle.ts';
 import type { GenerateOptions } from './options.ts';
@@ -127,7 +128,8 @@ function emitLead(l: LeadLatent, opts: GenerateOptions, cal: Calendar, b0: numbe
 
   const a = l.attrs;
   out.leads.push(l.leadId, toMs(l.createdAt), a.email, a.company, a.jobTitle, a.industry, a.companySize, a.annualRevenue, a.country, a.leadSource, null);
-  const p = convertProbability(cumulativeHazard(l, cal.end), b0);
+  // P(converts by the end | state at creation): future episodes, negatives and the win draw unknown
+  const p = forecastWin(l, b0, cal, l.createdAt, cal.end);
   out.truth.push(
     l.leadId, l.persona, p, wonAt === null ? 0 : 1, wonAt === null ? null : toMs(wonAt), a.fit, l.episodes.length,
     Number.isFinite(l.negativeAt) ? toMs(l.negativeAt) : null,
@@ -137,7 +139,8 @@ function emitLead(l: LeadLatent, opts: GenerateOptions, cal: Calendar, b0: numbe
     const asOf = snapshotDates[j];
     if (asOf <= l.createdAt) continue;
     if (wonAt !== null && toMs(wonAt) < toMs(asOf)) break;
-    const p90 = l.propensity === 0 ? 0 : windowProbability(l, b0, asOf, opts.horizonDays);
+    // P(win in [as_of, as_of + horizon) | state at as_of): the honest point-in-time ceiling
+    const p90 = forecastWin(l, b0, cal, asOf, asOf + opts.horizonDays);
     snaps = snaps === '' ? `${j}:${p90}` : `${snaps},${j}:${p90}`;
   }
   out.packed.push(l.leadId, out.packer.take(), snaps);

@@ -33,6 +33,8 @@ export interface LeadLatent {
   negativeAt: number;
   negativeKind: 'unsubscribe' | 'email_bounce' | null;
   episodes: Episode[];
+  /** start of the early buying episode drawn at creation (may lie past the end; Infinity: none) */
+  earlyAt: number;
   /** scale of the Erlang-2 lag from an episode to the win, in days (bigger firms decide slower) */
   lagDays: number;
   /** exp(fit + persona shift + unobserved frailty); 0 for personas that never buy */
@@ -49,6 +51,9 @@ export const HAZARD = {
   frailtySd: 0.6,
 } as const;
 
+/** Intent of a buying episode: lognormal with this median and log-scale sigma. */
+export const EPISODE_INTENT = { median: 1, sigma: 0.6 } as const;
+
 /** Sortable lead id: L0000001, L0000002, ... */
 export function leadIdOf(index: number): string {
   return 'L' + String(index + 1).padStart(7, '0');
@@ -62,9 +67,10 @@ export function drawLatent(rng: Rng, index: number, persona: Persona, createdAt:
 
   const episodes: Episode[] = [];
   const addEpisode = (start: number) => {
-    if (start < end) episodes.push({ start, duration: 2 + exponential(rng, 8), intent: lognormal(rng, 1, 0.6) });
+    if (start < end) episodes.push({ start, duration: 2 + exponential(rng, 8), intent: lognormal(rng, EPISODE_INTENT.median, EPISODE_INTENT.sigma) });
   };
-  if (chance(rng, b.earlyEpisode)) addEpisode(createdAt + exponential(rng, b.earlyEpisodeDelay));
+  let earlyAt = Infinity;
+  if (chance(rng, b.earlyEpisode)) addEpisode((earlyAt = createdAt + exponential(rng, b.earlyEpisodeDelay)));
   const years = (end - createdAt) / 365;
   const later = poisson(rng, b.episodesPerYear * years);
   for (let k = 0; k < later; k++) addEpisode(createdAt + rng() * (end - createdAt));
@@ -99,6 +105,7 @@ export function drawLatent(rng: Rng, index: number, persona: Persona, createdAt:
     negativeAt,
     negativeKind,
     episodes,
+    earlyAt,
     lagDays: (6 + 4 * Math.log10(1 + size)) * lognormal(rng, 1, 0.5),
     propensity: b.buys ? Math.exp(attrs.fit + b.hazardShift + frailty) : 0,
   };
@@ -116,12 +123,18 @@ export function cumulativeHazard(l: LeadLatent, t: number): number {
 function rawHazard(l: LeadLatent, t: number): number {
   let h = 0;
   for (const e of l.episodes) h += e.intent * erlang2Cdf(t - e.start, l.lagDays);
-  const age = t - l.createdAt;
-  h += HAZARD.engagementWeight * l.sessionsPerDay * l.fadeDays * (1 - Math.exp(-age / l.fadeDays));
-  return h;
+  return h + engagementHazard(l, t);
 }
 
-function erlang2Cdf(x: number, scale: number): number {
+/** Raw cumulative hazard from ongoing (fading) engagement up to t, before propensity and negatives. */
+export function engagementHazard(l: LeadLatent, t: number): number {
+  const age = t - l.createdAt;
+  if (age <= 0) return 0;
+  return HAZARD.engagementWeight * l.sessionsPerDay * l.fadeDays * -Math.expm1(-age / l.fadeDays);
+}
+
+/** CDF of the Erlang-2 lag from an episode's start to its hazard, at x days. */
+export function erlang2Cdf(x: number, scale: number): number {
   if (x <= 0) return 0;
   const z = x / scale;
   return 1 - Math.exp(-z) * (1 + z);

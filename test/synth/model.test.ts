@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.ts';
 import { Calendar } from '../../src/synth/calendar.ts';
 import { calibrateIntercept, convertProbability, windowProbability, winTime } from '../../src/synth/hazard.ts';
+import { forecastWin } from '../../src/synth/forecast.ts';
 import { cumulativeHazard, drawLatent } from '../../src/synth/latent.ts';
 import { DEFAULT_PERSONA_MIX, PERSONAS } from '../../src/synth/personas.ts';
 import { PersonaSequence } from '../../src/synth/population.ts';
@@ -51,6 +52,61 @@ describe('hazard model', () => {
       const l = drawLatent(leadRng(1, 0, STREAM.latent), 0, persona, cal.start + 10, cal);
       expect(cumulativeHazard(l, cal.end)).toBe(0);
     }
+  });
+});
+
+describe('point-in-time oracle', () => {
+  it('depends only on what the generator knows at as_of, never on future draws', () => {
+    let compared = 0;
+    for (let i = 0; i < 300; i++) {
+      const rng = leadRng(9, i, STREAM.latent);
+      const l = drawLatent(rng, i, i % 3 === 0 ? 'unsubscriber' : 'evaluator', cal.start + (i % 200), cal);
+      for (const a of cal.snapshotDates(90)) {
+        if (a <= l.createdAt) continue;
+        const p = forecastWin(l, -4, cal, a, a + 90);
+        expect(p).toBeGreaterThanOrEqual(0);
+        expect(p).toBeLessThanOrEqual(1);
+        // rewrite the future: other episodes after a, another pending negative time
+        const future = {
+          ...l,
+          episodes: [...l.episodes.filter((e) => e.start < a), { start: a + 5, duration: 3, intent: 9 }],
+          negativeAt: l.negativeAt < a ? l.negativeAt : a + 1,
+        };
+        expect(forecastWin(future, -4, cal, a, a + 90)).toBe(p);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+
+  it('is the expectation of the realized window probability over simulated futures', () => {
+    // Monte Carlo over fresh futures for one state: redraw the whole lead, keep the ones that share its past
+    const l = drawLatent(leadRng(4, 0, STREAM.latent), 0, 'ideal', cal.start + 20, cal);
+    const a = cal.start + 20 + 60;
+    const b0 = -3;
+    let sum = 0;
+    const draws = 4000;
+    const rng = mulberry32(99);
+    for (let d = 0; d < draws; d++) {
+      // future later episodes: Poisson(0.7 / year) over the window, lognormal intents; early one already known
+      const episodes = l.episodes.filter((e) => e.start < a);
+      const pendingEarly = !(l.earlyAt < a);
+      const starts: number[] = [];
+      const years = 90 / 365;
+      for (let k = poisson(rng, 0.7 * years); k > 0; k--) starts.push(a + 90 * rng());
+      if (pendingEarly) {
+        const still = 0.55 * Math.exp(-(a - l.createdAt) / 25);
+        if (rng() < still / (1 - 0.55 + still)) starts.push(a - 25 * Math.log(1 - rng()));
+      }
+      for (const s of starts) episodes.push({ start: s, duration: 5, intent: Math.exp(0.6 * Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng())) });
+      // no negative in this comparison: keep the one already drawn only if it is in the past
+      const sim = { ...l, episodes, negativeAt: l.negativeAt < a ? l.negativeAt : Infinity };
+      sum += -Math.expm1(-Math.exp(b0) * (cumulativeHazard(sim, a + 90) - cumulativeHazard(sim, a)));
+    }
+    const noNegative = { ...l, negativeAt: l.negativeAt < a ? l.negativeAt : Infinity };
+    const pNoNeg = forecastWin({ ...noNegative, persona: 'ideal' }, b0, cal, a, a + 90);
+    // forecastWin still weighs the ideal persona's small chance of a future negative; allow for it
+    expect(Math.abs(sum / draws - pNoNeg)).toBeLessThan(0.05 * pNoNeg + 0.002);
   });
 });
 
