@@ -29,9 +29,22 @@ export interface CompareOptions {
   onStage?: (stage: string) => void;
 }
 
-/** What compare returns: the result the report renders, and where things went. */
+/** One evaluated lead: both scores and the outcome (also written to comparison_leads). */
+export interface ComparedLead {
+  lead_id: string;
+  converted: number;
+  rule_score: number;
+  rule_band: string;
+  rule_probability: number;
+  probability: number;
+  predictive_score: number;
+  predictive_band: string;
+}
+
+/** What compare returns: the result the report renders, the evaluated rows, and where things went. */
 export interface CompareOutput {
   result: ComparisonResult;
+  leads: ComparedLead[];
   report_path: string | null;
 }
 
@@ -122,14 +135,24 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
           ...trainingOverlapNote(loaded.card.training_window, opts.asOf),
         ],
       };
+      const leads: ComparedLead[] = evalIdx.map((i, j) => ({
+        lead_id: frame.ids[i],
+        converted: yE[j],
+        rule_score: rulesPts[j],
+        rule_band: ruleBand[j],
+        rule_probability: rulesP[j],
+        probability: predP[j],
+        predictive_score: predScore[j],
+        predictive_band: predBand[j],
+      }));
       stage('writing comparison tables');
-      await writeComparison(w, result, opts.out ?? null);
+      await writeComparison(w, result, leads, opts.out ?? null);
       let reportPath: string | null = null;
       if (opts.out) {
         stage(`rendering ${opts.out}`);
         reportPath = await writeFileAtomic(opts.out, await renderCompareReport(result));
       }
-      return { result, report_path: reportPath };
+      return { result, leads, report_path: reportPath };
     } finally {
       await w.run(`DROP TABLE IF EXISTS ${quoteIdent(FEATURES)}`);
     }
@@ -346,10 +369,22 @@ function trainingOverlapNote(window: Record<string, unknown>, asOf: Date): strin
 }
 
 /** Write the comparison into the warehouse in one transaction; re-running a run id replaces its rows. */
-async function writeComparison(w: Warehouse, r: ComparisonResult, reportPath: string | null): Promise<void> {
+async function writeComparison(w: Warehouse, r: ComparisonResult, leads: ComparedLead[], reportPath: string | null): Promise<void> {
   await w.run(COMPARISON_DDL);
   await w.transaction(async (tx) => {
-    for (const t of ['comparison_runs', 'comparison_metrics', 'comparison_bands', 'comparison_agreement']) await tx.run(`DELETE FROM ${t} WHERE run_id = $1`, [r.run_id]);
+    for (const t of ['comparison_runs', 'comparison_metrics', 'comparison_bands', 'comparison_agreement', 'comparison_leads']) await tx.run(`DELETE FROM ${t} WHERE run_id = $1`, [r.run_id]);
+    const col = <K extends keyof ComparedLead>(k: K) => leads.map((l) => l[k]);
+    await tx.append('comparison_leads', [
+      { name: 'run_id', type: 'VARCHAR', values: leads.map(() => r.run_id) },
+      { name: 'lead_id', type: 'VARCHAR', values: col('lead_id') },
+      { name: 'converted', type: 'INTEGER', values: col('converted') },
+      { name: 'rule_score', type: 'DOUBLE', values: col('rule_score') },
+      { name: 'rule_band', type: 'VARCHAR', values: col('rule_band') },
+      { name: 'rule_probability', type: 'DOUBLE', values: col('rule_probability') },
+      { name: 'probability', type: 'DOUBLE', values: col('probability') },
+      { name: 'predictive_score', type: 'INTEGER', values: col('predictive_score') },
+      { name: 'predictive_band', type: 'VARCHAR', values: col('predictive_band') },
+    ]);
     await tx.run(
       `INSERT INTO comparison_runs VALUES ($1, $2::TIMESTAMP, $3::TIMESTAMP, $4, $5, $6, $7, $8, $9, $10, $11::JSON)`,
       [r.run_id, r.created_at, r.as_of, r.horizon_days, r.model.name, r.model.version, r.rules_file, r.n_leads, r.n_converted, reportPath, JSON.stringify({ capture: r.capture, notes: r.notes })],

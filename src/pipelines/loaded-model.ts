@@ -6,6 +6,7 @@ import { ensureBackend } from '../models/tf.ts';
 import { parseRules } from '../rules/index.ts';
 import type { RuleSet } from '../rules/types.ts';
 import type { BandThreshold } from '../models/index.ts';
+import type { FeatureProfile } from '../evaluate/drift.ts';
 import { PredictiveModel, type PredictiveJSON } from './predictive.ts';
 
 /** A trained model loaded from its artifact, with everything scoring needs. */
@@ -20,13 +21,15 @@ export interface LoadedModel {
   rules: RuleSet | null;
   /** sorted reference probabilities (test split) for percentiles */
   reference: number[];
+  /** each feature's distribution on the training rows (for drift monitoring); empty for older artifacts */
+  profiles: Record<string, FeatureProfile>;
   bands: BandThreshold[];
   horizonDays: number;
 }
 
 /** Resolve `name` (champion) or `name@version`, verify the artifact's checksums and rebuild the model. */
-export async function loadModel(ref: string, modelsDir: string): Promise<LoadedModel> {
-  const { name, version, dir } = resolve(ref, modelsDir);
+export async function loadModel(modelRef: string, modelsDir: string): Promise<LoadedModel> {
+  const { name, version, dir } = resolve(modelRef, modelsDir);
   const art = loadArtifact(dir);
   const est = art.estimators as Record<string, unknown>;
   for (const part of ['logistic', 'neural', 'blend', 'calibrator']) {
@@ -40,6 +43,7 @@ export async function loadModel(ref: string, modelsDir: string): Promise<LoadedM
   const json: PredictiveJSON = {
     logistic: est.logistic as PredictiveJSON['logistic'],
     neural: est.neural as PredictiveJSON['neural'],
+    ...(est.gbdt ? { gbdt: est.gbdt as PredictiveJSON['gbdt'] } : {}),
     blend: est.blend as PredictiveJSON['blend'],
     calibrator: est.calibrator as PredictiveJSON['calibrator'],
     rulesCalibrator: (est.rules_calibrator as PredictiveJSON['rulesCalibrator']) ?? null,
@@ -50,7 +54,8 @@ export async function loadModel(ref: string, modelsDir: string): Promise<LoadedM
   const rules = est.rules ? parseRules(est.rules, `${dir}/rules.json`) : null;
   const params = art.card.parameters as { bands?: { hot: number; warm: number }; horizon_days?: number };
   const b = params.bands ?? { hot: 50, warm: 20 };
-  const reference = ((est.reference as { probability_quantiles?: number[] } | undefined)?.probability_quantiles ?? []).slice().sort((x, y) => x - y);
+  const ref = est.reference as { probability_quantiles?: number[]; features?: Record<string, FeatureProfile> } | undefined;
+  const reference = (ref?.probability_quantiles ?? []).slice().sort((x, y) => x - y);
   return {
     name,
     version,
@@ -61,6 +66,7 @@ export async function loadModel(ref: string, modelsDir: string): Promise<LoadedM
     model,
     rules,
     reference,
+    profiles: ref?.features ?? {},
     bands: [
       { name: 'hot', min: b.hot },
       { name: 'warm', min: b.warm },

@@ -68,6 +68,17 @@ CREATE TABLE IF NOT EXISTS comparison_bands (
   converted BIGINT NOT NULL,
   rate DOUBLE
 );
+CREATE TABLE IF NOT EXISTS comparison_leads (
+  run_id VARCHAR NOT NULL,
+  lead_id VARCHAR NOT NULL,
+  converted INTEGER NOT NULL,
+  rule_score DOUBLE,
+  rule_band VARCHAR,
+  rule_probability DOUBLE,
+  probability DOUBLE,
+  predictive_score INTEGER,
+  predictive_band VARCHAR
+);
 CREATE TABLE IF NOT EXISTS comparison_agreement (
   run_id VARCHAR NOT NULL,
   rule_band VARCHAR NOT NULL,

@@ -20,6 +20,7 @@ import { saveNewVersion } from '../models/registry.ts';
 import { ensureBackend } from '../models/tf.ts';
 import { PredictiveModel, baseModelRows, chooseStacking, type TestMetrics } from './predictive.ts';
 import { takeRows } from '../schema/matrix.ts';
+import { categoricalProfile, numericProfile, type FeatureProfile } from '../evaluate/drift.ts';
 import type { TrainPipelineConfig } from './config.ts';
 import { auditAndExclude, type ExcludedColumn } from './leakage.ts';
 
@@ -90,6 +91,8 @@ export interface ModelTuning {
   neuralEnsemble?: number;
   /** neural parameters over cfg.neural */
   neural?: Record<string, unknown>;
+  /** gradient-boosted trees as a third base model (params; null: none) */
+  gbdt?: Record<string, unknown> | null;
 }
 
 /** Fit encoders on the training split, the predictive bundle, measure on test, save the artifact. */
@@ -123,6 +126,7 @@ export async function fitAndSave(
     stacking,
     folds: cfg.stacking.folds,
     neuralEnsemble: tuning.neuralEnsemble ?? 1,
+    gbdt: tuning.gbdt ?? null,
     encodeFor: (fitRows) => transform(fitEncoders(frame, fitRows, spec.encoderSpec, encoderOptions), frame).matrix,
   });
   stage('test-split metrics');
@@ -153,13 +157,14 @@ export async function fitAndSave(
     {
       logistic: bundle.logistic,
       neural: bundle.neural,
+      ...(bundle.gbdt ? { gbdt: bundle.gbdt } : {}),
       blend: bundle.blend,
       calibrator: bundle.calibrator,
       ...(bundle.rulesCalibrator ? { rules_calibrator: bundle.rulesCalibrator } : {}),
       ...(extra.rulesSpec ? { rules: extra.rulesSpec } : {}),
       metrics: metrics,
       columns: { source, ...(extra.flat ? { flat: extra.flat } : {}) },
-      reference: { probability_quantiles: quantiles(testProbabilities, 1001) },
+      reference: { probability_quantiles: quantiles(testProbabilities, 1001), features: featureProfiles(frame, baseRows) },
     },
   );
   return {
@@ -171,6 +176,18 @@ export async function fitAndSave(
     training_window: { start: trainingWindow.start, end: trainingWindow.end, snapshots: trainingWindow.snapshots },
     test_window: { start: testWindow.start, end: testWindow.end },
   };
+}
+
+/** Each feature's distribution on the training rows: the baseline `leadscore monitor` measures drift against. */
+export function featureProfiles(frame: FeatureFrame, rows: Int32Array): Record<string, FeatureProfile> {
+  const out: Record<string, FeatureProfile> = {};
+  for (const c of frame.columns) {
+    out[c.name] =
+      c.kind === 'numeric'
+        ? numericProfile(Float64Array.from(rows, (i) => c.values[i]))
+        : categoricalProfile(Array.from(rows, (i) => c.values[i]));
+  }
+  return out;
 }
 
 /** Evenly spaced quantiles (count points from min to max) of a sample. */

@@ -7,6 +7,7 @@ import { registerTrainCommand } from './train.ts';
 import { registerModelsCommand } from './models.ts';
 import { registerScoreCommand } from './score.ts';
 import { registerCompareCommand } from './compare.ts';
+import { registerMonitorCommand } from './monitor.ts';
 
 /**
  * Every `leadscore` subcommand registers itself here; main.ts calls these in order, which is also
@@ -21,4 +22,5 @@ export const commandRegistrars: Array<(program: Command) => void> = [
   registerModelsCommand,
   registerScoreCommand,
   registerCompareCommand,
+  registerMonitorCommand,
 ];

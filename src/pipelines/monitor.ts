@@ -1,0 +1,155 @@
+import { DataError } from '../errors.ts';
+import { quoteIdent, withWarehouse, type Warehouse } from '../store/index.ts';
+import { buildFeatureTable, readFrame, type FeatureFrame } from '../features/index.ts';
+import { psiAgainst, type FeatureProfile } from '../evaluate/drift.ts';
+import { ece, psi } from '../evaluate/metrics.ts';
+import { loadModel } from './loaded-model.ts';
+import { MONITOR_DDL } from './tables.ts';
+
+/** Options for a monitoring run. */
+export interface MonitorOptions {
+  db: string;
+  model: string;
+  modelsDir: string;
+  /** PSI above this marks a feature (or the score) as drifted */
+  threshold: number;
+  runId?: string;
+  now: Date;
+  onStage?: (stage: string) => void;
+}
+
+/** One feature's drift. */
+export interface FeatureDrift {
+  feature: string;
+  psi: number;
+  drifted: boolean;
+}
+
+/** What monitor reports. */
+export interface MonitorReport {
+  run_id: string;
+  model: string;
+  model_version: string;
+  score_run_id: string;
+  score_run_as_of: string;
+  rows: number;
+  score_psi: number;
+  score_drifted: boolean;
+  features: FeatureDrift[];
+  drifted: string[];
+  /** calibration of past scores whose outcome window has closed */
+  calibration: { rows: number; ece: number | null; mean_probability: number | null; observed_rate: number | null };
+  status: 'ok' | 'drift';
+  advice: string;
+}
+
+const FEATURES = '_ls_monitor_features';
+
+/** PSI of every feature in a frame against its training profile (features without a profile are skipped). */
+export function featureDrift(frame: FeatureFrame, profiles: Record<string, FeatureProfile>, threshold: number): FeatureDrift[] {
+  return frame.columns
+    .filter((c) => profiles[c.name])
+    .map((c) => {
+      const value = psiAgainst(profiles[c.name], c.values);
+      return { feature: c.name, psi: value, drifted: value > threshold };
+    })
+    .sort((a, b) => b.psi - a.psi);
+}
+
+/**
+ * Compare the latest scoring run with the model's training window: PSI per feature and of the
+ * score, and the calibration of every earlier score whose outcome is now known.
+ */
+export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport> {
+  const stage = opts.onStage ?? (() => undefined);
+  const loaded = await loadModel(opts.model, opts.modelsDir);
+  if (Object.keys(loaded.profiles).length === 0) {
+    throw new DataError(`model ${loaded.name}@${loaded.version} has no training profile to compare with`, 'retrain it with this version of leadscore');
+  }
+  const runId = opts.runId ?? `monitor-${opts.now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  return withWarehouse(opts.db, async (w) => {
+    if (!(await w.tableExists('score_runs'))) throw new DataError(`no scoring runs in ${opts.db}`, 'run `leadscore score` first');
+    const run = await w.one<{ run_id: string; as_of: Date }>(
+      `SELECT run_id, as_of FROM score_runs WHERE model = $1 AND status = 'succeeded' AND shard IS NULL ORDER BY started_at DESC, run_id DESC LIMIT 1`,
+      [loaded.name],
+    );
+    if (!run) throw new DataError(`no succeeded scoring run of model ${loaded.name} in ${opts.db}`, `run \`leadscore score --model ${loaded.name}\` first`);
+    stage(`features of run ${run.run_id}`);
+    const pairs = `${FEATURES}_pairs`;
+    await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(pairs)} AS SELECT lead_id, as_of FROM lead_score_history WHERE run_id = $1`, [run.run_id]);
+    try {
+      await buildFeatureTable(w, loaded.spec, { asOf: pairs, horizonDays: loaded.horizonDays, withLabels: false, leads: 'all', into: FEATURES });
+      const frame = await readFrame(w, FEATURES, loaded.spec);
+      const features = featureDrift(frame, loaded.profiles, opts.threshold);
+      const scores = await w.float64(`SELECT probability FROM lead_score_history WHERE run_id = $1`, [run.run_id]);
+      const scorePsi = loaded.reference.length ? psi(loaded.reference, scores) : NaN;
+      stage('calibration of closed outcomes');
+      const calibration = await closedCalibration(w, loaded.name, loaded.horizonDays);
+      const drifted = features.filter((f) => f.drifted).map((f) => f.feature);
+      const scoreDrifted = scorePsi > opts.threshold;
+      const status = drifted.length > 0 || scoreDrifted ? 'drift' : 'ok';
+      const report: MonitorReport = {
+        run_id: runId,
+        model: loaded.name,
+        model_version: loaded.version,
+        score_run_id: run.run_id,
+        score_run_as_of: run.as_of.toISOString(),
+        rows: scores.length,
+        score_psi: scorePsi,
+        score_drifted: scoreDrifted,
+        features,
+        drifted,
+        calibration,
+        status,
+        advice:
+          status === 'ok'
+            ? `no feature or score moved past PSI ${opts.threshold}; nothing to do`
+            : `${[...drifted, ...(scoreDrifted ? ['the score'] : [])].join(', ')} drifted past PSI ${opts.threshold} since training: check the data feeding them, then retrain (leadscore train) and promote the new model if it beats this one`,
+      };
+      await writeMonitor(w, report, opts.now, opts.threshold);
+      return report;
+    } finally {
+      await w.run(`DROP TABLE IF EXISTS ${quoteIdent(pairs)}`);
+      await w.run(`DROP TABLE IF EXISTS ${quoteIdent(FEATURES)}`);
+    }
+  });
+}
+
+/** ECE of every past score of this model whose horizon has passed by the end of the data. */
+async function closedCalibration(w: Warehouse, model: string, horizonDays: number): Promise<MonitorReport['calibration']> {
+  const end = await w.one<{ last: Date | null }>(
+    `SELECT greatest((SELECT max(occurred_at) FROM activities), (SELECT max(coalesce(closed_at, created_at)) FROM outcomes)) AS last`,
+  );
+  if (!end?.last) return { rows: 0, ece: null, mean_probability: null, observed_rate: null };
+  const cols = await w.columns(
+    `SELECT h.probability AS p,
+            (EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = h.lead_id AND o.status = 'won'
+                     AND o.closed_at >= h.as_of AND o.closed_at < h.as_of + to_days(${Math.trunc(horizonDays)})))::INTEGER AS y
+     FROM lead_score_history h JOIN score_runs r USING (run_id)
+     WHERE r.model = $1 AND r.status = 'succeeded' AND h.as_of + to_days(${Math.trunc(horizonDays)}) <= $2::TIMESTAMP`,
+    [model, end.last.toISOString()],
+  );
+  const p = Float64Array.from(cols.p as number[]);
+  const y = Uint8Array.from(cols.y as number[]);
+  if (p.length === 0) return { rows: 0, ece: null, mean_probability: null, observed_rate: null };
+  return { rows: p.length, ece: ece(y, p), mean_probability: p.reduce((a, b) => a + b, 0) / p.length, observed_rate: y.reduce((a, b) => a + b, 0) / y.length };
+}
+
+async function writeMonitor(w: Warehouse, r: MonitorReport, now: Date, threshold: number): Promise<void> {
+  await w.run(MONITOR_DDL);
+  await w.transaction(async (tx) => {
+    await tx.run(`DELETE FROM monitor_runs WHERE run_id = $1`, [r.run_id]);
+    await tx.run(`DELETE FROM monitor_features WHERE run_id = $1`, [r.run_id]);
+    await tx.run(`INSERT INTO monitor_runs VALUES ($1, $2::TIMESTAMP, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+      r.run_id, now.toISOString(), r.model, r.model_version, r.score_run_id, Number.isNaN(r.score_psi) ? null : r.score_psi, r.drifted.length, r.calibration.ece, r.calibration.rows, r.status,
+    ]);
+    const rows = [...r.features, { feature: '(score)', psi: r.score_psi, drifted: r.score_drifted }];
+    await tx.append('monitor_features', [
+      { name: 'run_id', type: 'VARCHAR', values: rows.map(() => r.run_id) },
+      { name: 'feature', type: 'VARCHAR', values: rows.map((f) => f.feature) },
+      { name: 'psi', type: 'DOUBLE', values: rows.map((f) => f.psi) },
+      { name: 'threshold', type: 'DOUBLE', values: rows.map(() => threshold) },
+      { name: 'drifted', type: 'BOOLEAN', values: rows.map((f) => f.drifted) },
+    ]);
+  });
+}

@@ -1,0 +1,100 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withWarehouse } from '../../src/store/index.ts';
+import { registry } from '../../src/models/index.ts';
+import { compareScores } from '../../src/pipelines/compare.ts';
+import { featureDrift, monitorModel } from '../../src/pipelines/monitor.ts';
+import { scoreLeads } from '../../src/pipelines/score.ts';
+import { loadModel } from '../../src/pipelines/loaded-model.ts';
+import { featureProfiles } from '../../src/pipelines/train.ts';
+import { readFrame, loadFeatureSpec } from '../../src/features/index.ts';
+import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
+
+let fx: TrainedFixture;
+
+beforeAll(async () => {
+  fx = await trainedFixture(4000, 11);
+  registry.promote(`fixture@${fx.report.model.version}`, { at: '2026-01-01T00:00:00Z' }, fx.modelsDir);
+}, 300_000);
+
+/** Mann-Whitney AUC by brute force over all pairs: the reference the pipeline's AUC must equal. */
+function naiveAuc(y: number[], s: number[]): number {
+  let wins = 0;
+  let pairs = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (y[i] !== 1) continue;
+    for (let j = 0; j < y.length; j++) {
+      if (y[j] !== 0) continue;
+      pairs++;
+      wins += s[i] > s[j] ? 1 : s[i] === s[j] ? 0.5 : 0;
+    }
+  }
+  return wins / pairs;
+}
+
+describe('leadscore compare', () => {
+  it('writes the tables and the report, and its rule-score AUC equals a brute-force computation', async () => {
+    const db = copyDb(fx.db, 'compare.duckdb');
+    const out = path.join(fx.dir, 'reports', 'compare.html');
+    const { result, report_path } = await compareScores({ db, model: 'fixture', modelsDir: fx.modelsDir, asOf: new Date('2025-08-01T00:00:00Z'), out, seed: 3, runId: 'c1', now: new Date('2026-01-01T00:00:00Z') });
+    expect(report_path).toBe(out);
+    expect(fs.readFileSync(out, 'utf8')).toContain('data-metric');
+    // independent check: rebuild the evaluation rows from the warehouse tables and count pairs
+    await withWarehouse(db, async (w) => {
+      const metrics = await w.all<{ scorer: string; metric: string; value: number }>(`SELECT scorer, metric, value FROM comparison_metrics WHERE run_id = 'c1'`);
+      expect(metrics.find((m) => m.scorer === 'rules' && m.metric === 'auc')!.value).toBe(result.metrics.rules.auc);
+      const bands = await w.one<{ leads: number }>(`SELECT sum(leads)::BIGINT AS leads FROM comparison_bands WHERE run_id = 'c1' AND scorer = 'rules'`);
+      expect(bands!.leads).toBe(result.n_leads);
+      const agree = await w.one<{ leads: number; conv: number }>(`SELECT sum(leads)::BIGINT AS leads, sum(converted)::BIGINT AS conv FROM comparison_agreement WHERE run_id = 'c1'`);
+      expect(agree).toEqual({ leads: result.n_leads, conv: result.n_converted });
+    });
+    // independent computation on exactly the evaluated rows, read back from the warehouse
+    const rows = await withWarehouse(db, (w) => w.all<{ converted: number; rule_score: number; probability: number }>(`SELECT converted, rule_score, probability FROM comparison_leads WHERE run_id = 'c1'`));
+    expect(rows.length).toBe(result.n_leads);
+    expect(rows.reduce((a, r) => a + r.converted, 0)).toBe(result.n_converted);
+    const y = rows.map((r) => r.converted);
+    expect(result.metrics.rules.auc).toBeCloseTo(naiveAuc(y, rows.map((r) => r.rule_score)), 12);
+    expect(result.metrics.predictive.auc).toBeCloseTo(naiveAuc(y, rows.map((r) => r.probability)), 12);
+    // lift at 10%: conversion in the top decile by predictive score over the base rate, by hand
+    const top = [...rows].map((r, i) => ({ ...r, i })).sort((a, b) => b.probability - a.probability || a.i - b.i).slice(0, Math.ceil(rows.length * 0.1));
+    const lift = top.reduce((a, r) => a + r.converted, 0) / top.length / (result.n_converted / result.n_leads);
+    expect(result.metrics.predictive.lift_at_10pct).toBeCloseTo(lift, 12);
+  }, 120_000);
+});
+
+describe('leadscore monitor', () => {
+  it('reports PSI of exactly 0 for the training rows themselves and flags a feature shifted on purpose', async () => {
+    const loaded = await loadModel('fixture', fx.modelsDir);
+    const spec = loadFeatureSpec('features/default.yaml');
+    await withWarehouse(fx.db, async (w) => {
+      const frame = await readFrame(w, 'training_features', loaded.spec ?? spec);
+      const rows = Int32Array.from(frame.ids.keys());
+      const profiles = featureProfiles(frame, rows);
+      const same = featureDrift(frame, profiles, 0.2);
+      expect(Math.max(...same.map((f) => f.psi))).toBeLessThan(1e-9);
+      const shifted = { ...frame, columns: frame.columns.map((c) => (c.name === 'company_size' && c.kind === 'numeric' ? { ...c, values: c.values.map((v) => v * 50) } : c)) };
+      const drift = featureDrift(shifted, profiles, 0.2);
+      expect(drift.filter((f) => f.drifted).map((f) => f.feature)).toEqual(['company_size']);
+    });
+  });
+
+  it('end to end: a scoring run on a warehouse whose company sizes moved is flagged, and monitor writes its tables', async () => {
+    const db = copyDb(fx.db, 'monitor.duckdb');
+    await scoreLeads({ db, model: 'fixture', modelsDir: fx.modelsDir, asOf: new Date('2025-12-01T00:00:00Z'), leads: 'open', reasons: 1, runId: 's1', now: () => new Date('2026-01-01T00:00:00Z') });
+    const before = await monitorModel({ db, model: 'fixture', modelsDir: fx.modelsDir, threshold: 0.2, runId: 'm1', now: new Date('2026-01-02T00:00:00Z') });
+    const sizeBefore = before.features.find((f) => f.feature === 'company_size')!;
+    expect(sizeBefore.drifted).toBe(false);
+    await withWarehouse(db, (w) => w.run(`UPDATE leads SET company_size = company_size * 50`));
+    await scoreLeads({ db, model: 'fixture', modelsDir: fx.modelsDir, asOf: new Date('2025-12-01T00:00:00Z'), leads: 'open', reasons: 1, runId: 's2', now: () => new Date('2026-01-03T00:00:00Z') });
+    const after = await monitorModel({ db, model: 'fixture', modelsDir: fx.modelsDir, threshold: 0.2, runId: 'm2', now: new Date('2026-01-04T00:00:00Z') });
+    expect(after.score_run_id).toBe('s2');
+    expect(after.drifted).toContain('company_size');
+    expect(after.status).toBe('drift');
+    await withWarehouse(db, async (w) => {
+      expect(await w.count('monitor_runs')).toBe(2);
+      const f = await w.one<{ drifted: boolean }>(`SELECT drifted FROM monitor_features WHERE run_id = 'm2' AND feature = 'company_size'`);
+      expect(f?.drifted).toBe(true);
+    });
+  }, 120_000);
+});
