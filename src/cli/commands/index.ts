@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerDemoCommand } from './demo.ts';
 import { registerGenerateCommand } from './generate.ts';
 import { registerIngest } from './ingest.ts';
 import { registerFeaturesCommand } from './features.ts';
@@ -14,6 +15,7 @@ import { registerMonitorCommand } from './monitor.ts';
  * the order `leadscore --help` lists them: the flow of the pipeline, data first.
  */
 export const commandRegistrars: Array<(program: Command) => void> = [
+  registerDemoCommand,
   registerGenerateCommand,
   registerIngest,
   registerFeaturesCommand,
