@@ -145,7 +145,7 @@ export async function fitAndSave(
       name: cfg.name,
       created_at: now.toISOString(),
       seed: cfg.seed,
-      parameters: { ...cfg, horizon_days: cfg.horizon_days },
+      parameters: { ...cfg, horizon_days: cfg.horizon_days, bands: resolveBands(cfg.bands, testProbabilities), bands_requested: cfg.bands },
       features: { spec: spec.cardSpec, encoders, columns: matrix.columns, schema_hash: schemaHash(spec.cardSpec) },
       blend: { weights: model.blendWeights(), inputs: bundle.blend.state.inputs },
       calibrator: { method: model.calibrationMethod, reason: model.calibrationReason },
@@ -188,6 +188,20 @@ export function featureProfiles(frame: FeatureFrame, rows: Int32Array): Record<s
         : categoricalProfile(Array.from(rows, (i) => c.values[i]));
   }
   return out;
+}
+
+/** Turn band thresholds ("top 5%" or a score) into scores, using the test split's calibrated probabilities. */
+export function resolveBands(bands: TrainPipelineConfig['bands'], probabilities: Float64Array): { hot: number; warm: number } {
+  const scores = Array.from(probabilities, (p) => Math.round(100 * p)).sort((a, b) => b - a);
+  const resolve = (t: number | string): number => {
+    if (typeof t === 'number') return t;
+    const share = Number(/^top (\d+(?:\.\d+)?)%$/.exec(t)![1]) / 100;
+    const k = Math.min(scores.length - 1, Math.max(0, Math.ceil(share * scores.length) - 1));
+    return Math.max(1, scores[k] ?? 1); // a band needs a score above 0 to mean anything
+  };
+  const hot = resolve(bands.hot);
+  const warm = Math.min(resolve(bands.warm), hot);
+  return { hot: hot === warm ? hot + 1 : hot, warm };
 }
 
 /** Evenly spaced quantiles (count points from min to max) of a sample. */
