@@ -9,6 +9,7 @@ import {
   type CalibrationMethod,
 } from '../models/index.ts';
 import { stratifiedFolds } from '../models/random.ts';
+import { GradientBoosting, type GbdtJSON } from '../models/gbdt.ts';
 import { NeuralEnsemble, memberSeed, type NeuralEnsembleJSON } from './neural-ensemble.ts';
 import { summarize, type MetricSummary } from '../evaluate/metrics.ts';
 import { takeRows, type DenseMatrix } from '../schema/matrix.ts';
@@ -65,6 +66,8 @@ export interface FitPredictiveOptions {
   stacking?: StackingMode | 'auto';
   /** folds for cv stacking (default 5) */
   folds?: number;
+  /** gradient-boosted trees as a third base model (params; absent or null: none) */
+  gbdt?: Record<string, unknown> | null;
   /** neural networks averaged in the final model (default 1; seeds derived from `seed`) */
   neuralEnsemble?: number;
   /**
@@ -83,6 +86,7 @@ export type TestMetrics = Record<string, MetricSummary>;
 export interface PredictiveOutputs {
   logistic: Float64Array;
   neural: Float64Array;
+  gbdt?: Float64Array;
   blend: Float64Array;
   probability: Float64Array;
 }
@@ -91,6 +95,8 @@ export interface PredictiveOutputs {
 export interface PredictiveJSON {
   logistic: ReturnType<LogisticRegression['toJSON']>;
   neural: NeuralEnsembleJSON;
+  /** present when the blend takes gradient-boosted trees */
+  gbdt?: GbdtJSON;
   blend: ReturnType<StackingBlender['toJSON']>;
   calibrator: ReturnType<Calibrator['toJSON']>;
   rulesCalibrator: ReturnType<Calibrator['toJSON']> | null;
@@ -105,11 +111,12 @@ function pick(a: Uint8Array | Float64Array, idx: Int32Array): Uint8Array | Float
   return out;
 }
 
-function baseInputs(logistic: Float64Array, neural: Float64Array, rules: Float64Array | null): BaseInput[] {
+function baseInputs(logistic: Float64Array, neural: Float64Array, rules: Float64Array | null, gbdt: Float64Array | null = null): BaseInput[] {
   const inputs: BaseInput[] = [
     { name: 'logistic', values: logistic, transform: 'logit' },
     { name: 'neural', values: neural, transform: 'logit' },
   ];
+  if (gbdt) inputs.push({ name: 'gbdt', values: gbdt, transform: 'logit' });
   if (rules) inputs.push({ name: 'rules', values: rules, transform: 'scale100' });
   return inputs;
 }
@@ -156,7 +163,7 @@ export function calibrateBlend(p: Float64Array, y: Uint8Array, method: Calibrati
   if (identity <= fitted) {
     return { calibrator: identityCalibrator(), method: 'none', reason: `the blend is already calibrated: log loss ${identity.toFixed(5)} on the calibration split vs ${fitted.toFixed(5)} out-of-fold for ${choice.method}` };
   }
-  return { ...choice, reason: `${choice.reason}; unchanged blend: ${identity.toFixed(5)}` };
+  return { ...choice, reason: `${choice.reason}; log loss out-of-fold ${choice.method} ${fitted.toFixed(5)}, unchanged blend ${identity.toFixed(5)}` };
 }
 
 /** The fitted predictive bundle. */
@@ -164,6 +171,7 @@ export class PredictiveModel {
   private constructor(
     readonly logistic: LogisticRegression,
     readonly neural: NeuralEnsemble,
+    readonly gbdt: GradientBoosting | null,
     readonly blend: StackingBlender,
     readonly calibrator: Calibrator,
     /** maps the rule score to a probability (fitted on the calibration split), for fair rule metrics */
@@ -185,19 +193,23 @@ export class PredictiveModel {
       stage(`${label}neural network${ensemble > 1 ? ` (${ensemble} seeds averaged)` : ''}`);
       // Early stopping uses a seeded holdout inside the rows given, so held-out rows stay unseen.
       const neural = await NeuralEnsemble.fit(Xf, yf, { ...(opts.neural ?? {}), seed }, ensemble, (m) => stage(`${label}neural network: ${m}`));
-      return { logistic, neural };
+      if (opts.gbdt) stage(`${label}gradient-boosted trees`);
+      const gbdt = opts.gbdt ? new GradientBoosting(opts.gbdt).fit(Xf, yf) : null;
+      return { logistic, neural, gbdt };
     };
 
     // Predictions the blend learns from: made by base models that never saw those rows.
     let blendRows: Int32Array;
     let blendLogistic: Float64Array;
     let blendNeural: Float64Array;
+    let blendGbdt: Float64Array | null = null;
     if (stacking === 'cv') {
       const k = opts.folds ?? 5;
       const fold = stratifiedFolds(pick(y, baseRows), k, memberSeed(opts.seed, 101));
       blendRows = baseRows;
       blendLogistic = new Float64Array(baseRows.length);
       blendNeural = new Float64Array(baseRows.length);
+      blendGbdt = opts.gbdt ? new Float64Array(baseRows.length) : null;
       for (let f = 0; f < k; f++) {
         const inFold: number[] = [];
         const outFold: number[] = [];
@@ -210,34 +222,37 @@ export class PredictiveModel {
         const Xout = takeRows(Xfold, heldOut);
         const pl = base.logistic.predictProba(Xout);
         const pn = base.neural.predictProba(Xout);
+        const pg = base.gbdt?.predictProba(Xout);
         for (let j = 0; j < outFold.length; j++) {
           blendLogistic[outFold[j]] = pl[j];
           blendNeural[outFold[j]] = pn[j];
+          if (blendGbdt && pg) blendGbdt[outFold[j]] = pg[j];
         }
       }
     }
     opts.onBaseFit?.(baseRows, stacking === 'cv' ? splits.calibration : Int32Array.from([...splits.validation, ...splits.calibration]));
-    const { logistic, neural } = await fitBase(X, baseRows, opts.neuralEnsemble ?? 1, opts.seed, '');
+    const { logistic, neural, gbdt } = await fitBase(X, baseRows, opts.neuralEnsemble ?? 1, opts.seed, '');
     if (stacking === 'holdout') {
       blendRows = splits.validation;
       const Xva = takeRows(X, splits.validation);
       blendLogistic = logistic.predictProba(Xva);
       blendNeural = neural.predictProba(Xva);
+      blendGbdt = gbdt ? gbdt.predictProba(Xva) : null;
     }
 
     stage(stacking === 'cv' ? 'stacking blend on out-of-fold predictions' : 'stacking blend on the validation split');
-    const blend = new StackingBlender().fit(baseInputs(blendLogistic!, blendNeural!, rules ? pick(rules, blendRows!) : null), pick(y, blendRows!));
+    const blend = new StackingBlender().fit(baseInputs(blendLogistic!, blendNeural!, rules ? pick(rules, blendRows!) : null, blendGbdt), pick(y, blendRows!));
 
     stage('calibration on the calibration split');
     const Xca = takeRows(X, splits.calibration);
     const yca = pick(y, splits.calibration);
     const rulesCa = rules ? pick(rules, splits.calibration) : null;
-    const blendCa = blend.predictProba(baseInputs(logistic.predictProba(Xca), neural.predictProba(Xca), rulesCa));
+    const blendCa = blend.predictProba(baseInputs(logistic.predictProba(Xca), neural.predictProba(Xca), rulesCa, gbdt?.predictProba(Xca) ?? null));
     const choice = calibrateBlend(blendCa, yca, opts.calibration ?? 'auto', opts.seed);
     // Rule points are not probabilities: map them with Platt on the same calibration split so the
     // rules' log loss, Brier and ECE are judged fairly next to the model's.
     const rulesCalibrator = rulesCa ? new PlattCalibrator().fit(rulesCa.map((r) => Math.min(Math.max(r / 100, 1e-4), 1 - 1e-4)), yca) : null;
-    return new PredictiveModel(logistic, neural, blend, choice.calibrator, rulesCalibrator, choice.method, choice.reason);
+    return new PredictiveModel(logistic, neural, gbdt, blend, choice.calibrator, rulesCalibrator, choice.method, choice.reason);
   }
 
   /** Probabilities for every row of X (rules: the rule score per row, required if the model uses rules). */
@@ -245,9 +260,10 @@ export class PredictiveModel {
     if (this.usesRules && !rules) throw new Error('this model blends the rule score: pass rule scores to predict');
     const logistic = this.logistic.predictProba(X);
     const neural = this.neural.predictProba(X);
-    const blend = this.blend.predictProba(baseInputs(logistic, neural, this.usesRules ? rules : null));
+    const gbdt = this.gbdt ? this.gbdt.predictProba(X) : null;
+    const blend = this.blend.predictProba(baseInputs(logistic, neural, this.usesRules ? rules : null, gbdt));
     const probability = this.calibrator.predict(blend);
-    return { logistic, neural, blend, probability };
+    return { logistic, neural, ...(gbdt ? { gbdt } : {}), blend, probability };
   }
 
   /** The rule score mapped to a probability by the rules calibrator (for fair comparisons). */
@@ -271,6 +287,7 @@ export class PredictiveModel {
       logistic: summarize(yte, out.logistic),
       neural: summarize(yte, out.neural),
     };
+    if (out.gbdt) metrics.gbdt = summarize(yte, out.gbdt);
     if (rte && this.rulesCalibrator) metrics.rules = summarize(yte, this.rulesProbability(rte));
     metrics.blend = summarize(yte, out.probability);
     return metrics;
@@ -286,6 +303,7 @@ export class PredictiveModel {
     return {
       logistic: this.logistic.toJSON(),
       neural: this.neural.toJSON(),
+      ...(this.gbdt ? { gbdt: this.gbdt.toJSON() } : {}),
       blend: this.blend.toJSON(),
       calibrator: this.calibrator.toJSON(),
       rulesCalibrator: this.rulesCalibrator?.toJSON() ?? null,
@@ -295,9 +313,13 @@ export class PredictiveModel {
 
   /** Rebuild from toJSON() output; predictions are bit-identical to the original. */
   static fromJSON(json: PredictiveJSON, calibration: { method: string; reason: string } = { method: json.calibrator.kind, reason: 'loaded' }): PredictiveModel {
+    if (!json.gbdt && json.blend.state.inputs.some((i) => i.name === 'gbdt')) {
+      throw new Error('this model blends gradient-boosted trees but no gbdt.json was loaded with it');
+    }
     return new PredictiveModel(
       LogisticRegression.fromJSON(json.logistic),
       NeuralEnsemble.fromJSON(json.neural),
+      json.gbdt ? GradientBoosting.fromJSON(json.gbdt) : null,
       StackingBlender.fromJSON(json.blend),
       calibratorFromJSON(json.calibrator),
       json.rulesCalibrator ? calibratorFromJSON(json.rulesCalibrator) : null,

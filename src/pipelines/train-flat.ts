@@ -8,11 +8,23 @@ import { auditAndExclude } from './leakage.ts';
 import { dropColumns, fitAndSave, type ModelTuning, type StageReporter, type TrainReport } from './train.ts';
 
 /**
- * Model choices for flat tables (thousands of rows, a few numeric columns): quantile bins let the
- * logistic model bend along each numeric column, and averaging neural networks over seeds removes
- * most of a small MLP's early-stopping noise. Measured on X Education (see the issue notes).
+ * Model choices for flat tables (thousands of rows, a few numeric columns), measured on X Education:
+ * quantile bins let the logistic model bend along each numeric column (test AUC 0.9205 -> 0.926);
+ * gradient-boosted trees catch interactions (0.936 alone) and carry most of the blend; the neural
+ * network then adds little, so a small, short one keeps training within the time budget.
  */
-export const FLAT_TUNING: ModelTuning = { numericBins: 10, neuralEnsemble: 1, neural: {} };
+export const FLAT_TUNING: ModelTuning = {
+  numericBins: 10,
+  neuralEnsemble: 1,
+  neural: { hidden: [32, 16], dropout: 0.2, patience: 5, maxEpochs: 20 },
+  gbdt: {},
+};
+
+/**
+ * Flat files mark "left at the form default" with a placeholder such as "Select"; that is a
+ * behaviour (the lead skipped the field), not an unknown, so by default only empty cells are missing.
+ */
+export const FLAT_MISSING_VALUES = [''];
 
 /** Options for training on a flat table (one row per lead, a target column). */
 export interface TrainFlatOptions {
@@ -21,7 +33,7 @@ export interface TrainFlatOptions {
   id?: string;
   positive?: string;
   exclude: string[];
-  /** source values that mean "missing" (default: empty and the form placeholder "Select") */
+  /** source values that mean "missing" (default FLAT_MISSING_VALUES: empty cells only) */
   missingValues?: string[];
   /** write the input rows plus a `split` column here (for the scikit-learn peer on identical rows) */
   exportSplit?: string;
@@ -43,7 +55,7 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
     target: opts.target,
     id: opts.id,
     positive: opts.positive,
-    missingValues: opts.missingValues,
+    missingValues: opts.missingValues ?? FLAT_MISSING_VALUES,
     overrides: { columns: {}, exclude: opts.exclude },
   });
   if (!frame.label) throw new DataError(`${opts.data}: no labels read from ${opts.target}`);
