@@ -37,9 +37,11 @@ export const TrainPipelineConfig = z
         start: z.string().default('auto'),
         /** last snapshot date, or 'auto': the last date whose label window has closed */
         end: z.string().default('auto'),
+        /** cap on training rows: above it, a seeded sample of leads (all their snapshots) is kept */
+        max_rows: z.number().int().positive().default(2_000_000),
       })
       .strict()
-      .default({ every: 'month', start: 'auto', end: 'auto' }),
+      .default({ every: 'month', start: 'auto', end: 'auto', max_rows: 2_000_000 }),
     split: SplitFractions.default({ validation: 0.15, calibration: 0.15, test: 0.2 }),
     logistic: z.record(z.string(), z.unknown()).default({ C: 1 }),
     neural: z.record(z.string(), z.unknown()).default({}),

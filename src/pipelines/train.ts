@@ -2,6 +2,7 @@ import { DataError } from '../errors.ts';
 import { withWarehouse, quoteIdent, type Warehouse } from '../store/index.ts';
 import {
   buildFeatureTable,
+  createDatePairs,
   fitEncoders,
   loadFeatureSpec,
   readFrame,
@@ -43,6 +44,20 @@ export interface TrainReport {
 export type StageReporter = (stage: string) => void;
 
 const TRAIN_TABLE = 'training_features';
+const TRAIN_PAIRS = '_ls_training_pairs';
+
+/**
+ * The (lead_id, as_of) rows to train on: every lead created before each date; above `maxRows`, a
+ * seeded sample of leads keeps all of its snapshots (sampling rows would split a lead's history).
+ */
+async function snapshotPairs(w: Warehouse, dates: Date[], maxRows: number, seed: number): Promise<{ note?: string }> {
+  const total = await createDatePairs(w, dates, TRAIN_PAIRS);
+  if (total <= maxRows) return {};
+  const keep = maxRows / total;
+  await w.run(`DELETE FROM ${quoteIdent(TRAIN_PAIRS)} WHERE (md5_number(lead_id || ':' || ${Math.trunc(seed)}::VARCHAR) % 1000000) >= ${Math.floor(keep * 1_000_000)}`);
+  const kept = await w.count(TRAIN_PAIRS);
+  return { note: `${total} snapshot rows exceed snapshots.max_rows ${maxRows}: trained on a seeded ${(100 * keep).toFixed(1)}% of leads (${kept} rows, every snapshot of each kept lead)` };
+}
 
 /** Train on the canonical CRM tables (leads, activities, outcomes) as configured in pipelines/train.yaml. */
 export async function trainCrm(cfg: TrainPipelineConfig, opts: { now: Date; onStage?: StageReporter }): Promise<TrainReport> {
@@ -55,7 +70,9 @@ export async function trainCrm(cfg: TrainPipelineConfig, opts: { now: Date; onSt
   return withWarehouse(cfg.db, async (w) => {
     const dates = await chooseSnapshotDates(w, cfg, horizonDays);
     stage(`features as of ${dates.length} snapshot dates (${iso(dates[0])} .. ${iso(dates[dates.length - 1])})`);
-    await buildFeatureTable(w, spec, { asOf: dates, horizonDays, withLabels: true, into: TRAIN_TABLE });
+    const sampled = await snapshotPairs(w, dates, cfg.snapshots.max_rows, cfg.seed);
+    if (sampled.note) stage(sampled.note);
+    await buildFeatureTable(w, spec, { asOf: TRAIN_PAIRS, horizonDays, withLabels: true, into: TRAIN_TABLE });
     const frame = await readFrame(w, TRAIN_TABLE, spec);
     if (!frame.label) throw new DataError('training frame has no labels');
     let ruleScores: Float64Array | null = null;
@@ -77,6 +94,7 @@ export async function trainCrm(cfg: TrainPipelineConfig, opts: { now: Date; onSt
       ...(oracle !== undefined ? { oracle_auc: oracle } : {}),
       notes: [
         ...(frame.notes ?? []),
+        ...(sampled.note ? [sampled.note] : []),
         `${dropped} snapshot rows fall in the one-horizon gaps between splits and are left out, so no label window straddles a boundary`,
       ],
     };

@@ -1,0 +1,96 @@
+/**
+ * One benchmark stage in its own process, so its peak resident memory (VmHWM) is its own.
+ * Prints one JSON line: {stage, seconds, cpu_seconds, rows, peak_rss_mib, ...extra}.
+ *   npx tsx test/bench/stage.ts <stage> <dir> <leads>
+ * Stages, in order (each reads what the previous wrote in <dir>): generate, export-csv, ingest,
+ * features, train, score, compare.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { withWarehouse } from '../../src/store/index.ts';
+import { generateCrm, validateGenerateOptions } from '../../src/synth/index.ts';
+import { ingest } from '../../src/ingest/index.ts';
+import { buildFeatureTable, loadFeatureSpec, snapshotDates } from '../../src/features/index.ts';
+import { TrainPipelineConfig } from '../../src/pipelines/config.ts';
+import { trainCrm } from '../../src/pipelines/train.ts';
+import { scoreLeads } from '../../src/pipelines/score.ts';
+import { compareScores } from '../../src/pipelines/compare.ts';
+import { registry } from '../../src/models/index.ts';
+
+const [stage, dir, leadsArg] = process.argv.slice(2);
+const leads = Number(leadsArg);
+const db = path.join(dir, 'bench.duckdb');
+const ingested = path.join(dir, 'ingested.duckdb');
+const models = path.join(dir, 'models');
+const NOW = new Date('2026-01-01T00:00:00Z');
+const END = new Date('2025-12-31T00:00:00Z');
+
+function peakRssMiB(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+let rows = 0;
+const extra: Record<string, unknown> = {};
+switch (stage) {
+  case 'generate': {
+    const { options } = validateGenerateOptions({ leads, seed: 42 });
+    const r = await withWarehouse(db, (w) => generateCrm(w, options));
+    rows = r.rows.leads + r.rows.activities + r.rows.outcomes;
+    extra.activities = r.rows.activities;
+    break;
+  }
+  case 'export-csv': {
+    await withWarehouse(db, async (w) => {
+      for (const t of ['leads', 'activities', 'outcomes']) {
+        const cols = t === 'leads' ? '* EXCLUDE (extras)' : '*';
+        await w.exportQuery(`SELECT ${cols} FROM ${t}`, path.join(dir, `${t}.csv`), 'csv');
+      }
+    });
+    break;
+  }
+  case 'ingest': {
+    fs.rmSync(ingested, { force: true });
+    const r = await withWarehouse(ingested, (w) =>
+      ingest(w, { leads: path.join(dir, 'leads.csv'), activities: path.join(dir, 'activities.csv'), outcomes: path.join(dir, 'outcomes.csv'), now: NOW }),
+    );
+    rows = Object.values(r.tables).reduce((a, t) => a + (t?.loaded ?? 0), 0);
+    extra.rejected = Object.values(r.tables).reduce((a, t) => a + (t?.rejected ?? 0), 0);
+    break;
+  }
+  case 'features': {
+    const spec = loadFeatureSpec('features/default.yaml');
+    const dates = snapshotDates(new Date('2024-07-01T00:00:00Z'), new Date('2025-09-01T00:00:00Z'), 'month').filter((_, i) => i % 2 === 0);
+    const r = await withWarehouse(db, (w) => buildFeatureTable(w, spec, { asOf: dates, withLabels: true, into: 'bench_features' }));
+    rows = r.rows;
+    extra.snapshots = dates.length;
+    break;
+  }
+  case 'train': {
+    fs.rmSync(models, { recursive: true, force: true });
+    const cfg = TrainPipelineConfig.parse({ db, models_dir: models, name: 'bench', seed: 42 });
+    const r = await trainCrm(cfg, { now: NOW });
+    registry.promote(`bench@${r.model.version}`, { at: NOW.toISOString() }, models);
+    rows = r.rows.train + r.rows.validation + r.rows.calibration + r.rows.test;
+    Object.assign(extra, { auc_blend: r.metrics.blend.auc, auc_rules: r.metrics.rules?.auc, oracle_auc: r.oracle_auc, notes: r.notes });
+    break;
+  }
+  case 'score': {
+    const r = await scoreLeads({ db, model: 'bench', modelsDir: models, asOf: END, leads: 'open', reasons: 3, runId: 'bench', now: () => new Date() });
+    rows = r.rows;
+    break;
+  }
+  case 'compare': {
+    const r = await compareScores({ db, model: 'bench', modelsDir: models, asOf: new Date('2025-09-01T00:00:00Z'), out: path.join(dir, 'compare.html'), seed: 42, runId: 'bench', now: NOW });
+    rows = r.leads.length * 2;
+    Object.assign(extra, { auc_predictive: r.result.metrics.predictive.auc, auc_rules: r.result.metrics.rules.auc, lift10_predictive: r.result.metrics.predictive.lift_at_10pct, lift10_rules: r.result.metrics.rules.lift_at_10pct });
+    break;
+  }
+  default:
+    throw new Error(`unknown stage ${stage}`);
+}
+const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+console.log(JSON.stringify({ stage, leads, seconds, cpu_seconds: (cpu.user + cpu.system) / 1e6, rows, rows_per_second: rows / seconds, peak_rss_mib: peakRssMiB(), ...extra }));
