@@ -23,6 +23,8 @@ export interface ActivitySummary {
 
 const SECOND = 1 / 86_400;
 const MINUTE = 60 * SECOND;
+// Share of buying episodes that leave no trace (offline research): only the oracle knows them.
+const DARK_EPISODES = 0.05;
 // Engaged leads still open some mail after they fade.
 const OPEN_FLOOR = 0.08;
 
@@ -154,20 +156,21 @@ function webinars(rng: Rng, l: LeadLatent, cal: Calendar, stop: number, monthlyR
   if (l.persona !== 'spam' && rng() < monthlyRate * 0.15) emit(cal.sample(rng, l.createdAt, stop), 'event_attended', 'event', null, null, null);
 }
 
-// A buying episode: pricing, product and docs pages, datasheets, then requests; 15% stay dark.
+// A buying episode: pricing, product and docs pages, datasheets, then requests; a few stay dark.
+// Counts grow with intent, so what a snapshot sees of an episode says how strong it was.
 function episode(rng: Rng, l: LeadLatent, cal: Calendar, stop: number, start: number, duration: number, intent: number, emit: Emit): void {
-  if (rng() < 0.15) return;
+  if (rng() < DARK_EPISODES) return;
   const lo = Math.max(start, l.createdAt);
   const hi = Math.min(start + duration, stop);
   if (hi <= lo) return;
   const at = () => cal.sample(rng, lo, hi);
-  for (let k = poisson(rng, 1.5 * intent); k > 0; k--) emit(at(), 'pricing_page_view', 'web', null, pick(rng, PAGES.pricing), dwell(rng));
+  for (let k = poisson(rng, 2.5 * intent); k > 0; k--) emit(at(), 'pricing_page_view', 'web', null, pick(rng, PAGES.pricing), dwell(rng));
   for (let k = poisson(rng, 2.5 * intent); k > 0; k--) emit(at(), 'page_view', 'web', null, rng() < 0.6 ? pick(rng, PAGES.product) : pick(rng, PAGES.docs), dwell(rng));
   for (let k = poisson(rng, 0.5 * intent); k > 0; k--) emit(at(), 'document_download', 'web', null, pick(rng, PAGES.documents), null);
   const senior = l.persona === 'ideal' ? 1.3 : 1;
-  if (rng() < 1 - Math.exp(-0.55 * intent * senior)) emit(at(), 'demo_request', 'web', null, '/demo', null);
-  if (rng() < 1 - Math.exp(-0.35 * intent)) emit(at(), 'trial_request', 'web', null, '/trial', null);
-  if (rng() < 1 - Math.exp(-0.3 * intent * senior)) emit(at(), 'contact_sales', 'web', null, '/contact-sales', null);
+  if (rng() < 1 - Math.exp(-0.8 * intent * senior)) emit(at(), 'demo_request', 'web', null, '/demo', null);
+  if (rng() < 1 - Math.exp(-0.5 * intent)) emit(at(), 'trial_request', 'web', null, '/trial', null);
+  if (rng() < 1 - Math.exp(-0.45 * intent * senior)) emit(at(), 'contact_sales', 'web', null, '/contact-sales', null);
   if (rng() < 0.2) emit(at(), 'form_submission', 'web', null, '/contact', null);
 }
 

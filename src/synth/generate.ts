@@ -33,9 +33,9 @@ export interface GenerateReport {
   conversionRateTarget: number;
   conversionRate: number;
   personas: Record<Persona, number>;
-  /** ROC AUC of truth.true_probability vs converts, over all leads */
+  /** ROC AUC of truth.true_probability (P(converts by end | state at creation)) vs converts, over all leads */
   oracleAuc: number | null;
-  /** ROC AUC of truth_snapshots.p_true_90d vs winning within the horizon, over all snapshot pairs */
+  /** ROC AUC of truth_snapshots.p_true_90d (P(win in the horizon | state at as_of)) vs winning, over all snapshot pairs */
   oracleAuc90d: number | null;
   snapshotDates: string[];
   horizonDays: number;

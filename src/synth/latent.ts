@@ -48,7 +48,12 @@ export const HAZARD = {
   /** hazard multiplier after an unsubscribe or bounce */
   afterNegative: 0.15,
   /** sd of the unobserved per-lead frailty on the log hazard: why nobody can be perfect */
-  frailtySd: 0.6,
+  frailtySd: 0.3,
+  /** log-scale sd of web sessions per day across leads of a persona (heavy-tailed, but not so wide
+   *  that a few months of sessions say little about a lead's rate) */
+  sessionsSigma: 0.7,
+  /** log-scale sd of the per-lead lag around what company size implies */
+  lagSigma: 0.3,
 } as const;
 
 /** Intent of a buying episode: lognormal with this median and log-scale sigma. */
@@ -98,7 +103,7 @@ export function drawLatent(rng: Rng, index: number, persona: Persona, createdAt:
     persona,
     createdAt,
     attrs,
-    sessionsPerDay: b.sessionsPer30d > 0 ? lognormal(rng, b.sessionsPer30d / 30, 1) : 0,
+    sessionsPerDay: b.sessionsPer30d > 0 ? lognormal(rng, b.sessionsPer30d / 30, HAZARD.sessionsSigma) : 0,
     fadeDays: lognormal(rng, b.fadeDays, 0.5),
     openRate: logistic(logit(b.openRate) + 0.8 * normal(rng)),
     clickRate: b.clickRate,
@@ -106,7 +111,7 @@ export function drawLatent(rng: Rng, index: number, persona: Persona, createdAt:
     negativeKind,
     episodes,
     earlyAt,
-    lagDays: (6 + 4 * Math.log10(1 + size)) * lognormal(rng, 1, 0.5),
+    lagDays: (6 + 4 * Math.log10(1 + size)) * lognormal(rng, 1, HAZARD.lagSigma),
     propensity: b.buys ? Math.exp(attrs.fit + b.hazardShift + frailty) : 0,
   };
 }

@@ -84,6 +84,21 @@ describe('generateCrm', () => {
     expect(report.snapshotDates.at(-1)).toBe('2025-10-01');
   });
 
+  it('gives point-in-time oracle probabilities that are calibrated (expected wins match actual ones)', async () => {
+    await withWarehouse(db, async (w) => {
+      // a clairvoyant oracle would be over-confident at the top; an honest one matches by decile and overall
+      const rows = await w.all<{ bin: number; p: number; y: number }>(`
+        WITH s AS (
+          SELECT s.p_true_90d AS p, coalesce(t.won_at >= s.as_of AND t.won_at < s.as_of + INTERVAL 90 DAY, false)::INTEGER AS y
+          FROM truth_snapshots s JOIN truth t USING (lead_id))
+        SELECT CASE WHEN b < 9 THEN 0 ELSE 1 END AS bin, sum(p) AS p, sum(y)::DOUBLE AS y
+        FROM (SELECT *, ntile(10) OVER (ORDER BY p) - 1 AS b FROM s) GROUP BY 1 ORDER BY 1`);
+      for (const r of rows) expect(Math.abs(r.p - r.y)).toBeLessThan(4 * Math.sqrt(r.p) + 0.05 * r.p);
+      const all = await w.one<{ p: number; y: number }>(`SELECT sum(true_probability) AS p, sum(converts)::DOUBLE AS y FROM truth`);
+      expect(Math.abs(all!.p - all!.y)).toBeLessThan(4 * Math.sqrt(all!.p) + 0.05 * all!.p);
+    });
+  });
+
   it('writes the canonical schema and vocabulary', async () => {
     await withWarehouse(db, async (w) => {
       const cols = async (t: string) => (await w.tableColumns(t)).filter((c) => c !== 'extras');

@@ -45,6 +45,10 @@ export function registerGenerateCommand(program: Command): void {
 Personas: ideal, evaluator, newsletter, cold, student, unsubscriber, spam, competitor.
 Ground truth: truth(lead_id, persona, true_probability, converts, won_at, fit, episodes, negative_at)
 and truth_snapshots(lead_id, as_of, p_true_90d) for monthly as-of dates whose 90-day window ends by --end.
+Both are point-in-time: p_true_90d is the chance of winning in [as_of, as_of + 90 days) given everything
+the generator knows at as_of (persona, fit, hidden traits, the lead's history so far) but none of what
+comes later (future buying episodes, unsubscribes, the win draw); true_probability is the chance of
+converting by --end as seen at creation. Their AUC is the ceiling for a model scoring as of that date.
 
 Examples:
   $ leadscore generate --db data/demo.duckdb --leads 100000 --seed 42
@@ -95,8 +99,8 @@ function printReport(r: GenerateReport, db: string | null): void {
   printTable(Object.entries(r.personas).map(([persona, leads]) => ({ persona, leads, share: pct(leads / r.leads) })));
   process.stdout.write(
     `\nconversion rate: ${pct(r.conversionRate)} (target ${pct(r.conversionRateTarget)})\n` +
-      `oracle ROC AUC (true probability of converting vs converted): ${r.oracleAuc === null ? 'n/a' : r.oracleAuc.toFixed(4)}\n` +
-      `oracle ROC AUC, ${r.horizonDays}-day window over ${r.snapshotDates.length} monthly snapshots: ${r.oracleAuc90d === null ? 'n/a' : r.oracleAuc90d.toFixed(4)}\n`,
+      `oracle ROC AUC (point-in-time ceiling; true probability at creation vs converted): ${r.oracleAuc === null ? 'n/a' : r.oracleAuc.toFixed(4)}\n` +
+      `oracle ROC AUC, ${r.horizonDays}-day window as of ${r.snapshotDates.length} monthly snapshots: ${r.oracleAuc90d === null ? 'n/a' : r.oracleAuc90d.toFixed(4)}\n`,
   );
   for (const f of r.files) process.stdout.write(`file: ${f}\n`);
 }
