@@ -17,7 +17,9 @@ export const FLAT_TUNING: ModelTuning = {
   numericBins: 10,
   neuralEnsemble: 1,
   neural: { hidden: [32, 16], dropout: 0.2, patience: 5, maxEpochs: 20 },
-  gbdt: {},
+  // smaller trees, more of them: better AUC, log loss and ECE than scikit-learn's 31 leaves x 100
+  // (chosen on seeds 1 and 2, so the reported seeds 42/7/123 stay untouched by the choice)
+  gbdt: { maxLeafNodes: 15, maxIter: 150 },
 };
 
 /**
