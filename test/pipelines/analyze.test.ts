@@ -98,3 +98,46 @@ describe('leadscore monitor', () => {
     });
   }, 120_000);
 });
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe('leadscore compare, from the CLI to the browser', () => {
+  it.skipIf(!fs.existsSync(CHROMIUM))('the real report opens offline with every chart drawn, and its summary numbers equal `compare --json`', async () => {
+    const db = copyDb(fx.db, 'compare-cli.duckdb');
+    const out = path.join(fx.dir, 'cli', 'compare.html');
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'compare', '--db', db, '--model', 'fixture', '--models-dir', fx.modelsDir, '--as-of', '2025-08-01', '--out', out, '--json'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const problems: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(`file://${out}`, { waitUntil: 'load' });
+      expect(problems).toEqual([]);
+      const charts = await page.$$eval('figure.chart svg', (svgs) => svgs.map((s) => ({ w: s.getBoundingClientRect().width, marks: s.querySelectorAll('path, rect, line, circle').length })));
+      expect(charts.length).toBe(6);
+      for (const c of charts) expect(c.w > 200 && c.marks > 5).toBe(true);
+      const shown = await page.$$eval('ul.summary [data-metric]', (els) => els.map((e) => ({ metric: e.getAttribute('data-metric')!, text: (e.textContent ?? '').trim() })));
+      expect(shown.length).toBeGreaterThan(5);
+      for (const { metric, text } of shown) {
+        const expected =
+          metric === 'derived.top10_ratio'
+            ? json.metrics.predictive.gains_at_10pct / json.metrics.rules.gains_at_10pct
+            : metric.split('.').reduce((o: Record<string, unknown>, k) => o[k] as Record<string, unknown>, json) as unknown as number;
+        const m = /^(-?[\d,]+)(?:\.(\d+))?(%|x)?$/.exec(text)!;
+        const scale = m[3] === '%' ? 0.01 : 1;
+        const value = Number(`${m[1].replace(/,/g, '')}.${m[2] ?? '0'}`) * scale;
+        expect(Math.abs(value - expected), `${metric} shows ${text}`).toBeLessThanOrEqual((0.5 * 10 ** -(m[2]?.length ?? 0) + 1e-9) * scale);
+      }
+      const png = path.join(fx.dir, 'cli', 'compare.png');
+      await page.screenshot({ path: png, fullPage: true });
+      expect(fs.statSync(png).size).toBeGreaterThan(50_000);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+});
