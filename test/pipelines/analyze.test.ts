@@ -127,7 +127,7 @@ describe('leadscore compare, from the CLI to the browser', () => {
         const expected =
           metric === 'derived.top10_ratio'
             ? json.metrics.predictive.gains_at_10pct / json.metrics.rules.gains_at_10pct
-            : metric.split('.').reduce((o: Record<string, unknown>, k) => o[k] as Record<string, unknown>, json) as unknown as number;
+            : metric.split('.').reduce((o: Record<string, unknown>, k: string) => o[k] as Record<string, unknown>, json) as unknown as number;
         const m = /^(-?[\d,]+)(?:\.(\d+))?(%|x)?$/.exec(text)!;
         const scale = m[3] === '%' ? 0.01 : 1;
         const value = Number(`${m[1].replace(/,/g, '')}.${m[2] ?? '0'}`) * scale;
