@@ -45,6 +45,8 @@ export interface ScoreSummary {
   bands: Record<string, number>;
   output: string;
   marked_failed: string[];
+  /** seconds per step: features (SQL), read_encode, rules, predict (models, blend, calibration, reasons), write (staging + publish) */
+  timings: Record<string, number>;
 }
 
 const CHUNK = 50_000;
@@ -72,12 +74,15 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
       );
     }
     try {
-      const rows = await computeScores(w, loaded, opts, runId, started, tables);
+      const timings: Record<string, number> = {};
+      const rows = await computeScores(w, loaded, opts, runId, started, tables, timings);
+      const tw = performance.now();
       const bands = await bandCounts(w, tables.staging);
       pauseForTests('staged');
       let output = 'warehouse';
       if (toFiles) output = await writeParquet(w, tables.staging, opts.outDir!, opts.shard);
       else await publish(w, tables.staging, runId, rows, opts.now());
+      timings.write = (timings.write ?? 0) + (performance.now() - tw) / 1000;
       const ended = opts.now();
       const duration = (ended.getTime() - started.getTime()) / 1000;
       return {
@@ -91,6 +96,7 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
         bands,
         output,
         marked_failed: markedFailed,
+        timings,
       };
     } catch (err) {
       if (!toFiles) {
@@ -126,7 +132,14 @@ async function computeScores(
   runId: string,
   started: Date,
   tables: { pairs: string; features: string; staging: string },
+  timings: Record<string, number>,
 ): Promise<number> {
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = (timings[name] ?? 0) + (now - mark) / 1000;
+    mark = now;
+  };
   const progress = opts.onProgress ?? (() => undefined);
   if (!(await w.tableExists('leads'))) throw new DataError(`warehouse ${opts.db} has no "leads" table`, 'run `leadscore ingest` or `leadscore generate` first');
   progress(0, 0, 'selecting leads');
@@ -148,9 +161,12 @@ async function computeScores(
       'the warehouse does not have the columns this model was trained on; score with a model trained on this warehouse, or retrain',
     );
   }
+  lap('features');
   const frame = await readFrame(w, tables.features, loaded.spec);
   const { matrix, source } = transform(loaded.encoders, frame);
+  lap('read_encode');
   const rules = loaded.rules ? await ruleScoresAligned(w, loaded.rules, tables.features) : null;
+  lap('rules');
   if (loaded.model.usesRules && !rules) throw new DataError(`model ${loaded.name}@${loaded.version} blends a rule score but its artifact has no rules`, 'retrain the model');
 
   await w.run(`DROP TABLE IF EXISTS ${quoteIdent(tables.staging)}`);
@@ -159,7 +175,9 @@ async function computeScores(
   for (let from = 0; from < frame.ids.length; from += CHUNK) {
     const to = Math.min(frame.ids.length, from + CHUNK);
     const columns = scoreChunk(loaded, frame, matrix, source, rules, from, to, { runId, scoredAt, asOf: opts.asOf, reasons: opts.reasons });
+    lap('predict');
     await w.append(tables.staging, columns);
+    lap('write');
     progress(to, total, 'scoring');
   }
   return frame.ids.length;

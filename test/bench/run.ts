@@ -149,6 +149,12 @@ function markdown(r: typeof results): string {
   for (const [n, stages] of Object.entries(r.scale)) {
     for (const s of stages) lines.push(s.error ? `| ${n} | ${s.stage} | failed: ${s.error} | | | | |` : `| ${n} | ${s.stage} | ${f(s.seconds, 1)} | ${f(s.cpu_seconds, 1)} | ${s.rows} | ${f(s.rows_per_second, 0)} | ${f(s.peak_rss_mib, 0)} |`);
   }
+  for (const [n, stages] of Object.entries(r.scale)) {
+    const sc = stages.find((s) => s.stage === 'score');
+    if (sc?.inference_and_write_rows_per_second) lines.push('', `score at ${n}: model inference + write alone ${f(sc.inference_and_write_rows_per_second, 0)} rows/s (steps: ${Object.entries(sc.timings as Record<string, number>).map(([k, v]) => `${k} ${f(v, 1)} s`).join(', ')})`);
+    const cmp = stages.find((s) => s.stage === 'compare');
+    if (cmp?.auc_predictive) lines.push(`compare at ${n}: AUC predictive ${f(cmp.auc_predictive)} vs rules ${f(cmp.auc_rules)}; lift at 10% ${f(cmp.lift10_predictive, 2)} vs ${f(cmp.lift10_rules, 2)}`);
+  }
   const sizes = Object.keys(r.scale).map(Number).sort((a, b) => a - b);
   if (sizes.length >= 2) {
     const lo = sizes[0];

@@ -80,6 +80,8 @@ switch (stage) {
   case 'score': {
     const r = await scoreLeads({ db, model: 'bench', modelsDir: models, asOf: END, leads: 'open', reasons: 3, runId: 'bench', now: () => new Date() });
     rows = r.rows;
+    extra.timings = r.timings;
+    extra.inference_and_write_rows_per_second = r.rows / ((r.timings.predict ?? 0) + (r.timings.write ?? 0));
     break;
   }
   case 'compare': {
