@@ -1,4 +1,5 @@
 import { DataError } from '../errors.ts';
+import { hashToUnit, mulberry32 } from '../random.ts';
 import type { FeatureFrame } from './frame.ts';
 
 /** Row indices of each part of a split. */
@@ -100,21 +101,11 @@ function timeSplitSharedHoldout(frame: FeatureFrame, opts: { fractions: SplitFra
   const share = holdout > 0 ? fr[1] / holdout : 0;
   const validation: number[] = [];
   const calibration: number[] = [];
-  for (const i of merged.validation) (leadHash(frame.ids[i], opts.sharedHoldout.seed) < share ? validation : calibration).push(i);
+  for (const i of merged.validation) (hashToUnit(frame.ids[i], opts.sharedHoldout.seed) < share ? validation : calibration).push(i);
   for (const [name, part, f] of [['validation', validation, fr[1]], ['calibration', calibration, fr[2]]] as const) {
     if (f > 0 && part.length === 0) throw new DataError(`time split: the ${name} part is empty`, 'more leads or snapshot dates are needed');
   }
   return { ...merged, validation: Int32Array.from(validation), calibration: Int32Array.from(calibration) };
-}
-
-/** A lead id hashed with a seed to [0, 1): stable across runs and machines. */
-function leadHash(id: string, seed: number): number {
-  let h = (0x811c9dc5 ^ Math.imul(seed | 0, 0x9e3779b1)) >>> 0; // FNV-1a over the id, seeded
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
-  // murmur3's finalizer: spreads the last characters' influence over every bit
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
 }
 
 /** Stratified random split (for flat tables without time): each part gets the same share of positives; seeded. */
@@ -139,17 +130,7 @@ export function stratifiedSplit(label: ArrayLike<number>, fractions: SplitFracti
   return { train: sorted[0], validation: sorted[1], calibration: sorted[2], test: sorted[3] };
 }
 
-/** A small seeded PRNG (mulberry32): same seed, same sequence. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../random.ts';
 
 /** Fisher-Yates shuffle in place with the given random source. */
 export function shuffle<T>(xs: T[], rand: () => number): T[] {

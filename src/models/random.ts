@@ -1,16 +1,8 @@
 /** Seeded randomness: every random choice in the models takes a seed so runs are reproducible. */
 
-/** mulberry32: a tiny, fast 32-bit PRNG; returns a function yielding floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../random.ts';
+
+export { mulberry32 };
 
 /** Fisher-Yates shuffle of `values` in place, driven by `random`. */
 export function shuffleInPlace<T extends { length: number; [i: number]: number }>(values: T, random: () => number): T {

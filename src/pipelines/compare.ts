@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../errors.ts';
+import { hashToUnit } from '../random.ts';
 import { quoteIdent, withWarehouse, type Warehouse } from '../store/index.ts';
 import { buildFeatureTable, describeFeature, readFrame, transform } from '../features/index.ts';
 import { PlattCalibrator, bandFor, explainRows, scoreFromProbability } from '../models/index.ts';
@@ -184,11 +185,7 @@ function isoDay(d: Date): string {
 
 /** 0 or 1 for a lead id: a seeded, stable half. */
 function halfOf(id: string, seed: number): number {
-  let h = (0x811c9dc5 ^ Math.imul(seed | 0, 0x9e3779b1)) >>> 0;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) & 1;
+  return hashToUnit(id, seed) < 0.5 ? 0 : 1;
 }
 
 function metricSet(y: Uint8Array, p: Float64Array, rank: Float64Array): ComparisonResult['metrics']['rules'] {
