@@ -34,13 +34,8 @@ export function forecastWin(l: LeadLatent, b0: number, cal: Calendar, a: number,
   // hazard already set in motion by the past: episodes started before a, and engagement
   let nPast = 0;
   for (const e of l.episodes) if (e.start < a) nPast++;
-  const known = (t: number): number => {
-    let h = engagementHazard(l, t);
-    for (let i = 0; i < nPast; i++) h += l.episodes[i].intent * erlang2Cdf(t - l.episodes[i].start, lag);
-    return h;
-  };
-  const ra = known(a);
-  const rb = known(b);
+  const ra = knownHazard(l, nPast, a);
+  const rb = knownHazard(l, nPast, b);
 
   // future episodes: later ones at `rate` per day; the early one still pending with chance q
   const rate = beh.episodesPerYear / 365;
@@ -50,92 +45,169 @@ export function forecastWin(l: LeadLatent, b0: number, cal: Calendar, a: number,
     const still = early * Math.exp(-(Math.max(a, l.createdAt) - l.createdAt) / beh.earlyEpisodeDelay);
     q = still / (1 - early + still);
   }
-  // start nodes (midpoints): what a future episode starting there would add, without a negative
+  // start nodes (midpoints): what a future episode starting there would add, without a negative,
+  // and its Laplace factor with (gFull) and without (gAfter) the negative damping
   const n = Math.max(grid.minSteps, Math.ceil((b - a) / (b - a > grid.sendBinsUpToDays ? grid.longStepDays : grid.stepDays)));
   const step = (b - a) / n;
-  const fb = new Float64Array(n);
-  const earlyW = new Float64Array(n);
+  if (n > FB.length) growSteps(n);
+  const fb = FB;
+  const earlyW = EARLY_W;
+  const gFull = G_FULL;
+  const gAfter = G_AFTER;
   const d = beh.earlyEpisodeDelay;
   for (let i = 0; i < n; i++) {
     const lo = a + i * step;
     fb[i] = erlang2Cdf(b - lo - step / 2, lag);
-    if (q > 0) earlyW[i] = Math.exp(-(lo - a) / d) - Math.exp(-(lo + step - a) / d);
+    gFull[i] = intentLaplace(k * fb[i]);
+    gAfter[i] = intentLaplace(k * (after * fb[i]));
+    earlyW[i] = q > 0 ? Math.exp(-(lo - a) / d) - Math.exp(-(lo + step - a) / d) : 0;
   }
   const earlyBeyond = q > 0 ? Math.exp(-(b - a) / d) : 0;
 
   // scenarios for the negative event: already happened, or a pending one binned over the window
-  const taus: number[] = [];
-  const masses: number[] = [];
+  let nt = 0;
   if (l.negativeAt < a) {
-    taus.push(-Infinity);
-    masses.push(1);
+    TAUS[nt] = -Infinity;
+    MASSES[nt++] = 1;
   } else {
-    const G = (t: number) => negativeCdf(l, cal, t);
-    const gA = G(a);
+    // short (snapshot) windows start and end on dates shared by every lead: cache their send lookups
+    const shared = b - a <= grid.sendBinsUpToDays;
+    const gA = negativeCdf(l, cal, a, shared);
     const pending = 1 - gA;
     let rest = 1;
-    const gB = G(b);
+    const gB = negativeCdf(l, cal, b, shared);
     if (pending > 1e-12 && gB - gA > grid.lumpBelow * pending) {
       // a negative event lands on an email send (a bounce) or a few hours after one (an unsubscribe):
       // short windows bin it between sends, at the send; long ones on a coarse grid, mid-bin
-      const edges = [a];
-      if (b - a <= grid.sendBinsUpToDays) {
-        for (let i = cal.firstSendAfter(a); i < cal.sends.length && cal.sends[i].at < b; i++) if (cal.sends[i].at > a) edges.push(cal.sends[i].at);
+      const atSends = b - a <= grid.sendBinsUpToDays;
+      let ne = 0;
+      if (atSends) {
+        for (let i = cal.firstSendAfter(a); i < cal.sends.length && cal.sends[i].at < b; i++) {
+          if (cal.sends[i].at > a) {
+            if (ne + 2 > EDGES.length) growEdges();
+            EDGES[ne] = cal.sends[i].at;
+            EDGE_G[ne++] = negativeCdfAtSend(l, cal, i);
+          }
+        }
       } else {
         const bins = Math.max(grid.minBins, Math.ceil((b - a) / grid.tauBinDays));
-        for (let j = 1; j < bins; j++) edges.push(a + ((b - a) * j) / bins);
+        for (let j = 1; j < bins; j++) {
+          if (ne + 2 > EDGES.length) growEdges();
+          EDGES[ne] = a + ((b - a) * j) / bins;
+          EDGE_G[ne] = negativeCdf(l, cal, EDGES[ne]);
+          ne++;
+        }
       }
-      edges.push(b);
-      const atSends = b - a <= grid.sendBinsUpToDays;
+      EDGES[ne] = b;
+      EDGE_G[ne++] = gB;
       let gLo = gA;
-      for (let j = 1; j < edges.length; j++) {
-        const lo = edges[j - 1];
-        const hi = edges[j];
-        const gHi = G(hi);
+      let lo = a;
+      for (let j = 1; j <= ne; j++) {
+        const hi = EDGES[j - 1];
+        const gHi = EDGE_G[j - 1];
         const m = (gHi - gLo) / pending;
         if (m > 1e-4) {
-          taus.push(atSends ? (j === 1 ? lo : Math.min(hi, lo + 0.2)) : (lo + hi) / 2);
-          masses.push(m);
+          if (nt + 2 > TAUS.length) growScenarios();
+          TAUS[nt] = atSends ? (j === 1 ? lo : Math.min(hi, lo + 0.2)) : (lo + hi) / 2;
+          MASSES[nt++] = m;
           rest -= m;
         }
         gLo = gHi;
+        lo = hi;
       }
     } else if (pending > 1e-12 && gB - gA > 1e-6 * pending) {
       // unlikely within the window: one scenario mid-window carries it (error ~ its small mass)
-      taus.push((a + b) / 2);
-      masses.push((gB - gA) / pending);
+      TAUS[nt] = (a + b) / 2;
+      MASSES[nt++] = (gB - gA) / pending;
       rest -= (gB - gA) / pending;
     }
-    taus.push(Infinity);
-    masses.push(Math.max(0, rest));
+    if (nt + 1 > TAUS.length) growScenarios();
+    TAUS[nt] = Infinity;
+    MASSES[nt++] = Math.max(0, rest);
   }
 
   let pNoWin = 0;
-  for (let j = 0; j < taus.length; j++) {
-    const tau = Math.min(Math.max(taus[j], a), b);
-    const kt = known(tau);
+  for (let j = 0; j < nt; j++) {
+    const tau = Math.min(Math.max(TAUS[j], a), b);
+    const kt = knownHazard(l, nPast, tau);
     const knownPart = kt - ra + after * (rb - kt);
     let logLater = 0;
     let earlyNoWin = 0;
     for (let i = 0; i < n; i++) {
       const s = a + (i + 0.5) * step;
       // hazard an episode starting at s puts in the window: full before tau, damped after it
-      let phi: number;
-      if (tau <= s) phi = after * fb[i];
-      else if (tau >= b) phi = fb[i];
+      let g: number;
+      if (tau <= s) g = gAfter[i];
+      else if (tau >= b) g = gFull[i];
       else {
         const fu = erlang2Cdf(tau - s, lag);
-        phi = fu + after * (fb[i] - fu);
+        g = intentLaplace(k * (fu + after * (fb[i] - fu)));
       }
-      const g = intentLaplace(k * phi);
       logLater -= 1 - g;
       earlyNoWin += earlyW[i] * g;
     }
     let f = Math.exp(-k * knownPart + rate * step * logLater);
     if (q > 0) f *= 1 - q + q * (earlyNoWin + earlyBeyond);
-    pNoWin += masses[j] * f;
+    pNoWin += MASSES[j] * f;
   }
   return Math.min(1, Math.max(0, 1 - pNoWin));
+}
+
+// Raw hazard known at the start of a window: engagement plus the first nPast episodes.
+function knownHazard(l: LeadLatent, nPast: number, t: number): number {
+  let h = engagementHazard(l, t);
+  const eps = l.episodes;
+  const lag = l.lagDays;
+  for (let i = 0; i < nPast; i++) h += eps[i].intent * erlang2Cdf(t - eps[i].start, lag);
+  return h;
+}
+
+// Reused work arrays (forecastWin is synchronous and not re-entrant).
+let FB = new Float64Array(64);
+let EARLY_W = new Float64Array(64);
+let G_FULL = new Float64Array(64);
+let G_AFTER = new Float64Array(64);
+let TAUS = new Float64Array(64);
+let MASSES = new Float64Array(64);
+let EDGES = new Float64Array(64);
+let EDGE_G = new Float64Array(64);
+function growSteps(n: number): void {
+  FB = new Float64Array(2 * n);
+  EARLY_W = new Float64Array(2 * n);
+  G_FULL = new Float64Array(2 * n);
+  G_AFTER = new Float64Array(2 * n);
+}
+function grown(x: Float64Array): Float64Array {
+  const t = new Float64Array(x.length * 2);
+  t.set(x);
+  return t;
+}
+function growScenarios(): void {
+  TAUS = grown(TAUS);
+  MASSES = grown(MASSES);
+}
+function growEdges(): void {
+  EDGES = grown(EDGES);
+  EDGE_G = grown(EDGE_G);
+}
+
+// negativeCdf memoised at email sends for the lead being forecast (it depends only on the persona
+// and creation time): consecutive monthly windows share most of their sends.
+let memoCal: Calendar | null = null;
+let memoPersona = '';
+let memoCreated = NaN;
+let memo = new Float64Array(0);
+function negativeCdfAtSend(l: LeadLatent, cal: Calendar, i: number): number {
+  if (memoCal !== cal || memoPersona !== l.persona || memoCreated !== l.createdAt) {
+    memoCal = cal;
+    memoPersona = l.persona;
+    memoCreated = l.createdAt;
+    if (memo.length !== cal.sends.length) memo = new Float64Array(cal.sends.length);
+    memo.fill(NaN);
+  }
+  let g = memo[i];
+  if (g !== g) g = memo[i] = negativeCdf(l, cal, cal.sends[i].at);
+  return g;
 }
 
 /** Integration grid: midpoint step for future episode starts, bins for a pending negative event (days). */
@@ -154,21 +226,53 @@ export interface ForecastGrid {
 export const DEFAULT_GRID: ForecastGrid = { stepDays: 5, minSteps: 6, tauBinDays: 30, minBins: 3, sendBinsUpToDays: 120, longStepDays: 10, lumpBelow: 0.05 };
 
 // Chance that the lead's negative event has happened by t, as seen at creation (prior).
-function negativeCdf(l: LeadLatent, cal: Calendar, t: number): number {
+function negativeCdf(l: LeadLatent, cal: Calendar, t: number, cache = false): number {
   const beh = PERSONA_BEHAVIOUR[l.persona];
+  const last = cache ? lastSendsBefore(cal, t) : fillLastSends(cal, t, LAST_SCRATCH);
   let g = 0;
-  if (beh.bounce > 0) g += beh.bounce * sendCdf(l, cal, t - 1 / 1440, beh.negativeDelay);
+  if (beh.bounce > 0) g += beh.bounce * sendCdf(l, last[0], beh.negativeDelay);
   if (beh.unsubscribe > 0) {
     // unsubscribes follow their send by a lognormal delay (median 0.2 days, sigma 1)
     let s = 0;
-    for (let i = 0; i < GH_X.length; i++) s += GH_W[i] * sendCdf(l, cal, t - 0.2 * Math.exp(Math.SQRT2 * GH_X[i]), beh.negativeDelay);
+    for (let i = 0; i < GH_X.length; i++) s += GH_W[i] * sendCdf(l, last[i + 1], beh.negativeDelay);
     g += beh.unsubscribe * (s / Math.sqrt(Math.PI));
   }
   return g;
 }
 
-// P(the first send at or after createdAt + Exp(mean) is at or before x).
-function sendCdf(l: LeadLatent, cal: Calendar, x: number, mean: number): number {
+// P(the first send at or after createdAt + Exp(mean) is at or before the send at `last`
+// (the last one at or before some x; NaN: none)).
+function sendCdf(l: LeadLatent, last: number, mean: number): number {
+  if (!(last >= l.createdAt)) return 0;
+  return -Math.expm1(-(last - l.createdAt) / mean);
+}
+
+// Times of the last send at or before t - 1 minute (a bounce) and t - each unsubscribe delay
+// (NaN: none). They depend on t alone, and the same t (snapshot dates, sends) recur for every
+// lead, so they are cached per calendar.
+let lastCal: Calendar | null = null;
+let lastCache = new Map<number, Float64Array>();
+function lastSendsBefore(cal: Calendar, t: number): Float64Array {
+  if (lastCal !== cal) {
+    lastCal = cal;
+    lastCache = new Map();
+  }
+  let r = lastCache.get(t);
+  if (r === undefined) {
+    r = fillLastSends(cal, t, new Float64Array(1 + GH_X.length));
+    if (lastCache.size > 10_000) lastCache.clear();
+    lastCache.set(t, r);
+  }
+  return r;
+}
+const LAST_SCRATCH = new Float64Array(11);
+function fillLastSends(cal: Calendar, t: number, r: Float64Array): Float64Array {
+  r[0] = lastSendAt(cal, t - 1 / 1440);
+  for (let i = 0; i < GH_X.length; i++) r[i + 1] = lastSendAt(cal, t - GH_DELAY[i]);
+  return r;
+}
+
+function lastSendAt(cal: Calendar, x: number): number {
   const sends = cal.sends;
   let lo = 0;
   let hi = sends.length;
@@ -177,13 +281,13 @@ function sendCdf(l: LeadLatent, cal: Calendar, x: number, mean: number): number 
     if (sends[mid].at <= x) lo = mid + 1;
     else hi = mid;
   }
-  if (lo === 0) return 0;
-  const last = sends[lo - 1].at;
-  return last < l.createdAt ? 0 : -Math.expm1(-(last - l.createdAt) / mean);
+  return lo === 0 ? NaN : sends[lo - 1].at;
 }
 
 // Gauss-Hermite nodes and weights (10 points) for expectations over a normal.
 const GH_X = [-3.4361591188, -2.5327316742, -1.7566836493, -1.0366108298, -0.3429013272, 0.3429013272, 1.0366108298, 1.7566836493, 2.5327316742, 3.4361591188];
+// the unsubscribe delays at the nodes: 0.2 * exp(sqrt(2) * x)
+const GH_DELAY = GH_X.map((x) => 0.2 * Math.exp(Math.SQRT2 * x));
 const GH_W = [7.640432855e-6, 0.001343645747, 0.03387439446, 0.2401386110, 0.6108626337, 0.6108626337, 0.2401386110, 0.03387439446, 0.001343645747, 7.640432855e-6];
 
 // E[exp(-x * I)] for the lognormal episode intent I, tabulated on log x.

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CANONICAL_DDL } from '../schema/index.ts';
-import type { FileFormat, Warehouse } from '../store/index.ts';
+import type { AppendColumn, FileFormat, Warehouse } from '../store/index.ts';
 import { drawActivities } from './activities.ts';
 import { ColumnBuffer, LEADS_SPEC, OUTCOMES_SPEC, PACKED_SPEC, TRUTH_DDL, TRUTH_SPEC } from './buffers.ts';
 import { Calendar, toMs } from './calendar.ts';
@@ -91,16 +91,26 @@ export async function generateCrm(w: Warehouse, opts: GenerateOptions, run: Gene
       { name: 'id', type: 'INTEGER', values: snapshotDates.map((_, j) => j) },
       { name: 'as_of', type: 'TIMESTAMP', values: snapshotDates.map(toMs) },
     ]);
+    // JS generates chunk N+1 while DuckDB appends and unpacks chunk N (it yields every few
+    // thousand leads so the write's promise chain can issue its next statement meanwhile)
+    let pending: Promise<void> = Promise.resolve();
     for (let from = 0; from < opts.leads; from += opts.chunkSize) {
       const to = Math.min(opts.leads, from + opts.chunkSize);
-      for (let i = from; i < to; i++) emitLead(latentAt(i), opts, cal, b0, snapshotDates, buffers);
+      for (let i = from; i < to; i++) {
+        emitLead(latentAt(i), opts, cal, b0, snapshotDates, buffers);
+        if ((i - from) % YIELD_EVERY === YIELD_EVERY - 1) await yieldToIo();
+      }
+      await pending;
+      const batches: Array<{ table: string; columns: AppendColumn[] }> = [];
       for (const b of [buffers.leads, buffers.outcomes, buffers.truth, buffers.packed]) {
-        if (b.length > 0) await tx.append(b.table, b.columns());
+        if (b.length > 0) batches.push({ table: b.table, columns: b.columns() });
         b.clear();
       }
-      await unpackChunk(tx, buffers.packer);
-      say(`${to} / ${opts.leads} leads`);
+      const write = writeChunk(tx, batches, buffers.packer).then(() => say(`${to} / ${opts.leads} leads`));
+      write.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled meanwhile
+      pending = write;
     }
+    await pending;
   });
 
   say('committed; summarizing');
@@ -108,6 +118,18 @@ export async function generateCrm(w: Warehouse, opts: GenerateOptions, run: Gene
   if (run.out) report.files = await exportTables(w, run.out.dir, run.out.format);
   report.seconds = (performance.now() - t0) / 1000;
   return report;
+}
+
+const YIELD_EVERY = 2000;
+
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+// Append one chunk's column buffers, then unpack its activities and snapshots (in that order).
+async function writeChunk(w: Warehouse, batches: Array<{ table: string; columns: AppendColumn[] }>, packer: ActivityPacker): Promise<void> {
+  for (const b of batches) await w.appendColumns(b.table, b.columns);
+  await unpackChunk(w, packer);
 }
 
 interface Buffers {
