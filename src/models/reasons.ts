@@ -124,3 +124,67 @@ export function explainRows(options: ExplainOptions): Reason[][] {
   }
   return out;
 }
+
+/** Options for writing a ranking straight to JSON strings. */
+export interface ReasonsJsonOptions {
+  /** rows to write: ranking rows 0..rows-1 */
+  rows: number;
+  /** raw value per source feature, indexed by ranking row + rawOffset */
+  rawValues?: Record<string, ArrayLike<unknown>>;
+  /** index of ranking row 0 in rawValues (lets callers pass whole columns instead of slices) */
+  rawOffset?: number;
+  /** words for one reason; must depend only on (feature, rawValue), since its answers are cached */
+  describe: (feature: string, rawValue: unknown) => string;
+  /** weights are written rounded by this (default: 4 decimals) */
+  round?: (weight: number) => number;
+  /** distinct raw values cached per feature before that feature stops caching (default 4096) */
+  cacheLimit?: number;
+}
+
+/**
+ * Per row, the JSON text `{"up":[{"feature","text","weight"}...],"down":[...]}` of `explainRows`'s
+ * reasons, byte for byte what JSON.stringify of those objects gives (weights rounded), built from
+ * the ranking's typed arrays without objects. The quoted feature and text are cached per
+ * (feature, raw value), so describe runs once per distinct value, not once per reason.
+ */
+export function reasonsJson(r: ReasonRanking, options: ReasonsJsonOptions): string[] {
+  const { rows, describe } = options;
+  const raw = options.rawValues ?? {};
+  const offset = options.rawOffset ?? 0;
+  const round = options.round ?? ((x: number) => Math.round(x * 1e4) / 1e4);
+  const limit = options.cacheLimit ?? 4096;
+  const k = r.k;
+  const nf = r.features.length;
+  const columns = r.features.map((f) => raw[f]);
+  const featureJson = r.features.map((f) => JSON.stringify(f));
+  const caches: (Map<unknown, string> | null)[] = r.features.map(() => new Map());
+  // `{"feature":...,"text":...,"weight":` for feature f and row i's raw value
+  const prefix = (f: number, i: number): string => {
+    const col = columns[f];
+    const v = col === undefined ? undefined : col[offset + i];
+    const cache = caches[f];
+    const cacheable = cache !== null && !(v === 0 && 1 / (v as number) < 0); // Map keys do not tell -0 from 0
+    if (cacheable) {
+      const hit = cache.get(v);
+      if (hit !== undefined) return hit;
+    }
+    const s = `{"feature":${featureJson[f]},"text":${JSON.stringify(describe(r.features[f], v))},"weight":`;
+    if (cacheable) {
+      if (cache.size >= limit) caches[f] = null;
+      else cache.set(v, s);
+    }
+    return s;
+  };
+  const side = (ids: Int32Array, weights: Float64Array, i: number): string => {
+    let s = '';
+    for (let slot = 0; slot < k; slot++) {
+      const f = ids[i * k + slot];
+      if (f < 0 || f >= nf) break;
+      s += `${slot ? ',' : ''}${prefix(f, i)}${JSON.stringify(round(weights[i * k + slot]))}}`;
+    }
+    return s;
+  };
+  const out: string[] = new Array(rows);
+  for (let i = 0; i < rows; i++) out[i] = `{"up":[${side(r.up, r.upWeight, i)}],"down":[${side(r.down, r.downWeight, i)}]}`;
+  return out;
+}

@@ -4,9 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { DataError } from '../errors.ts';
 import { Warehouse, quoteIdent, quoteLiteral, type AppendColumn } from '../store/index.ts';
 import { buildFeatureTable, describeFeature, readFrame, transform, type FeatureFrame } from '../features/index.ts';
-import { bandFor, explainRows, scoreFromProbability } from '../models/index.ts';
+import { bandFor, rankReasons, scoreFromProbability } from '../models/index.ts';
+import { reasonsJson } from '../models/reasons.ts';
+import { scoreRules } from '../rules/engine.ts';
+import type { RuleSet } from '../rules/types.ts';
 import { takeRows, type DenseMatrix } from '../schema/matrix.ts';
-import { SCORE_COLUMNS, SCORE_DDL, scoreTableDdl } from './tables.ts';
+import { SCORE_COLUMNS, SCORE_DDL } from './tables.ts';
 import { loadModel, referencePercentiles, type LoadedModel } from './loaded-model.ts';
 import { ruleScoresAligned, type AlignedRuleScores } from './train.ts';
 
@@ -75,13 +78,14 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
     }
     try {
       const timings: Record<string, number> = {};
-      const rows = await computeScores(w, loaded, opts, runId, started, tables, timings);
+      const rows = await computeScores(w, loaded, opts, tables, timings);
+      const constants: RunConstants = { asOf: opts.asOf, scoredAt: started, model: loaded.name, modelVersion: loaded.version, runId };
       const tw = performance.now();
       const bands = await bandCounts(w, tables.staging);
       pauseForTests('staged');
       let output = 'warehouse';
-      if (toFiles) output = await writeParquet(w, tables.staging, opts.outDir!, opts.shard);
-      else await publish(w, tables.staging, runId, rows, opts.now());
+      if (toFiles) output = await writeParquet(w, tables.staging, constants, opts.outDir!, opts.shard);
+      else await publish(w, tables.staging, constants, rows, opts.now());
       timings.write = (timings.write ?? 0) + (performance.now() - tw) / 1000;
       const ended = opts.now();
       const duration = (ended.getTime() - started.getTime()) / 1000;
@@ -129,8 +133,6 @@ async function computeScores(
   w: Warehouse,
   loaded: LoadedModel,
   opts: ScoreOptions,
-  runId: string,
-  started: Date,
   tables: { pairs: string; features: string; staging: string },
   timings: Record<string, number>,
 ): Promise<number> {
@@ -165,18 +167,21 @@ async function computeScores(
   const frame = await readFrame(w, tables.features, loaded.spec);
   const { matrix, source } = transform(loaded.encoders, frame);
   lap('read_encode');
-  const rules = loaded.rules ? await ruleScoresAligned(w, loaded.rules, tables.features) : null;
+  const rules = loaded.rules
+    ? opts.shard
+      ? await ruleScoresAligned(w, loaded.rules, tables.features)
+      : await ruleScoresForIds(w, loaded.rules, opts.asOf, frame.ids)
+    : null;
   lap('rules');
   if (loaded.model.usesRules && !rules) throw new DataError(`model ${loaded.name}@${loaded.version} blends a rule score but its artifact has no rules`, 'retrain the model');
 
   await w.run(`DROP TABLE IF EXISTS ${quoteIdent(tables.staging)}`);
-  await w.run(scoreTableDdl(quoteIdent(tables.staging)));
-  const scoredAt = started;
+  await w.run(STAGING_DDL(quoteIdent(tables.staging)));
   for (let from = 0; from < frame.ids.length; from += CHUNK) {
     const to = Math.min(frame.ids.length, from + CHUNK);
-    const columns = scoreChunk(loaded, frame, matrix, source, rules, from, to, { runId, scoredAt, asOf: opts.asOf, reasons: opts.reasons });
+    const columns = scoreChunk(loaded, frame, matrix, source, rules, from, to, { reasons: opts.reasons });
     lap('predict');
-    await w.append(tables.staging, columns);
+    await w.appendColumns(tables.staging, columns);
     lap('write');
     progress(to, total, 'scoring');
   }
@@ -207,7 +212,7 @@ function scoreChunk(
   rules: AlignedRuleScores | null,
   from: number,
   to: number,
-  run: { runId: string; scoredAt: Date; asOf: Date; reasons: number },
+  run: { reasons: number },
 ): AppendColumn[] {
   const idx = Int32Array.from({ length: to - from }, (_, i) => from + i);
   const X = takeRows(matrix, idx);
@@ -217,47 +222,102 @@ function scoreChunk(
   const score = Array.from(p, scoreFromProbability);
   const pct = referencePercentiles(p, loaded.reference);
   const band = score.map((s) => bandFor(s, loaded.bands));
-  const reasons = explainRows({
+  const ranking = rankReasons({
     contributions: loaded.model.logistic.contributions(X),
     rows: X.rows,
     cols: X.cols,
     columnFeature: source,
     k: run.reasons,
     minAbsWeight: 0.05,
-    rawValues: Object.fromEntries(frame.columns.map((c) => [c.name, sliceValues(c.values, from, to)])),
-    describe: (feature, raw) => describeFeature(loaded.encoders, feature, raw),
   });
   const n = to - from;
-  const constant = <T>(v: T) => new Array<T>(n).fill(v);
+  const reasons = reasonsJson(ranking, {
+    rows: n,
+    rawValues: rawValuesOf(frame),
+    rawOffset: from,
+    describe: (feature, raw) => describeFeature(loaded.encoders, feature, raw),
+    round: round4,
+  });
+  const nulls = () => new Array<null>(n).fill(null);
   return [
     { name: 'lead_id', type: 'VARCHAR', values: frame.ids.slice(from, to) },
-    { name: 'as_of', type: 'TIMESTAMP', values: constant(run.asOf) },
-    { name: 'scored_at', type: 'TIMESTAMP', values: constant(run.scoredAt) },
-    { name: 'model', type: 'VARCHAR', values: constant(loaded.name) },
-    { name: 'model_version', type: 'VARCHAR', values: constant(loaded.version) },
-    { name: 'run_id', type: 'VARCHAR', values: constant(run.runId) },
     { name: 'probability', type: 'DOUBLE', values: p },
     { name: 'score', type: 'INTEGER', values: score },
     { name: 'percentile', type: 'DOUBLE', values: pct },
     { name: 'band', type: 'VARCHAR', values: band },
-    { name: 'grade', type: 'VARCHAR', values: rules ? rules.grade.slice(from, to) : constant(null) },
-    { name: 'rule_score', type: 'DOUBLE', values: rules ? rules.total.slice(from, to) : constant(null) },
-    { name: 'rule_band', type: 'VARCHAR', values: rules ? rules.band.slice(from, to) : constant(null) },
-    {
-      name: 'reasons',
-      type: 'JSON',
-      values: reasons.map((rs) =>
-        JSON.stringify({
-          up: rs.filter((r) => r.direction === 'up').map((r) => ({ feature: r.feature, text: r.text, weight: round4(r.weight) })),
-          down: rs.filter((r) => r.direction === 'down').map((r) => ({ feature: r.feature, text: r.text, weight: round4(r.weight) })),
-        }),
-      ),
-    },
+    { name: 'grade', type: 'VARCHAR', values: rules ? rules.grade.slice(from, to) : nulls() },
+    { name: 'rule_score', type: 'DOUBLE', values: rules ? rules.total.subarray(from, to) : nulls() },
+    { name: 'rule_band', type: 'VARCHAR', values: rules ? rules.band.slice(from, to) : nulls() },
+    { name: 'reasons', type: 'JSON', values: reasons },
   ];
 }
 
-function sliceValues(values: Float64Array | (string | null)[], from: number, to: number): ArrayLike<unknown> {
-  return values instanceof Float64Array ? values.subarray(from, to) : values.slice(from, to);
+/** The frame's raw columns by name (whole columns; reasonsJson indexes them from the chunk's offset). */
+const rawCache = new WeakMap<FeatureFrame, Record<string, ArrayLike<unknown>>>();
+function rawValuesOf(frame: FeatureFrame): Record<string, ArrayLike<unknown>> {
+  let raw = rawCache.get(frame);
+  if (!raw) {
+    raw = Object.fromEntries(frame.columns.map((c) => [c.name, c.values as ArrayLike<unknown>]));
+    rawCache.set(frame, raw);
+  }
+  return raw;
+}
+
+/** Values that are the same for every row of a run: not staged per row, filled in by SQL when published. */
+interface RunConstants {
+  asOf: Date;
+  scoredAt: Date;
+  model: string;
+  modelVersion: string;
+  runId: string;
+}
+
+/** The staging table holds only the per-row columns; the run's constants are added on the way out. */
+const STAGED_COLUMN_TYPES = [
+  ['lead_id', 'VARCHAR NOT NULL'], ['probability', 'DOUBLE NOT NULL'], ['score', 'INTEGER NOT NULL'], ['percentile', 'DOUBLE'],
+  ['band', 'VARCHAR NOT NULL'], ['grade', 'VARCHAR'], ['rule_score', 'DOUBLE'], ['rule_band', 'VARCHAR'], ['reasons', 'JSON'],
+] as const;
+function STAGING_DDL(quotedName: string): string {
+  return `CREATE TABLE ${quotedName} (${STAGED_COLUMN_TYPES.map(([c, t]) => `${quoteIdent(c)} ${t}`).join(', ')})`;
+}
+
+/** SELECT list giving SCORE_COLUMNS, in order, from the staging table plus the run's constants. */
+function scoreSelectList(c: RunConstants): string {
+  const ts = (d: Date) => `epoch_ms(${Math.round(d.getTime())}::BIGINT)`;
+  const constant: Record<string, string> = {
+    as_of: ts(c.asOf),
+    scored_at: ts(c.scoredAt),
+    model: quoteLiteral(c.model),
+    model_version: quoteLiteral(c.modelVersion),
+    run_id: quoteLiteral(c.runId),
+  };
+  return SCORE_COLUMNS.map((col) => (col in constant ? `${constant[col]} AS ${quoteIdent(col)}` : quoteIdent(col))).join(', ');
+}
+
+/**
+ * Rule scores for one as_of, in the order of `ids`: the rules scored for every lead as of that date
+ * in one pass (no pairs table), then looked up by lead_id. Leads the rules did not score get the
+ * same defaults as ruleScoresAligned (total 0, band "unscored", grade "").
+ */
+async function ruleScoresForIds(w: Warehouse, rules: RuleSet, asOf: Date, ids: string[]): Promise<AlignedRuleScores> {
+  const scored = await scoreRules(w, rules, { asOf, leads: 'all' });
+  const at = new Map<string, number>();
+  for (let i = 0; i < scored.ids.length; i++) at.set(scored.ids[i], i);
+  const n = ids.length;
+  const out: AlignedRuleScores = { total: new Float64Array(n), band: new Array(n), grade: new Array(n), mql: new Uint8Array(n) };
+  for (let i = 0; i < n; i++) {
+    const j = at.get(ids[i]);
+    if (j === undefined) {
+      out.band[i] = 'unscored';
+      out.grade[i] = '';
+      continue;
+    }
+    out.total[i] = scored.total[j];
+    out.band[i] = scored.band[j];
+    out.grade[i] = scored.grade[j];
+    out.mql[i] = scored.mql[j];
+  }
+  return out;
 }
 
 function round4(x: number): number {
@@ -270,14 +330,18 @@ async function bandCounts(w: Warehouse, staging: string): Promise<Record<string,
 }
 
 /** Publish a run in one transaction: latest scores replaced, this run's history replaced, run marked done. */
-async function publish(w: Warehouse, staging: string, runId: string, rows: number, now: Date): Promise<void> {
+async function publish(w: Warehouse, staging: string, constants: RunConstants, rows: number, now: Date): Promise<void> {
+  const runId = constants.runId;
   const s = quoteIdent(staging);
   const cols = SCORE_COLUMNS.map(quoteIdent).join(', ');
+  const select = scoreSelectList(constants);
   await w.transaction(async (tx) => {
-    await tx.run(`DELETE FROM lead_scores WHERE lead_id IN (SELECT lead_id FROM ${s})`);
-    await tx.run(`INSERT INTO lead_scores (${cols}) SELECT ${cols} FROM ${s}`);
+    // upsert on the primary key: each staged lead's row replaced whole (or added), the others untouched.
+    // Same result as DELETE + INSERT, but DuckDB updates the rows in place instead of deleting index
+    // entries one by one, which cost more than everything else in a re-run.
+    await tx.run(`INSERT OR REPLACE INTO lead_scores (${cols}) SELECT ${select} FROM ${s}`);
     await tx.run(`DELETE FROM lead_score_history WHERE run_id = $1`, [runId]);
-    await tx.run(`INSERT INTO lead_score_history (${cols}) SELECT ${cols} FROM ${s}`);
+    await tx.run(`INSERT INTO lead_score_history (${cols}) SELECT ${select} FROM ${s}`);
     pauseForTests('in-transaction');
     await tx.run(
       `UPDATE score_runs SET status = 'succeeded', ended_at = $2::TIMESTAMP, rows_scored = $3, duration_s = date_diff('millisecond', started_at, $2::TIMESTAMP) / 1000.0 WHERE run_id = $1`,
@@ -287,13 +351,13 @@ async function publish(w: Warehouse, staging: string, runId: string, rows: numbe
 }
 
 /** Write the staged scores to DIR as Parquet: to a temp file first, then renamed, so readers never see half a file. */
-async function writeParquet(w: Warehouse, staging: string, dir: string, shard?: Shard): Promise<string> {
+async function writeParquet(w: Warehouse, staging: string, constants: RunConstants, dir: string, shard?: Shard): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });
   const name = shard ? `lead_scores-shard-${shard.k}-of-${shard.n}.parquet` : 'lead_scores.parquet';
   const target = path.join(dir, name);
   const temp = path.join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await w.exportQuery(`SELECT ${SCORE_COLUMNS.map(quoteIdent).join(', ')} FROM ${quoteIdent(staging)} ORDER BY lead_id`, temp, 'parquet');
+    await w.exportQuery(`SELECT ${scoreSelectList(constants)} FROM ${quoteIdent(staging)} ORDER BY lead_id`, temp, 'parquet');
     fs.renameSync(temp, target);
   } finally {
     fs.rmSync(temp, { force: true });

@@ -1,4 +1,4 @@
-import { DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection, type DuckDBValue, type DuckDBVector } from '@duckdb/node-api';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../errors.ts';
@@ -213,6 +213,51 @@ export class Warehouse {
     });
   }
 
+  /**
+   * Bulk-append column arrays like `append`, but a vector at a time: the values are written into
+   * DuckDB data chunks (up to the engine's vector size, 2048 rows) and each chunk is appended whole,
+   * instead of one appender call per value. Same value conventions as `append` (null, undefined and
+   * NaN are NULL; TIMESTAMP takes a Date, epoch milliseconds or a parsable string). The columns must
+   * be all of the table's columns, in table order.
+   */
+  async appendColumns(table: string, columns: AppendColumn[]): Promise<number> {
+    if (columns.length === 0) return 0;
+    const n = columns[0].values.length;
+    for (const c of columns) {
+      if (c.values.length !== n) throw new Error(`append to ${table}: column ${c.name} has ${c.values.length} values, expected ${n}`);
+    }
+    const tableCols = await this.tableColumns(table);
+    const want = columns.map((c) => c.name);
+    if (tableCols.length !== want.length || tableCols.some((c, i) => c !== want[i])) {
+      throw new Error(`append to ${table}: columns [${want.join(', ')}] do not match the table's [${tableCols.join(', ')}]`);
+    }
+    return this.enqueue(async () => {
+      const appender = await this.conn.createAppender(table);
+      try {
+        // the chunk takes the table's own types (JSON included), so DuckDB never has to cast
+        const types = columns.map((_, j) => appender.columnType(j));
+        const setters = columns.map((c) => chunkSetter(c.type));
+        const block = VECTOR_ROWS;
+        for (let from = 0; from < n; from += block) {
+          const rows = Math.min(block, n - from);
+          const chunk = DuckDBDataChunk.create(types, rows);
+          for (let j = 0; j < columns.length; j++) {
+            const vector = chunk.getColumnVector(j);
+            const values = columns[j].values;
+            const set = setters[j];
+            for (let r = 0; r < rows; r++) set(vector, r, values[from + r]);
+            vector.flush();
+          }
+          appender.appendDataChunk(chunk);
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+      return n;
+    });
+  }
+
   /** Create a table (replacing any) from a file: CSV, Parquet or JSON lines, types inferred by DuckDB. */
   async importFile(table: string, file: string, format: FileFormat, opts: { allVarchar?: boolean } = {}): Promise<void> {
     await this.run(`CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT * FROM ${readFileSql(file, format, opts)}`);
@@ -266,6 +311,35 @@ function normalize(v: unknown): unknown {
 }
 
 type Appender = Awaited<ReturnType<DuckDBConnection['createAppender']>>;
+
+/** Rows per data chunk in appendColumns: DuckDB's standard vector size. */
+const VECTOR_ROWS = 2048;
+
+type ChunkSetter = (vector: DuckDBVector, row: number, v: unknown) => void;
+
+/** How appendColumns writes one value of a column type into a chunk vector (null, undefined and NaN: NULL). */
+function chunkSetter(type: AppendType): ChunkSetter {
+  const isNull = (v: unknown) => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
+  switch (type) {
+    case 'VARCHAR':
+    case 'JSON':
+      return (vec, r, v) => vec.setItem(r, isNull(v) ? null : typeof v === 'string' ? v : JSON.stringify(v));
+    case 'TIMESTAMP':
+      return (vec, r, v) => {
+        if (isNull(v)) return vec.setItem(r, null);
+        const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(String(v));
+        vec.setItem(r, new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n));
+      };
+    case 'BIGINT':
+      return (vec, r, v) => vec.setItem(r, isNull(v) ? null : BigInt(Math.trunc(Number(v))));
+    case 'INTEGER':
+      return (vec, r, v) => vec.setItem(r, isNull(v) ? null : Math.trunc(Number(v)));
+    case 'DOUBLE':
+      return (vec, r, v) => vec.setItem(r, isNull(v) ? null : Number(v));
+    case 'BOOLEAN':
+      return (vec, r, v) => vec.setItem(r, isNull(v) ? null : Boolean(v));
+  }
+}
 
 function appendValue(a: Appender, type: AppendType, v: unknown): void {
   if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {

@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Warehouse, withWarehouse } from '../../src/store/index.ts';
-import { buildFeatureTable, readFrame, transform } from '../../src/features/index.ts';
+import { buildFeatureTable, describeFeature, readFrame, transform } from '../../src/features/index.ts';
 import { loadModel } from '../../src/pipelines/loaded-model.ts';
 import { scoreLeads, type ScoreOptions } from '../../src/pipelines/score.ts';
 import { ruleScoresAligned } from '../../src/pipelines/train.ts';
-import { registry } from '../../src/models/index.ts';
+import { explainRows, rankReasons, registry } from '../../src/models/index.ts';
+import { reasonsJson } from '../../src/models/reasons.ts';
 import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
 
 const AS_OF = new Date('2025-12-01T00:00:00Z');
@@ -55,11 +56,44 @@ describe('leadscore score', () => {
       await buildFeatureTable(w, loaded.spec, { asOf: 'pairs', withLabels: false, leads: 'all', into: 'feat' });
       const frame = await readFrame(w, 'feat', loaded.spec);
       const { matrix } = transform(loaded.encoders, frame);
-      const rules = loaded.rules ? (await ruleScoresAligned(w, loaded.rules, 'feat')).total : null;
+      const aligned = loaded.rules ? await ruleScoresAligned(w, loaded.rules, 'feat') : null;
+      const rules = aligned ? aligned.total : null;
       const p = loaded.model.predict(matrix, rules).probability;
       const written = new Map((await w.all<{ lead_id: string; probability: number }>(`SELECT lead_id, probability FROM lead_scores`)).map((r) => [r.lead_id, r.probability]));
       expect(frame.ids.length).toBe(written.size);
       frame.ids.forEach((id, i) => expect(written.get(id)).toBe(p[i]));
+      // the rest of each row equals what the (slower) object path gives: rules via (lead_id, as_of) pairs, reasons via explainRows + JSON.stringify
+      const { matrix: X, source } = transform(loaded.encoders, frame);
+      const explained = explainRows({
+        contributions: loaded.model.logistic.contributions(X),
+        rows: X.rows,
+        cols: X.cols,
+        columnFeature: source,
+        k: 3,
+        minAbsWeight: 0.05,
+        rawValues: Object.fromEntries(frame.columns.map((c) => [c.name, c.values])),
+        describe: (feature, raw) => describeFeature(loaded.encoders, feature, raw),
+      });
+      const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
+      const rows = new Map(
+        (
+          await w.all<{ lead_id: string; reasons: string; grade: string | null; rule_score: number | null; rule_band: string | null; as_of: Date; scored_at: Date; model: string; run_id: string }>(
+            `SELECT lead_id, reasons::VARCHAR AS reasons, grade, rule_score, rule_band, as_of, scored_at, model, run_id FROM lead_scores`,
+          )
+        ).map((r) => [r.lead_id, r]),
+      );
+      frame.ids.forEach((id, i) => {
+        const row = rows.get(id)!;
+        const want = JSON.stringify({
+          up: explained[i].filter((r) => r.direction === 'up').map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
+          down: explained[i].filter((r) => r.direction === 'down').map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
+        });
+        expect(row.reasons).toBe(want);
+        expect(row.rule_score).toBe(aligned ? aligned.total[i] : null);
+        expect(row.grade).toBe(aligned ? aligned.grade[i] : null);
+        expect(row.rule_band).toBe(aligned ? aligned.band[i] : null);
+        expect([row.as_of.toISOString(), row.scored_at.toISOString(), row.model, row.run_id]).toEqual([AS_OF.toISOString(), '2026-01-02T00:00:00.000Z', 'fixture', 'mem']);
+      });
     });
   });
 
@@ -146,6 +180,35 @@ describe('leadscore score', () => {
       expect(run?.status).toBe('failed');
       expect(run?.error_message).toMatch(/no open leads/);
     });
+  });
+});
+
+describe('reasons as JSON text', () => {
+  it('reasonsJson equals JSON.stringify of explainRows, cached or not, for any raw values', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rows = 400;
+    const columnFeature = ['a', 'b', 'b', 'c "q"', 'd', 'e', 'e', 'e'];
+    const cols = columnFeature.length;
+    const contributions = Float64Array.from({ length: rows * cols }, () => (rand() - 0.5) * 2);
+    const pool = [0, -0, NaN, null, 1, 2.5, 'x', 'y\n"z"'];
+    const rawValues: Record<string, unknown[]> = {};
+    for (const f of ['a', 'b', 'c "q"', 'd']) rawValues[f] = Array.from({ length: rows + 5 }, () => pool[Math.floor(rand() * pool.length)]);
+    const describe = (feature: string, raw: unknown) => `${feature}: ${Object.is(raw, -0) ? 'minus zero' : String(raw)} é`;
+    const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
+    for (const k of [0, 1, 3]) {
+      const slice = Object.fromEntries(Object.entries(rawValues).map(([f, v]) => [f, v.slice(5)]));
+      const explained = explainRows({ contributions, rows, cols, columnFeature, k, minAbsWeight: 0.05, rawValues: slice, describe });
+      const want = explained.map((rs) =>
+        JSON.stringify({
+          up: rs.filter((r) => r.direction === 'up').map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
+          down: rs.filter((r) => r.direction === 'down').map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
+        }),
+      );
+      const ranking = rankReasons({ contributions, rows, cols, columnFeature, k, minAbsWeight: 0.05 });
+      expect(reasonsJson(ranking, { rows, rawValues, rawOffset: 5, describe })).toEqual(want);
+      expect(reasonsJson(ranking, { rows, rawValues, rawOffset: 5, describe, cacheLimit: 2 })).toEqual(want);
+    }
   });
 });
 

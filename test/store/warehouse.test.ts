@@ -35,6 +35,43 @@ describe('Warehouse', () => {
     });
   });
 
+  it('appendColumns writes data chunks that equal the row-by-row append, across chunk boundaries', async () => {
+    await withWarehouse(':memory:', async (w) => {
+      const ddl = (t: string) => `CREATE TABLE ${t} (id VARCHAR, ts TIMESTAMP, n BIGINT, i INTEGER, v DOUBLE, b BOOLEAN, j JSON)`;
+      await w.run(ddl('rows_t'));
+      await w.run(ddl('chunks_t'));
+      const rows = 5000; // three chunks of at most 2048
+      const id = Array.from({ length: rows }, (_, r) => (r % 97 === 0 ? null : `lead-${r}-é'"`));
+      const ts = Array.from({ length: rows }, (_, r) => (r % 101 === 0 ? null : r % 2 ? new Date(Date.UTC(2024, 0, 1) + r * 1000) : Date.UTC(2025, 5, 1) + r));
+      const n = Array.from({ length: rows }, (_, r) => (r % 89 === 0 ? null : r * 1_000_003));
+      const i = Array.from({ length: rows }, (_, r) => (r % 83 === 0 ? null : r - 2500));
+      const v = Float64Array.from({ length: rows }, (_, r) => (r % 79 === 0 ? NaN : Math.sin(r) / 3));
+      const b = Array.from({ length: rows }, (_, r) => (r % 73 === 0 ? null : r % 3 === 0));
+      const j = Array.from({ length: rows }, (_, r) => (r % 71 === 0 ? null : JSON.stringify({ up: [{ feature: 'f', weight: r / 7 }], down: [] })));
+      const cols = (): Parameters<Warehouse['append']>[1] => [
+        { name: 'id', type: 'VARCHAR', values: id },
+        { name: 'ts', type: 'TIMESTAMP', values: ts },
+        { name: 'n', type: 'BIGINT', values: n },
+        { name: 'i', type: 'INTEGER', values: i },
+        { name: 'v', type: 'DOUBLE', values: v },
+        { name: 'b', type: 'BOOLEAN', values: b },
+        { name: 'j', type: 'JSON', values: j },
+      ];
+      expect(await w.append('rows_t', cols())).toBe(rows);
+      expect(await w.appendColumns('chunks_t', cols())).toBe(rows);
+      expect(await w.count('chunks_t')).toBe(rows);
+      const diff = await w.one<{ n: number }>(
+        `SELECT count(*)::BIGINT AS n FROM ((SELECT * FROM rows_t EXCEPT ALL SELECT * FROM chunks_t) UNION ALL (SELECT * FROM chunks_t EXCEPT ALL SELECT * FROM rows_t))`,
+      );
+      expect(diff?.n).toBe(0);
+      // doubles are bit for bit, NaN is NULL
+      const got = await w.float64(`SELECT v FROM chunks_t ORDER BY rowid`);
+      for (let r = 0; r < rows; r++) expect(Object.is(got[r], v[r])).toBe(true);
+      expect(await w.count('chunks_t', 'j IS NULL')).toBe(Math.ceil(rows / 71));
+      await expect(w.appendColumns('chunks_t', cols().slice(1))).rejects.toThrow(/do not match/);
+    });
+  });
+
   it('bulk-appends typed columns and exports/imports Parquet and CSV', async () => {
     const file = tmpDb();
     const dir = path.dirname(file);
