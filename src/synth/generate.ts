@@ -73,6 +73,28 @@ export async function generateCrm(w: Warehouse, opts: GenerateOptions, run: Gene
   const b0 = calibrateIntercept(pilot, opts.conversionRate);
   say(`calibrated intercept ${b0.toFixed(3)} on ${pilot.length} leads`);
 
+  // DuckDB's buffer pool defaults to most of RAM and keeps every block it wrote cached; the
+  // generated tables are written to the file as they go, so cap the pool for the run (restored after)
+  // (file-backed warehouses only: an in-memory one has to hold the tables)
+  const limitRow = await w.one<{ v: string; file: string | null }>(
+    `SELECT current_setting('memory_limit') AS v, (SELECT path FROM duckdb_databases() WHERE database_name = current_database()) AS file`,
+  );
+  const previousLimit = limitRow?.file ? limitRow.v : null;
+  if (previousLimit !== null) await w.run(`SET memory_limit = '${GENERATE_MEMORY_LIMIT}'`);
+  try {
+    return await generateInto(w, opts, run, t0, say, cal, latentAt, b0);
+  } finally {
+    if (previousLimit !== null && /^[0-9.]+ ?[A-Za-z]*$/.test(previousLimit)) await w.run(`SET memory_limit = '${previousLimit}'`);
+  }
+}
+
+/** DuckDB memory limit while generating (keeps the whole run under ~2 GiB of RSS at 1M leads). */
+export const GENERATE_MEMORY_LIMIT = '512MB';
+
+async function generateInto(
+  w: Warehouse, opts: GenerateOptions, run: GenerateRunOptions, t0: number, say: (m: string) => void, cal: Calendar,
+  latentAt: (i: number) => LeadLatent, b0: number,
+): Promise<GenerateReport> {
   const snapshotDates = opts.snapshots ? cal.snapshotDates(opts.horizonDays) : [];
   const buffers: Buffers = {
     leads: new ColumnBuffer('leads', LEADS_SPEC),

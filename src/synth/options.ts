@@ -44,7 +44,7 @@ export const GENERATE_DEFAULTS = {
   start: '2024-01-01',
   end: '2025-12-31',
   conversionRate: 0.05,
-  chunkSize: 50_000,
+  chunkSize: 20_000,
   horizonDays: 90,
 } as const;
 
