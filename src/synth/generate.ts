@@ -89,7 +89,7 @@ export async function generateCrm(w: Warehouse, opts: GenerateOptions, run: Gene
 }
 
 /** DuckDB memory limit while generating (keeps the whole run under ~2 GiB of RSS at 1M leads). */
-export const GENERATE_MEMORY_LIMIT = '512MB';
+export const GENERATE_MEMORY_LIMIT = '1GB';
 
 async function generateInto(
   w: Warehouse, opts: GenerateOptions, run: GenerateRunOptions, t0: number, say: (m: string) => void, cal: Calendar,
