@@ -185,19 +185,24 @@ export class Warehouse {
     return Number(row?.n ?? 0);
   }
 
-  /** Bulk-append column arrays into an existing table through DuckDB's appender (fast path for big writes). */
-  async append(table: string, columns: AppendColumn[]): Promise<number> {
-    if (columns.length === 0) return 0;
+  /** Check an append's columns: equal lengths, and exactly the table's columns in table order (the appender writes by position). Returns the row count. */
+  private async checkAppend(table: string, columns: AppendColumn[]): Promise<number> {
     const n = columns[0].values.length;
     for (const c of columns) {
       if (c.values.length !== n) throw new Error(`append to ${table}: column ${c.name} has ${c.values.length} values, expected ${n}`);
     }
-    // The appender writes columns in table order; check the caller's order matches.
     const tableCols = await this.tableColumns(table);
     const want = columns.map((c) => c.name);
     if (tableCols.length !== want.length || tableCols.some((c, i) => c !== want[i])) {
       throw new Error(`append to ${table}: columns [${want.join(', ')}] do not match the table's [${tableCols.join(', ')}]`);
     }
+    return n;
+  }
+
+  /** Bulk-append column arrays into an existing table through DuckDB's appender (fast path for big writes). */
+  async append(table: string, columns: AppendColumn[]): Promise<number> {
+    if (columns.length === 0) return 0;
+    const n = await this.checkAppend(table, columns);
     return this.enqueue(async () => {
       const appender = await this.conn.createAppender(table);
       try {
@@ -222,15 +227,7 @@ export class Warehouse {
    */
   async appendColumns(table: string, columns: AppendColumn[]): Promise<number> {
     if (columns.length === 0) return 0;
-    const n = columns[0].values.length;
-    for (const c of columns) {
-      if (c.values.length !== n) throw new Error(`append to ${table}: column ${c.name} has ${c.values.length} values, expected ${n}`);
-    }
-    const tableCols = await this.tableColumns(table);
-    const want = columns.map((c) => c.name);
-    if (tableCols.length !== want.length || tableCols.some((c, i) => c !== want[i])) {
-      throw new Error(`append to ${table}: columns [${want.join(', ')}] do not match the table's [${tableCols.join(', ')}]`);
-    }
+    const n = await this.checkAppend(table, columns);
     return this.enqueue(async () => {
       const appender = await this.conn.createAppender(table);
       try {
