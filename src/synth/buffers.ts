@@ -7,36 +7,79 @@ import type { AppendColumn, AppendType } from '../store/index.ts';
 
 type Spec = ReadonlyArray<readonly [name: string, type: AppendType]>;
 
+/** Text columns stay arrays; numbers go in Float64Arrays (NaN is NULL, as for the appender). */
+export type ChunkColumn = Array<string | null> | Float64Array;
+
+/** One table's rows of a chunk in a form a worker can post (number columns are transferable). */
+export interface ChunkTable {
+  table: string;
+  rows: number;
+  columns: ChunkColumn[];
+}
+
 /** A set of named columns that rows are pushed onto. */
 export class ColumnBuffer {
   readonly table: string;
   private readonly spec: Spec;
-  private cols: unknown[][];
+  private readonly numeric: boolean[];
+  private cols: ChunkColumn[];
+  private rows = 0;
+  private capacity = 1024;
 
   constructor(table: string, spec: Spec) {
     this.table = table;
     this.spec = spec;
-    this.cols = spec.map(() => []);
+    this.numeric = spec.map(([, type]) => NUMERIC.has(type));
+    this.cols = this.fresh();
   }
 
-  /** Add one row, values in column order. */
-  push(...values: unknown[]): void {
-    for (let i = 0; i < this.cols.length; i++) this.cols[i].push(values[i]);
+  /** Add one row, values in column order (null for NULL). */
+  push(...values: Array<string | number | null>): void {
+    if (this.rows === this.capacity) this.grow();
+    const r = this.rows++;
+    for (let i = 0; i < this.cols.length; i++) {
+      const v = values[i];
+      if (this.numeric[i]) (this.cols[i] as Float64Array)[r] = v === null ? NaN : (v as number);
+      else (this.cols[i] as Array<string | null>).push(v as string | null);
+    }
   }
 
   get length(): number {
-    return this.cols[0].length;
+    return this.rows;
   }
 
-  /** The columns for `Warehouse.append`. */
-  columns(): AppendColumn[] {
-    return this.spec.map(([name, type], i) => ({ name, type, values: this.cols[i] }));
+  /** Hand over the rows pushed so far (number columns trimmed to size) and start empty. */
+  take(): ChunkTable {
+    const columns = this.cols.map((c) => (c instanceof Float64Array ? c.slice(0, this.rows) : c));
+    const out = { table: this.table, rows: this.rows, columns };
+    this.rows = 0;
+    // number arrays are reused (take copied them); text arrays were handed over
+    this.cols = this.cols.map((c) => (c instanceof Float64Array ? c : []));
+    return out;
   }
 
-  /** Forget all rows (after they were appended). */
-  clear(): void {
-    this.cols = this.spec.map(() => []);
+  private fresh(): ChunkColumn[] {
+    return this.numeric.map((n) => (n ? new Float64Array(this.capacity) : []));
   }
+
+  private grow(): void {
+    this.capacity *= 2;
+    this.cols = this.cols.map((c) => {
+      if (!(c instanceof Float64Array)) return c;
+      const t = new Float64Array(this.capacity);
+      t.set(c);
+      return t;
+    });
+  }
+}
+
+const NUMERIC = new Set<AppendType>(['TIMESTAMP', 'BIGINT', 'INTEGER', 'DOUBLE']);
+
+/** The columns of a chunk table for `Warehouse.appendColumns`. */
+export function appendColumnsOf(t: ChunkTable): AppendColumn[] {
+  const spec = SPECS[t.table];
+  if (!spec) throw new Error(`no column spec for ${t.table}`);
+  return spec.map(([name, type], i) => ({ name, type, values: t.columns[i] }));
 }
 
 export const LEADS_SPEC: Spec = [
@@ -54,6 +97,8 @@ export const TRUTH_SPEC: Spec = [
 ];
 /** Activities and snapshots of one lead, packed (see packing.ts). */
 export const PACKED_SPEC: Spec = [['lead_id', 'VARCHAR'], ['acts', 'VARCHAR'], ['snaps', 'VARCHAR']];
+
+const SPECS: Record<string, Spec> = { leads: LEADS_SPEC, outcomes: OUTCOMES_SPEC, truth: TRUTH_SPEC, synth_packed: PACKED_SPEC };
 
 /** DDL of the generator's own tables (the canonical ones come from CANONICAL_DDL). */
 export const TRUTH_DDL = `

@@ -2,20 +2,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CANONICAL_DDL } from '../schema/index.ts';
-import type { AppendColumn, FileFormat, Warehouse } from '../store/index.ts';
-import { drawActivities } from './activities.ts';
-import { ColumnBuffer, LEADS_SPEC, OUTCOMES_SPEC, PACKED_SPEC, TRUTH_DDL, TRUTH_SPEC } from './buffers.ts';
+import type { FileFormat, Warehouse } from '../store/index.ts';
+import { appendColumnsOf, TRUTH_DDL } from './buffers.ts';
 import { Calendar, toMs } from './calendar.ts';
-import { calibrateIntercept, winTime } from './hazard.ts';
-import { forecastWin } from './forecast.ts';
-import { cumulativeHazard, drawLatent, type LeadLatent } from './latent.ts';
+import { ChunkGenerator, latentDrawer, type ChunkData, type RunPlan } from './chunk.ts';
+import { calibrateIntercept } from './hazard.ts';
+import { cumulativeHazard } from './latent.ts';
 import { oracleAuc, oracleAucWindow } from './oracle.ts';
 import type { GenerateOptions } from './options.ts';
-import { drawOutcomes } from './outcomes.ts';
-import { ActivityPacker, STAGING_DDL, unpackChunk } from './packing.ts';
+import { STAGING_DDL, unpackChunk } from './packing.ts';
 import { PERSONAS, type Persona } from './personas.ts';
-import { drawCreatedAt, PersonaSequence } from './population.ts';
-import { exponential, leadRng, STREAM } from './random.ts';
+import { ChunkPool } from './pool.ts';
 
 /** Tables `generate` replaces, in write order. */
 export const GENERATED_TABLES = ['leads', 'activities', 'outcomes', 'truth', 'truth_snapshots'] as const;
@@ -50,6 +47,8 @@ export interface GenerateRunOptions {
   /** also write each table to DIR/<table>.<format> */
   out?: { dir: string; format: Extract<FileFormat, 'csv' | 'parquet'> };
   onProgress?: (message: string) => void;
+  /** worker threads generating chunks (0: all in this thread); the output is the same either way (default: defaultWorkers) */
+  workers?: number;
 }
 
 /**
@@ -60,31 +59,34 @@ export interface GenerateRunOptions {
 export async function generateCrm(w: Warehouse, opts: GenerateOptions, run: GenerateRunOptions = {}): Promise<GenerateReport> {
   const t0 = performance.now();
   const say = run.onProgress ?? (() => undefined);
-  const cal = new Calendar(opts.start, opts.end);
-  const personas = new PersonaSequence(opts.seed, opts.personaMix);
-  const latentAt = (i: number): LeadLatent => {
-    const rng = leadRng(opts.seed, i, STREAM.latent);
-    const createdAt = drawCreatedAt(rng, cal);
-    return drawLatent(rng, i, personas.at(i), createdAt, cal);
-  };
-
-  const pilot = new Float64Array(Math.min(opts.leads, PILOT_LEADS));
-  for (let i = 0; i < pilot.length; i++) pilot[i] = cumulativeHazard(latentAt(i), cal.end);
-  const b0 = calibrateIntercept(pilot, opts.conversionRate);
-  say(`calibrated intercept ${b0.toFixed(3)} on ${pilot.length} leads`);
-
-  // DuckDB's buffer pool defaults to most of RAM and keeps every block it wrote cached; the
-  // generated tables are written to the file as they go, so cap the pool for the run (restored after)
-  // (file-backed warehouses only: an in-memory one has to hold the tables)
-  const limitRow = await w.one<{ v: string; file: string | null }>(
-    `SELECT current_setting('memory_limit') AS v, (SELECT path FROM duckdb_databases() WHERE database_name = current_database()) AS file`,
-  );
-  const previousLimit = limitRow?.file ? limitRow.v : null;
-  if (previousLimit !== null) await w.run(`SET memory_limit = '${GENERATE_MEMORY_LIMIT}'`);
+  const workers = run.workers ?? defaultWorkers(opts.leads);
+  // started first: their module loading overlaps the pilot calibration
+  const pool = workers > 0 ? new ChunkPool(workers) : null;
   try {
-    return await generateInto(w, opts, run, t0, say, cal, latentAt, b0);
+    const cal = new Calendar(opts.start, opts.end);
+    const latentAt = latentDrawer(opts, cal);
+    const pilot = new Float64Array(Math.min(opts.leads, PILOT_LEADS));
+    for (let i = 0; i < pilot.length; i++) pilot[i] = cumulativeHazard(latentAt(i), cal.end);
+    const b0 = calibrateIntercept(pilot, opts.conversionRate);
+    say(`calibrated intercept ${b0.toFixed(3)} on ${pilot.length} leads${pool ? `; ${pool.size} worker threads` : ''}`);
+    const plan: RunPlan = { opts, b0, snapshotDates: opts.snapshots ? cal.snapshotDates(opts.horizonDays) : [] };
+    pool?.setPlan(plan);
+
+    // DuckDB's buffer pool defaults to most of RAM and keeps every block it wrote cached; the
+    // generated tables are written to the file as they go, so cap the pool for the run (restored after)
+    // (file-backed warehouses only: an in-memory one has to hold the tables)
+    const limitRow = await w.one<{ v: string; file: string | null }>(
+      `SELECT current_setting('memory_limit') AS v, (SELECT path FROM duckdb_databases() WHERE database_name = current_database()) AS file`,
+    );
+    const previousLimit = limitRow?.file ? limitRow.v : null;
+    if (previousLimit !== null) await w.run(`SET memory_limit = '${GENERATE_MEMORY_LIMIT}'`);
+    try {
+      return await generateInto(w, plan, pool, run, t0, say);
+    } finally {
+      if (previousLimit !== null && /^[0-9.]+ ?[A-Za-z]*$/.test(previousLimit)) await w.run(`SET memory_limit = '${previousLimit}'`);
+    }
   } finally {
-    if (previousLimit !== null && /^[0-9.]+ ?[A-Za-z]*$/.test(previousLimit)) await w.run(`SET memory_limit = '${previousLimit}'`);
+    await pool?.close();
   }
 }
 
@@ -92,17 +94,14 @@ export async function generateCrm(w: Warehouse, opts: GenerateOptions, run: Gene
 export const GENERATE_MEMORY_LIMIT = '1GB';
 
 async function generateInto(
-  w: Warehouse, opts: GenerateOptions, run: GenerateRunOptions, t0: number, say: (m: string) => void, cal: Calendar,
-  latentAt: (i: number) => LeadLatent, b0: number,
+  w: Warehouse, plan: RunPlan, pool: ChunkPool | null, run: GenerateRunOptions, t0: number, say: (m: string) => void,
 ): Promise<GenerateReport> {
-  const snapshotDates = opts.snapshots ? cal.snapshotDates(opts.horizonDays) : [];
-  const buffers: Buffers = {
-    leads: new ColumnBuffer('leads', LEADS_SPEC),
-    outcomes: new ColumnBuffer('outcomes', OUTCOMES_SPEC),
-    truth: new ColumnBuffer('truth', TRUTH_SPEC),
-    packed: new ColumnBuffer('synth_packed', PACKED_SPEC),
-    packer: new ActivityPacker(),
-  };
+  const { opts, snapshotDates } = plan;
+  // chunks come from the workers (several in flight, so none idles while this thread writes) or
+  // from this thread, one at a time; either way they are written strictly in chunk order
+  const here = pool ? null : new ChunkGenerator(plan);
+  const source = (from: number, to: number) => (pool ? pool.chunk(from, to) : generateHere(here!, from, to));
+  const ahead = pool ? CHUNKS_AHEAD_PER_WORKER * pool.size : 1;
 
   await w.transaction(async (tx) => {
     for (const t of GENERATED_TABLES) await tx.run(`DROP TABLE IF EXISTS ${t}`);
@@ -113,81 +112,70 @@ async function generateInto(
       { name: 'id', type: 'INTEGER', values: snapshotDates.map((_, j) => j) },
       { name: 'as_of', type: 'TIMESTAMP', values: snapshotDates.map(toMs) },
     ]);
-    // JS generates chunk N+1 while DuckDB appends and unpacks chunk N (it yields every few
-    // thousand leads so the write's promise chain can issue its next statement meanwhile)
+    const queue: Array<Promise<ChunkData>> = [];
+    let next = 0;
+    const fill = () => {
+      while (queue.length < ahead && next < opts.leads) {
+        const to = Math.min(opts.leads, next + opts.chunkSize);
+        const chunk = source(next, to);
+        chunk.catch(() => undefined); // awaited in order below; this only keeps it from counting as unhandled meanwhile
+        queue.push(chunk);
+        next = to;
+      }
+    };
+    fill();
+    // DuckDB appends and unpacks chunk N while chunk N+1 (and more, with workers) is generated
     let pending: Promise<void> = Promise.resolve();
-    for (let from = 0; from < opts.leads; from += opts.chunkSize) {
-      const to = Math.min(opts.leads, from + opts.chunkSize);
-      for (let i = from; i < to; i++) {
-        emitLead(latentAt(i), opts, cal, b0, snapshotDates, buffers);
-        if ((i - from) % YIELD_EVERY === YIELD_EVERY - 1) await yieldToIo();
-      }
+    while (queue.length) {
+      const data = await queue.shift()!;
       await pending;
-      const batches: Array<{ table: string; columns: AppendColumn[] }> = [];
-      for (const b of [buffers.leads, buffers.outcomes, buffers.truth, buffers.packed]) {
-        if (b.length > 0) batches.push({ table: b.table, columns: b.columns() });
-        b.clear();
-      }
-      const write = writeChunk(tx, batches, buffers.packer).then(() => say(`${to} / ${opts.leads} leads`));
+      const write = writeChunk(tx, data).then(() => say(`${data.to} / ${opts.leads} leads`));
       write.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled meanwhile
       pending = write;
+      fill();
     }
     await pending;
   });
 
   say('committed; summarizing');
-  const report = await summarize(w, opts, b0, snapshotDates);
+  const report = await summarize(w, opts, plan.b0, snapshotDates);
   if (run.out) report.files = await exportTables(w, run.out.dir, run.out.format);
   report.seconds = (performance.now() - t0) / 1000;
   return report;
 }
 
+/** Chunks each worker has queued or in progress (keeps workers busy while bounding memory). */
+const CHUNKS_AHEAD_PER_WORKER = 2;
+
+/** Runs smaller than this generate in this thread: starting workers costs more than they save. */
+export const WORKER_MIN_LEADS = 50_000;
+
+/** Worker threads for a run of `leads` leads when the caller does not say: one per core, up to 4, none for small runs or one core. */
+export function defaultWorkers(leads: number): number {
+  const cores = os.availableParallelism();
+  return leads < WORKER_MIN_LEADS || cores < 2 ? 0 : Math.min(4, cores);
+}
+
 const YIELD_EVERY = 2000;
+
+// Generate a chunk in this thread, yielding every few thousand leads so the write's promise chain
+// can issue its next statement meanwhile.
+async function generateHere(gen: ChunkGenerator, from: number, to: number): Promise<ChunkData> {
+  for (let i = from; i < to; i++) {
+    gen.emit(i);
+    if ((i - from) % YIELD_EVERY === YIELD_EVERY - 1) await yieldToIo();
+  }
+  return gen.take(from, to);
+}
 
 function yieldToIo(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
 // Append one chunk's column buffers, then unpack its activities and snapshots (in that order).
-async function writeChunk(w: Warehouse, batches: Array<{ table: string; columns: AppendColumn[] }>, packer: ActivityPacker): Promise<void> {
-  for (const b of batches) await w.appendColumns(b.table, b.columns);
-  await unpackChunk(w, packer);
-}
-
-interface Buffers {
-  leads: ColumnBuffer;
-  outcomes: ColumnBuffer;
-  truth: ColumnBuffer;
-  /** activities and snapshots, one packed row per lead (see packing.ts) */
-  packed: ColumnBuffer;
-  packer: ActivityPacker;
-}
-
-// One lead, end to end: outcome draw, activities up to the win, opportunities, truth, snapshots.
-function emitLead(l: LeadLatent, opts: GenerateOptions, cal: Calendar, b0: number, snapshotDates: number[], out: Buffers): void {
-  const outcomeRng = leadRng(opts.seed, l.index, STREAM.outcome);
-  const wonAt = winTime(l, b0, cal.end, exponential(outcomeRng, 1));
-  const acts = drawActivities(leadRng(opts.seed, l.index, STREAM.activities), l, cal, wonAt ?? cal.end, out.packer);
-  drawOutcomes(outcomeRng, l, wonAt, acts, cal.end, out.outcomes);
-
-  const a = l.attrs;
-  out.leads.push(l.leadId, toMs(l.createdAt), a.email, a.company, a.jobTitle, a.industry, a.companySize, a.annualRevenue, a.country, a.leadSource, null);
-  // P(converts by the end | state at creation): future episodes, negatives and the win draw unknown
-  const p = forecastWin(l, b0, cal, l.createdAt, cal.end);
-  out.truth.push(
-    l.leadId, l.persona, p, wonAt === null ? 0 : 1, wonAt === null ? null : toMs(wonAt), a.fit, l.episodes.length,
-    Number.isFinite(l.negativeAt) ? toMs(l.negativeAt) : null,
-  );
-  let snaps = '';
-  for (let j = 0; j < snapshotDates.length; j++) {
-    const asOf = snapshotDates[j];
-    if (asOf <= l.createdAt) continue;
-    if (wonAt !== null && toMs(wonAt) < toMs(asOf)) break;
-    // P(win in [as_of, as_of + horizon) | state at as_of): the honest point-in-time ceiling
-    const p90 = forecastWin(l, b0, cal, asOf, asOf + opts.horizonDays);
-    snaps = snaps === '' ? `${j}:${p90}` : `${snaps},${j}:${p90}`;
-  }
-  out.packed.push(l.leadId, out.packer.take(), snaps);
+async function writeChunk(w: Warehouse, data: ChunkData): Promise<void> {
+  for (const t of data.tables) await w.appendColumns(t.table, appendColumnsOf(t));
+  await unpackChunk(w, data);
 }
 
 async function summarize(w: Warehouse, opts: GenerateOptions, b0: number, snapshotDates: number[]): Promise<GenerateReport> {

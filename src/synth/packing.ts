@@ -10,16 +10,28 @@ import type { Warehouse } from '../store/index.ts';
  * snapshots "dateIndex:p,...".
  */
 
-/** Assigns small integer ids to repeated strings; new entries are sent to DuckDB before each unpack. */
+/**
+ * Assigns small integer ids to repeated strings; new entries are sent to DuckDB before each unpack.
+ * Generators running side by side (workers) each own a slot: ids slot+1, slot+1+slots, ... so
+ * their ids never collide in the shared id tables. Ids never reach the output tables (the unpack
+ * joins them back to their strings), so the slot layout does not change the generated data.
+ */
 export class Dictionary {
   private readonly ids = new Map<string, number>();
   private pending: Array<[number, string]> = [];
+  private readonly slot: number;
+  private readonly slots: number;
 
-  /** The id of `key`, assigning the next one when new (ids start at 1; 0 means NULL). */
+  constructor(slot = 0, slots = 1) {
+    this.slot = slot;
+    this.slots = slots;
+  }
+
+  /** The id of `key`, assigning the next one of this slot when new (ids start at 1; 0 means NULL). */
   idOf(key: string): number {
     let id = this.ids.get(key);
     if (id === undefined) {
-      id = this.ids.size + 1;
+      id = this.ids.size * this.slots + this.slot + 1;
       this.ids.set(key, id);
       this.pending.push([id, key]);
     }
@@ -38,11 +50,17 @@ const SEP = '\u001f';
 
 /** Builds the packed activity string of one lead at a time. */
 export class ActivityPacker {
-  readonly kinds = new Dictionary();
-  readonly campaigns = new Dictionary();
+  readonly kinds: Dictionary;
+  readonly campaigns: Dictionary;
   // type -> channel -> url -> kind id: avoids building a key string per activity
   private readonly kindCache = new Map<string, Map<string, Map<string | null, number>>>();
   private items: string[] = [];
+
+  /** A packer whose dictionary ids live in `slot` of `slots` (see Dictionary). */
+  constructor(slot = 0, slots = 1) {
+    this.kinds = new Dictionary(slot, slots);
+    this.campaigns = new Dictionary(slot, slots);
+  }
 
   /** Add one activity; `seconds` since the epoch, whole. */
   add(seconds: number, type: string, channel: string, campaign: string | null, url: string | null, value: number | null): void {
@@ -79,9 +97,20 @@ CREATE OR REPLACE TEMP TABLE synth_campaigns (id INTEGER, campaign VARCHAR);
 CREATE OR REPLACE TEMP TABLE synth_snapshot_dates (id INTEGER, as_of TIMESTAMP);
 `;
 
+/** Dictionary entries first used by a chunk: they must reach DuckDB before that chunk is unpacked. */
+export interface NewEntries {
+  kinds: Array<[number, string]>;
+  campaigns: Array<[number, string]>;
+}
+
+/** Take the packer's entries added since the last call. */
+export function drainEntries(packer: ActivityPacker): NewEntries {
+  return { kinds: packer.kinds.drainNew(), campaigns: packer.campaigns.drainNew() };
+}
+
 /** Send new dictionary entries, then unpack the staged chunk into activities and truth_snapshots. */
-export async function unpackChunk(w: Warehouse, packer: ActivityPacker): Promise<void> {
-  const kinds = packer.kinds.drainNew();
+export async function unpackChunk(w: Warehouse, entries: NewEntries): Promise<void> {
+  const kinds = entries.kinds;
   if (kinds.length) {
     const parts = kinds.map(([, k]) => k.split(SEP));
     await w.append('synth_kinds', [
@@ -91,7 +120,7 @@ export async function unpackChunk(w: Warehouse, packer: ActivityPacker): Promise
       { name: 'url', type: 'VARCHAR', values: parts.map((p) => p[2] ?? null) },
     ]);
   }
-  const camps = packer.campaigns.drainNew();
+  const camps = entries.campaigns;
   if (camps.length) {
     await w.append('synth_campaigns', [
       { name: 'id', type: 'INTEGER', values: camps.map(([id]) => id) },

@@ -13,6 +13,7 @@ let report: GenerateReport;
 let hashes: Record<string, string>;
 let rerun: { report: GenerateReport; hashes: Record<string, string> };
 let otherSeed: Record<string, string>;
+let viaWorkers: Record<string, string>;
 
 async function hashAll(file: string, tables: readonly string[] = GENERATED_TABLES): Promise<Record<string, string>> {
   return withWarehouse(file, async (w) => Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await tableHash(w, t)]))));
@@ -25,6 +26,10 @@ beforeAll(async () => {
   // same seed, different chunk size, into the same warehouse: must replace, not add, and match exactly
   const again = await withWarehouse(db, (w) => generateCrm(w, { ...options, chunkSize: 3_000 }));
   rerun = { report: again, hashes: await hashAll(db) };
+  // the same run generated in worker threads (forced: small runs default to this thread)
+  const threaded = path.join(dir, 'w.duckdb');
+  await withWarehouse(threaded, (w) => generateCrm(w, { ...options, chunkSize: 1_500 }, { workers: 2 }));
+  viaWorkers = await hashAll(threaded);
   const other = path.join(dir, 'b.duckdb');
   await withWarehouse(other, (w) => generateCrm(w, { ...options, seed: 2, snapshots: false }));
   otherSeed = await hashAll(other, ['leads', 'activities', 'outcomes']);
@@ -36,6 +41,10 @@ describe('generateCrm', () => {
     expect(rerun.report.rows).toEqual(report.rows);
     expect(report.rows.leads).toBe(LEADS);
     expect(report.rows.activities).toBeGreaterThan(LEADS * 5);
+  });
+
+  it('gives identical tables whether chunks are generated in worker threads or in this thread', () => {
+    expect(viaWorkers).toEqual(hashes);
   });
 
   it('gives different contents for a different seed', () => {

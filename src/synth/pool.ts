@@ -1,0 +1,79 @@
+import { Worker } from 'node:worker_threads';
+import type { ChunkData, RunPlan } from './chunk.ts';
+import type { WorkerReply, WorkerRequest } from './worker.ts';
+
+/**
+ * Worker threads that generate chunks of leads. Each worker owns a dictionary slot (see
+ * packing.ts) and answers its requests in order; callers get one promise per chunk, so they can
+ * consume chunks in chunk order whatever order the workers finish in.
+ */
+
+interface Slot {
+  worker: Worker;
+  waiting: Array<{ resolve: (c: ChunkData) => void; reject: (e: Error) => void }>;
+}
+
+/** A fixed set of chunk-generating workers. */
+export class ChunkPool {
+  private readonly slots: Slot[];
+  private failure: Error | null = null;
+
+  /** Start `size` workers now (their module loading overlaps whatever the caller does next). */
+  constructor(size: number) {
+    // Node 20 gives workers no loader hooks from execArgv (nodejs/node#47747), so the entry is a
+    // small script that registers tsx in the worker (as bin/leadscore.js does), then imports the module
+    const boot = workerBoot(new URL('./worker.ts', import.meta.url).href);
+    this.slots = Array.from({ length: size }, () => {
+      const slot: Slot = { worker: new Worker(boot, { eval: true }), waiting: [] };
+      slot.worker.on('message', (reply: WorkerReply) => {
+        const w = slot.waiting.shift();
+        if (!w) return;
+        if (reply.ok) w.resolve(reply.chunk);
+        else w.reject(new Error(`chunk worker failed: ${reply.error}`));
+      });
+      slot.worker.on('error', (err) => this.fail(err));
+      slot.worker.on('exit', (code) => {
+        if (slot.waiting.length) this.fail(new Error(`chunk worker exited with code ${code}`));
+      });
+      return slot;
+    });
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Send every worker the run's plan (before any chunk). */
+  setPlan(plan: RunPlan): void {
+    this.slots.forEach((s, i) => s.worker.postMessage({ kind: 'plan', plan, slot: i, slots: this.slots.length } satisfies WorkerRequest));
+  }
+
+  /** Generate leads [from, to) on the least busy worker. */
+  chunk(from: number, to: number): Promise<ChunkData> {
+    if (this.failure) return Promise.reject(this.failure);
+    let slot = this.slots[0];
+    for (const s of this.slots) if (s.waiting.length < slot.waiting.length) slot = s;
+    return new Promise((resolve, reject) => {
+      slot.waiting.push({ resolve, reject });
+      slot.worker.postMessage({ kind: 'chunk', from, to } satisfies WorkerRequest);
+    });
+  }
+
+  /** Stop the workers (pending chunks are rejected). */
+  async close(): Promise<void> {
+    this.fail(new Error('chunk pool closed'));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const s of this.slots) for (const w of s.waiting.splice(0)) w.reject(err);
+  }
+}
+
+// Script that makes a worker load TypeScript, then runs `entry`. tsx is resolved from here, so it
+// works from any working directory (registering it twice, where a worker did inherit it, is harmless).
+function workerBoot(entry: string): string {
+  const api = import.meta.resolve('tsx/esm/api');
+  return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+}
