@@ -1,8 +1,9 @@
-import { DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection, type DuckDBValue, type DuckDBVector } from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue, DuckDBTypeId, type DuckDBConnection, type DuckDBValue, type DuckDBVector } from '@duckdb/node-api';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../errors.ts';
 import { quoteIdent, quoteLiteral } from './quote.ts';
+import { fillVector, readNumericColumns } from './typed-columns.ts';
 
 /** A parameter for a query: positional ($1, $2, ...) or named ($name). */
 export type SqlParams = DuckDBValue[] | Record<string, DuckDBValue>;
@@ -132,6 +133,14 @@ export class Warehouse {
     return cols;
   }
 
+  /**
+   * Run a query whose columns are all numeric and get each as a Float64Array (NULL becomes NaN),
+   * copied vector by vector: the fast way to bring millions of numbers into JavaScript.
+   */
+  async numericColumns(sql: string, params?: SqlParams): Promise<Record<string, Float64Array>> {
+    return this.enqueue(async () => readNumericColumns(await this.conn.run(sql, params)));
+  }
+
   /** Run a query that returns one numeric column as a Float64Array (NULL becomes NaN). */
   async float64(sql: string, params?: SqlParams): Promise<Float64Array> {
     const cols = await this.columns(sql, params);
@@ -234,13 +243,18 @@ export class Warehouse {
         // the chunk takes the table's own types (JSON included), so DuckDB never has to cast
         const types = columns.map((_, j) => appender.columnType(j));
         const setters = columns.map((c) => chunkSetter(c.type));
+        const copyable = columns.map((c, j) => isBlockCopyable(c, types[j].typeId));
         const block = VECTOR_ROWS;
         for (let from = 0; from < n; from += block) {
           const rows = Math.min(block, n - from);
           const chunk = DuckDBDataChunk.create(types, rows);
           for (let j = 0; j < columns.length; j++) {
-            const vector = chunk.getColumnVector(j);
             const values = columns[j].values;
+            if (copyable[j]) {
+              fillVector(chunk, j, values as Float64Array | Int32Array, from, rows);
+              continue;
+            }
+            const vector = chunk.getColumnVector(j);
             const set = setters[j];
             for (let r = 0; r < rows; r++) set(vector, r, values[from + r]);
             vector.flush();
@@ -308,6 +322,13 @@ function normalize(v: unknown): unknown {
 }
 
 type Appender = Awaited<ReturnType<DuckDBConnection['createAppender']>>;
+
+/** Typed arrays whose memory layout is the column's: appended as block copies, not value by value. */
+function isBlockCopyable(c: AppendColumn, tableType: DuckDBTypeId): boolean {
+  if (c.type === 'DOUBLE') return c.values instanceof Float64Array && tableType === DuckDBTypeId.DOUBLE;
+  if (c.type === 'INTEGER') return c.values instanceof Int32Array && tableType === DuckDBTypeId.INTEGER;
+  return false;
+}
 
 /** Rows per data chunk in appendColumns: DuckDB's standard vector size. */
 const VECTOR_ROWS = 2048;

@@ -37,7 +37,7 @@ describe('Warehouse', () => {
 
   it('appendColumns writes data chunks that equal the row-by-row append, across chunk boundaries', async () => {
     await withWarehouse(':memory:', async (w) => {
-      const ddl = (t: string) => `CREATE TABLE ${t} (id VARCHAR, ts TIMESTAMP, n BIGINT, i INTEGER, v DOUBLE, b BOOLEAN, j JSON)`;
+      const ddl = (t: string) => `CREATE TABLE ${t} (id VARCHAR, ts TIMESTAMP, n BIGINT, i INTEGER, k INTEGER, v DOUBLE, b BOOLEAN, j JSON)`;
       await w.run(ddl('rows_t'));
       await w.run(ddl('chunks_t'));
       const rows = 5000; // three chunks of at most 2048
@@ -45,6 +45,7 @@ describe('Warehouse', () => {
       const ts = Array.from({ length: rows }, (_, r) => (r % 101 === 0 ? null : r % 2 ? new Date(Date.UTC(2024, 0, 1) + r * 1000) : Date.UTC(2025, 5, 1) + r));
       const n = Array.from({ length: rows }, (_, r) => (r % 89 === 0 ? null : r * 1_000_003));
       const i = Array.from({ length: rows }, (_, r) => (r % 83 === 0 ? null : r - 2500));
+      const k = Int32Array.from({ length: rows }, (_, r) => r * 7919 - 2 ** 30); // typed: appended as a block copy
       const v = Float64Array.from({ length: rows }, (_, r) => (r % 79 === 0 ? NaN : Math.sin(r) / 3));
       const b = Array.from({ length: rows }, (_, r) => (r % 73 === 0 ? null : r % 3 === 0));
       const j = Array.from({ length: rows }, (_, r) => (r % 71 === 0 ? null : JSON.stringify({ up: [{ feature: 'f', weight: r / 7 }], down: [] })));
@@ -53,6 +54,7 @@ describe('Warehouse', () => {
         { name: 'ts', type: 'TIMESTAMP', values: ts },
         { name: 'n', type: 'BIGINT', values: n },
         { name: 'i', type: 'INTEGER', values: i },
+        { name: 'k', type: 'INTEGER', values: k },
         { name: 'v', type: 'DOUBLE', values: v },
         { name: 'b', type: 'BOOLEAN', values: b },
         { name: 'j', type: 'JSON', values: j },
@@ -69,6 +71,24 @@ describe('Warehouse', () => {
       for (let r = 0; r < rows; r++) expect(Object.is(got[r], v[r])).toBe(true);
       expect(await w.count('chunks_t', 'j IS NULL')).toBe(Math.ceil(rows / 71));
       await expect(w.appendColumns('chunks_t', cols().slice(1))).rejects.toThrow(/do not match/);
+    });
+  });
+
+  it('numericColumns reads numeric types bit for bit across chunks, NULL as NaN, and refuses text', async () => {
+    await withWarehouse(':memory:', async (w) => {
+      await w.run(`CREATE TABLE t AS SELECT i, CASE WHEN i % 13 = 0 THEN NULL ELSE sin(i) / 3 END AS d, (i - 2500)::INTEGER AS n,
+        (i % 300)::SMALLINT AS s, (i % 2 = 0) AS b, CASE WHEN i % 17 = 0 THEN NULL ELSE i::FLOAT / 8 END AS f FROM range(5000) r(i)`);
+      const cols = await w.numericColumns('SELECT d, n, s, b, f FROM t ORDER BY i');
+      const ref = await w.columns('SELECT d, n, s, b, f FROM t ORDER BY i');
+      expect(Object.keys(cols)).toEqual(['d', 'n', 's', 'b', 'f']);
+      for (const c of Object.keys(cols)) {
+        expect(cols[c].length).toBe(5000);
+        for (let r = 0; r < 5000; r++) {
+          const want = ref[c][r] === null ? NaN : Number(ref[c][r]);
+          expect(Object.is(cols[c][r], want)).toBe(true);
+        }
+      }
+      await expect(w.numericColumns('SELECT i::VARCHAR AS text FROM t')).rejects.toThrow(/text is VARCHAR, not a numeric type/);
     });
   });
 
