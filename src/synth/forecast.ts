@@ -232,9 +232,19 @@ function negativeCdf(l: LeadLatent, cal: Calendar, t: number, cache = false): nu
   let g = 0;
   if (beh.bounce > 0) g += beh.bounce * sendCdf(l, last[0], beh.negativeDelay);
   if (beh.unsubscribe > 0) {
-    // unsubscribes follow their send by a lognormal delay (median 0.2 days, sigma 1)
+    // unsubscribes follow their send by a lognormal delay (median 0.2 days, sigma 1); most nodes
+    // land on the same send, so its value is reused (same inputs, same bits)
     let s = 0;
-    for (let i = 0; i < GH_X.length; i++) s += GH_W[i] * sendCdf(l, last[i + 1], beh.negativeDelay);
+    let prevLast = NaN;
+    let prev = 0;
+    for (let i = 0; i < GH_X.length; i++) {
+      const x = last[i + 1];
+      if (x !== prevLast) {
+        prev = sendCdf(l, x, beh.negativeDelay);
+        prevLast = x;
+      }
+      s += GH_W[i] * prev;
+    }
     g += beh.unsubscribe * (s / Math.sqrt(Math.PI));
   }
   return g;
@@ -267,12 +277,21 @@ function lastSendsBefore(cal: Calendar, t: number): Float64Array {
 }
 const LAST_SCRATCH = new Float64Array(11);
 function fillLastSends(cal: Calendar, t: number, r: Float64Array): Float64Array {
-  r[0] = lastSendAt(cal, t - 1 / 1440);
-  for (let i = 0; i < GH_X.length; i++) r[i + 1] = lastSendAt(cal, t - GH_DELAY[i]);
+  // one binary search for the latest instant, then walk back: the delays only grow
+  const sends = cal.sends;
+  let x = t - 1 / 1440;
+  let k = lastSendIndex(cal, x);
+  r[0] = k < 0 ? NaN : sends[k].at;
+  for (let i = 0; i < GH_X.length; i++) {
+    x = t - GH_DELAY[i];
+    while (k >= 0 && sends[k].at > x) k--;
+    r[i + 1] = k < 0 ? NaN : sends[k].at;
+  }
   return r;
 }
 
-function lastSendAt(cal: Calendar, x: number): number {
+// Index of the last send at or before x (-1: none).
+function lastSendIndex(cal: Calendar, x: number): number {
   const sends = cal.sends;
   let lo = 0;
   let hi = sends.length;
@@ -281,7 +300,7 @@ function lastSendAt(cal: Calendar, x: number): number {
     if (sends[mid].at <= x) lo = mid + 1;
     else hi = mid;
   }
-  return lo === 0 ? NaN : sends[lo - 1].at;
+  return lo - 1;
 }
 
 // Gauss-Hermite nodes and weights (10 points) for expectations over a normal.
@@ -289,6 +308,16 @@ const GH_X = [-3.4361591188, -2.5327316742, -1.7566836493, -1.0366108298, -0.342
 // the unsubscribe delays at the nodes: 0.2 * exp(sqrt(2) * x)
 const GH_DELAY = GH_X.map((x) => 0.2 * Math.exp(Math.SQRT2 * x));
 const GH_W = [7.640432855e-6, 0.001343645747, 0.03387439446, 0.2401386110, 0.6108626337, 0.6108626337, 0.2401386110, 0.03387439446, 0.001343645747, 7.640432855e-6];
+
+// Trapezoid nodes of laplaceDirect on z in [-8, 8]: weight * normal density (unnormalised), exp(sigma * z).
+const LAPLACE_NODES = 400;
+const NORMAL_W = new Float64Array(LAPLACE_NODES + 1);
+const INTENT_AT = new Float64Array(LAPLACE_NODES + 1);
+for (let i = 0; i <= LAPLACE_NODES; i++) {
+  const z = -8 + (16 * i) / LAPLACE_NODES;
+  NORMAL_W[i] = (i === 0 || i === LAPLACE_NODES ? 0.5 : 1) * Math.exp(-z * z / 2);
+  INTENT_AT[i] = Math.exp(EPISODE_INTENT.sigma * z);
+}
 
 // E[exp(-x * I)] for the lognormal episode intent I, tabulated on log x.
 const LAPLACE_LO = -14;
@@ -303,15 +332,15 @@ const LAPLACE = (() => {
 const MEAN_INTENT = EPISODE_INTENT.median * Math.exp((EPISODE_INTENT.sigma * EPISODE_INTENT.sigma) / 2);
 
 function laplaceDirect(x: number): number {
-  // trapezoid over the normal on [-8, 8]: accurate for every x, used only to fill the table
-  const m = 400;
+  // trapezoid over the normal on [-8, 8]: accurate for every x (used to fill the table and for huge x).
+  // Terms fall with z, so once one underflows to 0 the rest add nothing: stopping there is exact.
   let s = 0;
-  for (let i = 0; i <= m; i++) {
-    const z = -8 + (16 * i) / m;
-    const w = (i === 0 || i === m ? 0.5 : 1) * Math.exp(-z * z / 2);
-    s += w * Math.exp(-x * EPISODE_INTENT.median * Math.exp(EPISODE_INTENT.sigma * z));
+  for (let i = 0; i <= LAPLACE_NODES; i++) {
+    const e = Math.exp(-x * EPISODE_INTENT.median * INTENT_AT[i]);
+    if (e === 0) break;
+    s += NORMAL_W[i] * e;
   }
-  return (s * (16 / m)) / Math.sqrt(2 * Math.PI);
+  return (s * (16 / LAPLACE_NODES)) / Math.sqrt(2 * Math.PI);
 }
 
 /** E[exp(-x * intent)] over the episode intent distribution. */
