@@ -61,7 +61,7 @@ export async function generateCrm(w: Warehouse, opts: GenerateOptions, run: Gene
   const say = run.onProgress ?? (() => undefined);
   const workers = run.workers ?? defaultWorkers(opts.leads);
   // started first: their module loading overlaps the pilot calibration
-  const pool = workers > 0 ? new ChunkPool(workers) : null;
+  const pool = workers > 0 ? new ChunkPool(workers, opts.chunkSize) : null;
   try {
     const cal = new Calendar(opts.start, opts.end);
     const latentAt = latentDrawer(opts, cal);
