@@ -1,7 +1,7 @@
 import type { ActivityType } from '../schema/index.ts';
 import type { Calendar } from './calendar.ts';
 import type { LeadLatent } from './latent.ts';
-import type { ActivityPacker } from './packing.ts';
+import type { ActivityColumns } from './staging.ts';
 import { PERSONA_BEHAVIOUR } from './personas.ts';
 import { chance, exponential, lognormal, pick, poisson, type Rng } from './random.ts';
 import { PAGES } from './words.ts';
@@ -31,7 +31,7 @@ const OPEN_FLOOR = 0.08;
 type Channel = 'email' | 'web' | 'webinar' | 'event';
 
 /** Draw all activities of one lead into `out`, stopping at `stop`. */
-export function drawActivities(rng: Rng, l: LeadLatent, cal: Calendar, stop: number, out: ActivityPacker): ActivitySummary {
+export function drawActivities(rng: Rng, l: LeadLatent, cal: Calendar, stop: number, out: ActivityColumns): ActivitySummary {
   const summary: ActivitySummary = { firstHighIntent: Infinity, lastHighIntent: Infinity };
   const c = l.createdAt;
   const emit = (t: number, type: ActivityType, channel: Channel, campaign: string | null, url: string | null, value: number | null) => {

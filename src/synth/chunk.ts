@@ -1,14 +1,14 @@
 import { drawActivities } from './activities.ts';
-import { ColumnBuffer, LEADS_SPEC, OUTCOMES_SPEC, PACKED_SPEC, TRUTH_SPEC, type ChunkTable } from './buffers.ts';
+import { ColumnBuffer, LEADS_SPEC, OUTCOMES_SPEC, SNAPS_SPEC, TRUTH_SPEC, type ChunkTable } from './buffers.ts';
 import { Calendar, toMs } from './calendar.ts';
 import { forecastWin } from './forecast.ts';
 import { winTime } from './hazard.ts';
 import { drawLatent, type LeadLatent } from './latent.ts';
 import type { GenerateOptions } from './options.ts';
 import { drawOutcomes } from './outcomes.ts';
-import { ActivityPacker, drainEntries, type NewEntries } from './packing.ts';
 import { drawCreatedAt, PersonaSequence } from './population.ts';
 import { exponential, leadRng, STREAM } from './random.ts';
+import { ActivityColumns, drainEntries, type NewEntries } from './staging.ts';
 
 /**
  * One chunk of leads, generated end to end into column buffers. A lead depends only on the run's
@@ -49,15 +49,15 @@ export class ChunkGenerator {
   private readonly leads = new ColumnBuffer('leads', LEADS_SPEC);
   private readonly outcomes = new ColumnBuffer('outcomes', OUTCOMES_SPEC);
   private readonly truth = new ColumnBuffer('truth', TRUTH_SPEC);
-  /** activities and snapshots, one packed row per lead (see packing.ts) */
-  private readonly packed = new ColumnBuffer('synth_packed', PACKED_SPEC);
-  private readonly packer: ActivityPacker;
+  /** activity and snapshot rows, staged as typed columns (see staging.ts) */
+  private readonly snaps = new ColumnBuffer('synth_snaps', SNAPS_SPEC);
+  private readonly acts: ActivityColumns;
 
   constructor(plan: RunPlan, slot = 0, slots = 1) {
     this.plan = plan;
     this.cal = new Calendar(plan.opts.start, plan.opts.end);
     this.latentAt = latentDrawer(plan.opts, this.cal);
-    this.packer = new ActivityPacker(slot, slots);
+    this.acts = new ActivityColumns(slot, slots);
   }
 
   /** Generate lead `i` into the buffers. */
@@ -67,8 +67,8 @@ export class ChunkGenerator {
 
   /** Hand over the buffered rows as the chunk [from, to). */
   take(from: number, to: number): ChunkData {
-    const tables = [this.leads, this.outcomes, this.truth, this.packed].filter((b) => b.length > 0).map((b) => b.take());
-    return { from, to, tables, ...drainEntries(this.packer) };
+    const tables = [this.leads.take(), this.outcomes.take(), this.truth.take(), this.acts.take(), this.snaps.take()].filter((t) => t.rows > 0);
+    return { from, to, tables, ...drainEntries(this.acts) };
   }
 
   /** Generate the whole chunk [from, to) at once (what a worker does). */
@@ -83,7 +83,8 @@ export class ChunkGenerator {
     const cal = this.cal;
     const outcomeRng = leadRng(opts.seed, l.index, STREAM.outcome);
     const wonAt = winTime(l, b0, cal.end, exponential(outcomeRng, 1));
-    const acts = drawActivities(leadRng(opts.seed, l.index, STREAM.activities), l, cal, wonAt ?? cal.end, this.packer);
+    this.acts.forLead(l.index);
+    const acts = drawActivities(leadRng(opts.seed, l.index, STREAM.activities), l, cal, wonAt ?? cal.end, this.acts);
     drawOutcomes(outcomeRng, l, wonAt, acts, cal.end, this.outcomes);
 
     const a = l.attrs;
@@ -94,15 +95,13 @@ export class ChunkGenerator {
       l.leadId, l.persona, p, wonAt === null ? 0 : 1, wonAt === null ? null : toMs(wonAt), a.fit, l.episodes.length,
       Number.isFinite(l.negativeAt) ? toMs(l.negativeAt) : null,
     );
-    let snaps = '';
     for (let j = 0; j < snapshotDates.length; j++) {
       const asOf = snapshotDates[j];
       if (asOf <= l.createdAt) continue;
       if (wonAt !== null && toMs(wonAt) < toMs(asOf)) break;
       // P(win in [as_of, as_of + horizon) | state at as_of): the honest point-in-time ceiling
       const p90 = forecastWin(l, b0, cal, asOf, asOf + opts.horizonDays);
-      snaps = snaps === '' ? `${j}:${p90}` : `${snaps},${j}:${p90}`;
+      this.snaps.push(l.index, j, p90);
     }
-    this.packed.push(l.leadId, this.packer.take(), snaps);
   }
 }

@@ -10,9 +10,9 @@ import { calibrateIntercept } from './hazard.ts';
 import { cumulativeHazard } from './latent.ts';
 import { oracleAuc, oracleAucWindow } from './oracle.ts';
 import type { GenerateOptions } from './options.ts';
-import { STAGING_DDL, unpackChunk } from './packing.ts';
 import { PERSONAS, type Persona } from './personas.ts';
 import { ChunkPool } from './pool.ts';
+import { STAGING_DDL, unpackChunk } from './staging.ts';
 
 /** Tables `generate` replaces, in write order. */
 export const GENERATED_TABLES = ['leads', 'activities', 'outcomes', 'truth', 'truth_snapshots'] as const;
@@ -172,7 +172,7 @@ function yieldToIo(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-// Append one chunk's column buffers, then unpack its activities and snapshots (in that order).
+// Append one chunk's columns, then turn its staged activities and snapshots into rows (in that order).
 async function writeChunk(w: Warehouse, data: ChunkData): Promise<void> {
   for (const t of data.tables) await w.appendColumns(t.table, appendColumnsOf(t));
   await unpackChunk(w, data);

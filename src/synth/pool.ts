@@ -4,7 +4,7 @@ import type { WorkerReply, WorkerRequest } from './worker.ts';
 
 /**
  * Worker threads that generate chunks of leads. Each worker owns a dictionary slot (see
- * packing.ts) and answers its requests in order; callers get one promise per chunk, so they can
+ * staging.ts) and answers its requests in order; callers get one promise per chunk, so they can
  * consume chunks in chunk order whatever order the workers finish in.
  */
 

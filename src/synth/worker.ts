@@ -1,9 +1,10 @@
 import { parentPort } from 'node:worker_threads';
+import { transferables } from './buffers.ts';
 import { ChunkGenerator, type ChunkData, type RunPlan } from './chunk.ts';
 
 /**
  * Worker thread entry (started by pool.ts): receives the run's plan once, then chunk requests,
- * and posts each chunk's columns back, number columns transferred rather than copied.
+ * and posts each chunk's columns back, typed columns transferred rather than copied.
  */
 
 /** What the pool sends a worker. */
@@ -23,8 +24,7 @@ if (port) {
       }
       if (!gen) throw new Error('chunk requested before the plan');
       const chunk = gen.chunk(msg.from, msg.to);
-      const transfer = chunk.tables.flatMap((t) => t.columns.filter((c) => c instanceof Float64Array).map((c) => (c as Float64Array).buffer));
-      port.postMessage({ ok: true, chunk } satisfies WorkerReply, transfer);
+      port.postMessage({ ok: true, chunk } satisfies WorkerReply, transferables(chunk.tables));
     } catch (err) {
       port.postMessage({ ok: false, error: (err as Error)?.stack ?? String(err) } satisfies WorkerReply);
     }
