@@ -46,7 +46,7 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec):
   }
   await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(ordered)} AS
     SELECT row_number() OVER (ORDER BY t.as_of, t.lead_id) - 1 AS _rn, epoch_ms(t.as_of)::DOUBLE AS _as_of_ms,
-      ${[...numericCols.map((c) => `t.${quoteIdent(c)}`), ...textCols.map((c, k) => `coalesce(d${k}.code, -1) AS ${code(c)}`)].join(', ')}${withLabel ? ', t.label' : ''}
+      ${[...numericCols.map((c) => `t.${quoteIdent(c)}::DOUBLE AS ${quoteIdent(c)}`), ...textCols.map((c, k) => `coalesce(d${k}.code, -1) AS ${code(c)}`)].join(', ')}${withLabel ? ', t.label::DOUBLE AS label' : ''}
     FROM ${t} t ${textCols.map((c, k) => `LEFT JOIN ${quoteIdent(dict(k))} d${k} ON d${k}.v = t.${quoteIdent(c)}`).join(' ')}
     ORDER BY _rn`); // stored in order, so each chunk read skips the rest by zone maps
   try {
@@ -57,18 +57,13 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec):
     const codes = new Map(textCols.map((c) => [c, new Int32Array(n)]));
     const CHUNK = 262_144;
     for (let start = 0; start < n; start += CHUNK) {
-      const part = await w.columns(`SELECT * EXCLUDE (_rn) FROM ${quoteIdent(ordered)} WHERE _rn >= ${start} AND _rn < ${start + CHUNK} ORDER BY _rn`);
+      // every column here is a number (text came as codes), so it arrives as typed arrays, NULL as NaN
+      const part = await w.numericColumns(`SELECT * EXCLUDE (_rn) FROM ${quoteIdent(ordered)} WHERE _rn >= ${start} AND _rn < ${start + CHUNK} ORDER BY _rn`);
       const m = part._as_of_ms.length;
-      for (let i = 0; i < m; i++) asOf[start + i] = part._as_of_ms[i] as number;
-      if (label) for (let i = 0; i < m; i++) label[start + i] = Number(part.label[i]) > 0 ? 1 : 0;
-      for (const [c, arr] of nums) {
-        const src = part[c];
-        for (let i = 0; i < m; i++) arr[start + i] = src[i] == null ? NaN : Number(src[i]);
-      }
-      for (const [c, arr] of codes) {
-        const src = part['_code_' + c];
-        for (let i = 0; i < m; i++) arr[start + i] = src[i] as number;
-      }
+      asOf.set(part._as_of_ms, start);
+      if (label) for (let i = 0; i < m; i++) label[start + i] = part.label[i] > 0 ? 1 : 0;
+      for (const [c, arr] of nums) arr.set(part[c], start);
+      for (const [c, arr] of codes) arr.set(part['_code_' + c], start);
     }
     const decode = async (c: string): Promise<(string | null)[]> => {
       const values = (await w.columns(`SELECT v FROM ${quoteIdent(dict(textCols.indexOf(c)))} ORDER BY code`)).v as string[];

@@ -146,6 +146,12 @@ export class LogisticRegression implements Estimator<LogisticState> {
     return z;
   }
 
+  /** The fitted coefficients, one per matrix column (the intercept apart); read-only by convention. */
+  coefficients(): readonly number[] {
+    if (!this.state) throw new DataError('logistic regression is not fitted: call fit() before coefficients()');
+    return this.state.coef;
+  }
+
   /** Per-cell contributions coef_j · x_ij (row-major, rows × cols), the raw material for reasons. */
   contributions(X: DenseMatrix): Float64Array {
     const { coef } = this.fitted(X);

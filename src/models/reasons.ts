@@ -38,11 +38,46 @@ export interface ReasonRanking {
 
 /** Rank features per row by summed contribution: top k up (largest positive) and top k down (most negative). */
 export function rankReasons(input: ReasonInput): ReasonRanking {
-  const { contributions, rows, cols, columnFeature } = input;
+  const { contributions, rows, cols } = input;
+  if (contributions.length !== rows * cols) throw new RangeError(`contributions has ${contributions.length} values, expected ${rows}x${cols}`);
+  return rankRows(input, (i, columnToFeature, total) => {
+    const base = i * cols;
+    for (let j = 0; j < cols; j++) total[columnToFeature[j]] += contributions[base + j];
+  });
+}
+
+/** Input for reasons of a linear model: the matrix and the coefficients instead of their products. */
+export interface LinearReasonInput extends Omit<ReasonInput, 'contributions'> {
+  /** row-major matrix values, rows × cols */
+  x: ArrayLike<number>;
+  /** one coefficient per column */
+  coef: ArrayLike<number>;
+}
+
+/**
+ * rankReasons for a linear model, contribution coef_j · x_ij computed on the fly: the same ranking
+ * without a rows × cols array of products (at a million rows, that array and its garbage cost more
+ * than the ranking).
+ */
+export function rankLinearReasons(input: LinearReasonInput): ReasonRanking {
+  const { x, coef, rows, cols } = input;
+  if (x.length !== rows * cols) throw new RangeError(`x has ${x.length} values, expected ${rows}x${cols}`);
+  if (coef.length !== cols) throw new RangeError(`coef has ${coef.length} values for ${cols} columns`);
+  return rankRows(input, (i, columnToFeature, total) => {
+    const base = i * cols;
+    for (let j = 0; j < cols; j++) total[columnToFeature[j]] += coef[j] * x[base + j];
+  });
+}
+
+// The ranking pass shared by both entries: `addRow` adds row i's contributions into total (per feature).
+function rankRows(
+  input: Omit<ReasonInput, 'contributions'>,
+  addRow: (i: number, columnToFeature: Int32Array, total: Float64Array) => void,
+): ReasonRanking {
+  const { rows, cols, columnFeature } = input;
   const k = input.k ?? 3;
   const floor = input.minAbsWeight ?? 0;
   if (columnFeature.length !== cols) throw new RangeError(`columnFeature has ${columnFeature.length} entries for ${cols} columns`);
-  if (contributions.length !== rows * cols) throw new RangeError(`contributions has ${contributions.length} values, expected ${rows}x${cols}`);
   if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer, got ${k}`);
   const features: string[] = [];
   const featureIndex = new Map<string, number>();
@@ -64,8 +99,7 @@ export function rankReasons(input: ReasonInput): ReasonRanking {
   const downWeight = new Float64Array(rows * k);
   for (let i = 0; i < rows; i++) {
     total.fill(0);
-    const base = i * cols;
-    for (let j = 0; j < cols; j++) total[columnToFeature[j]] += contributions[base + j];
+    addRow(i, columnToFeature, total);
     const slot = i * k;
     let nUp = 0;
     let nDown = 0;

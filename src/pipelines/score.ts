@@ -4,14 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { DataError } from '../errors.ts';
 import { Warehouse, quoteIdent, quoteLiteral, type AppendColumn } from '../store/index.ts';
 import { buildFeatureTable, describeFeature, readFrame, transform, type FeatureFrame } from '../features/index.ts';
-import { bandFor, rankReasons, scoreFromProbability } from '../models/index.ts';
-import { reasonsJson } from '../models/reasons.ts';
-import { scoreRules } from '../rules/engine.ts';
+import { bandFor, scoreFromProbability } from '../models/index.ts';
+import { rankLinearReasons, reasonsJson } from '../models/reasons.ts';
+import { compileRules } from '../rules/compile.ts';
+import { ruleBandDecoder, ruleGradeDecoder, ruleMqlDecoder } from '../rules/engine.ts';
 import type { RuleSet } from '../rules/types.ts';
-import { takeRows, type DenseMatrix } from '../schema/matrix.ts';
+import type { DenseMatrix } from '../schema/matrix.ts';
 import { SCORE_COLUMNS, SCORE_DDL } from './tables.ts';
 import { loadModel, referencePercentiles, type LoadedModel } from './loaded-model.ts';
-import { ruleScoresAligned, type AlignedRuleScores } from './train.ts';
+import type { AlignedRuleScores } from './train.ts';
 
 /** Which slice of the leads this run scores: shard k of n (1-based), by a stable hash of lead_id. */
 export interface Shard {
@@ -48,7 +49,7 @@ export interface ScoreSummary {
   bands: Record<string, number>;
   output: string;
   marked_failed: string[];
-  /** seconds per step: features (SQL), read_encode, rules, predict (models, blend, calibration, reasons), write (staging + publish) */
+  /** seconds per step: features (SQL), read_encode, rules, predict (models, blend, calibration, reasons), write (staging + publish); publish_* split the publish */
   timings: Record<string, number>;
 }
 
@@ -64,7 +65,7 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
   const toFiles = opts.outDir !== undefined;
   const w = await Warehouse.open(opts.db, toFiles ? { overlay: true } : {});
   const tag = runId.replace(/[^A-Za-z0-9_]/g, '_');
-  const tables = { pairs: `_ls_score_pairs_${tag}`, features: `_ls_score_features_${tag}`, staging: `_ls_score_staging_${tag}` };
+  const tables: ScoreTables = { pairs: `_ls_score_pairs_${tag}`, features: `_ls_score_features_${tag}`, ids: `_ls_score_ids_${tag}`, staging: `_ls_score_staging_${tag}` };
   let markedFailed: string[] = [];
   try {
     if (!toFiles) {
@@ -78,15 +79,18 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
     }
     try {
       const timings: Record<string, number> = {};
-      const rows = await computeScores(w, loaded, opts, tables, timings);
-      const constants: RunConstants = { asOf: opts.asOf, scoredAt: started, model: loaded.name, modelVersion: loaded.version, runId };
-      const tw = performance.now();
-      const bands = await bandCounts(w, tables.staging);
-      pauseForTests('staged');
-      let output = 'warehouse';
-      if (toFiles) output = await writeParquet(w, tables.staging, constants, opts.outDir!, opts.shard);
-      else await publish(w, tables.staging, constants, rows, opts.now());
-      timings.write = (timings.write ?? 0) + (performance.now() - tw) / 1000;
+      const prepared = await prepareScoring(w, loaded, opts, tables, timings);
+      const constants: RunConstants = {
+        asOf: opts.asOf, scoredAt: started, model: loaded.name, modelVersion: loaded.version, runId,
+        dictionaries: { band: new TextCodes(), grade: new TextCodes(), rule_band: new TextCodes() },
+      };
+      const chunks = scoredChunks(loaded, prepared, constants.dictionaries, opts.reasons);
+      const progress = (done: number) => opts.onProgress?.(done, prepared.frame.ids.length, 'scoring');
+      const output = toFiles
+        ? await writeParquet(w, tables, constants, chunks, opts.outDir!, opts.shard, timings, progress)
+        : await publish(w, tables, constants, chunks, opts.now, timings, progress);
+      const rows = prepared.frame.ids.length;
+      const bands = Object.fromEntries(Object.entries(chunks.bands).sort(([a], [b]) => (a < b ? -1 : 1)));
       const ended = opts.now();
       const duration = (ended.getTime() - started.getTime()) / 1000;
       return {
@@ -129,13 +133,25 @@ async function markDeadRunsFailed(w: Warehouse, now: Date): Promise<string[]> {
   return dead.map((d) => d.run_id);
 }
 
-async function computeScores(
-  w: Warehouse,
-  loaded: LoadedModel,
-  opts: ScoreOptions,
-  tables: { pairs: string; features: string; staging: string },
-  timings: Record<string, number>,
-): Promise<number> {
+/** Scratch tables of one run (dropped at the end, whatever happens). */
+interface ScoreTables {
+  pairs: string;
+  features: string;
+  /** frame row number -> lead_id, so staging holds an integer instead of the id text */
+  ids: string;
+  staging: string;
+}
+
+/** Everything a run computes before the per-chunk work: the frame, its matrix and the aligned rule scores. */
+interface Prepared {
+  frame: FeatureFrame;
+  matrix: DenseMatrix;
+  /** source feature per matrix column */
+  source: string[];
+  rules: AlignedRuleScores | null;
+}
+
+async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOptions, tables: ScoreTables, timings: Record<string, number>): Promise<Prepared> {
   let mark = performance.now();
   const lap = (name: string) => {
     const now = performance.now();
@@ -166,26 +182,39 @@ async function computeScores(
   lap('features');
   const frame = await readFrame(w, tables.features, loaded.spec);
   const { matrix, source } = transform(loaded.encoders, frame);
+  // same order as readFrame (as_of, lead_id), stored in that order so a chunk's range skips the rest:
+  // staged rows carry the row number and the id is joined back in SQL
+  await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(tables.ids)} AS
+    SELECT (row_number() OVER (ORDER BY as_of, lead_id) - 1)::INTEGER AS rn, lead_id FROM ${quoteIdent(tables.features)} ORDER BY rn`);
   lap('read_encode');
-  const rules = loaded.rules
-    ? opts.shard
-      ? await ruleScoresAligned(w, loaded.rules, tables.features)
-      : await ruleScoresForIds(w, loaded.rules, opts.asOf, frame.ids)
-    : null;
+  const rules = loaded.rules ? await ruleScoresForFeatures(w, loaded.rules, tables.features, opts.shard ? null : opts.asOf) : null;
   lap('rules');
   if (loaded.model.usesRules && !rules) throw new DataError(`model ${loaded.name}@${loaded.version} blends a rule score but its artifact has no rules`, 'retrain the model');
+  return { frame, matrix, source, rules };
+}
 
-  await w.run(`DROP TABLE IF EXISTS ${quoteIdent(tables.staging)}`);
-  await w.run(STAGING_DDL(quoteIdent(tables.staging)));
-  for (let from = 0; from < frame.ids.length; from += CHUNK) {
-    const to = Math.min(frame.ids.length, from + CHUNK);
-    const columns = scoreChunk(loaded, frame, matrix, source, rules, from, to, { reasons: opts.reasons });
-    lap('predict');
-    await w.appendColumns(tables.staging, columns);
-    lap('write');
-    progress(to, total, 'scoring');
-  }
-  return frame.ids.length;
+/** The staged columns of rows [from, to), computed on demand, chunk by chunk; counts bands as it goes. */
+interface ChunkSource {
+  rows: number;
+  bands: Record<string, number>;
+  /** predict time so far (s) */
+  predictSeconds: number;
+  chunk(from: number, to: number): AppendColumn[];
+}
+
+function scoredChunks(loaded: LoadedModel, prepared: Prepared, dictionaries: Dictionaries, reasons: number): ChunkSource {
+  const src: ChunkSource = {
+    rows: prepared.frame.ids.length,
+    bands: {},
+    predictSeconds: 0,
+    chunk: (from, to) => {
+      const t = performance.now();
+      const cols = scoreChunk(loaded, prepared.frame, prepared.matrix, prepared.source, prepared.rules, from, to, { reasons, dictionaries, bands: src.bands });
+      src.predictSeconds += (performance.now() - t) / 1000;
+      return cols;
+    },
+  };
+  return src;
 }
 
 /** Leads to score as (lead_id, as_of) pairs: created before as_of, open unless --leads all, in this shard. */
@@ -212,25 +241,32 @@ function scoreChunk(
   rules: AlignedRuleScores | null,
   from: number,
   to: number,
-  run: { reasons: number },
+  run: { reasons: number; dictionaries: Dictionaries; bands: Record<string, number> },
 ): AppendColumn[] {
-  const idx = Int32Array.from({ length: to - from }, (_, i) => from + i);
-  const X = takeRows(matrix, idx);
+  const n = to - from;
+  // rows [from, to) are contiguous in the row-major matrix: a view, not a copy
+  const X: DenseMatrix = { data: matrix.data.subarray(from * matrix.cols, to * matrix.cols), rows: n, cols: matrix.cols, columns: matrix.columns };
   const ruleTotal = rules ? rules.total.subarray(from, to) : null;
   const out = loaded.model.predict(X, ruleTotal);
   const p = out.probability;
-  const score = Array.from(p, scoreFromProbability);
+  const score = new Int32Array(n);
+  const band = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    score[i] = scoreFromProbability(p[i]);
+    const name = bandFor(score[i], loaded.bands);
+    band[i] = run.dictionaries.band.code(name);
+    run.bands[name] = (run.bands[name] ?? 0) + 1;
+  }
   const pct = referencePercentiles(p, loaded.reference);
-  const band = score.map((s) => bandFor(s, loaded.bands));
-  const ranking = rankReasons({
-    contributions: loaded.model.logistic.contributions(X),
-    rows: X.rows,
+  const ranking = rankLinearReasons({
+    x: X.data,
+    coef: Float64Array.from(loaded.model.logistic.coefficients()),
+    rows: n,
     cols: X.cols,
     columnFeature: source,
     k: run.reasons,
     minAbsWeight: 0.05,
   });
-  const n = to - from;
   const reasons = reasonsJson(ranking, {
     rows: n,
     rawValues: rawValuesOf(frame),
@@ -238,18 +274,54 @@ function scoreChunk(
     describe: (feature, raw) => describeFeature(loaded.encoders, feature, raw),
     round: round4,
   });
-  const nulls = () => new Array<null>(n).fill(null);
+  const rowNumber = new Int32Array(n);
+  for (let i = 0; i < n; i++) rowNumber[i] = from + i;
+  const codes = (values: string[] | undefined, dict: TextCodes) => {
+    const c = new Int32Array(n).fill(-1);
+    if (values) for (let i = 0; i < n; i++) c[i] = dict.code(values[from + i]);
+    return c;
+  };
   return [
-    { name: 'lead_id', type: 'VARCHAR', values: frame.ids.slice(from, to) },
+    { name: 'rn', type: 'INTEGER', values: rowNumber },
     { name: 'probability', type: 'DOUBLE', values: p },
     { name: 'score', type: 'INTEGER', values: score },
     { name: 'percentile', type: 'DOUBLE', values: pct },
-    { name: 'band', type: 'VARCHAR', values: band },
-    { name: 'grade', type: 'VARCHAR', values: rules ? rules.grade.slice(from, to) : nulls() },
-    { name: 'rule_score', type: 'DOUBLE', values: rules ? rules.total.subarray(from, to) : nulls() },
-    { name: 'rule_band', type: 'VARCHAR', values: rules ? rules.band.slice(from, to) : nulls() },
-    { name: 'reasons', type: 'JSON', values: reasons },
+    { name: 'band_code', type: 'INTEGER', values: band },
+    { name: 'grade_code', type: 'INTEGER', values: codes(rules?.grade, run.dictionaries.grade) },
+    { name: 'rule_score', type: 'DOUBLE', values: rules ? rules.total.slice(from, to) : new Float64Array(n).fill(NaN) },
+    { name: 'rule_band_code', type: 'INTEGER', values: codes(rules?.band, run.dictionaries.rule_band) },
+    { name: 'reasons', type: 'VARCHAR', values: reasons },
   ];
+}
+
+/** Codes for a text column with few distinct values (bands, grades): staged as integers, decoded in SQL. */
+class TextCodes {
+  readonly levels: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  /** The code of a value, assigned on first sight. */
+  code(value: string): number {
+    let c = this.index.get(value);
+    if (c === undefined) {
+      c = this.levels.length;
+      this.levels.push(value);
+      this.index.set(value, c);
+    }
+    return c;
+  }
+
+  /** SQL turning a code column back into the text (code -1: NULL). */
+  decodeSql(column: string): string {
+    if (this.levels.length === 0) return 'CAST(NULL AS VARCHAR)';
+    return `CASE WHEN ${column} >= 0 THEN [${this.levels.map(quoteLiteral).join(', ')}][${column} + 1] END`;
+  }
+}
+
+/** The coded text columns of the staging table. */
+interface Dictionaries {
+  band: TextCodes;
+  grade: TextCodes;
+  rule_band: TextCodes;
 }
 
 /** The frame's raw columns by name (whole columns; reasonsJson indexes them from the chunk's offset). */
@@ -270,52 +342,72 @@ interface RunConstants {
   model: string;
   modelVersion: string;
   runId: string;
+  dictionaries: Dictionaries;
 }
 
-/** The staging table holds only the per-row columns; the run's constants are added on the way out. */
+/**
+ * The staging table holds only per-row numbers and the reasons JSON (a TEMP table: never written to
+ * the warehouse file or its log); ids, text codes and the run's constants are added on the way out.
+ * Reasons are staged as JSON, not VARCHAR, so publishing copies them instead of re-parsing each one.
+ */
 const STAGED_COLUMN_TYPES = [
-  ['lead_id', 'VARCHAR NOT NULL'], ['probability', 'DOUBLE NOT NULL'], ['score', 'INTEGER NOT NULL'], ['percentile', 'DOUBLE'],
-  ['band', 'VARCHAR NOT NULL'], ['grade', 'VARCHAR'], ['rule_score', 'DOUBLE'], ['rule_band', 'VARCHAR'], ['reasons', 'JSON'],
+  ['rn', 'INTEGER NOT NULL'], ['probability', 'DOUBLE NOT NULL'], ['score', 'INTEGER NOT NULL'], ['percentile', 'DOUBLE'],
+  ['band_code', 'INTEGER NOT NULL'], ['grade_code', 'INTEGER'], ['rule_score', 'DOUBLE'], ['rule_band_code', 'INTEGER'], ['reasons', 'JSON'],
 ] as const;
 function STAGING_DDL(quotedName: string): string {
-  return `CREATE TABLE ${quotedName} (${STAGED_COLUMN_TYPES.map(([c, t]) => `${quoteIdent(c)} ${t}`).join(', ')})`;
+  return `CREATE TEMP TABLE ${quotedName} (${STAGED_COLUMN_TYPES.map(([c, t]) => `${quoteIdent(c)} ${t}`).join(', ')})`;
 }
 
-/** SELECT list giving SCORE_COLUMNS, in order, from the staging table plus the run's constants. */
+/** SELECT list giving SCORE_COLUMNS, in order, from staging `s` joined to ids `i`, plus the run's constants. */
 function scoreSelectList(c: RunConstants): string {
   const ts = (d: Date) => `epoch_ms(${Math.round(d.getTime())}::BIGINT)`;
-  const constant: Record<string, string> = {
+  const expr: Record<string, string> = {
+    lead_id: 'i.lead_id',
     as_of: ts(c.asOf),
     scored_at: ts(c.scoredAt),
     model: quoteLiteral(c.model),
     model_version: quoteLiteral(c.modelVersion),
     run_id: quoteLiteral(c.runId),
+    band: c.dictionaries.band.decodeSql('s.band_code'),
+    grade: c.dictionaries.grade.decodeSql('s.grade_code'),
+    rule_band: c.dictionaries.rule_band.decodeSql('s.rule_band_code'),
   };
-  return SCORE_COLUMNS.map((col) => (col in constant ? `${constant[col]} AS ${quoteIdent(col)}` : quoteIdent(col))).join(', ');
+  return SCORE_COLUMNS.map((col) => `${expr[col] ?? `s.${quoteIdent(col)}`} AS ${quoteIdent(col)}`).join(', ');
+}
+
+/** FROM clause pairing staged rows with their lead ids. */
+function scoredRowsSql(tables: ScoreTables): string {
+  return `${quoteIdent(tables.staging)} s JOIN ${quoteIdent(tables.ids)} i ON i.rn = s.rn`;
 }
 
 /**
- * Rule scores for one as_of, in the order of `ids`: the rules scored for every lead as of that date
- * in one pass (no pairs table), then looked up by lead_id. Leads the rules did not score get the
- * same defaults as ruleScoresAligned (total 0, band "unscored", grade "").
+ * Rule scores in the frame's row order (as_of, lead_id). With `asOf` the rules score every lead as
+ * of that date in one pass (cheaper than per pair when most leads are scored); without, only the
+ * feature table's (lead_id, as_of) pairs (a shard). Aligned in SQL and read as numbers; leads the
+ * rules did not score get total 0, band "unscored", grade "" (as ruleScoresAligned).
  */
-async function ruleScoresForIds(w: Warehouse, rules: RuleSet, asOf: Date, ids: string[]): Promise<AlignedRuleScores> {
-  const scored = await scoreRules(w, rules, { asOf, leads: 'all' });
-  const at = new Map<string, number>();
-  for (let i = 0; i < scored.ids.length; i++) at.set(scored.ids[i], i);
-  const n = ids.length;
-  const out: AlignedRuleScores = { total: new Float64Array(n), band: new Array(n), grade: new Array(n), mql: new Uint8Array(n) };
+async function ruleScoresForFeatures(w: Warehouse, rules: RuleSet, features: string, asOf: Date | null): Promise<AlignedRuleScores> {
+  const codes = compileRules(rules, asOf ? { asOf, leads: 'all', output: 'codes' } : { pairsTable: features, leads: 'all', output: 'codes' });
+  const cols = await w.numericColumns(
+    `WITH r AS (${codes})
+     SELECT coalesce(r.total, 0)::DOUBLE AS total, coalesce(r.code, -1)::INTEGER AS code
+     FROM ${quoteIdent(features)} f LEFT JOIN r ON r.lead_id = f.lead_id ORDER BY f.as_of, f.lead_id`,
+  );
+  const n = cols.total.length;
+  const bandOf = ruleBandDecoder(rules);
+  const gradeOf = ruleGradeDecoder(rules);
+  const mqlOf = ruleMqlDecoder();
+  const out: AlignedRuleScores = { total: cols.total, band: new Array(n), grade: new Array(n), mql: new Uint8Array(n) };
   for (let i = 0; i < n; i++) {
-    const j = at.get(ids[i]);
-    if (j === undefined) {
+    const c = cols.code[i];
+    if (c < 0) {
       out.band[i] = 'unscored';
       out.grade[i] = '';
       continue;
     }
-    out.total[i] = scored.total[j];
-    out.band[i] = scored.band[j];
-    out.grade[i] = scored.grade[j];
-    out.mql[i] = scored.mql[j];
+    out.band[i] = bandOf(c);
+    out.grade[i] = gradeOf(c);
+    out.mql[i] = mqlOf(c);
   }
   return out;
 }
@@ -324,44 +416,88 @@ function round4(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
-async function bandCounts(w: Warehouse, staging: string): Promise<Record<string, number>> {
-  const rows = await w.all<{ band: string; n: number }>(`SELECT band, count(*)::BIGINT AS n FROM ${quoteIdent(staging)} GROUP BY band ORDER BY band`);
-  return Object.fromEntries(rows.map((r) => [r.band, r.n]));
-}
-
-/** Publish a run in one transaction: latest scores replaced, this run's history replaced, run marked done. */
-async function publish(w: Warehouse, staging: string, constants: RunConstants, rows: number, now: Date): Promise<void> {
+/**
+ * Publish a run in one transaction: latest scores replaced, this run's history replaced, run marked
+ * done. Chunks are written as they are computed, inside the open transaction, so DuckDB inserts chunk
+ * i while JavaScript computes chunk i + 1; nothing is visible to anyone until the commit, and a run
+ * killed before it leaves every table as it was.
+ */
+async function publish(
+  w: Warehouse, tables: ScoreTables, constants: RunConstants, chunks: ChunkSource, now: () => Date,
+  timings: Record<string, number>, progress: (done: number) => void,
+): Promise<string> {
+  const t0 = performance.now();
   const runId = constants.runId;
-  const s = quoteIdent(staging);
   const cols = SCORE_COLUMNS.map(quoteIdent).join(', ');
-  const select = scoreSelectList(constants);
+  const staging = quoteIdent(tables.staging);
+  let waited = 0;
   await w.transaction(async (tx) => {
-    // upsert on the primary key: each staged lead's row replaced whole (or added), the others untouched.
-    // Same result as DELETE + INSERT, but DuckDB updates the rows in place instead of deleting index
-    // entries one by one, which cost more than everything else in a re-run.
-    await tx.run(`INSERT OR REPLACE INTO lead_scores (${cols}) SELECT ${select} FROM ${s}`);
+    await tx.run(STAGING_DDL(staging));
     await tx.run(`DELETE FROM lead_score_history WHERE run_id = $1`, [runId]);
-    await tx.run(`INSERT INTO lead_score_history (${cols}) SELECT ${select} FROM ${s}`);
+    let pending: Promise<void> = Promise.resolve();
+    for (let from = 0; from < chunks.rows; from += CHUNK) {
+      const to = Math.min(chunks.rows, from + CHUNK);
+      const columns = chunks.chunk(from, to); // JavaScript works while DuckDB inserts the previous chunk
+      // (after the chunk: its text codes are in the dictionaries now)
+      const select = `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables)}`;
+      const tw = performance.now();
+      await pending;
+      waited += (performance.now() - tw) / 1000;
+      await tx.run(`DELETE FROM ${staging}`);
+      await tx.appendColumns(tables.staging, columns);
+      // upsert on the primary key: each staged lead's row replaced whole (or added), the others
+      // untouched; DuckDB updates rows in place, where DELETE + INSERT would remove index entries one by one
+      const write = (async () => {
+        await tx.run(`INSERT OR REPLACE INTO lead_scores (${cols}) ${select}`);
+        await tx.run(`INSERT INTO lead_score_history (${cols}) ${select}`);
+        progress(to);
+      })();
+      write.catch(() => undefined); // awaited next round or below; this only keeps it from counting as unhandled meanwhile
+      pending = write;
+      if (from === 0) pauseForTests('part-written');
+    }
+    const tw = performance.now();
+    await pending;
+    waited += (performance.now() - tw) / 1000;
     pauseForTests('in-transaction');
     await tx.run(
       `UPDATE score_runs SET status = 'succeeded', ended_at = $2::TIMESTAMP, rows_scored = $3, duration_s = date_diff('millisecond', started_at, $2::TIMESTAMP) / 1000.0 WHERE run_id = $1`,
-      [runId, now.toISOString(), rows],
+      [runId, now().toISOString(), chunks.rows],
     );
   });
+  const total = (performance.now() - t0) / 1000;
+  timings.predict = (timings.predict ?? 0) + chunks.predictSeconds;
+  // what the write cost beyond the JavaScript it overlapped with: staging appends, waits, the commit
+  timings.write = (timings.write ?? 0) + total - chunks.predictSeconds;
+  timings.write_waiting = waited;
+  return 'warehouse';
 }
 
-/** Write the staged scores to DIR as Parquet: to a temp file first, then renamed, so readers never see half a file. */
-async function writeParquet(w: Warehouse, staging: string, constants: RunConstants, dir: string, shard?: Shard): Promise<string> {
+/** Stage every chunk, then write DIR as Parquet: to a temp file first, then renamed, so readers never see half a file. */
+async function writeParquet(
+  w: Warehouse, tables: ScoreTables, constants: RunConstants, chunks: ChunkSource, dir: string, shard: Shard | undefined,
+  timings: Record<string, number>, progress: (done: number) => void,
+): Promise<string> {
+  const t0 = performance.now();
+  await w.run(STAGING_DDL(quoteIdent(tables.staging)));
+  for (let from = 0; from < chunks.rows; from += CHUNK) {
+    const to = Math.min(chunks.rows, from + CHUNK);
+    await w.appendColumns(tables.staging, chunks.chunk(from, to));
+    progress(to);
+  }
+  pauseForTests('staged');
   fs.mkdirSync(dir, { recursive: true });
   const name = shard ? `lead_scores-shard-${shard.k}-of-${shard.n}.parquet` : 'lead_scores.parquet';
   const target = path.join(dir, name);
   const temp = path.join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await w.exportQuery(`SELECT ${scoreSelectList(constants)} FROM ${quoteIdent(staging)} ORDER BY lead_id`, temp, 'parquet');
+    await w.exportQuery(`SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables)} ORDER BY i.lead_id`, temp, 'parquet');
     fs.renameSync(temp, target);
   } finally {
     fs.rmSync(temp, { force: true });
   }
+  timings.predict = (timings.predict ?? 0) + chunks.predictSeconds;
+  timings.write = (timings.write ?? 0) + (performance.now() - t0) / 1000 - chunks.predictSeconds;
   return target;
 }
 

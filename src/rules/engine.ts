@@ -81,6 +81,25 @@ export async function scoreRules(w: Warehouse, rules: RuleSet, opts: ScoreRulesO
   }
 }
 
+const bits = (c: number, at: number, width: number) => (c >> at) & ((1 << width) - 1);
+
+/** Band name of a packed rule code (the codes query's `code` column); "excluded" for excluded leads. */
+export function ruleBandDecoder(rules: RuleSet): (code: number) => string {
+  const bandNames = ['excluded', ...rules.bands.map((b) => b.name)];
+  return (c) => bandNames[bits(c, CODE.band, 4)];
+}
+
+/** Grade ("B2", or "X" when excluded) of a packed rule code; the strings are shared, not made per lead. */
+export function ruleGradeDecoder(rules: RuleSet): (code: number) => string {
+  const grades = rules.grades.fit.map((g) => rules.grades.engagement.map((l) => `${g.grade}${l.level}`));
+  return (c) => (bits(c, CODE.excluded, 1) ? 'X' : grades[bits(c, CODE.fitGrade, 4) - 1][bits(c, CODE.level, 4) - 1]);
+}
+
+/** MQL flag (0/1) of a packed rule code. */
+export function ruleMqlDecoder(): (code: number) => number {
+  return (c) => bits(c, CODE.mql, 1);
+}
+
 /** Unpack the codes query's columns into RuleScores (strings shared from the rules, not copied per lead). */
 function decode(rules: RuleSet, cols: Record<string, unknown[]>, asOf: Date | undefined): RuleScores {
   const ids = cols.lead_id as string[];
@@ -89,7 +108,6 @@ function decode(rules: RuleSet, cols: Record<string, unknown[]>, asOf: Date | un
   const bandNames = ['excluded', ...rules.bands.map((b) => b.name)];
   const colours = [EXCLUDED_COLOUR, ...rules.bands.map((b) => b.colour)];
   const reasons = [null, ...rules.exclusions.map((e) => e.reason)];
-  const grades = rules.grades.fit.map((g) => rules.grades.engagement.map((l) => `${g.grade}${l.level}`));
   const out: RuleScores = {
     ids,
     asOf: cols.as_of_ms ? Float64Array.from(cols.as_of_ms as number[]) : new Float64Array(n).fill(asOf!.getTime()),
@@ -105,14 +123,14 @@ function decode(rules: RuleSet, cols: Record<string, unknown[]>, asOf: Date | un
     excluded: new Uint8Array(n),
     exclusionReason: new Array(n),
   };
-  const bits = (c: number, at: number, width: number) => (c >> at) & ((1 << width) - 1);
+  const gradeOf = ruleGradeDecoder(rules);
   for (let i = 0; i < n; i++) {
     const c = code[i];
     const band = bits(c, CODE.band, 4);
     out.band[i] = bandNames[band];
     out.colour[i] = colours[band];
     out.excluded[i] = bits(c, CODE.excluded, 1);
-    out.grade[i] = out.excluded[i] ? 'X' : grades[bits(c, CODE.fitGrade, 4) - 1][bits(c, CODE.level, 4) - 1];
+    out.grade[i] = gradeOf(c);
     out.mql[i] = bits(c, CODE.mql, 1);
     out.sql[i] = bits(c, CODE.sql, 1);
     out.exclusionReason[i] = reasons[bits(c, CODE.exclusion, 8)];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainRows, rankReasons } from '../../src/models/reasons.ts';
+import { explainRows, rankLinearReasons, rankReasons } from '../../src/models/reasons.ts';
 import { mulberry32 } from '../../src/models/random.ts';
 
 const columnFeature = ['industry', 'industry', 'visits', 'emails', 'title'];
@@ -41,6 +41,23 @@ describe('rankReasons', () => {
       expect(got(r.up)).toEqual(upNames);
       expect(got(r.down)).toEqual(downNames);
     }
+  });
+});
+
+describe('rankLinearReasons', () => {
+  it('ranks exactly as rankReasons on the products coef_j * x_ij (float32 matrix, ties and zeros included)', () => {
+    const rand = mulberry32(7);
+    const rows = 500;
+    const cols = 9;
+    const feature = ['a', 'a', 'a', 'b', 'c', 'c', 'd', 'e', 'f'];
+    const x = Float32Array.from({ length: rows * cols }, () => (rand() < 0.3 ? 0 : Math.round((rand() - 0.5) * 8) / 2));
+    const coef = Float64Array.from({ length: cols }, () => rand() - 0.5);
+    const products = Float64Array.from(x, (v, k) => coef[k % cols] * v);
+    const a = rankReasons({ contributions: products, rows, cols, columnFeature: feature, k: 3, minAbsWeight: 0.05 });
+    const b = rankLinearReasons({ x, coef, rows, cols, columnFeature: feature, k: 3, minAbsWeight: 0.05 });
+    expect(b).toEqual(a);
+    expect(Array.from(a.up).filter((f) => f >= 0).length).toBeGreaterThan(rows); // not a vacuous comparison
+    expect(() => rankLinearReasons({ x, coef: coef.subarray(1), rows, cols, columnFeature: feature })).toThrow(/coef has 8 values/);
   });
 });
 

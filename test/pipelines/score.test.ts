@@ -131,7 +131,7 @@ describe('leadscore score', () => {
     await scoreLeads(opts(db, { runId: 'before' }));
     const snapshot = () => withWarehouse(db, (w) => w.all(`SELECT lead_id, run_id, probability, score FROM lead_scores ORDER BY lead_id`));
     const before = await snapshot();
-    for (const point of ['staged', 'in-transaction']) {
+    for (const point of ['part-written', 'in-transaction']) {
       const child = spawn(
         process.execPath,
         ['--import', 'tsx', 'src/cli/main.ts', 'score', '--db', db, '--model', 'fixture', '--models-dir', fx.modelsDir, '--as-of', '2025-12-15', '--run-id', `killed-${point}`],
@@ -160,7 +160,7 @@ describe('leadscore score', () => {
         { run_id: 'after', status: 'succeeded' },
         { run_id: 'before', status: 'succeeded' },
         { run_id: 'killed-in-transaction', status: 'failed' },
-        { run_id: 'killed-staged', status: 'failed' },
+        { run_id: 'killed-part-written', status: 'failed' },
       ]);
     });
   });
