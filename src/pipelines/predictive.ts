@@ -91,6 +91,9 @@ export interface PredictiveOutputs {
   probability: Float64Array;
 }
 
+/** The base models' probabilities, before the blend. */
+export type BaseOutputs = Pick<PredictiveOutputs, 'logistic' | 'neural' | 'gbdt'>;
+
 /** The serialized bundle (weights live in the artifact's files; this is their JSON). */
 export interface PredictiveJSON {
   logistic: ReturnType<LogisticRegression['toJSON']>;
@@ -257,13 +260,21 @@ export class PredictiveModel {
 
   /** Probabilities for every row of X (rules: the rule score per row, required if the model uses rules). */
   predict(X: DenseMatrix, rules: Float64Array | null): PredictiveOutputs {
-    if (this.usesRules && !rules) throw new Error('this model blends the rule score: pass rule scores to predict');
-    const logistic = this.logistic.predictProba(X);
-    const neural = this.neural.predictProba(X);
+    return this.combine(this.baseOutputs(X), rules);
+  }
+
+  /** The base models' probabilities for X: everything that does not need the rule score (predict = combine(baseOutputs)). */
+  baseOutputs(X: DenseMatrix): BaseOutputs {
     const gbdt = this.gbdt ? this.gbdt.predictProba(X) : null;
-    const blend = this.blend.predictProba(baseInputs(logistic, neural, this.usesRules ? rules : null, gbdt));
+    return { logistic: this.logistic.predictProba(X), neural: this.neural.predictProba(X), ...(gbdt ? { gbdt } : {}) };
+  }
+
+  /** Blend and calibrate base outputs with the rule score (required if the model uses rules). */
+  combine(base: BaseOutputs, rules: Float64Array | null): PredictiveOutputs {
+    if (this.usesRules && !rules) throw new Error('this model blends the rule score: pass rule scores to predict');
+    const blend = this.blend.predictProba(baseInputs(base.logistic, base.neural, this.usesRules ? rules : null, base.gbdt ?? null));
     const probability = this.calibrator.predict(blend);
-    return { logistic, neural, ...(gbdt ? { gbdt } : {}), blend, probability };
+    return { ...base, blend, probability };
   }
 
   /** The rule score mapped to a probability by the rules calibrator (for fair comparisons). */

@@ -5,14 +5,14 @@ import { DataError } from '../errors.ts';
 import { Warehouse, quoteIdent, quoteLiteral, type AppendColumn } from '../store/index.ts';
 import { buildFeatureTable, describeFeature, readFrame, transform, type FeatureFrame } from '../features/index.ts';
 import { bandFor, scoreFromProbability } from '../models/index.ts';
-import { rankLinearReasons, reasonsJson } from '../models/reasons.ts';
+import { rankLinearReasons, reasonsJson, type ReasonRanking } from '../models/reasons.ts';
 import { compileRules } from '../rules/compile.ts';
 import { ruleBandDecoder, ruleGradeDecoder, ruleMqlDecoder } from '../rules/engine.ts';
 import type { RuleSet } from '../rules/types.ts';
-import type { DenseMatrix } from '../schema/matrix.ts';
-import { SCORE_COLUMNS, SCORE_DDL } from './tables.ts';
+import { HISTORY_COLUMNS, SCORE_COLUMNS, SCORE_DDL } from './tables.ts';
 import { loadModel, referencePercentiles, type LoadedModel } from './loaded-model.ts';
 import type { AlignedRuleScores } from './train.ts';
+import type { BaseOutputs } from './predictive.ts';
 
 /** Which slice of the leads this run scores: shard k of n (1-based), by a stable hash of lead_id. */
 export interface Shard {
@@ -84,7 +84,7 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
         asOf: opts.asOf, scoredAt: started, model: loaded.name, modelVersion: loaded.version, runId,
         dictionaries: { band: new TextCodes(), grade: new TextCodes(), rule_band: new TextCodes() },
       };
-      const chunks = scoredChunks(loaded, prepared, constants.dictionaries, opts.reasons);
+      const chunks = scoredChunks(loaded, prepared, constants.dictionaries);
       const progress = (done: number) => opts.onProgress?.(done, prepared.frame.ids.length, 'scoring');
       const output = toFiles
         ? await writeParquet(w, tables, constants, chunks, opts.outDir!, opts.shard, timings, progress)
@@ -142,12 +142,11 @@ interface ScoreTables {
   staging: string;
 }
 
-/** Everything a run computes before the per-chunk work: the frame, its matrix and the aligned rule scores. */
+/** Everything a run computes before the per-chunk work: the frame, the base models' outputs, the reasons' ranking, the rules. */
 interface Prepared {
   frame: FeatureFrame;
-  matrix: DenseMatrix;
-  /** source feature per matrix column */
-  source: string[];
+  base: BaseOutputs;
+  ranking: ReasonRanking;
   rules: AlignedRuleScores | null;
 }
 
@@ -180,17 +179,52 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
     );
   }
   lap('features');
-  const frame = await readFrame(w, tables.features, loaded.spec);
-  const { matrix, source } = transform(loaded.encoders, frame);
-  // same order as readFrame (as_of, lead_id), stored in that order so a chunk's range skips the rest:
-  // staged rows carry the row number and the id is joined back in SQL
-  await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(tables.ids)} AS
-    SELECT (row_number() OVER (ORDER BY as_of, lead_id) - 1)::INTEGER AS rn, lead_id FROM ${quoteIdent(tables.features)} ORDER BY rn`);
-  lap('read_encode');
-  const rules = loaded.rules ? await ruleScoresForFeatures(w, loaded.rules, tables.features, opts.shard ? null : opts.asOf) : null;
-  lap('rules');
+  // The rule score runs in DuckDB on a second connection while JavaScript reads the frame and runs
+  // the base models and the reasons' ranking: none of those need it; only the blend does.
+  const rulesJob = loaded.rules ? ruleScoresOnSide(w, loaded.rules, tables.features, opts.shard ? null : opts.asOf) : Promise.resolve(null);
+  rulesJob.catch(() => undefined); // awaited below, on every path
+  let frame: FeatureFrame;
+  let base: BaseOutputs;
+  let ranking: ReasonRanking;
+  try {
+    frame = await readFrame(w, tables.features, loaded.spec);
+    const { matrix, source } = transform(loaded.encoders, frame);
+    // same order as readFrame (as_of, lead_id), stored in that order so a chunk's range skips the rest:
+    // staged rows carry the row number and the id is joined back in SQL
+    await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(tables.ids)} AS
+      SELECT (row_number() OVER (ORDER BY as_of, lead_id) - 1)::INTEGER AS rn, lead_id FROM ${quoteIdent(tables.features)} ORDER BY rn`);
+    lap('read_encode');
+    progress(0, total, 'models');
+    base = loaded.model.baseOutputs(matrix);
+    ranking = rankLinearReasons({
+      x: matrix.data,
+      coef: Float64Array.from(loaded.model.logistic.coefficients()),
+      rows: matrix.rows,
+      cols: matrix.cols,
+      columnFeature: source,
+      k: opts.reasons,
+      minAbsWeight: 0.05,
+    });
+    lap('predict');
+  } catch (err) {
+    await rulesJob.catch(() => undefined);
+    throw err;
+  }
+  progress(0, total, 'rules');
+  const rules = await rulesJob;
+  lap('rules'); // only the wait: the rest overlapped with the steps above
   if (loaded.model.usesRules && !rules) throw new DataError(`model ${loaded.name}@${loaded.version} blends a rule score but its artifact has no rules`, 'retrain the model');
-  return { frame, matrix, source, rules };
+  return { frame, base, ranking, rules };
+}
+
+/** ruleScoresForFeatures on a second connection of the same database (closed when done). */
+async function ruleScoresOnSide(w: Warehouse, rules: RuleSet, features: string, asOf: Date | null): Promise<AlignedRuleScores> {
+  const side = await w.secondConnection();
+  try {
+    return await ruleScoresForFeatures(side, rules, features, asOf);
+  } finally {
+    await side.close();
+  }
 }
 
 /** The staged columns of rows [from, to), computed on demand, chunk by chunk; counts bands as it goes. */
@@ -202,21 +236,20 @@ interface ChunkSource {
   chunk(from: number, to: number): AppendColumn[];
 }
 
-function scoredChunks(loaded: LoadedModel, prepared: Prepared, dictionaries: Dictionaries, reasons: number): ChunkSource {
+function scoredChunks(loaded: LoadedModel, prepared: Prepared, dictionaries: Dictionaries): ChunkSource {
   const src: ChunkSource = {
     rows: prepared.frame.ids.length,
     bands: {},
     predictSeconds: 0,
     chunk: (from, to) => {
       const t = performance.now();
-      const cols = scoreChunk(loaded, prepared.frame, prepared.matrix, prepared.source, prepared.rules, from, to, { reasons, dictionaries, bands: src.bands });
+      const cols = scoreChunk(loaded, prepared, from, to, { dictionaries, bands: src.bands });
       src.predictSeconds += (performance.now() - t) / 1000;
       return cols;
     },
   };
   return src;
 }
-
 /** Leads to score as (lead_id, as_of) pairs: created before as_of, open unless --leads all, in this shard. */
 async function createScorePairs(w: Warehouse, opts: ScoreOptions, into: string): Promise<void> {
   const asOf = `${quoteLiteral(opts.asOf.toISOString())}::TIMESTAMPTZ::TIMESTAMP`;
@@ -233,21 +266,12 @@ export function shardSql(idExpr: string, n: number): string {
   return `(md5_number(${idExpr}) % ${Math.trunc(n)})::INTEGER`;
 }
 
-function scoreChunk(
-  loaded: LoadedModel,
-  frame: FeatureFrame,
-  matrix: DenseMatrix,
-  source: string[],
-  rules: AlignedRuleScores | null,
-  from: number,
-  to: number,
-  run: { reasons: number; dictionaries: Dictionaries; bands: Record<string, number> },
-): AppendColumn[] {
+// Rows [from, to): blend and calibration (the rule score is in now), score, band, percentile, reasons in words.
+function scoreChunk(loaded: LoadedModel, prepared: Prepared, from: number, to: number, run: { dictionaries: Dictionaries; bands: Record<string, number> }): AppendColumn[] {
   const n = to - from;
-  // rows [from, to) are contiguous in the row-major matrix: a view, not a copy
-  const X: DenseMatrix = { data: matrix.data.subarray(from * matrix.cols, to * matrix.cols), rows: n, cols: matrix.cols, columns: matrix.columns };
-  const ruleTotal = rules ? rules.total.subarray(from, to) : null;
-  const out = loaded.model.predict(X, ruleTotal);
+  const { frame, base, ranking, rules } = prepared;
+  const slice = (a: Float64Array | undefined) => a?.subarray(from, to);
+  const out = loaded.model.combine({ logistic: slice(base.logistic)!, neural: slice(base.neural)!, gbdt: slice(base.gbdt) }, rules ? rules.total.subarray(from, to) : null);
   const p = out.probability;
   const score = new Int32Array(n);
   const band = new Int32Array(n);
@@ -258,16 +282,16 @@ function scoreChunk(
     run.bands[name] = (run.bands[name] ?? 0) + 1;
   }
   const pct = referencePercentiles(p, loaded.reference);
-  const ranking = rankLinearReasons({
-    x: X.data,
-    coef: Float64Array.from(loaded.model.logistic.coefficients()),
-    rows: n,
-    cols: X.cols,
-    columnFeature: source,
-    k: run.reasons,
-    minAbsWeight: 0.05,
-  });
-  const reasons = reasonsJson(ranking, {
+  const k = ranking.k;
+  const part: ReasonRanking = {
+    features: ranking.features,
+    k,
+    up: ranking.up.subarray(from * k, to * k),
+    upWeight: ranking.upWeight.subarray(from * k, to * k),
+    down: ranking.down.subarray(from * k, to * k),
+    downWeight: ranking.downWeight.subarray(from * k, to * k),
+  };
+  const reasons = reasonsJson(part, {
     rows: n,
     rawValues: rawValuesOf(frame),
     rawOffset: from,
@@ -290,7 +314,7 @@ function scoreChunk(
     { name: 'grade_code', type: 'INTEGER', values: codes(rules?.grade, run.dictionaries.grade) },
     { name: 'rule_score', type: 'DOUBLE', values: rules ? rules.total.slice(from, to) : new Float64Array(n).fill(NaN) },
     { name: 'rule_band_code', type: 'INTEGER', values: codes(rules?.band, run.dictionaries.rule_band) },
-    { name: 'reasons', type: 'VARCHAR', values: reasons },
+    { name: 'reasons', type: 'JSON', values: reasons },
   ];
 }
 
@@ -358,8 +382,8 @@ function STAGING_DDL(quotedName: string): string {
   return `CREATE TEMP TABLE ${quotedName} (${STAGED_COLUMN_TYPES.map(([c, t]) => `${quoteIdent(c)} ${t}`).join(', ')})`;
 }
 
-/** SELECT list giving SCORE_COLUMNS, in order, from staging `s` joined to ids `i`, plus the run's constants. */
-function scoreSelectList(c: RunConstants): string {
+/** SELECT list giving `columns` (default SCORE_COLUMNS), in order, from staging `s` joined to ids `i`, plus the run's constants. */
+function scoreSelectList(c: RunConstants, columns: readonly string[] = SCORE_COLUMNS): string {
   const ts = (d: Date) => `epoch_ms(${Math.round(d.getTime())}::BIGINT)`;
   const expr: Record<string, string> = {
     lead_id: 'i.lead_id',
@@ -372,7 +396,7 @@ function scoreSelectList(c: RunConstants): string {
     grade: c.dictionaries.grade.decodeSql('s.grade_code'),
     rule_band: c.dictionaries.rule_band.decodeSql('s.rule_band_code'),
   };
-  return SCORE_COLUMNS.map((col) => `${expr[col] ?? `s.${quoteIdent(col)}`} AS ${quoteIdent(col)}`).join(', ');
+  return columns.map((col) => `${expr[col] ?? `s.${quoteIdent(col)}`} AS ${quoteIdent(col)}`).join(', ');
 }
 
 /** FROM clause pairing staged rows with their lead ids. */
@@ -429,6 +453,7 @@ async function publish(
   const t0 = performance.now();
   const runId = constants.runId;
   const cols = SCORE_COLUMNS.map(quoteIdent).join(', ');
+  const historyCols = HISTORY_COLUMNS.map(quoteIdent).join(', ');
   const staging = quoteIdent(tables.staging);
   let waited = 0;
   await w.transaction(async (tx) => {
@@ -440,6 +465,7 @@ async function publish(
       const columns = chunks.chunk(from, to); // JavaScript works while DuckDB inserts the previous chunk
       // (after the chunk: its text codes are in the dictionaries now)
       const select = `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables)}`;
+      const historySelect = `SELECT ${scoreSelectList(constants, HISTORY_COLUMNS)} FROM ${scoredRowsSql(tables)}`;
       const tw = performance.now();
       await pending;
       waited += (performance.now() - tw) / 1000;
@@ -449,7 +475,7 @@ async function publish(
       // untouched; DuckDB updates rows in place, where DELETE + INSERT would remove index entries one by one
       const write = (async () => {
         await tx.run(`INSERT OR REPLACE INTO lead_scores (${cols}) ${select}`);
-        await tx.run(`INSERT INTO lead_score_history (${cols}) ${select}`);
+        await tx.run(`INSERT INTO lead_score_history (${historyCols}) ${historySelect}`);
         progress(to);
       })();
       write.catch(() => undefined); // awaited next round or below; this only keeps it from counting as unhandled meanwhile

@@ -3,7 +3,7 @@
  * comparisons and monitoring. Created on demand; never dropped by a pipeline.
  */
 
-/** Columns shared by lead_scores, lead_score_history and the staging table, with their types. */
+/** Columns of lead_scores (and, but for reasons, lead_score_history), with their types. */
 const SCORE_COLUMN_TYPES = [
   ['lead_id', 'VARCHAR NOT NULL'], ['as_of', 'TIMESTAMP NOT NULL'], ['scored_at', 'TIMESTAMP NOT NULL'],
   ['model', 'VARCHAR NOT NULL'], ['model_version', 'VARCHAR NOT NULL'], ['run_id', 'VARCHAR NOT NULL'],
@@ -11,12 +11,21 @@ const SCORE_COLUMN_TYPES = [
   ['band', 'VARCHAR NOT NULL'], ['grade', 'VARCHAR'], ['rule_score', 'DOUBLE'], ['rule_band', 'VARCHAR'], ['reasons', 'JSON'],
 ] as const;
 
-/** Column order shared by lead_scores, lead_score_history and the staging table. */
+/** Column order of lead_scores. */
 export const SCORE_COLUMNS = SCORE_COLUMN_TYPES.map(([name]) => name);
 
+/**
+ * Columns of lead_score_history: the score columns without `reasons`. History is for trends (score,
+ * band, grade over runs); copying every lead's reasons text (~0.5 kB) into it on every run would grow
+ * it by ~0.5 GB per nightly run of 1M leads and double the cost of publishing. Reasons live in lead_scores.
+ */
+export const HISTORY_COLUMNS = SCORE_COLUMNS.filter((c) => c !== 'reasons');
+
 /** DDL for a table with the score columns (`name` must already be quoted); lead_scores keys on lead_id. */
-export function scoreTableDdl(quotedName: string, opts: { primaryKey?: boolean; ifNotExists?: boolean } = {}): string {
-  const cols = SCORE_COLUMN_TYPES.map(([n, t]) => `  ${n} ${t}`).join(',\n');
+export function scoreTableDdl(quotedName: string, opts: { primaryKey?: boolean; ifNotExists?: boolean; withReasons?: boolean } = {}): string {
+  const cols = SCORE_COLUMN_TYPES.filter(([n]) => opts.withReasons !== false || n !== 'reasons')
+    .map(([n, t]) => `  ${n} ${t}`)
+    .join(',\n');
   return `CREATE TABLE ${opts.ifNotExists ? 'IF NOT EXISTS ' : ''}${quotedName} (\n${cols}${opts.primaryKey ? ',\n  PRIMARY KEY (lead_id)' : ''}\n)`;
 }
 
@@ -36,7 +45,7 @@ CREATE TABLE IF NOT EXISTS score_runs (
   error_message VARCHAR
 );
 ${scoreTableDdl('lead_scores', { primaryKey: true, ifNotExists: true })};
-${scoreTableDdl('lead_score_history', { ifNotExists: true })};
+${scoreTableDdl('lead_score_history', { ifNotExists: true, withReasons: false })};
 `;
 
 /** Comparison results: one run row, metrics per scorer, conversion by band, the agreement matrix. */

@@ -45,10 +45,29 @@ export class Warehouse {
   private inTransaction = false;
   private closed = false;
 
-  private constructor(p: string, instance: DuckDBInstance, conn: DuckDBConnection) {
+  /** statements every new connection runs first (the overlay's search path) */
+  private readonly sessionSetup: string[];
+  /** false for a second connection: closing it leaves the database open for the first */
+  private readonly ownsInstance: boolean;
+
+  private constructor(p: string, instance: DuckDBInstance, conn: DuckDBConnection, sessionSetup: string[] = [], ownsInstance = true) {
     this.path = p;
     this.instance = instance;
     this.conn = conn;
+    this.sessionSetup = sessionSetup;
+    this.ownsInstance = ownsInstance;
+  }
+
+  /**
+   * Another connection to the same database, so one query can run while this connection runs another
+   * (DuckDB runs them side by side). It sees this connection's committed tables, not its TEMP ones.
+   * Close it when done; the database stays open until the first warehouse closes.
+   */
+  async secondConnection(): Promise<Warehouse> {
+    if (this.closed) throw new Error(`warehouse ${this.path} is closed`);
+    const conn = await this.instance.connect();
+    for (const sql of this.sessionSetup) await conn.run(sql);
+    return new Warehouse(this.path, this.instance, conn, this.sessionSetup, false);
   }
 
   /** Open (creating if needed) a warehouse file, or `:memory:`. */
@@ -85,15 +104,16 @@ export class Warehouse {
     if (!fs.existsSync(file)) throw new DataError(`warehouse not found: ${file}`, 'check the --db path');
     const instance = await DuckDBInstance.create(':memory:', opts.threads ? { threads: String(opts.threads) } : {});
     const conn = await instance.connect();
+    const setup = [`SET search_path = 'memory.main,src.main'`];
     try {
       await conn.run(`ATTACH ${quoteLiteral(file)} AS src (READ_ONLY)`);
-      await conn.run(`SET search_path = 'memory.main,src.main'`);
+      for (const sql of setup) await conn.run(sql);
     } catch (err) {
       conn.closeSync();
       instance.closeSync();
       throw new DataError(`cannot open warehouse ${file} for reading: ${(err as Error).message}`, 'another job may be writing it; retry when it has finished');
     }
-    return new Warehouse(file, instance, conn);
+    return new Warehouse(file, instance, conn, setup);
   }
 
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -287,7 +307,7 @@ export class Warehouse {
     await this.queue.catch(() => undefined);
     this.closed = true;
     this.conn.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 }
 

@@ -105,6 +105,12 @@ describe('leadscore score', () => {
     await withWarehouse(db, async (w) => {
       expect(await w.count('lead_score_history')).toBe(once);
       expect(await w.count('score_runs')).toBe(1);
+      // history carries the run's numbers, bands and grades, row for row as lead_scores, but not the reasons text
+      expect(await w.tableColumns('lead_score_history')).not.toContain('reasons');
+      const mismatch = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM lead_scores s FULL JOIN lead_score_history h USING (lead_id)
+        WHERE h.probability IS DISTINCT FROM s.probability OR h.band IS DISTINCT FROM s.band OR h.grade IS DISTINCT FROM s.grade OR h.run_id IS DISTINCT FROM s.run_id`);
+      expect(mismatch?.n).toBe(0);
+      expect(once).toBeGreaterThan(50);
     });
   });
 

@@ -92,6 +92,26 @@ describe('Warehouse', () => {
     });
   });
 
+  it('secondConnection runs a query beside the first, sees committed tables (overlay too), and closing it leaves the first open', async () => {
+    const file = tmpDb();
+    await withWarehouse(file, (w) => w.run('CREATE TABLE big AS SELECT range AS i FROM range(3000000)'));
+    for (const overlay of [false, true]) {
+      await withWarehouse(file, async (w) => {
+        await w.run('CREATE TABLE mine AS SELECT 7 AS x');
+        await w.run('CREATE TEMP TABLE scratch AS SELECT 1 AS y');
+        const side = await w.secondConnection();
+        // both at once: the side's query is in flight while the first connection answers
+        const slow = side.one<{ s: number }>('SELECT sum(i * i % 7)::DOUBLE AS s FROM big');
+        expect(await w.one('SELECT x FROM mine')).toEqual({ x: 7 });
+        expect((await slow)?.s).toBeGreaterThan(0);
+        expect(await side.one('SELECT x FROM mine')).toEqual({ x: 7 }); // the overlay's search path holds on the side too
+        await expect(side.run('SELECT * FROM scratch')).rejects.toThrow(/scratch/); // TEMP tables stay with their connection
+        await side.close();
+        expect(await w.one('SELECT count(*)::INTEGER AS n FROM big')).toEqual({ n: 3000000 });
+      }, overlay ? { overlay: true } : {});
+    }
+  });
+
   it('bulk-appends typed columns and exports/imports Parquet and CSV', async () => {
     const file = tmpDb();
     const dir = path.dirname(file);

@@ -46,8 +46,9 @@ export function registerScoreCommand(program: Command): void {
     .addHelpText(
       'after',
       `
-Writes, in one transaction: lead_scores (latest score per lead), lead_score_history (one row per lead
-per run) and score_runs (run bookkeeping). A run killed part-way leaves lead_scores as it was; the
+Writes, in one transaction: lead_scores (latest score per lead, with reasons), lead_score_history (one
+row per lead per run, for trends: the numbers, bands and grades; not the reasons text) and score_runs
+(run bookkeeping). A run killed part-way leaves lead_scores as it was; the
 next run marks it failed. Score = round(100 x calibrated probability): 37 means about 37 in 100 such
 leads convert within the model's horizon.
 
