@@ -1,7 +1,7 @@
 /**
  * Benchmark: `generateCrm` at scale into a temp DuckDB file. Prints wall and CPU seconds, rows per
  * table, rows/s and peak RSS (VmHWM). Never asserts on time.
- *   npx tsx test/bench/generate.bench.ts [leads=1000000]
+ *   npx tsx test/bench/generate.bench.ts [leads=1000000] [workers=auto]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +15,8 @@ function peakRssMiB(): number {
 }
 
 const leads = Number(process.argv[2] ?? 1_000_000);
+// worker threads generating chunks (0: all in the main thread); default: what generate picks
+const workers = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-bench-generate-'));
 const file = path.join(dir, 'bench.duckdb');
 const { options } = validateGenerateOptions({ leads, seed: 42 });
@@ -23,6 +25,7 @@ const t0 = performance.now();
 let last = t0;
 const report = await withWarehouse(file, (w) =>
   generateCrm(w, options, {
+    workers,
     onProgress: (m) => {
       const now = performance.now();
       process.stderr.write(`  ${((now - t0) / 1000).toFixed(1)}s (+${((now - last) / 1000).toFixed(1)}s) ${m}\n`);
