@@ -179,20 +179,29 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
     );
   }
   lap('features');
-  // The rule score runs in DuckDB on a second connection while JavaScript reads the frame and runs
-  // the base models and the reasons' ranking: none of those need it; only the blend does.
-  const rulesJob = loaded.rules ? ruleScoresOnSide(w, loaded.rules, tables.features, opts.shard ? null : opts.asOf) : Promise.resolve(null);
+  const frame = await readFrame(w, tables.features, loaded.spec);
+  // same order as readFrame (as_of, lead_id), stored in that order so a chunk's range skips the rest:
+  // staged rows carry the row number and the id is joined back in SQL
+  await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(tables.ids)} AS
+    SELECT (row_number() OVER (ORDER BY as_of, lead_id) - 1)::INTEGER AS rn, lead_id FROM ${quoteIdent(tables.features)} ORDER BY rn`);
+  // The rule score now runs in DuckDB on a second connection while JavaScript encodes the frame and
+  // runs the base models and the reasons' ranking: none of those need it; only the blend does.
+  // (Started after the frame's SQL, not beside it: the two would only share DuckDB's threads.)
+  const side = loaded.rules ? await w.secondConnection() : null;
+  const rulesStarted = performance.now();
+  const rulesJob = side
+    ? ruleScoresForFeatures(side, loaded.rules!, tables.features, opts.shard ? null : opts.asOf).finally(() => {
+        timings.rules_overlapped = (performance.now() - rulesStarted) / 1000; // its own duration, mostly hidden behind the JS work
+        return side.close();
+      })
+    : Promise.resolve(null);
   rulesJob.catch(() => undefined); // awaited below, on every path
-  let frame: FeatureFrame;
+  // one turn of the event loop, so the query reaches DuckDB's threads before the synchronous work below holds the loop
+  await new Promise<void>((resolve) => setImmediate(resolve));
   let base: BaseOutputs;
   let ranking: ReasonRanking;
   try {
-    frame = await readFrame(w, tables.features, loaded.spec);
     const { matrix, source } = transform(loaded.encoders, frame);
-    // same order as readFrame (as_of, lead_id), stored in that order so a chunk's range skips the rest:
-    // staged rows carry the row number and the id is joined back in SQL
-    await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(tables.ids)} AS
-      SELECT (row_number() OVER (ORDER BY as_of, lead_id) - 1)::INTEGER AS rn, lead_id FROM ${quoteIdent(tables.features)} ORDER BY rn`);
     lap('read_encode');
     progress(0, total, 'models');
     base = loaded.model.baseOutputs(matrix);
@@ -215,16 +224,6 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
   lap('rules'); // only the wait: the rest overlapped with the steps above
   if (loaded.model.usesRules && !rules) throw new DataError(`model ${loaded.name}@${loaded.version} blends a rule score but its artifact has no rules`, 'retrain the model');
   return { frame, base, ranking, rules };
-}
-
-/** ruleScoresForFeatures on a second connection of the same database (closed when done). */
-async function ruleScoresOnSide(w: Warehouse, rules: RuleSet, features: string, asOf: Date | null): Promise<AlignedRuleScores> {
-  const side = await w.secondConnection();
-  try {
-    return await ruleScoresForFeatures(side, rules, features, asOf);
-  } finally {
-    await side.close();
-  }
 }
 
 /** The staged columns of rows [from, to), computed on demand, chunk by chunk; counts bands as it goes. */
