@@ -20,8 +20,14 @@ export interface FeatureFrame {
   notes?: string[];
 }
 
+/** Options for readFrame. */
+export interface ReadFrameOptions {
+  /** also keep (rn INTEGER, lead_id) in this TEMP table: row rn of the frame is that lead (rows stored in rn order) */
+  idsInto?: string;
+}
+
 /** Read a feature table built by buildFeatureTable into a FeatureFrame (rows ordered by as_of, lead_id). */
-export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec): Promise<FeatureFrame> {
+export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec, opts: ReadFrameOptions = {}): Promise<FeatureFrame> {
   if (!(await w.tableExists(table))) throw new DataError(`feature table "${table}" not found in ${w.path}`, 'run `leadscore features build` first, or check --into');
   const have = new Set(await w.tableColumns(table));
   const features = activeFeatures(spec);
@@ -29,10 +35,11 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec):
   if (missing.length) throw new DataError(`feature table "${table}" lacks columns: ${missing.join(', ')}`, 'rebuild it with the same features file');
   const withLabel = have.has('label');
   const t = quoteIdent(table);
-  // Strings are slow to bring into JS one by one; read each text column as integer codes into its
-  // (small) sorted dictionary instead, and the dictionary once. Rows come in chunks straight into
-  // typed arrays, so memory stays near the size of the frame itself.
-  const textCols = ['lead_id', ...features.filter((f) => featureKind(f) === 'categorical').map((f) => f.name)];
+  // Strings are slow to bring into JS one by one; read each categorical column as integer codes into
+  // its (small) sorted dictionary instead, and the dictionary once. Rows come in chunks straight into
+  // typed arrays, so memory stays near the size of the frame itself. Lead ids are all distinct, so a
+  // dictionary would not help them: they are read as text, once.
+  const textCols = features.filter((f) => featureKind(f) === 'categorical').map((f) => f.name);
   const numericCols = features.filter((f) => featureKind(f) === 'numeric').map((f) => f.name);
   const code = (c: string) => quoteIdent('_code_' + c);
   const tag = table.replace(/[^A-Za-z0-9_]/g, '_');
@@ -45,7 +52,7 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec):
       SELECT v, (row_number() OVER (ORDER BY v) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${quoteIdent(c)} AS v FROM ${t} WHERE ${quoteIdent(c)} IS NOT NULL)`);
   }
   await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(ordered)} AS
-    SELECT row_number() OVER (ORDER BY t.as_of, t.lead_id) - 1 AS _rn, epoch_ms(t.as_of)::DOUBLE AS _as_of_ms,
+    SELECT row_number() OVER (ORDER BY t.as_of, t.lead_id) - 1 AS _rn, t.lead_id, epoch_ms(t.as_of)::DOUBLE AS _as_of_ms,
       ${[...numericCols.map((c) => `t.${quoteIdent(c)}::DOUBLE AS ${quoteIdent(c)}`), ...textCols.map((c, k) => `coalesce(d${k}.code, -1) AS ${code(c)}`)].join(', ')}${withLabel ? ', t.label::DOUBLE AS label' : ''}
     FROM ${t} t ${textCols.map((c, k) => `LEFT JOIN ${quoteIdent(dict(k))} d${k} ON d${k}.v = t.${quoteIdent(c)}`).join(' ')}
     ORDER BY _rn`); // stored in order, so each chunk read skips the rest by zone maps
@@ -58,7 +65,7 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec):
     const CHUNK = 262_144;
     for (let start = 0; start < n; start += CHUNK) {
       // every column here is a number (text came as codes), so it arrives as typed arrays, NULL as NaN
-      const part = await w.numericColumns(`SELECT * EXCLUDE (_rn) FROM ${quoteIdent(ordered)} WHERE _rn >= ${start} AND _rn < ${start + CHUNK} ORDER BY _rn`);
+      const part = await w.numericColumns(`SELECT * EXCLUDE (_rn, lead_id) FROM ${quoteIdent(ordered)} WHERE _rn >= ${start} AND _rn < ${start + CHUNK} ORDER BY _rn`);
       const m = part._as_of_ms.length;
       asOf.set(part._as_of_ms, start);
       if (label) for (let i = 0; i < m; i++) label[start + i] = part.label[i] > 0 ? 1 : 0;
@@ -77,7 +84,9 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec):
       if (featureKind(f) === 'numeric') columns.push({ name: f.name, kind: 'numeric', values: nums.get(f.name)! });
       else columns.push({ name: f.name, kind: 'categorical', values: await decode(f.name) });
     }
-    const frame: FeatureFrame = { ids: (await decode('lead_id')) as string[], asOf, columns };
+    const ids = (await w.columns(`SELECT lead_id FROM ${quoteIdent(ordered)} ORDER BY _rn`)).lead_id as string[];
+    if (opts.idsInto) await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(opts.idsInto)} AS SELECT _rn::INTEGER AS rn, lead_id FROM ${quoteIdent(ordered)} ORDER BY _rn`);
+    const frame: FeatureFrame = { ids, asOf, columns };
     if (label) frame.label = label;
     return frame;
   } finally {

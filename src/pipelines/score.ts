@@ -179,11 +179,9 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
     );
   }
   lap('features');
-  const frame = await readFrame(w, tables.features, loaded.spec);
-  // same order as readFrame (as_of, lead_id), stored in that order so a chunk's range skips the rest:
-  // staged rows carry the row number and the id is joined back in SQL
-  await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(tables.ids)} AS
-    SELECT (row_number() OVER (ORDER BY as_of, lead_id) - 1)::INTEGER AS rn, lead_id FROM ${quoteIdent(tables.features)} ORDER BY rn`);
+  // ids: frame row -> lead_id, stored in row order so a chunk's range skips the rest; staged rows
+  // carry the row number and the id is joined back in SQL
+  const frame = await readFrame(w, tables.features, loaded.spec, { idsInto: tables.ids });
   // The rule score now runs in DuckDB on a second connection while JavaScript encodes the frame and
   // runs the base models and the reasons' ranking: none of those need it; only the blend does.
   // (Started after the frame's SQL, not beside it: the two would only share DuckDB's threads.)
