@@ -23,8 +23,8 @@ export class ChunkPool {
    * with room for chunks of `chunkLeads` leads.
    */
   constructor(size: number, chunkLeads: number) {
-    // V8 lets an idle-looking heap grow to ~150 MB of garbage per worker; a cap sized to the chunk
-    // (the live set is ~20 MB plus ~1 KB per buffered lead) keeps it near 80 MB at no measurable cost
+    // V8 lets a worker's heap grow to ~150 MB, mostly garbage; a cap sized to the chunk (the live set
+    // is ~20 MB plus ~1 KB per buffered lead; the cap allows 2 KB) keeps it near 80 MB at no measurable cost
     const oldSpaceMb = 96 + Math.ceil(chunkLeads / 500);
     // Node 20 gives workers no loader hooks from execArgv (nodejs/node#47747), so the entry is a
     // small script that registers tsx in the worker (as bin/leadscore.js does), then imports the module
@@ -77,8 +77,8 @@ export class ChunkPool {
   }
 }
 
-// Script that makes a worker load TypeScript, then runs `entry`. tsx is resolved from here, so it
-// works from any working directory (registering it twice, where a worker did inherit it, is harmless).
+// Script that makes a worker load TypeScript, then runs `entry`. tsx is resolved from this module,
+// so it works from any working directory and under `tsx`, bin/leadscore.js and vitest alike.
 function workerBoot(entry: string): string {
   const api = import.meta.resolve('tsx/esm/api');
   return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
