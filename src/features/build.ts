@@ -16,6 +16,8 @@ export interface BuildOptions {
   leads?: 'open' | 'all';
   /** output table (replaced atomically) */
   into: string;
+  /** make `into` a TEMP table: scratch for this connection only, never written to the warehouse file (scoring) */
+  temp?: boolean;
   /** called after each stage with its wall time in seconds (for progress and benchmarks) */
   onStage?: (stage: string, seconds: number) => void;
 }
@@ -67,12 +69,16 @@ export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: B
       exprTable: hasExpr ? exprTable : undefined,
       activitySource: 'activities',
     });
-    await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(staging)} AS ${sql}`);
+    await w.run(`CREATE OR REPLACE ${opts.temp ? 'TEMP ' : ''}TABLE ${quoteIdent(opts.temp ? opts.into : staging)} AS ${sql}`);
     stage('feature query');
     // Point-in-time guard: no activity at or after as_of may have fed any row.
-    const leak = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(staging)} WHERE _max_event_at >= as_of`);
-    if ((leak?.n ?? 0) > 0) throw new Error(`internal error: ${leak!.n} feature rows used activities at or after as_of`);
-    await swapTable(w, staging, opts.into);
+    const built = opts.temp ? opts.into : staging;
+    const leak = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(built)} WHERE _max_event_at >= as_of`);
+    if ((leak?.n ?? 0) > 0) {
+      if (opts.temp) await w.run(`DROP TABLE IF EXISTS ${quoteIdent(built)}`);
+      throw new Error(`internal error: ${leak!.n} feature rows used activities at or after as_of`);
+    }
+    if (!opts.temp) await swapTable(w, staging, opts.into);
     stage('point-in-time check + swap');
     return { rows: await w.count(opts.into), table: opts.into };
   } finally {

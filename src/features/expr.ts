@@ -33,14 +33,15 @@ export async function evaluateExpressions(w: Warehouse, spec: FeatureSpec, into:
     // Rows travel back by position in lead_id order (both sides sort the same ids the same way), so
     // no lead_id strings pass through JS: only the values, tagged with their row number.
     const n = (await sandbox.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM leads'))?.n ?? 0;
-    const out: AppendColumn[] = [{ name: '_rn', type: 'BIGINT', values: Float64Array.from({ length: n }, (_, i) => i + 1) }];
+    const out: AppendColumn[] = [{ name: '_rn', type: 'INTEGER', values: Int32Array.from({ length: n }, (_, i) => i + 1) }];
     for (const f of exprs) {
       const i = spec.features.indexOf(f);
       const type = f.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR';
-      let values: unknown[];
+      let values: ArrayLike<unknown>;
       try {
-        const res = await sandbox.columns(`SELECT CAST((${f.sql}) AS ${type}) AS v FROM leads ORDER BY lead_id`);
-        values = res.v;
+        const sql = `SELECT CAST((${f.sql}) AS ${type}) AS v FROM leads ORDER BY lead_id`;
+        // numbers come back as one typed array (NULL as NaN), which the append copies as a block
+        values = type === 'DOUBLE' ? (await sandbox.numericColumns(sql)).v : (await sandbox.columns(sql)).v;
       } catch (err) {
         const msg = (err as Error).message.split('\n')[0];
         throw new ConfigError(
@@ -53,10 +54,11 @@ export async function evaluateExpressions(w: Warehouse, spec: FeatureSpec, into:
       out.push({ name: f.name, type, values });
     }
     const values = `${into}_values`;
-    await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(values)} (${out.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`);
+    // TEMP: scratch for this connection's feature query, never written to the warehouse file
+    await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(values)} (${out.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`);
     try {
-      await w.append(values, out);
-      await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(into)} AS
+      await w.appendColumns(values, out);
+      await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(into)} AS
         SELECT l.lead_id, ${exprs.map((f) => `v.${quoteIdent(f.name)}`).join(', ')}
         FROM (SELECT lead_id, row_number() OVER (ORDER BY lead_id) AS _rn FROM leads) l JOIN ${quoteIdent(values)} v ON v._rn = l._rn`);
     } finally {

@@ -170,7 +170,8 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
   }
   progress(0, total, 'features');
   try {
-    await buildFeatureTable(w, loaded.spec, { asOf: tables.pairs, horizonDays: loaded.horizonDays, withLabels: false, leads: 'all', into: tables.features });
+    // TEMP: the run's features are scratch, never written to the warehouse file
+    await buildFeatureTable(w, loaded.spec, { asOf: tables.pairs, horizonDays: loaded.horizonDays, withLabels: false, leads: 'all', into: tables.features, temp: true });
   } catch (err) {
     if (err instanceof DataError) throw err;
     throw new DataError(
@@ -188,7 +189,7 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
   const side = loaded.rules ? await w.secondConnection() : null;
   const rulesStarted = performance.now();
   const rulesJob = side
-    ? ruleScoresForFeatures(side, loaded.rules!, tables.features, opts.shard ? null : opts.asOf).finally(() => {
+    ? ruleScoresForPairs(side, loaded.rules!, tables.pairs, opts.shard ? null : opts.asOf).finally(() => {
         timings.rules_overlapped = (performance.now() - rulesStarted) / 1000; // its own duration, mostly hidden behind the JS work
         return side.close();
       })
@@ -219,6 +220,9 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
   }
   progress(0, total, 'rules');
   const rules = await rulesJob;
+  if (rules && rules.total.length !== frame.ids.length) {
+    throw new Error(`internal error: ${rules.total.length} rule scores for ${frame.ids.length} feature rows (lead ids in leads must be unique)`);
+  }
   lap('rules'); // only the wait: the rest overlapped with the steps above
   if (loaded.model.usesRules && !rules) throw new DataError(`model ${loaded.name}@${loaded.version} blends a rule score but its artifact has no rules`, 'retrain the model');
   return { frame, base, ranking, rules };
@@ -402,17 +406,19 @@ function scoredRowsSql(tables: ScoreTables): string {
 }
 
 /**
- * Rule scores in the frame's row order (as_of, lead_id). With `asOf` the rules score every lead as
- * of that date in one pass (cheaper than per pair when most leads are scored); without, only the
- * feature table's (lead_id, as_of) pairs (a shard). Aligned in SQL and read as numbers; leads the
- * rules did not score get total 0, band "unscored", grade "" (as ruleScoresAligned).
+ * Rule scores in the frame's row order (as_of, lead_id). The frame has one row per scoring pair (the
+ * pairs are leads created before as_of, and so is every feature row), so the rules align on the pairs
+ * table, which, unlike the TEMP feature table, a second connection can read. With `asOf` the rules
+ * score every lead as of that date in one pass (cheaper than per pair when most leads are scored);
+ * without, only the pairs (a shard). Read as numbers; leads the rules did not score get total 0,
+ * band "unscored", grade "" (as ruleScoresAligned).
  */
-async function ruleScoresForFeatures(w: Warehouse, rules: RuleSet, features: string, asOf: Date | null): Promise<AlignedRuleScores> {
-  const codes = compileRules(rules, asOf ? { asOf, leads: 'all', output: 'codes' } : { pairsTable: features, leads: 'all', output: 'codes' });
+async function ruleScoresForPairs(w: Warehouse, rules: RuleSet, pairs: string, asOf: Date | null): Promise<AlignedRuleScores> {
+  const codes = compileRules(rules, asOf ? { asOf, leads: 'all', output: 'codes' } : { pairsTable: pairs, leads: 'all', output: 'codes' });
   const cols = await w.numericColumns(
     `WITH r AS (${codes})
      SELECT coalesce(r.total, 0)::DOUBLE AS total, coalesce(r.code, -1)::INTEGER AS code
-     FROM ${quoteIdent(features)} f LEFT JOIN r ON r.lead_id = f.lead_id ORDER BY f.as_of, f.lead_id`,
+     FROM ${quoteIdent(pairs)} f LEFT JOIN r ON r.lead_id = f.lead_id ORDER BY f.as_of, f.lead_id`,
   );
   const n = cols.total.length;
   const bandOf = ruleBandDecoder(rules);
