@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { resolveBundled } from '../bundled.ts';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, closestName } from '../errors.ts';
@@ -195,6 +196,7 @@ export function specSource(spec: FeatureSpec): string {
 
 /** Load and validate a features YAML file; activity names are checked against ACTIVITY_TYPES plus `knownActivities`. */
 export function loadFeatureSpec(file: string, opts: { knownActivities?: readonly string[] } = {}): FeatureSpec {
+  file = resolveBundled(file);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { resolveBundled } from '../bundled.ts';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ACTIVITY_TYPES, DEFAULT_COMPETITOR_DOMAINS } from '../schema/index.ts';
@@ -84,6 +85,7 @@ const KNOWN_KEYS = [
 
 /** Read and validate a rules file (YAML); throws ConfigError naming the file and key path. */
 export function loadRules(file: string): RuleSet {
+  file = resolveBundled(file);
   if (!fs.existsSync(file)) throw new NotFoundError(`rules file not found: ${file}`, 'pass --rules with the path of a rules YAML file, e.g. models/rules.yaml');
   let doc: unknown;
   try {
