@@ -49,7 +49,7 @@ export interface ScoreSummary {
   bands: Record<string, number>;
   output: string;
   marked_failed: string[];
-  /** seconds per step: features (SQL), read_encode, rules, predict (models, blend, calibration, reasons), write (staging + publish); publish_* split the publish */
+  /** seconds per step: features (SQL), read_encode, predict (models, blend, calibration, reasons), rules (the wait for it; rules_overlapped: its own run, beside the JS), write (beyond the JS it overlaps; write_waiting: JS idle, waiting on DuckDB) */
   timings: Record<string, number>;
 }
 
