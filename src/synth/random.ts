@@ -4,6 +4,8 @@
  * leads can be regenerated on its own (the intercept calibration relies on that).
  */
 
+import { mulberry32 } from '../random.ts';
+
 /** A source of uniform floats in [0, 1). */
 export type Rng = () => number;
 
@@ -22,17 +24,8 @@ export function mixSeed(...parts: number[]): number {
   return h >>> 0;
 }
 
-/** mulberry32: a tiny, fast 32-bit PRNG. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// one PRNG for the whole project (src/random.ts); re-exported for the generator's modules
+export { mulberry32 };
 
 /** The independent random streams one lead uses. */
 export const STREAM = { latent: 1, activities: 2, outcome: 3 } as const;
