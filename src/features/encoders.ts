@@ -55,8 +55,16 @@ export interface EncoderState {
   source: string[];
 }
 
+// log1p of small whole numbers (counts: most inputs) read from a table that Math.log1p itself filled:
+// the same bits without a call into C++ (log1p was about a quarter of transform's time at 1M rows).
+const LOG1P_INT = Float64Array.from({ length: 1024 }, (_, i) => Math.log1p(i));
+
 /** sign-preserving log1p, so negative values stay ordered */
-const slog1p = (x: number) => (x < 0 ? -Math.log1p(-x) : Math.log1p(x));
+function slog1p(x: number): number {
+  if (x === 0) return x; // log1p(±0) is ±0, sign kept
+  if (x > 0 && x < LOG1P_INT.length && (x | 0) === x) return LOG1P_INT[x];
+  return x < 0 ? -Math.log1p(-x) : Math.log1p(x);
+}
 
 function prepare(e: Pick<NumericEncoder, 'clip' | 'log1p'>, x: number): number {
   if (Number.isNaN(x)) return x;
@@ -173,42 +181,111 @@ export function encoderColumns(f: NumericEncoder | CategoricalEncoder): string[]
 
 /** Encode rows `idx` (default: all) of a frame with a fitted state into a dense Float32 matrix. */
 export function transform(state: EncoderState, frame: FeatureFrame, idx?: ArrayLike<number>): { matrix: DenseMatrix; source: string[] } {
-  const rows = idx ?? Int32Array.from({ length: frame.ids.length }, (_, i) => i);
+  const rows = idx ?? allRows(frame.ids.length);
   const cols = state.columns.length;
   const data = new Float32Array(rows.length * cols);
+  const plans = encodePlans(state, frame);
+  // Row blocks, all features per block: the block's slice of the matrix stays in cache while every
+  // feature writes into it (feature by feature over all rows touched every cache line once per feature).
+  const block = Math.max(16, Math.floor(BLOCK_BYTES / (4 * Math.max(1, cols))));
+  for (let from = 0; from < rows.length; from += block) {
+    const to = Math.min(rows.length, from + block);
+    for (const p of plans) {
+      if (p.kind === 'numeric') encodeNumeric(p, rows, from, to, data, cols);
+      else encodeCategorical(p, rows, from, to, data, cols);
+    }
+  }
+  return { matrix: denseMatrix(data, rows.length, cols, state.columns.slice()), source: state.source.slice() };
+}
+
+// Bytes of matrix rows encoded together: about half the L2 cache of a typical core.
+const BLOCK_BYTES = 256 * 1024;
+
+/** 0..n-1 (a plain loop: Int32Array.from with a callback costs a call per row). */
+function allRows(n: number): Int32Array {
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[i] = i;
+  return rows;
+}
+
+/** One numeric feature's encoding, with its options read once instead of per cell. */
+interface NumericPlan {
+  kind: 'numeric';
+  values: Float64Array;
+  offset: number;
+  /** clip bounds; ±Infinity when absent (never clips, like no bound) */
+  min: number;
+  max: number;
+  log1p: boolean;
+  mean: number;
+  std: number;
+  missingIndicator: boolean;
+  binEdges: number[] | undefined;
+  /** first bin column, relative to offset */
+  binsAt: number;
+}
+
+/** One categorical feature's encoding: level -> column (relative to offset). */
+interface CategoricalPlan {
+  kind: 'categorical';
+  values: (string | null)[];
+  offset: number;
+  position: Map<string, number>;
+  other: number;
+}
+
+/** Check the frame has every feature with the same kind, and resolve each feature's column and matrix offset. */
+function encodePlans(state: EncoderState, frame: FeatureFrame): Array<NumericPlan | CategoricalPlan> {
   const byName = new Map(frame.columns.map((c) => [c.name, c]));
+  const plans: Array<NumericPlan | CategoricalPlan> = [];
   let offset = 0;
   for (const f of state.features) {
     const col = byName.get(f.name);
     if (!col) throw new DataError(`feature "${f.name}" is missing from the data being scored`, 'build features with the same features file the model was trained with');
     if (col.kind !== f.kind) throw new DataError(`feature "${f.name}" is ${col.kind} here but was ${f.kind} in training`, 'use the same features file / column overrides as in training');
     if (f.kind === 'numeric') {
-      const values = col.values as Float64Array;
       const binsAt = f.missingIndicator ? 2 : 1;
-      for (let r = 0; r < rows.length; r++) {
-        const x = prepare(f, values[rows[r]]);
-        const base = r * cols + offset;
-        if (Number.isNaN(x)) {
-          data[base] = 0;
-          if (f.missingIndicator) data[base + 1] = 1;
-          // missing rows get no bin: the missing indicator speaks for them
-        } else {
-          data[base] = (x - f.mean) / f.std;
-          if (f.binEdges) data[base + binsAt + binOf(f.binEdges, x)] = 1;
-        }
-      }
+      plans.push({
+        kind: 'numeric', values: col.values as Float64Array, offset,
+        // same tests as prepare(): a bound is applied whenever it is defined
+        min: f.clip?.min !== undefined ? f.clip.min : -Infinity,
+        max: f.clip?.max !== undefined ? f.clip.max : Infinity,
+        log1p: f.log1p, mean: f.mean, std: f.std, missingIndicator: f.missingIndicator, binEdges: f.binEdges, binsAt,
+      });
       offset += binsAt + (f.binEdges ? f.binEdges.length + 1 : 0);
     } else {
-      const values = col.values as (string | null)[];
-      const position = new Map(f.levels.map((l, i) => [l, i]));
-      const other = f.levels.length;
-      for (let r = 0; r < rows.length; r++) {
-        const v = values[rows[r]];
-        const k = v === null ? other + 1 : (position.get(v) ?? other); // unseen -> <other>
-        data[r * cols + offset + k] = 1;
-      }
+      plans.push({ kind: 'categorical', values: col.values as (string | null)[], offset, position: new Map(f.levels.map((l, i) => [l, i])), other: f.levels.length });
       offset += f.levels.length + 2;
     }
   }
-  return { matrix: denseMatrix(data, rows.length, cols, state.columns.slice()), source: state.source.slice() };
+  return plans;
+}
+
+/** Matrix rows from..to-1 of one numeric feature: prepare() then standardize, as in fitEncoders. */
+function encodeNumeric(p: NumericPlan, rows: ArrayLike<number>, from: number, to: number, data: Float32Array, cols: number): void {
+  const { values, min, max, log1p, mean, std, missingIndicator, binEdges, binsAt } = p;
+  for (let r = from; r < to; r++) {
+    let x = values[rows[r]];
+    const base = r * cols + p.offset;
+    if (Number.isNaN(x)) {
+      data[base] = 0;
+      if (missingIndicator) data[base + 1] = 1;
+      continue; // missing rows get no bin: the missing indicator speaks for them
+    }
+    if (x < min) x = min;
+    if (x > max) x = max;
+    if (log1p) x = slog1p(x);
+    data[base] = (x - mean) / std;
+    if (binEdges) data[base + binsAt + binOf(binEdges, x)] = 1;
+  }
+}
+
+/** Matrix rows from..to-1 of one categorical feature: a 1 in the level's column (unseen -> <other>, null -> <missing>). */
+function encodeCategorical(p: CategoricalPlan, rows: ArrayLike<number>, from: number, to: number, data: Float32Array, cols: number): void {
+  const { values, position, other } = p;
+  for (let r = from; r < to; r++) {
+    const v = values[rows[r]];
+    const k = v === null ? other + 1 : (position.get(v) ?? other);
+    data[r * cols + p.offset + k] = 1;
+  }
 }
