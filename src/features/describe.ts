@@ -39,6 +39,17 @@ function activityWords(names: readonly string[]): [verb: string, noun: string] {
 
 const windowWords = (days?: number) => (days === undefined ? 'ever' : `in the last ${num(days)} days`);
 
+/** An activity feature's verb, noun and window words, made once per definition. */
+const activityWordsCache = new WeakMap<FeatureDef, [verb: string, noun: string, window: string]>();
+function activityDefWords(def: FeatureDef & { type: 'activity' }): [verb: string, noun: string, window: string] {
+  let words = activityWordsCache.get(def);
+  if (!words) {
+    words = [...activityWords(def.activities), windowWords(def.window_days)];
+    activityWordsCache.set(def, words);
+  }
+  return words;
+}
+
 const SENIORITY_WORDS: Record<string, string> = {
   c_level: 'job title suggests a decision maker (c-level)',
   vp: 'job title suggests a decision maker (vp)',
@@ -70,7 +81,19 @@ function findDef(source: EncoderState | FeatureSpec, name: string): FeatureDef |
  * definitions) or the spec; `context` may hold the lead row (e.g. email, job_title) for detail.
  */
 export function describeFeature(source: EncoderState | FeatureSpec, featureName: string, rawValue: unknown, context: Record<string, unknown> = {}): string {
+  return describeWith(findDef(source, featureName), featureName, rawValue, context);
+}
+
+/**
+ * describeFeature for one feature, its definition looked up once: for describing a column's values
+ * by the million (a lookup per value was a scan of the spec's features).
+ */
+export function featureDescriber(source: EncoderState | FeatureSpec, featureName: string): (rawValue: unknown) => string {
   const def = findDef(source, featureName);
+  return (rawValue) => describeWith(def, featureName, rawValue, {});
+}
+
+function describeWith(def: FeatureDef | undefined, featureName: string, rawValue: unknown, context: Record<string, unknown>): string {
   const missing = rawValue === null || rawValue === undefined || (typeof rawValue === 'number' && Number.isNaN(rawValue));
   const x = typeof rawValue === 'number' ? rawValue : Number(rawValue);
   if (!def) {
@@ -80,8 +103,7 @@ export function describeFeature(source: EncoderState | FeatureSpec, featureName:
   }
   switch (def.type) {
     case 'activity': {
-      const [verb, noun] = activityWords(def.activities);
-      const w = windowWords(def.window_days);
+      const [verb, noun, w] = activityDefWords(def);
       switch (def.agg) {
         case 'count':
           return x === 0 ? `no ${noun} ${w}` : `${verb} ${times(x)} ${w}`;

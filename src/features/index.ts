@@ -12,7 +12,7 @@ export { timeSplit, stratifiedSplit, mulberry32 } from './splits.ts';
 export type { Split, SplitFractions } from './splits.ts';
 export { fitEncoders, transform, encoderColumns, OTHER_LEVEL, MISSING_LEVEL } from './encoders.ts';
 export type { EncoderState, NumericEncoder, CategoricalEncoder } from './encoders.ts';
-export { describeFeature } from './describe.ts';
+export { describeFeature, featureDescriber } from './describe.ts';
 export { loadFlatFrame, loadFlatSpec, FlatSpec } from './flat.ts';
 export type { FlatOptions } from './flat.ts';
 export { auditLeakage, rocAuc } from './audit.ts';

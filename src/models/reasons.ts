@@ -159,7 +159,7 @@ export function explainRows(options: ExplainOptions): Reason[][] {
   return out;
 }
 
-/** Options for writing a ranking straight to JSON strings. */
+/** Options for turning a ranking into reason phrases (and JSON text). */
 export interface ReasonsJsonOptions {
   /** rows to write: ranking rows 0..rows-1 */
   rows: number;
@@ -176,24 +176,38 @@ export interface ReasonsJsonOptions {
 }
 
 /**
- * Per row, the JSON text `{"up":[{"feature","text","weight"}...],"down":[...]}` of `explainRows`'s
- * reasons, byte for byte what JSON.stringify of those objects gives (weights rounded), built from
- * the ranking's typed arrays without objects. The quoted feature and text are cached per
- * (feature, raw value), so describe runs once per distinct value, not once per reason.
+ * A ranking's reasons as phrases: each distinct JSON prefix `{"feature":...,"text":...,"weight":`
+ * once, and per row and slot the phrase's id (-1: no reason there). A reason's JSON is its phrase,
+ * its weight, then `}`; so the JSON of a million rows can be assembled from a few thousand phrases
+ * and typed arrays, by JavaScript or by DuckDB.
  */
-export function reasonsJson(r: ReasonRanking, options: ReasonsJsonOptions): string[] {
+export interface ReasonPhrases {
+  phrases: string[];
+  k: number;
+  /** phrase id at row i, slot s: i·k + s, as in the ranking */
+  up: Int32Array;
+  down: Int32Array;
+}
+
+/**
+ * The phrases of ranking rows 0..rows-1. Phrases are cached per (feature, raw value), so describe
+ * runs once per distinct value, not once per reason; past cacheLimit values a feature's phrases are
+ * deduplicated by their text instead.
+ */
+export function reasonPhrases(r: ReasonRanking, options: Omit<ReasonsJsonOptions, 'round'>): ReasonPhrases {
   const { rows, describe } = options;
   const raw = options.rawValues ?? {};
   const offset = options.rawOffset ?? 0;
-  const round = options.round ?? ((x: number) => Math.round(x * 1e4) / 1e4);
   const limit = options.cacheLimit ?? 4096;
   const k = r.k;
   const nf = r.features.length;
   const columns = r.features.map((f) => raw[f]);
   const featureJson = r.features.map((f) => JSON.stringify(f));
-  const caches: (Map<unknown, string> | null)[] = r.features.map(() => new Map());
-  // `{"feature":...,"text":...,"weight":` for feature f and row i's raw value
-  const prefix = (f: number, i: number): string => {
+  const caches: (Map<unknown, number> | null)[] = r.features.map(() => new Map());
+  const phrases: string[] = [];
+  // per feature, describe's text -> phrase id: a value past the cache costs a describe, not a new phrase
+  const byText = r.features.map(() => new Map<string, number>());
+  const idOf = (f: number, i: number): number => {
     const col = columns[f];
     const v = col === undefined ? undefined : col[offset + i];
     const cache = caches[f];
@@ -202,23 +216,50 @@ export function reasonsJson(r: ReasonRanking, options: ReasonsJsonOptions): stri
       const hit = cache.get(v);
       if (hit !== undefined) return hit;
     }
-    const s = `{"feature":${featureJson[f]},"text":${JSON.stringify(describe(r.features[f], v))},"weight":`;
+    const text = describe(r.features[f], v);
+    let id = byText[f].get(text);
+    if (id === undefined) {
+      id = phrases.length;
+      phrases.push(`{"feature":${featureJson[f]},"text":${JSON.stringify(text)},"weight":`);
+      byText[f].set(text, id);
+    }
     if (cacheable) {
       if (cache.size >= limit) caches[f] = null;
-      else cache.set(v, s);
+      else cache.set(v, id);
     }
-    return s;
+    return id;
   };
+  const side = (ids: Int32Array): Int32Array => {
+    const out = new Int32Array(rows * k).fill(-1);
+    for (let i = 0; i < rows; i++) {
+      for (let slot = 0; slot < k; slot++) {
+        const f = ids[i * k + slot];
+        if (f < 0 || f >= nf) break;
+        out[i * k + slot] = idOf(f, i);
+      }
+    }
+    return out;
+  };
+  return { phrases, k, up: side(r.up), down: side(r.down) };
+}
+
+/**
+ * Per row, the JSON text `{"up":[{"feature","text","weight"}...],"down":[...]}` of `explainRows`'s
+ * reasons, byte for byte what JSON.stringify of those objects gives (weights rounded), built from
+ * the ranking's typed arrays and its phrases, without objects.
+ */
+export function reasonsJson(r: ReasonRanking, options: ReasonsJsonOptions): string[] {
+  const { rows } = options;
+  const round = options.round ?? ((x: number) => Math.round(x * 1e4) / 1e4);
+  const { phrases, k, up, down } = reasonPhrases(r, options);
   const side = (ids: Int32Array, weights: Float64Array, i: number): string => {
     let s = '';
-    for (let slot = 0; slot < k; slot++) {
-      const f = ids[i * k + slot];
-      if (f < 0 || f >= nf) break;
-      s += `${slot ? ',' : ''}${prefix(f, i)}${JSON.stringify(round(weights[i * k + slot]))}}`;
+    for (let slot = 0; slot < k && ids[i * k + slot] >= 0; slot++) {
+      s += `${slot ? ',' : ''}${phrases[ids[i * k + slot]]}${JSON.stringify(round(weights[i * k + slot]))}}`;
     }
     return s;
   };
   const out: string[] = new Array(rows);
-  for (let i = 0; i < rows; i++) out[i] = `{"up":[${side(r.up, r.upWeight, i)}],"down":[${side(r.down, r.downWeight, i)}]}`;
+  for (let i = 0; i < rows; i++) out[i] = `{"up":[${side(up, r.upWeight, i)}],"down":[${side(down, r.downWeight, i)}]}`;
   return out;
 }

@@ -3,13 +3,14 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DataError } from '../errors.ts';
 import { Warehouse, quoteIdent, quoteLiteral, type AppendColumn } from '../store/index.ts';
-import { buildFeatureTable, describeFeature, readFrame, transform, type FeatureFrame } from '../features/index.ts';
+import { buildFeatureTable, featureDescriber, readFrame, transform, type FeatureFrame } from '../features/index.ts';
 import { bandFor, scoreFromProbability } from '../models/index.ts';
-import { rankLinearReasons, reasonsJson, type ReasonRanking } from '../models/reasons.ts';
+import { rankLinearReasons, reasonPhrases, type ReasonPhrases, type ReasonRanking } from '../models/reasons.ts';
 import { compileRules } from '../rules/compile.ts';
 import { ruleBandDecoder, ruleGradeDecoder, ruleMqlDecoder } from '../rules/engine.ts';
 import type { RuleSet } from '../rules/types.ts';
 import { HISTORY_COLUMNS, SCORE_COLUMNS, SCORE_DDL } from './tables.ts';
+import { phraseTableDdl, reasonColumns, reasonColumnTypes, reasonsJoinSql, reasonsJsonSql } from './reasons-sql.ts';
 import { loadModel, referencePercentiles, type LoadedModel } from './loaded-model.ts';
 import type { AlignedRuleScores } from './train.ts';
 import type { BaseOutputs } from './predictive.ts';
@@ -65,7 +66,10 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
   const toFiles = opts.outDir !== undefined;
   const w = await Warehouse.open(opts.db, toFiles ? { overlay: true } : {});
   const tag = runId.replace(/[^A-Za-z0-9_]/g, '_');
-  const tables: ScoreTables = { pairs: `_ls_score_pairs_${tag}`, features: `_ls_score_features_${tag}`, ids: `_ls_score_ids_${tag}`, staging: `_ls_score_staging_${tag}` };
+  const tables: ScoreTables = {
+    pairs: `_ls_score_pairs_${tag}`, features: `_ls_score_features_${tag}`, ids: `_ls_score_ids_${tag}`, staging: `_ls_score_staging_${tag}`,
+    phrases: `_ls_score_phrases_${tag}`, phraseJoin: `_ls_score_phrase_join_${tag}`,
+  };
   let markedFailed: string[] = [];
   try {
     if (!toFiles) {
@@ -83,7 +87,11 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
       const constants: RunConstants = {
         asOf: opts.asOf, scoredAt: started, model: loaded.name, modelVersion: loaded.version, runId,
         dictionaries: { band: new TextCodes(), grade: new TextCodes(), rule_band: new TextCodes() },
+        reasons: prepared.phrases.k,
       };
+      const phrasesStarted = performance.now();
+      await stagePhrases(w, tables, prepared.phrases);
+      timings.write = (performance.now() - phrasesStarted) / 1000; // publishing adds its own
       const chunks = scoredChunks(loaded, prepared, constants.dictionaries);
       const progress = (done: number) => opts.onProgress?.(done, prepared.frame.ids.length, 'scoring');
       const output = toFiles
@@ -140,13 +148,17 @@ interface ScoreTables {
   /** frame row number -> lead_id, so staging holds an integer instead of the id text */
   ids: string;
   staging: string;
+  /** the run's distinct reason phrases (id, s) as staged, and as joined to make the JSON (id, s, sc) */
+  phrases: string;
+  phraseJoin: string;
 }
 
-/** Everything a run computes before the per-chunk work: the frame, the base models' outputs, the reasons' ranking, the rules. */
+/** Everything a run computes before the per-chunk work: the frame, the base models' outputs, the reasons' ranking and phrases, the rules. */
 interface Prepared {
   frame: FeatureFrame;
   base: BaseOutputs;
   ranking: ReasonRanking;
+  phrases: ReasonPhrases;
   rules: AlignedRuleScores | null;
 }
 
@@ -199,6 +211,7 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
   await new Promise<void>((resolve) => setImmediate(resolve));
   let base: BaseOutputs;
   let ranking: ReasonRanking;
+  let phrases: ReasonPhrases;
   try {
     const { matrix, source } = transform(loaded.encoders, frame);
     lap('read_encode');
@@ -213,6 +226,8 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
       k: opts.reasons,
       minAbsWeight: 0.05,
     });
+    const describers = new Map(ranking.features.map((f) => [f, featureDescriber(loaded.encoders, f)]));
+    phrases = reasonPhrases(ranking, { rows: matrix.rows, rawValues: rawValuesOf(frame), describe: (feature, raw) => describers.get(feature)!(raw) });
     lap('predict');
   } catch (err) {
     await rulesJob.catch(() => undefined);
@@ -225,7 +240,7 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
   }
   lap('rules'); // only the wait: the rest overlapped with the steps above
   if (loaded.model.usesRules && !rules) throw new DataError(`model ${loaded.name}@${loaded.version} blends a rule score but its artifact has no rules`, 'retrain the model');
-  return { frame, base, ranking, rules };
+  return { frame, base, ranking, phrases, rules };
 }
 
 /** The staged columns of rows [from, to), computed on demand, chunk by chunk; counts bands as it goes. */
@@ -270,7 +285,7 @@ export function shardSql(idExpr: string, n: number): string {
 // Rows [from, to): blend and calibration (the rule score is in now), score, band, percentile, reasons in words.
 function scoreChunk(loaded: LoadedModel, prepared: Prepared, from: number, to: number, run: { dictionaries: Dictionaries; bands: Record<string, number> }): AppendColumn[] {
   const n = to - from;
-  const { frame, base, ranking, rules } = prepared;
+  const { base, ranking, phrases, rules } = prepared;
   const slice = (a: Float64Array | undefined) => a?.subarray(from, to);
   const out = loaded.model.combine({ logistic: slice(base.logistic)!, neural: slice(base.neural)!, gbdt: slice(base.gbdt) }, rules ? rules.total.subarray(from, to) : null);
   const p = out.probability;
@@ -283,22 +298,6 @@ function scoreChunk(loaded: LoadedModel, prepared: Prepared, from: number, to: n
     run.bands[name] = (run.bands[name] ?? 0) + 1;
   }
   const pct = referencePercentiles(p, loaded.reference);
-  const k = ranking.k;
-  const part: ReasonRanking = {
-    features: ranking.features,
-    k,
-    up: ranking.up.subarray(from * k, to * k),
-    upWeight: ranking.upWeight.subarray(from * k, to * k),
-    down: ranking.down.subarray(from * k, to * k),
-    downWeight: ranking.downWeight.subarray(from * k, to * k),
-  };
-  const reasons = reasonsJson(part, {
-    rows: n,
-    rawValues: rawValuesOf(frame),
-    rawOffset: from,
-    describe: (feature, raw) => describeFeature(loaded.encoders, feature, raw),
-    round: round4,
-  });
   const rowNumber = new Int32Array(n);
   for (let i = 0; i < n; i++) rowNumber[i] = from + i;
   const codes = (values: string[] | undefined, dict: TextCodes) => {
@@ -315,7 +314,7 @@ function scoreChunk(loaded: LoadedModel, prepared: Prepared, from: number, to: n
     { name: 'grade_code', type: 'INTEGER', values: codes(rules?.grade, run.dictionaries.grade) },
     { name: 'rule_score', type: 'DOUBLE', values: rules ? rules.total.slice(from, to) : new Float64Array(n).fill(NaN) },
     { name: 'rule_band_code', type: 'INTEGER', values: codes(rules?.band, run.dictionaries.rule_band) },
-    { name: 'reasons', type: 'JSON', values: reasons },
+    ...reasonColumns(phrases, ranking, from, to, round4),
   ];
 }
 
@@ -349,7 +348,7 @@ interface Dictionaries {
   rule_band: TextCodes;
 }
 
-/** The frame's raw columns by name (whole columns; reasonsJson indexes them from the chunk's offset). */
+/** The frame's raw columns by name (the reasons' words are made from them). */
 const rawCache = new WeakMap<FeatureFrame, Record<string, ArrayLike<unknown>>>();
 function rawValuesOf(frame: FeatureFrame): Record<string, ArrayLike<unknown>> {
   let raw = rawCache.get(frame);
@@ -368,19 +367,32 @@ interface RunConstants {
   modelVersion: string;
   runId: string;
   dictionaries: Dictionaries;
+  /** reasons each way (k) */
+  reasons: number;
 }
 
 /**
- * The staging table holds only per-row numbers and the reasons JSON (a TEMP table: never written to
- * the warehouse file or its log); ids, text codes and the run's constants are added on the way out.
- * Reasons are staged as JSON, not VARCHAR, so publishing copies them instead of re-parsing each one.
+ * The staging table holds only per-row numbers (a TEMP table: never written to the warehouse file or
+ * its log), so every column is appended as a block copy; ids, text codes, the run's constants and the
+ * reasons JSON (from phrase ids and weights) are made in SQL on the way out.
  */
 const STAGED_COLUMN_TYPES = [
   ['rn', 'INTEGER NOT NULL'], ['probability', 'DOUBLE NOT NULL'], ['score', 'INTEGER NOT NULL'], ['percentile', 'DOUBLE'],
-  ['band_code', 'INTEGER NOT NULL'], ['grade_code', 'INTEGER'], ['rule_score', 'DOUBLE'], ['rule_band_code', 'INTEGER'], ['reasons', 'JSON'],
+  ['band_code', 'INTEGER NOT NULL'], ['grade_code', 'INTEGER'], ['rule_score', 'DOUBLE'], ['rule_band_code', 'INTEGER'],
 ] as const;
-function STAGING_DDL(quotedName: string): string {
-  return `CREATE TEMP TABLE ${quotedName} (${STAGED_COLUMN_TYPES.map(([c, t]) => `${quoteIdent(c)} ${t}`).join(', ')})`;
+function STAGING_DDL(quotedName: string, reasons: number): string {
+  const columns = [...STAGED_COLUMN_TYPES, ...reasonColumnTypes(reasons)];
+  return `CREATE TEMP TABLE ${quotedName} (${columns.map(([c, t]) => `${quoteIdent(c)} ${t}`).join(', ')})`;
+}
+
+/** The run's reason phrases, staged once (a few thousand rows), then as the table the JSON joins. */
+async function stagePhrases(w: Warehouse, tables: ScoreTables, phrases: ReasonPhrases): Promise<void> {
+  await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(tables.phrases)} (id INTEGER NOT NULL, s VARCHAR NOT NULL)`);
+  await w.appendColumns(tables.phrases, [
+    { name: 'id', type: 'INTEGER', values: Int32Array.from(phrases.phrases, (_, i) => i) },
+    { name: 's', type: 'VARCHAR', values: phrases.phrases },
+  ]);
+  await w.run(phraseTableDdl(tables.phraseJoin, tables.phrases));
 }
 
 /** SELECT list giving `columns` (default SCORE_COLUMNS), in order, from staging `s` joined to ids `i`, plus the run's constants. */
@@ -396,13 +408,14 @@ function scoreSelectList(c: RunConstants, columns: readonly string[] = SCORE_COL
     band: c.dictionaries.band.decodeSql('s.band_code'),
     grade: c.dictionaries.grade.decodeSql('s.grade_code'),
     rule_band: c.dictionaries.rule_band.decodeSql('s.rule_band_code'),
+    reasons: reasonsJsonSql(c.reasons, 's'),
   };
   return columns.map((col) => `${expr[col] ?? `s.${quoteIdent(col)}`} AS ${quoteIdent(col)}`).join(', ');
 }
 
-/** FROM clause pairing staged rows with their lead ids. */
-function scoredRowsSql(tables: ScoreTables): string {
-  return `${quoteIdent(tables.staging)} s JOIN ${quoteIdent(tables.ids)} i ON i.rn = s.rn`;
+/** FROM clause pairing staged rows with their lead ids and the phrases of their first `reasons` reasons each way (0: none). */
+function scoredRowsSql(tables: ScoreTables, reasons: number): string {
+  return `${quoteIdent(tables.staging)} s JOIN ${quoteIdent(tables.ids)} i ON i.rn = s.rn ${reasonsJoinSql(reasons, 's', tables.phraseJoin)}`;
 }
 
 /**
@@ -460,15 +473,24 @@ async function publish(
   const staging = quoteIdent(tables.staging);
   let waited = 0;
   await w.transaction(async (tx) => {
-    await tx.run(STAGING_DDL(staging));
+    await tx.run(STAGING_DDL(staging, constants.reasons));
     await tx.run(`DELETE FROM lead_score_history WHERE run_id = $1`, [runId]);
+    // An upsert of a lead lead_scores does not have yet costs DuckDB about twice a plain insert (an
+    // empty table: 5.2 s against 2.7 s per million rows), while one it has is updated in place. So
+    // leads are flagged once, and each chunk's new leads are inserted, the others upserted.
+    const ids = quoteIdent(tables.ids);
+    const anyScored = (await tx.count('lead_scores')) > 0;
+    if (anyScored) {
+      await tx.run(`ALTER TABLE ${ids} ADD COLUMN scored BOOLEAN DEFAULT false`);
+      await tx.run(`UPDATE ${ids} SET scored = true FROM lead_scores ls WHERE ls.lead_id = ${ids}.lead_id`);
+    }
     let pending: Promise<void> = Promise.resolve();
     for (let from = 0; from < chunks.rows; from += CHUNK) {
       const to = Math.min(chunks.rows, from + CHUNK);
       const columns = chunks.chunk(from, to); // JavaScript works while DuckDB inserts the previous chunk
       // (after the chunk: its text codes are in the dictionaries now)
-      const select = `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables)}`;
-      const historySelect = `SELECT ${scoreSelectList(constants, HISTORY_COLUMNS)} FROM ${scoredRowsSql(tables)}`;
+      const select = `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons)}`;
+      const historySelect = `SELECT ${scoreSelectList(constants, HISTORY_COLUMNS)} FROM ${scoredRowsSql(tables, 0)}`; // history has no reasons: no phrase joins
       const tw = performance.now();
       await pending;
       waited += (performance.now() - tw) / 1000;
@@ -477,7 +499,12 @@ async function publish(
       // upsert on the primary key: each staged lead's row replaced whole (or added), the others
       // untouched; DuckDB updates rows in place, where DELETE + INSERT would remove index entries one by one
       const write = (async () => {
-        await tx.run(`INSERT OR REPLACE INTO lead_scores (${cols}) ${select}`);
+        if (anyScored) {
+          await tx.run(`INSERT OR REPLACE INTO lead_scores (${cols}) ${select} WHERE i.scored`);
+          await tx.run(`INSERT INTO lead_scores (${cols}) ${select} WHERE NOT i.scored`);
+        } else {
+          await tx.run(`INSERT INTO lead_scores (${cols}) ${select}`);
+        }
         await tx.run(`INSERT INTO lead_score_history (${historyCols}) ${historySelect}`);
         progress(to);
       })();
@@ -508,7 +535,7 @@ async function writeParquet(
   timings: Record<string, number>, progress: (done: number) => void,
 ): Promise<string> {
   const t0 = performance.now();
-  await w.run(STAGING_DDL(quoteIdent(tables.staging)));
+  await w.run(STAGING_DDL(quoteIdent(tables.staging), constants.reasons));
   for (let from = 0; from < chunks.rows; from += CHUNK) {
     const to = Math.min(chunks.rows, from + CHUNK);
     await w.appendColumns(tables.staging, chunks.chunk(from, to));
@@ -520,7 +547,7 @@ async function writeParquet(
   const target = path.join(dir, name);
   const temp = path.join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await w.exportQuery(`SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables)} ORDER BY i.lead_id`, temp, 'parquet');
+    await w.exportQuery(`SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons)} ORDER BY i.lead_id`, temp, 'parquet');
     fs.renameSync(temp, target);
   } finally {
     fs.rmSync(temp, { force: true });

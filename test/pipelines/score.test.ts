@@ -114,6 +114,25 @@ describe('leadscore score', () => {
     });
   });
 
+  it('a run over leads partly scored before (one shard) updates those, adds the rest, and equals a run on an empty table', async () => {
+    const mixed = copyDb(fx.db, 'score-mixed.duckdb');
+    const fresh = copyDb(fx.db, 'score-fresh.duckdb');
+    await scoreLeads(opts(mixed, { runId: 'half', shard: { k: 1, n: 2 }, asOf: new Date('2025-11-01T00:00:00Z') }));
+    const half = await withWarehouse(mixed, (w) => w.count('lead_scores'));
+    await scoreLeads(opts(mixed, { runId: 'all' }));
+    await scoreLeads(opts(fresh, { runId: 'all' }));
+    const rows = (db: string) =>
+      withWarehouse(db, (w) => w.all(`SELECT lead_id, as_of, run_id, probability, score, percentile, band, grade, rule_score, rule_band, reasons::VARCHAR AS reasons FROM lead_scores ORDER BY lead_id`));
+    const [got, want] = [await rows(mixed), await rows(fresh)];
+    expect(half).toBeGreaterThan(20);
+    expect(got.filter((r) => r.run_id === 'all')).toEqual(want);
+    // the rest: leads open on the earlier date and won since, whose latest score stays the earlier one
+    const left = got.filter((r) => r.run_id !== 'all');
+    const scored = new Set(want.map((r) => r.lead_id));
+    expect(left.every((r) => r.run_id === 'half' && !scored.has(r.lead_id))).toBe(true);
+    expect(left.length).toBeLessThan(half / 2);
+  });
+
   it('4 shards written as Parquet add up to exactly the unsharded result', async () => {
     const out = path.join(fx.dir, 'shards');
     const whole = path.join(fx.dir, 'whole');
