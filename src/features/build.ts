@@ -61,6 +61,8 @@ export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: B
     stage('snapshot pairs');
     const hasExpr = await evaluateExpressions(w, spec, exprTable);
     stage('expressions (sandbox)');
+    // one pair per lead (scoring): burst windows per pair are cheaper, and give the same values
+    const onePairPerLead = await w.one<{ one: boolean }>(`SELECT count(*) = count(DISTINCT lead_id) AS one FROM ${quoteIdent(pairs)}`);
     const sql = compileFeatureQuery(spec, {
       pairs,
       withLabels: opts.withLabels,
@@ -68,6 +70,7 @@ export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: B
       leads: opts.leads ?? 'open',
       exprTable: hasExpr ? exprTable : undefined,
       activitySource: 'activities',
+      burstWindows: onePairPerLead?.one ? 'pair' : 'activity',
     });
     await w.run(`CREATE OR REPLACE ${opts.temp ? 'TEMP ' : ''}TABLE ${quoteIdent(opts.temp ? opts.into : staging)} AS ${sql}`);
     stage('feature query');

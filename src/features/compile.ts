@@ -30,8 +30,16 @@ export interface CompileOptions {
   leads: 'open' | 'all';
   /** table holding expression results (lead_id, one column per expr feature), if any */
   exprTable?: string;
-  /** activity source: `activities`, or a prepared table with burst columns */
+  /** activity source: `activities` */
   activitySource: string;
+  /**
+   * Where burst features' window functions run (same values either way: they look back from each
+   * event, so an event before as_of sees only events before it). 'activity' (default): once over all
+   * activities, partitioned by lead_id; cheapest when each lead has many snapshot pairs. 'pair': over
+   * each pair's joined activities, partitioned by the pair's integer row id; cheaper when a lead has one
+   * pair (scoring), since sorting by an integer beats sorting by the lead_id text.
+   */
+  burstWindows?: 'activity' | 'pair';
 }
 
 const DAY_US = 86_400_000_000;
@@ -215,16 +223,17 @@ export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): st
   FROM (SELECT l.*, ${emailDomainKindSql('l.email', spec.competitor_domains)} AS _email_kind, ${senioritySql('l.job_title')} AS _seniority FROM leads l) lr
 )`;
 
-  // Activities, once each: integer type code, and (for bursts) backward-looking gap and window counts.
-  const burstSql = hasBurst
-    ? `,\n      (epoch_us(occurred_at) - epoch_us(lag(occurred_at) OVER (PARTITION BY lead_id ORDER BY occurred_at))) / 1e6 AS _gap_prev_s` +
-      windows
-        .map((sec) => `,\n      count(*) OVER (PARTITION BY lead_id ORDER BY occurred_at RANGE BETWEEN INTERVAL (${Math.round(sec * 1e6)}) MICROSECOND PRECEDING AND CURRENT ROW)::DOUBLE AS ${quoteIdent(burstColumn(sec))}`)
-        .join('')
-    : '';
-  const source = `(SELECT lead_id, occurred_at, ${typeCodeSql(codes)} AS tc${burstSql}
+  // Activities, once each: integer type code, and (for bursts) backward-looking gap and window counts,
+  // computed on the activities (partition lead_id) or on each pair's joined activities (partition bid).
+  const perPair = opts.burstWindows === 'pair';
+  const burstSql = (partition: string, at: string) =>
+    `,\n      (epoch_us(${at}) - epoch_us(lag(${at}) OVER (PARTITION BY ${partition} ORDER BY ${at}))) / 1e6 AS _gap_prev_s` +
+    windows
+      .map((sec) => `,\n      count(*) OVER (PARTITION BY ${partition} ORDER BY ${at} RANGE BETWEEN INTERVAL (${Math.round(sec * 1e6)}) MICROSECOND PRECEDING AND CURRENT ROW)::DOUBLE AS ${quoteIdent(burstColumn(sec))}`)
+      .join('');
+  const source = `(SELECT lead_id, occurred_at, ${typeCodeSql(codes)} AS tc${hasBurst && !perPair ? burstSql('lead_id', 'occurred_at') : ''}
       FROM ${quoteIdent(opts.activitySource)}${types ? ` WHERE activity_type IN (${types.map(quoteLiteral).join(', ')})` : ''})`;
-  const burstCols = hasBurst ? ', a._gap_prev_s' + windows.map((sec) => `, a.${quoteIdent(burstColumn(sec))}`).join('') : '';
+  const burstCols = !hasBurst ? '' : perPair ? burstSql('b.bid', 'a.occurred_at') : ', a._gap_prev_s' + windows.map((sec) => `, a.${quoteIdent(burstColumn(sec))}`).join('');
 
   const actCte = aggs.length
     ? `,

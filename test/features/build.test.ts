@@ -50,6 +50,35 @@ describe('buildFeatureTable', () => {
     expect(await countFutureEvents(w, 'ft')).toBe(0);
   });
 
+  it('burst windows give the same values computed per pair (one as_of) as over all activities (several)', async () => {
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const types = ['email_open', 'page_view', 'pricing_page_view', 'content_download', 'email_click'];
+    const many = Array.from({ length: 120 }, (_, i) => ({ id: `l${i}`, created: '2024-01-01T00:00:00Z' }));
+    const acts: Array<[string, string, string]> = [];
+    for (const l of many) {
+      let t = Date.parse('2024-01-02T00:00:00Z') + rand() * 60 * 86_400_000;
+      for (let e = Math.floor(rand() * 25); e > 0; e--) {
+        // bursts: gaps of 0 (ties), under 2 s, under 10 s, or hours
+        const r = rand();
+        t += r < 0.15 ? 0 : r < 0.4 ? rand() * 2000 : r < 0.6 ? rand() * 10_000 : rand() * 3 * 86_400_000;
+        acts.push([l.id, new Date(Math.round(t)).toISOString(), types[Math.floor(rand() * types.length)]]);
+      }
+    }
+    await insertCrm(w, many, acts);
+    const dates = [new Date('2024-02-01T00:00:00Z'), new Date('2024-03-01T00:00:00Z')];
+    await buildFeatureTable(w, spec, { asOf: dates, withLabels: false, leads: 'all', into: 'several' });
+    for (const d of dates) await buildFeatureTable(w, spec, { asOf: [d], withLabels: false, leads: 'all', into: `one_${d.getMonth()}` });
+    const cols = 'lead_id, as_of, max_events_10s, rapid_events_2s, activity_count_all, days_since_last_activity';
+    const several = await w.all(`SELECT ${cols} FROM several ORDER BY as_of, lead_id`);
+    const one = await w.all(`SELECT ${cols} FROM one_1 UNION ALL SELECT ${cols} FROM one_2 ORDER BY as_of, lead_id`);
+    expect(several.length).toBe(240);
+    expect(one).toEqual(several);
+    // the data does have bursts of every size
+    expect(new Set(several.map((r) => r.max_events_10s)).size).toBeGreaterThan(3);
+    expect(several.some((r) => (r.rapid_events_2s as number) >= 3)).toBe(true);
+  });
+
   it('an activity dated at or after as_of changes no feature value', async () => {
     await insertCrm(w, leads, activities);
     await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, into: 'before' });
