@@ -50,7 +50,7 @@ export interface ScoreSummary {
   bands: Record<string, number>;
   output: string;
   marked_failed: string[];
-  /** seconds per step: features (SQL), read_encode, predict (models, blend, calibration, reasons), rules (the wait for it; rules_overlapped: its own run, beside the JS), write (beyond the JS it overlaps; write_waiting: JS idle, waiting on DuckDB) */
+  /** seconds per step: features (SQL), read_encode, predict (models, blend, calibration, reasons' ranking and phrases), rules (the wait for it; rules_overlapped: its own run, beside the JS), write (staging, inserts with the reasons JSON made in SQL, commit) */
   timings: Record<string, number>;
 }
 
@@ -457,10 +457,24 @@ function round4(x: number): number {
 }
 
 /**
+ * Stage every row: chunk by chunk, JavaScript computes the numbers (blend, calibration, score, band,
+ * reason phrase ids) and appends them as block copies to the TEMP staging table.
+ */
+async function stageAll(w: Warehouse, tables: ScoreTables, constants: RunConstants, chunks: ChunkSource, progress: (done: number) => void): Promise<void> {
+  await w.run(STAGING_DDL(quoteIdent(tables.staging), constants.reasons));
+  for (let from = 0; from < chunks.rows; from += CHUNK) {
+    const to = Math.min(chunks.rows, from + CHUNK);
+    await w.appendColumns(tables.staging, chunks.chunk(from, to));
+    progress(to);
+  }
+}
+
+/**
  * Publish a run in one transaction: latest scores replaced, this run's history replaced, run marked
- * done. Chunks are written as they are computed, inside the open transaction, so DuckDB inserts chunk
- * i while JavaScript computes chunk i + 1; nothing is visible to anyone until the commit, and a run
- * killed before it leaves every table as it was.
+ * done. All rows are staged first, then written by one INSERT per table: DuckDB builds the reasons'
+ * phrase joins once and writes whole row groups (per 50k-row chunk, the joins and the index work cost
+ * several times more). Nothing is visible to anyone until the commit, and a run killed before it
+ * leaves every table as it was.
  */
 async function publish(
   w: Warehouse, tables: ScoreTables, constants: RunConstants, chunks: ChunkSource, now: () => Date,
@@ -470,51 +484,28 @@ async function publish(
   const runId = constants.runId;
   const cols = SCORE_COLUMNS.map(quoteIdent).join(', ');
   const historyCols = HISTORY_COLUMNS.map(quoteIdent).join(', ');
-  const staging = quoteIdent(tables.staging);
-  let waited = 0;
+  await stageAll(w, tables, constants, chunks, progress);
+  // (after staging: every text code is in the dictionaries now)
+  const select = `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons)}`;
+  const historySelect = `SELECT ${scoreSelectList(constants, HISTORY_COLUMNS)} FROM ${scoredRowsSql(tables, 0)}`; // history has no reasons: no phrase joins
   await w.transaction(async (tx) => {
-    await tx.run(STAGING_DDL(staging, constants.reasons));
     await tx.run(`DELETE FROM lead_score_history WHERE run_id = $1`, [runId]);
     // An upsert of a lead lead_scores does not have yet costs DuckDB about twice a plain insert (an
-    // empty table: 5.2 s against 2.7 s per million rows), while one it has is updated in place. So
-    // leads are flagged once, and each chunk's new leads are inserted, the others upserted.
+    // empty table: 5.2 s against 2.7 s per million rows), while one it has is updated in place (where
+    // DELETE + INSERT would remove index entries one by one). So leads already scored are flagged,
+    // and upserted; the others inserted.
     const ids = quoteIdent(tables.ids);
-    const anyScored = (await tx.count('lead_scores')) > 0;
-    if (anyScored) {
+    if ((await tx.count('lead_scores')) > 0) {
       await tx.run(`ALTER TABLE ${ids} ADD COLUMN scored BOOLEAN DEFAULT false`);
       await tx.run(`UPDATE ${ids} SET scored = true FROM lead_scores ls WHERE ls.lead_id = ${ids}.lead_id`);
+      await tx.run(`INSERT OR REPLACE INTO lead_scores (${cols}) ${select} WHERE i.scored`);
+      pauseForTests('part-written');
+      await tx.run(`INSERT INTO lead_scores (${cols}) ${select} WHERE NOT i.scored`);
+    } else {
+      await tx.run(`INSERT INTO lead_scores (${cols}) ${select}`);
+      pauseForTests('part-written');
     }
-    let pending: Promise<void> = Promise.resolve();
-    for (let from = 0; from < chunks.rows; from += CHUNK) {
-      const to = Math.min(chunks.rows, from + CHUNK);
-      const columns = chunks.chunk(from, to); // JavaScript works while DuckDB inserts the previous chunk
-      // (after the chunk: its text codes are in the dictionaries now)
-      const select = `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons)}`;
-      const historySelect = `SELECT ${scoreSelectList(constants, HISTORY_COLUMNS)} FROM ${scoredRowsSql(tables, 0)}`; // history has no reasons: no phrase joins
-      const tw = performance.now();
-      await pending;
-      waited += (performance.now() - tw) / 1000;
-      await tx.run(`DELETE FROM ${staging}`);
-      await tx.appendColumns(tables.staging, columns);
-      // upsert on the primary key: each staged lead's row replaced whole (or added), the others
-      // untouched; DuckDB updates rows in place, where DELETE + INSERT would remove index entries one by one
-      const write = (async () => {
-        if (anyScored) {
-          await tx.run(`INSERT OR REPLACE INTO lead_scores (${cols}) ${select} WHERE i.scored`);
-          await tx.run(`INSERT INTO lead_scores (${cols}) ${select} WHERE NOT i.scored`);
-        } else {
-          await tx.run(`INSERT INTO lead_scores (${cols}) ${select}`);
-        }
-        await tx.run(`INSERT INTO lead_score_history (${historyCols}) ${historySelect}`);
-        progress(to);
-      })();
-      write.catch(() => undefined); // awaited next round or below; this only keeps it from counting as unhandled meanwhile
-      pending = write;
-      if (from === 0) pauseForTests('part-written');
-    }
-    const tw = performance.now();
-    await pending;
-    waited += (performance.now() - tw) / 1000;
+    await tx.run(`INSERT INTO lead_score_history (${historyCols}) ${historySelect}`);
     pauseForTests('in-transaction');
     await tx.run(
       `UPDATE score_runs SET status = 'succeeded', ended_at = $2::TIMESTAMP, rows_scored = $3, duration_s = date_diff('millisecond', started_at, $2::TIMESTAMP) / 1000.0 WHERE run_id = $1`,
@@ -523,9 +514,8 @@ async function publish(
   });
   const total = (performance.now() - t0) / 1000;
   timings.predict = (timings.predict ?? 0) + chunks.predictSeconds;
-  // what the write cost beyond the JavaScript it overlapped with: staging appends, waits, the commit
+  // the write: staging appends, the inserts and the commit
   timings.write = (timings.write ?? 0) + total - chunks.predictSeconds;
-  timings.write_waiting = waited;
   return 'warehouse';
 }
 
@@ -535,12 +525,7 @@ async function writeParquet(
   timings: Record<string, number>, progress: (done: number) => void,
 ): Promise<string> {
   const t0 = performance.now();
-  await w.run(STAGING_DDL(quoteIdent(tables.staging), constants.reasons));
-  for (let from = 0; from < chunks.rows; from += CHUNK) {
-    const to = Math.min(chunks.rows, from + CHUNK);
-    await w.appendColumns(tables.staging, chunks.chunk(from, to));
-    progress(to);
-  }
+  await stageAll(w, tables, constants, chunks, progress);
   pauseForTests('staged');
   fs.mkdirSync(dir, { recursive: true });
   const name = shard ? `lead_scores-shard-${shard.k}-of-${shard.n}.parquet` : 'lead_scores.parquet';
