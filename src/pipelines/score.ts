@@ -427,7 +427,8 @@ function scoredRowsSql(tables: ScoreTables, reasons: number): string {
  * band "unscored", grade "" (as ruleScoresAligned).
  */
 async function ruleScoresForPairs(w: Warehouse, rules: RuleSet, pairs: string, asOf: Date | null): Promise<AlignedRuleScores> {
-  const codes = compileRules(rules, asOf ? { asOf, leads: 'all', output: 'codes' } : { pairsTable: pairs, leads: 'all', output: 'codes' });
+  // unordered: the join below puts the rows in the frame's order
+  const codes = compileRules(rules, { ...(asOf ? { asOf } : { pairsTable: pairs }), leads: 'all', output: 'codes', ordered: false });
   const cols = await w.numericColumns(
     `WITH r AS (${codes})
      SELECT coalesce(r.total, 0)::DOUBLE AS total, coalesce(r.code, -1)::INTEGER AS code

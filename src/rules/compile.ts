@@ -19,6 +19,8 @@ export interface CompileOptions {
   output?: 'table' | 'codes';
   /** with output codes: also return the fired JSON */
   fired?: boolean;
+  /** with output codes: false leaves the rows unsorted, for a caller that joins and orders them itself (default true: by lead_id, as_of) */
+  ordered?: boolean;
 }
 
 /** Bit layout of the `code` column of output 'codes' (decoded by the engine). */
@@ -214,8 +216,7 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
     const code = `(band_code << ${CODE.band}) | (fit_grade << ${CODE.fitGrade}) | (level << ${CODE.level}) | (mql::INTEGER << ${CODE.mql}) | ("sql"::INTEGER << ${CODE.sql}) | (excluded::INTEGER << ${CODE.excluded}) | (coalesce(exclusion_code, 0) << ${CODE.exclusion})`;
     return `${head}SELECT lead_id${single && !opts.fired ? '' : ', epoch_ms(as_of)::DOUBLE AS as_of_ms'}, fit::DOUBLE AS fit, engagement::DOUBLE AS engagement,
   negative::DOUBLE AS negative, total::DOUBLE AS total, (${code})::INTEGER AS code${opts.fired ? `, ${fired} AS fired` : ''}
-FROM coded
-ORDER BY lead_id${single && !opts.fired ? '' : ', as_of'}`;
+FROM coded${opts.ordered === false ? '' : `\nORDER BY lead_id${single && !opts.fired ? '' : ', as_of'}`}`;
   }
   const strList = (xs: string[]) => `[${xs.map(quoteLiteral).join(', ')}]`;
   const detailCols = opts.detail
