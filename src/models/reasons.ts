@@ -40,10 +40,15 @@ export interface ReasonRanking {
 export function rankReasons(input: ReasonInput): ReasonRanking {
   const { contributions, rows, cols } = input;
   if (contributions.length !== rows * cols) throw new RangeError(`contributions has ${contributions.length} values, expected ${rows}x${cols}`);
-  return rankRows(input, (i, columnToFeature, total) => {
+  const r = startRanking(input);
+  const { columnToFeature, total } = r;
+  for (let i = 0; i < rows; i++) {
+    total.fill(0);
     const base = i * cols;
     for (let j = 0; j < cols; j++) total[columnToFeature[j]] += contributions[base + j];
-  });
+    keepTop(r, i);
+  }
+  return r.ranking;
 }
 
 /** Input for reasons of a linear model: the matrix and the coefficients instead of their products. */
@@ -63,20 +68,30 @@ export function rankLinearReasons(input: LinearReasonInput): ReasonRanking {
   const { x, coef, rows, cols } = input;
   if (x.length !== rows * cols) throw new RangeError(`x has ${x.length} values, expected ${rows}x${cols}`);
   if (coef.length !== cols) throw new RangeError(`coef has ${coef.length} values for ${cols} columns`);
-  return rankRows(input, (i, columnToFeature, total) => {
+  const r = startRanking(input);
+  const { columnToFeature, total } = r;
+  const c = Float64Array.from(coef);
+  // the row loop written out here, not passed as a callback: about three times faster at a million rows
+  for (let i = 0; i < rows; i++) {
+    total.fill(0);
     const base = i * cols;
-    for (let j = 0; j < cols; j++) total[columnToFeature[j]] += coef[j] * x[base + j];
-  });
+    for (let j = 0; j < cols; j++) total[columnToFeature[j]] += c[j] * x[base + j];
+    keepTop(r, i);
+  }
+  return r.ranking;
 }
 
-// The ranking pass shared by both entries: `addRow` adds row i's contributions into total (per feature).
-function rankRows(
-  input: Omit<ReasonInput, 'contributions'>,
-  addRow: (i: number, columnToFeature: Int32Array, total: Float64Array) => void,
-): ReasonRanking {
+/** A ranking being filled: the output arrays, the column -> feature map and a per-row scratch of feature totals. */
+interface RankingState {
+  ranking: ReasonRanking;
+  columnToFeature: Int32Array;
+  total: Float64Array;
+  floor: number;
+}
+
+function startRanking(input: Omit<ReasonInput, 'contributions'>): RankingState {
   const { rows, cols, columnFeature } = input;
   const k = input.k ?? 3;
-  const floor = input.minAbsWeight ?? 0;
   if (columnFeature.length !== cols) throw new RangeError(`columnFeature has ${columnFeature.length} entries for ${cols} columns`);
   if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer, got ${k}`);
   const features: string[] = [];
@@ -91,25 +106,34 @@ function rankRows(
     }
     columnToFeature[j] = f;
   }
-  const nf = features.length;
-  const total = new Float64Array(nf); // scratch, reused for every row
-  const up = new Int32Array(rows * k).fill(-1);
-  const upWeight = new Float64Array(rows * k);
-  const down = new Int32Array(rows * k).fill(-1);
-  const downWeight = new Float64Array(rows * k);
-  for (let i = 0; i < rows; i++) {
-    total.fill(0);
-    addRow(i, columnToFeature, total);
-    const slot = i * k;
-    let nUp = 0;
-    let nDown = 0;
-    for (let f = 0; f < nf; f++) {
-      const w = total[f];
-      if (w > floor) nUp = insertTop(up, upWeight, slot, nUp, k, f, w, 1);
-      else if (w < -floor) nDown = insertTop(down, downWeight, slot, nDown, k, f, w, -1);
+  const ranking: ReasonRanking = {
+    features,
+    k,
+    up: new Int32Array(rows * k).fill(-1),
+    upWeight: new Float64Array(rows * k),
+    down: new Int32Array(rows * k).fill(-1),
+    downWeight: new Float64Array(rows * k),
+  };
+  return { ranking, columnToFeature, total: new Float64Array(features.length), floor: input.minAbsWeight ?? 0 };
+}
+
+/** Row i's top k up (largest positive) and top k down (most negative) features, from the totals in the scratch. */
+function keepTop(r: RankingState, i: number): void {
+  const { up, upWeight, down, downWeight, k } = r.ranking;
+  const { total, floor } = r;
+  const slot = i * k;
+  let nUp = 0;
+  let nDown = 0;
+  const last = slot + k - 1;
+  for (let f = 0; f < total.length; f++) {
+    const w = total[f];
+    // the checks before the calls: most features are inside the floor or no better than the k-th kept
+    if (w > floor) {
+      if (nUp < k || w > upWeight[last]) nUp = insertTop(up, upWeight, slot, nUp, k, f, w, 1);
+    } else if (w < -floor) {
+      if (nDown < k || w < downWeight[last]) nDown = insertTop(down, downWeight, slot, nDown, k, f, w, -1);
     }
   }
-  return { features, k, up, upWeight, down, downWeight };
 }
 
 /** Insert (f, w) into the slot's list kept sorted by sign·weight descending, capped at k; returns the new length. */
