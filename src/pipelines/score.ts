@@ -93,7 +93,7 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
       await stagePhrases(w, tables, prepared.phrases);
       timings.write = (performance.now() - phrasesStarted) / 1000; // publishing adds its own
       const chunks = scoredChunks(loaded, prepared, constants.dictionaries);
-      const progress = (done: number) => opts.onProgress?.(done, prepared.frame.ids.length, 'scoring');
+      const progress = (done: number, stage = 'scoring') => opts.onProgress?.(done, prepared.frame.ids.length, stage);
       const output = toFiles
         ? await writeParquet(w, tables, constants, chunks, opts.outDir!, opts.shard, timings, progress)
         : await publish(w, tables, constants, chunks, opts.now, timings, progress);
@@ -457,11 +457,14 @@ function round4(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
+/** Progress of a run: rows done, and the stage ('scoring' while rows are computed). */
+type Progress = (done: number, stage?: string) => void;
+
 /**
  * Stage every row: chunk by chunk, JavaScript computes the numbers (blend, calibration, score, band,
  * reason phrase ids) and appends them as block copies to the TEMP staging table.
  */
-async function stageAll(w: Warehouse, tables: ScoreTables, constants: RunConstants, chunks: ChunkSource, progress: (done: number) => void): Promise<void> {
+async function stageAll(w: Warehouse, tables: ScoreTables, constants: RunConstants, chunks: ChunkSource, progress: Progress): Promise<void> {
   await w.run(STAGING_DDL(quoteIdent(tables.staging), constants.reasons));
   for (let from = 0; from < chunks.rows; from += CHUNK) {
     const to = Math.min(chunks.rows, from + CHUNK);
@@ -479,13 +482,14 @@ async function stageAll(w: Warehouse, tables: ScoreTables, constants: RunConstan
  */
 async function publish(
   w: Warehouse, tables: ScoreTables, constants: RunConstants, chunks: ChunkSource, now: () => Date,
-  timings: Record<string, number>, progress: (done: number) => void,
+  timings: Record<string, number>, progress: Progress,
 ): Promise<string> {
   const t0 = performance.now();
   const runId = constants.runId;
   const cols = SCORE_COLUMNS.map(quoteIdent).join(', ');
   const historyCols = HISTORY_COLUMNS.map(quoteIdent).join(', ');
   await stageAll(w, tables, constants, chunks, progress);
+  progress(chunks.rows, 'writing lead_scores and lead_score_history (one transaction)');
   // (after staging: every text code is in the dictionaries now)
   const select = `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons)}`;
   const historySelect = `SELECT ${scoreSelectList(constants, HISTORY_COLUMNS)} FROM ${scoredRowsSql(tables, 0)}`; // history has no reasons: no phrase joins
@@ -523,10 +527,11 @@ async function publish(
 /** Stage every chunk, then write DIR as Parquet: to a temp file first, then renamed, so readers never see half a file. */
 async function writeParquet(
   w: Warehouse, tables: ScoreTables, constants: RunConstants, chunks: ChunkSource, dir: string, shard: Shard | undefined,
-  timings: Record<string, number>, progress: (done: number) => void,
+  timings: Record<string, number>, progress: Progress,
 ): Promise<string> {
   const t0 = performance.now();
   await stageAll(w, tables, constants, chunks, progress);
+  progress(chunks.rows, 'writing Parquet');
   pauseForTests('staged');
   fs.mkdirSync(dir, { recursive: true });
   const name = shard ? `lead_scores-shard-${shard.k}-of-${shard.n}.parquet` : 'lead_scores.parquet';
