@@ -6,6 +6,7 @@ import {
   emailDomainSql,
   regionSql,
   revenueBandSql,
+  orderFreeSumSql,
   senioritySql,
 } from '../schema/index.ts';
 import { activeFeatures, featureKind, type FeatureDef, type FeatureSpec } from './spec.ts';
@@ -128,7 +129,7 @@ function activityAggregate(spec: FeatureSpec, f: FeatureDef, codes: TypeCodes): 
     case 'days_since_first':
       return `max(age_d) ${filter}`;
     case 'decayed_sum':
-      return `sum(pow(0.5, age_d / ${f.half_life_days})) ${filter}`;
+      return orderFreeSumSql(`pow(0.5, age_d / ${f.half_life_days})`, filter);
   }
 }
 

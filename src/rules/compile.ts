@@ -1,4 +1,5 @@
 import { quoteIdent, quoteLiteral } from '../store/index.ts';
+import { orderFreeSumSql } from '../schema/index.ts';
 import { ATTRIBUTES, DICTIONARY_ATTRIBUTES } from './attributes.ts';
 import { engagementTypes, groupOf, type ActivityCriterion, type AttributeMatch, type RuleSet } from './types.ts';
 
@@ -119,7 +120,7 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
       else if (c.maxCount !== undefined) {
         // the most recent events count first, and decay makes them the biggest
         units = positive ? `list_sum(list_slice(list_reverse_sort(list(d) FILTER (WHERE ${cond})), 1, ${c.maxCount}))` : `least(count(*) FILTER (WHERE ${cond}), ${c.maxCount})`;
-      } else units = positive ? `sum(d) FILTER (WHERE ${cond})` : `count(*) FILTER (WHERE ${cond})`;
+      } else units = positive ? orderFreeSumSql('d', `FILTER (WHERE ${cond})`) : `count(*) FILTER (WHERE ${cond})`;
       aggCols.push(`${units} AS v${i}`);
     }
     const engFilter = engTypes.length ? `t IN (${engTypes.map((t) => typeCode.get(t)).join(', ')})` : 'false';

@@ -4,3 +4,4 @@ export * from './matrix.ts';
 export * from './estimator.ts';
 export * from './lexicon.ts';
 export * from './derived-sql.ts';
+export * from './sum-sql.ts';
