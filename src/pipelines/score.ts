@@ -349,14 +349,8 @@ interface Dictionaries {
 }
 
 /** The frame's raw columns by name (the reasons' words are made from them). */
-const rawCache = new WeakMap<FeatureFrame, Record<string, ArrayLike<unknown>>>();
 function rawValuesOf(frame: FeatureFrame): Record<string, ArrayLike<unknown>> {
-  let raw = rawCache.get(frame);
-  if (!raw) {
-    raw = Object.fromEntries(frame.columns.map((c) => [c.name, c.values as ArrayLike<unknown>]));
-    rawCache.set(frame, raw);
-  }
-  return raw;
+  return Object.fromEntries(frame.columns.map((c) => [c.name, c.values as ArrayLike<unknown>]));
 }
 
 /** Values that are the same for every row of a run: not staged per row, filled in by SQL when published. */
