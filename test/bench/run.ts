@@ -19,7 +19,7 @@ const PY = '/usr/bin/python3';
 const PEER = path.resolve('../shared/bench/peer_sklearn.py');
 const XEDU = fs.existsSync('data/x_education_leads.csv') ? 'data/x_education_leads.csv' : '../shared/data/x_education_leads.csv';
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
-const STAGES = ['generate', 'export-csv', 'ingest', 'features', 'train', 'score', 'compare'];
+const STAGES = ['generate', 'export-csv', 'ingest', 'features', 'train', 'score', 'write-floor', 'compare'];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-bench-'));
 const t0 = performance.now();
 const log = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${m}\n`);
@@ -152,6 +152,16 @@ function markdown(r: typeof results): string {
   for (const [n, stages] of Object.entries(r.scale)) {
     const sc = stages.find((s) => s.stage === 'score');
     if (sc?.inference_and_write_rows_per_second) lines.push('', `score at ${n}: model inference + write alone ${f(sc.inference_and_write_rows_per_second, 0)} rows/s (steps: ${Object.entries(sc.timings as Record<string, number>).map(([k, v]) => `${k} ${f(v, 1)} s`).join(', ')})`);
+    const floor = stages.find((s) => s.stage === 'write-floor')?.floor as
+      | { rows: number; first_run: { seconds: number; rows_per_second: number }; rerun: { seconds: number; rows_per_second: number }; first_run_without_reasons: { seconds: number; rows_per_second: number } }
+      | undefined;
+    if (floor) {
+      lines.push(
+        `write floor at ${n} (score's ${floor.rows} final rows written again with no scoring work, one transaction as score does): ` +
+          `first run ${f(floor.first_run.seconds, 2)} s = ${f(floor.first_run.rows_per_second, 0)} rows/s; re-run (every lead already in lead_scores) ${f(floor.rerun.seconds, 2)} s = ${f(floor.rerun.rows_per_second, 0)} rows/s; ` +
+          `first run without the reasons JSON ${f(floor.first_run_without_reasons.seconds, 2)} s = ${f(floor.first_run_without_reasons.rows_per_second, 0)} rows/s`,
+      );
+    }
     const cmp = stages.find((s) => s.stage === 'compare');
     if (cmp?.auc_predictive) lines.push(`compare at ${n}: AUC predictive ${f(cmp.auc_predictive)} vs rules ${f(cmp.auc_rules)}; lift at 10% ${f(cmp.lift10_predictive, 2)} vs ${f(cmp.lift10_rules, 2)}`);
   }

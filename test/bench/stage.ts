@@ -3,7 +3,7 @@
  * Prints one JSON line: {stage, seconds, cpu_seconds, rows, peak_rss_mib, ...extra}.
  *   npx tsx test/bench/stage.ts <stage> <dir> <leads>
  * Stages, in order (each reads what the previous wrote in <dir>): generate, export-csv, ingest,
- * features, train, score, compare.
+ * features, train, score, write-floor, compare.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { trainCrm } from '../../src/pipelines/train.ts';
 import { scoreLeads } from '../../src/pipelines/score.ts';
 import { compareScores } from '../../src/pipelines/compare.ts';
 import { registry } from '../../src/models/index.ts';
+import { writeFloor } from './write-floor.ts';
 
 const [stage, dir, leadsArg] = process.argv.slice(2);
 const leads = Number(leadsArg);
@@ -82,6 +83,13 @@ switch (stage) {
     rows = r.rows;
     extra.timings = r.timings;
     extra.inference_and_write_rows_per_second = r.rows / ((r.timings.predict ?? 0) + (r.timings.write ?? 0));
+    break;
+  }
+  case 'write-floor': {
+    // score's final rows written again with no scoring work: the most any scoring run could write per second
+    const r = await writeFloor(db, path.join(dir, 'write-floor.duckdb'));
+    rows = r.rows;
+    Object.assign(extra, { floor: r });
     break;
   }
   case 'compare': {
