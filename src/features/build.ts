@@ -18,6 +18,8 @@ export interface BuildOptions {
   into: string;
   /** make `into` a TEMP table: scratch for this connection only, never written to the warehouse file (scoring) */
   temp?: boolean;
+  /** the pairs table (asOf as a table name) has an INTEGER `rn` per pair, kept as the output's `rn` column (see CompileOptions.rowNumbers) */
+  rowNumbers?: boolean;
   /** called after each stage with its wall time in seconds (for progress and benchmarks) */
   onStage?: (stage: string, seconds: number) => void;
 }
@@ -55,6 +57,9 @@ export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: B
       if (!(cols.includes('lead_id') && cols.includes('as_of'))) {
         throw new DataError(`snapshot pairs table "${opts.asOf}" needs columns lead_id and as_of`, 'create it with createDatePairs / createLeadAgePairs, or pass dates');
       }
+      if (opts.rowNumbers && !cols.includes('rn')) throw new DataError(`snapshot pairs table "${opts.asOf}" has no rn column, but rowNumbers was asked for`, 'add an INTEGER rn (distinct per pair), or leave rowNumbers out');
+    } else if (opts.rowNumbers) {
+      throw new DataError('rowNumbers needs a pairs table with an rn column, not dates', 'pass asOf as the name of a (lead_id, as_of, rn) table');
     } else {
       await createDatePairs(w, opts.asOf, pairs);
     }
@@ -71,6 +76,7 @@ export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: B
       exprTable: hasExpr ? exprTable : undefined,
       activitySource: 'activities',
       burstWindows: onePairPerLead?.one ? 'pair' : 'activity',
+      rowNumbers: opts.rowNumbers,
     });
     await w.run(`CREATE OR REPLACE ${opts.temp ? 'TEMP ' : ''}TABLE ${quoteIdent(opts.temp ? opts.into : staging)} AS ${sql}`);
     stage('feature query');

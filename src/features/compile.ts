@@ -41,6 +41,12 @@ export interface CompileOptions {
    * pair (scoring), since sorting by an integer beats sorting by the lead_id text.
    */
   burstWindows?: 'activity' | 'pair';
+  /**
+   * The pairs table has an INTEGER column `rn`, distinct per pair: it serves as the pair's row id (no
+   * row_number() over the pairs) and comes out as column `rn`, so a reader can place each row by it
+   * instead of sorting the table (scoring: rn is the lead's position, given once when picking leads).
+   */
+  rowNumbers?: boolean;
 }
 
 const DAY_US = 86_400_000_000;
@@ -204,7 +210,7 @@ export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): st
       ? `AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = p.lead_id AND o.status = 'won' AND o.closed_at < p.as_of)`
       : '';
 
-  const select: string[] = ['b.lead_id', 'b.as_of'];
+  const select: string[] = ['b.lead_id', 'b.as_of', ...(opts.rowNumbers ? ['b.bid::INTEGER AS rn'] : [])];
   for (const f of features) {
     let expr: string;
     if (f.type === 'activity' || f.type === 'burst') expr = actCol(f);
@@ -251,11 +257,11 @@ act AS (
     : '';
 
   return `WITH pairs AS (
-  SELECT DISTINCT lead_id, CAST(as_of AS TIMESTAMP) AS as_of FROM ${quoteIdent(opts.pairs)}
+  SELECT DISTINCT lead_id, CAST(as_of AS TIMESTAMP) AS as_of${opts.rowNumbers ? ', rn' : ''} FROM ${quoteIdent(opts.pairs)}
 ),
 ${lf},
 base AS MATERIALIZED (
-  SELECT row_number() OVER () AS bid, p.lead_id, p.as_of FROM pairs p JOIN lf ON lf.lead_id = p.lead_id
+  SELECT ${opts.rowNumbers ? 'p.rn' : 'row_number() OVER ()'} AS bid, p.lead_id, p.as_of FROM pairs p JOIN lf ON lf.lead_id = p.lead_id
   WHERE lf.created_at < p.as_of ${wonBefore}
 )${actCte}
 SELECT ${select.join(',\n  ')}

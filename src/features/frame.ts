@@ -10,6 +10,7 @@ export type FeatureColumn =
 
 /** Rows of raw features in memory: what encoders fit on and what the audit inspects. */
 export interface FeatureFrame {
+  /** lead id per row ('' for every row when read with ReadFrameOptions.ids false) */
   ids: string[];
   /** snapshot time per row, epoch ms (NaN for flat tables, which have no time) */
   asOf: Float64Array;
@@ -24,9 +25,17 @@ export interface FeatureFrame {
 export interface ReadFrameOptions {
   /** also keep (rn INTEGER, lead_id) in this TEMP table: row rn of the frame is that lead (rows stored in rn order) */
   idsInto?: string;
+  /**
+   * The table has an INTEGER `rn` column holding each row's position (0..n-1, each once; see
+   * BuildOptions.rowNumbers): rows are placed by it, not sorted by (as_of, lead_id), which spares a
+   * sort of the whole table by text.
+   */
+  rowNumbers?: boolean;
+  /** false: leave the lead ids in SQL (frame.ids is then n empty strings; idsInto still gets them). Default true. */
+  ids?: boolean;
 }
 
-/** Read a feature table built by buildFeatureTable into a FeatureFrame (rows ordered by as_of, lead_id). */
+/** Read a feature table built by buildFeatureTable into a FeatureFrame (rows ordered by as_of, lead_id, or placed by rn). */
 export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec, opts: ReadFrameOptions = {}): Promise<FeatureFrame> {
   if (!(await w.tableExists(table))) throw new DataError(`feature table "${table}" not found in ${w.path}`, 'run `leadscore features build` first, or check --into');
   const have = new Set(await w.tableColumns(table));
@@ -51,26 +60,39 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec, 
     await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(dict(k))} AS
       SELECT v, (row_number() OVER (ORDER BY v) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${quoteIdent(c)} AS v FROM ${t} WHERE ${quoteIdent(c)} IS NOT NULL)`);
   }
+  const placed = opts.rowNumbers === true;
+  if (placed && !have.has('rn')) throw new DataError(`feature table "${table}" has no rn column to place rows by`, 'build it with rowNumbers from a pairs table with rn, or read it without rowNumbers');
+  // Sorted (stored in order, so each chunk read skips the rest by zone maps), or stored as it comes and placed by rn.
+  const position = placed ? 't.rn' : 'row_number() OVER (ORDER BY t.as_of, t.lead_id) - 1';
   await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(ordered)} AS
-    SELECT row_number() OVER (ORDER BY t.as_of, t.lead_id) - 1 AS _rn, t.lead_id, epoch_ms(t.as_of)::DOUBLE AS _as_of_ms,
+    SELECT ${position} AS _rn, t.lead_id, epoch_ms(t.as_of)::DOUBLE AS _as_of_ms,
       ${[...numericCols.map((c) => `t.${quoteIdent(c)}::DOUBLE AS ${quoteIdent(c)}`), ...textCols.map((c, k) => `coalesce(d${k}.code, -1) AS ${code(c)}`)].join(', ')}${withLabel ? ', t.label::DOUBLE AS label' : ''}
     FROM ${t} t ${textCols.map((c, k) => `LEFT JOIN ${quoteIdent(dict(k))} d${k} ON d${k}.v = t.${quoteIdent(c)}`).join(' ')}
-    ORDER BY _rn`); // stored in order, so each chunk read skips the rest by zone maps
+    ${placed ? '' : 'ORDER BY _rn'}`);
   try {
     const n = await w.count(ordered);
     const asOf = new Float64Array(n);
     const label = withLabel ? new Uint8Array(n) : undefined;
     const nums = new Map(numericCols.map((c) => [c, new Float64Array(n)]));
     const codes = new Map(textCols.map((c) => [c, new Int32Array(n)]));
+    const seen = placed ? new Uint8Array(n) : null;
     const CHUNK = 262_144;
     for (let start = 0; start < n; start += CHUNK) {
       // every column here is a number (text came as codes), so it arrives as typed arrays, NULL as NaN
-      const part = await w.numericColumns(`SELECT * EXCLUDE (_rn, lead_id) FROM ${quoteIdent(ordered)} WHERE _rn >= ${start} AND _rn < ${start + CHUNK} ORDER BY _rn`);
+      const part = placed
+        ? await w.numericColumns(`SELECT * EXCLUDE (lead_id) FROM ${quoteIdent(ordered)} WHERE rowid >= ${start} AND rowid < ${start + CHUNK}`)
+        : await w.numericColumns(`SELECT * EXCLUDE (_rn, lead_id) FROM ${quoteIdent(ordered)} WHERE _rn >= ${start} AND _rn < ${start + CHUNK} ORDER BY _rn`);
       const m = part._as_of_ms.length;
-      asOf.set(part._as_of_ms, start);
-      if (label) for (let i = 0; i < m; i++) label[start + i] = part.label[i] > 0 ? 1 : 0;
-      for (const [c, arr] of nums) arr.set(part[c], start);
-      for (const [c, arr] of codes) arr.set(part['_code_' + c], start);
+      // sorted: the part is rows start.. in order (block copies); placed: row i of the part goes to at[i]
+      const at = placed ? positionsOf(part._rn, seen!, table) : null;
+      const put = (dst: Float64Array | Int32Array, src: Float64Array) => {
+        if (!at) dst.set(src, start);
+        else for (let i = 0; i < m; i++) dst[at[i]] = src[i];
+      };
+      put(asOf, part._as_of_ms);
+      if (label) for (let i = 0; i < m; i++) label[at ? at[i] : start + i] = part.label[i] > 0 ? 1 : 0;
+      for (const [c, arr] of nums) put(arr, part[c]);
+      for (const [c, arr] of codes) put(arr, part['_code_' + c]);
     }
     const decode = async (c: string): Promise<(string | null)[]> => {
       const values = (await w.columns(`SELECT v FROM ${quoteIdent(dict(textCols.indexOf(c)))} ORDER BY code`)).v as string[];
@@ -84,7 +106,7 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec, 
       if (featureKind(f) === 'numeric') columns.push({ name: f.name, kind: 'numeric', values: nums.get(f.name)! });
       else columns.push({ name: f.name, kind: 'categorical', values: await decode(f.name) });
     }
-    const ids = (await w.columns(`SELECT lead_id FROM ${quoteIdent(ordered)} ORDER BY _rn`)).lead_id as string[];
+    const ids = opts.ids === false ? new Array<string>(n).fill('') : ((await w.columns(`SELECT lead_id FROM ${quoteIdent(ordered)} ORDER BY _rn`)).lead_id as string[]);
     if (opts.idsInto) await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(opts.idsInto)} AS SELECT _rn::INTEGER AS rn, lead_id FROM ${quoteIdent(ordered)} ORDER BY _rn`);
     const frame: FeatureFrame = { ids, asOf, columns };
     if (label) frame.label = label;
@@ -93,6 +115,20 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec, 
     await w.run(`DROP TABLE IF EXISTS ${quoteIdent(ordered)}`);
     for (const k of textCols.keys()) await w.run(`DROP TABLE IF EXISTS ${quoteIdent(dict(k))}`);
   }
+}
+
+/** Where each row of a part goes, from its rn; every rn must be a row of the table, and come once. */
+function positionsOf(rn: Float64Array, seen: Uint8Array, table: string): Int32Array {
+  const at = new Int32Array(rn.length);
+  for (let i = 0; i < rn.length; i++) {
+    const r = rn[i];
+    if (!(Number.isInteger(r) && r >= 0 && r < seen.length) || seen[r]) {
+      throw new DataError(`feature table "${table}": rn ${r} is ${seen[r] ? 'on two rows' : `not a position in 0..${seen.length - 1}`}`, 'rn must number the rows 0..n-1, each once');
+    }
+    seen[r] = 1;
+    at[i] = r;
+  }
+  return at;
 }
 
 /** The rows of a frame picked by index (a new frame). */

@@ -183,7 +183,7 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
   progress(0, total, 'features');
   try {
     // TEMP: the run's features are scratch, never written to the warehouse file
-    await buildFeatureTable(w, loaded.spec, { asOf: tables.pairs, horizonDays: loaded.horizonDays, withLabels: false, leads: 'all', into: tables.features, temp: true });
+    await buildFeatureTable(w, loaded.spec, { asOf: tables.pairs, horizonDays: loaded.horizonDays, withLabels: false, leads: 'all', into: tables.features, temp: true, rowNumbers: true });
   } catch (err) {
     if (err instanceof DataError) throw err;
     throw new DataError(
@@ -192,9 +192,9 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
     );
   }
   lap('features');
-  // ids: frame row -> lead_id, stored in row order so a chunk's range skips the rest; staged rows
-  // carry the row number and the id is joined back in SQL
-  const frame = await readFrame(w, tables.features, loaded.spec, { idsInto: tables.ids });
+  // Rows are placed by the pairs' rn (the lead_id order), not sorted again. ids: frame row -> lead_id;
+  // staged rows carry the row number and the id is joined back in SQL, so JS never reads the ids.
+  const frame = await readFrame(w, tables.features, loaded.spec, { idsInto: tables.ids, rowNumbers: true, ids: false });
   // The rule score now runs in DuckDB on a second connection while JavaScript encodes the frame and
   // runs the base models and the reasons' ranking: none of those need it; only the blend does.
   // (Started after the frame's SQL, not beside it: the two would only share DuckDB's threads.)
@@ -266,7 +266,7 @@ function scoredChunks(loaded: LoadedModel, prepared: Prepared, dictionaries: Dic
   };
   return src;
 }
-/** Leads to score as (lead_id, as_of) pairs: created before as_of, open unless --leads all, in this shard. */
+/** Leads to score as (rn, lead_id, as_of): created before as_of, open unless --leads all, in this shard; rn numbers them in lead_id order (the frame's row order). */
 async function createScorePairs(w: Warehouse, opts: ScoreOptions, into: string): Promise<void> {
   const asOf = `${quoteLiteral(opts.asOf.toISOString())}::TIMESTAMPTZ::TIMESTAMP`;
   const open =
@@ -274,7 +274,9 @@ async function createScorePairs(w: Warehouse, opts: ScoreOptions, into: string):
       ? `AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.lead_id AND o.status = 'won' AND o.closed_at < ${asOf})`
       : '';
   const shard = opts.shard ? `AND ${shardSql('l.lead_id', opts.shard.n)} = ${opts.shard.k - 1}` : '';
-  await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(into)} AS SELECT l.lead_id, ${asOf} AS as_of FROM leads l WHERE l.created_at < ${asOf} ${open} ${shard}`);
+  await w.run(
+    `CREATE OR REPLACE TABLE ${quoteIdent(into)} AS SELECT (row_number() OVER (ORDER BY l.lead_id) - 1)::INTEGER AS rn, l.lead_id, ${asOf} AS as_of FROM leads l WHERE l.created_at < ${asOf} ${open} ${shard}`,
+  );
 }
 
 /** Stable shard of a lead id: md5-based, so any engine or DuckDB version agrees. */
@@ -413,7 +415,7 @@ function scoredRowsSql(tables: ScoreTables, reasons: number): string {
 }
 
 /**
- * Rule scores in the frame's row order (as_of, lead_id). The frame has one row per scoring pair (the
+ * Rule scores in the frame's row order (the pairs' rn). The frame has one row per scoring pair (the
  * pairs are leads created before as_of, and so is every feature row), so the rules align on the pairs
  * table, which, unlike the TEMP feature table, a second connection can read. With `asOf` the rules
  * score every lead as of that date in one pass (cheaper than per pair when most leads are scored);
@@ -426,7 +428,7 @@ async function ruleScoresForPairs(w: Warehouse, rules: RuleSet, pairs: string, a
   const cols = await w.numericColumns(
     `WITH r AS (${codes})
      SELECT coalesce(r.total, 0)::DOUBLE AS total, coalesce(r.code, -1)::INTEGER AS code
-     FROM ${quoteIdent(pairs)} f LEFT JOIN r ON r.lead_id = f.lead_id ORDER BY f.as_of, f.lead_id`,
+     FROM ${quoteIdent(pairs)} f LEFT JOIN r ON r.lead_id = f.lead_id ORDER BY f.rn`,
   );
   const n = cols.total.length;
   const bandOf = ruleBandDecoder(rules);

@@ -162,6 +162,28 @@ describe('buildFeatureTable', () => {
     expect(frame.columns.map((c) => c.name)).toEqual(spec.features.map((f) => f.name));
   });
 
+  it('places rows by the pairs rn when asked (the sorted frame, permuted), and refuses an rn used twice', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({ id: `l${String(i).padStart(2, '0')}`, created: '2024-01-01T00:00:00Z', title: i % 3 ? 'VP Sales' : 'Student', size: i % 4 ? 10 * i : undefined }));
+    const acts = many.flatMap((l, i): Array<[string, string, string]> => Array.from({ length: i % 5 }, (_, e) => [l.id, `2024-02-${String(10 + e).padStart(2, '0')}T10:00:00Z`, 'page_view']));
+    await insertCrm(w, many, acts);
+    // rn: the reverse of the lead_id order, so a reader ignoring it would come out wrong
+    await w.run(`CREATE TABLE pairs AS SELECT (39 - (row_number() OVER (ORDER BY lead_id) - 1))::INTEGER AS rn, lead_id, TIMESTAMP '2024-03-01' AS as_of FROM leads`);
+    await buildFeatureTable(w, spec, { asOf: 'pairs', withLabels: false, leads: 'all', into: 'sorted' });
+    await buildFeatureTable(w, spec, { asOf: 'pairs', withLabels: false, leads: 'all', into: 'placed', rowNumbers: true });
+    const sorted = await readFrame(w, 'sorted', spec);
+    const placed = await readFrame(w, 'placed', spec, { rowNumbers: true, idsInto: 'placed_ids' });
+    const reversed = <T>(a: ArrayLike<T>) => Array.from(a).reverse();
+    expect(placed.ids).toEqual(reversed(sorted.ids));
+    expect(Array.from(placed.asOf)).toEqual(reversed(sorted.asOf));
+    for (const [j, c] of placed.columns.entries()) expect(Array.from(c.values as ArrayLike<unknown>), c.name).toEqual(reversed(sorted.columns[j].values as ArrayLike<unknown>));
+    expect(await w.all('SELECT rn, lead_id FROM placed_ids WHERE rn IN (0, 39) ORDER BY rn')).toEqual([{ rn: 0, lead_id: 'l39' }, { rn: 39, lead_id: 'l00' }]);
+    // ids left in SQL: n empty strings
+    expect((await readFrame(w, 'placed', spec, { rowNumbers: true, ids: false })).ids).toEqual(new Array(40).fill(''));
+    await w.run(`UPDATE placed SET rn = 0 WHERE lead_id = 'l05'`);
+    await expect(readFrame(w, 'placed', spec, { rowNumbers: true })).rejects.toThrow(/rn 0 is on two rows/);
+    await expect(readFrame(w, 'sorted', spec, { rowNumbers: true })).rejects.toThrow(/has no rn column/);
+  });
+
   it('runs expression features with file access disabled: read_csv fails with a ConfigError', async () => {
     await insertCrm(w, leads, activities);
     const evil = parseFeatureSpec({ features: [{ name: 'peek', type: 'expr', sql: "(SELECT count(*) FROM read_csv('/etc/passwd'))" }] }, 'evil.yaml');
