@@ -2,7 +2,7 @@ import { quoteIdent, quoteLiteral } from '../store/index.ts';
 import {
   companySizeBandSql,
   departmentSql,
-  emailDomainKindSql,
+  domainKindSql,
   emailDomainSql,
   regionSql,
   revenueBandSql,
@@ -149,8 +149,9 @@ function activityOuter(f: FeatureDef, col: string): string {
 }
 
 /**
- * SQL for a feature computed from the lead's own row, over the `lr` subquery (leads plus `_email_kind`
- * and `_seniority`, each computed once per lead). lead_age_days needs as_of and is done per snapshot.
+ * SQL for a feature computed from the lead's own row, over the `lr` subquery (leads plus `_email_kind`,
+ * `_seniority` and `_department`, looked up per distinct domain and title). lead_age_days needs as_of
+ * and is done per snapshot.
  */
 export function leadFeatureSql(spec: FeatureSpec, f: FeatureDef): string {
   const c = (n: string) => `lr.${quoteIdent(n)}`;
@@ -164,7 +165,7 @@ export function leadFeatureSql(spec: FeatureSpec, f: FeatureDef): string {
     case 'seniority':
       return 'lr._seniority';
     case 'department':
-      return departmentSql(c('job_title'));
+      return 'lr._department';
     case 'company_size_band':
       return companySizeBandSql(c('company_size'));
     case 'revenue_band':
@@ -225,9 +226,22 @@ export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): st
   select.push(aggs.length ? 'act._max_event_at' : 'CAST(NULL AS TIMESTAMP) AS _max_event_at');
 
   const leadCols = [...leadAlias].map(([n, a]) => `${leadFeatureSql(spec, byName.get(n)!)} AS ${a}`);
-  const lf = `lf AS MATERIALIZED (
+  // The title and email classifiers are dozens of string tests each: run them once per distinct title
+  // and domain, not once per lead, and join the answers back (the email kind depends on the domain alone).
+  const lf = `dict_title AS (
+  SELECT k, ${senioritySql('k')} AS seniority, ${departmentSql('k')} AS department FROM (SELECT DISTINCT job_title AS k FROM leads)
+),
+dict_domain AS (
+  SELECT k, ${domainKindSql('k', spec.competitor_domains)} AS kind FROM (SELECT DISTINCT ${emailDomainSql('email')} AS k FROM leads)
+),
+lf AS MATERIALIZED (
   SELECT lr.lead_id, lr.created_at${leadCols.length ? ',\n    ' + leadCols.join(',\n    ') : ''}
-  FROM (SELECT l.*, ${emailDomainKindSql('l.email', spec.competitor_domains)} AS _email_kind, ${senioritySql('l.job_title')} AS _seniority FROM leads l) lr
+  FROM (
+    SELECT l.*, dict_domain.kind AS _email_kind, dict_title.seniority AS _seniority, dict_title.department AS _department
+    FROM leads l
+      LEFT JOIN dict_domain ON dict_domain.k IS NOT DISTINCT FROM ${emailDomainSql('l.email')}
+      LEFT JOIN dict_title ON dict_title.k IS NOT DISTINCT FROM l.job_title
+  ) lr
 )`;
 
   // Activities, once each: integer type code, and (for bursts) backward-looking gap and window counts,

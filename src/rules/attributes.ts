@@ -6,6 +6,7 @@ import {
   SENIORITY_KEYWORDS,
   companySizeBandSql,
   departmentSql,
+  domainKindSql,
   emailDomainKindSql,
   emailDomainSql,
   regionSql,
@@ -55,6 +56,6 @@ export const ATTRIBUTE_NAMES = Object.keys(ATTRIBUTES);
 export const DICTIONARY_ATTRIBUTES: Readonly<Record<string, { key: (leads: string) => string; classify: (key: string, competitors: readonly string[]) => string }>> = {
   seniority: { key: (l) => `${l}.job_title`, classify: (k) => senioritySql(k) },
   department: { key: (l) => `${l}.job_title`, classify: (k) => departmentSql(k) },
-  // the key is the domain; prefixing '@' lets the shared email classifier split it out again
-  email_domain_kind: { key: (l) => emailDomainSql(`${l}.email`), classify: (k, c) => emailDomainKindSql(`('@' || ${k})`, c) },
+  // the key is the domain, already split out
+  email_domain_kind: { key: (l) => emailDomainSql(`${l}.email`), classify: (k, c) => domainKindSql(k, c) },
 };

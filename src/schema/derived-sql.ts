@@ -26,7 +26,11 @@ export function emailDomainSql(email: string): string {
 
 /** Email domain kind: missing | disposable | competitor | academic | free | corporate. */
 export function emailDomainKindSql(email: string, competitorDomains: readonly string[] = DEFAULT_COMPETITOR_DOMAINS): string {
-  const d = emailDomainSql(email);
+  return domainKindSql(emailDomainSql(email), competitorDomains);
+}
+
+/** emailDomainKindSql for a domain already split out by emailDomainSql (lower-cased, trimmed, NULL when absent). */
+export function domainKindSql(d: string, competitorDomains: readonly string[] = DEFAULT_COMPETITOR_DOMAINS): string {
   const academic = ACADEMIC_DOMAIN_SUFFIXES.map((s) => `ends_with(${d}, ${lit(s)})`).join(' OR ');
   const competitor = competitorDomains.length ? `WHEN ${d} IN (${list(competitorDomains)}) THEN 'competitor'` : '';
   return `(CASE WHEN ${d} IS NULL THEN 'missing'

@@ -4,6 +4,7 @@ import type { Warehouse } from '../../src/store/index.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { buildFeatureTable, countFutureEvents, createLeadAgePairs, loadFeatureSpec, parseFeatureSpec, readFrame, snapshotDates } from '../../src/features/index.ts';
 import { canonicalWarehouse, insertCrm } from './helpers.ts';
+import { departmentSql, emailDomainKindSql, senioritySql } from '../../src/schema/index.ts';
 
 const AS_OF = new Date('2024-03-01T00:00:00Z');
 const spec = loadFeatureSpec(path.resolve('features/default.yaml'));
@@ -160,6 +161,25 @@ describe('buildFeatureTable', () => {
     expect(col('industry').values).toEqual([null, null]);
     expect(Number.isNaN((col('clicks_per_open_30d').values as Float64Array)[1])).toBe(true);
     expect(frame.columns.map((c) => c.name)).toEqual(spec.features.map((f) => f.name));
+  });
+
+  it('title and email classes looked up per distinct title and domain equal the classifiers run on every lead (NULLs, case, blanks)', async () => {
+    const emails = [' Ann@ACME.com ', 'x@MIT.EDU', undefined, 'no-at-sign', 'a@', 'b@mailinator.com', 'c@rivalsoft.com', 'd@Gmail.com', 'e@acme.com', 'f@uni.ac.uk'];
+    const titles = [' VP of Sales', undefined, '', 'PhD student', 'Marketing Manager', 'chief executive', 'Engineer', 'vp of sales', 'Intern', 'Director, IT'];
+    const many = emails.map((email, i) => ({ id: `m${i}`, created: '2024-01-01T00:00:00Z', email, title: titles[i] }));
+    await insertCrm(w, many);
+    await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: false, leads: 'all', into: 'classes' });
+    const got = await w.all(`SELECT lead_id, email_domain_kind, seniority, department, disposable_email, competitor_email, student_title FROM classes ORDER BY lead_id`);
+    const want = await w.all(
+      `SELECT lead_id, ${emailDomainKindSql('email', spec.competitor_domains)} AS email_domain_kind, ${senioritySql('job_title')} AS seniority, ${departmentSql('job_title')} AS department,
+         (${emailDomainKindSql('email', spec.competitor_domains)} = 'disposable')::DOUBLE AS disposable_email, (${emailDomainKindSql('email', spec.competitor_domains)} = 'competitor')::DOUBLE AS competitor_email,
+         (${senioritySql('job_title')} = 'student' OR ${emailDomainKindSql('email', spec.competitor_domains)} = 'academic')::DOUBLE AS student_title
+       FROM leads ORDER BY lead_id`,
+    );
+    expect(got).toEqual(want);
+    // every class shows up, so the comparison means something
+    expect(new Set(got.map((r) => r.email_domain_kind))).toEqual(new Set(['corporate', 'academic', 'missing', 'disposable', 'competitor', 'free']));
+    expect(new Set(got.map((r) => r.seniority))).toContain('missing');
   });
 
   it('places rows by the pairs rn when asked (the sorted frame, permuted), and refuses an rn used twice', async () => {
