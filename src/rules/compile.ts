@@ -99,12 +99,12 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
     ctes.push(
       single
         ? `ev AS NOT MATERIALIZED (
-  SELECT a.lead_id, ${tc} AS t, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
+  SELECT a.lead_id, ${tc} AS t, a.activity_type, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
   FROM activities a
   WHERE ${typeFilter} AND a.occurred_at < ${asOfSql}${leadFilter}
 )`
         : `ev AS (
-  SELECT s.lead_id, s.as_of, ${tc} AS t, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
+  SELECT s.lead_id, s.as_of, ${tc} AS t, a.activity_type, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
   FROM snap s JOIN activities a ON a.lead_id = s.lead_id AND a.occurred_at < s.as_of
   WHERE ${typeFilter}${leadFilter}
 )`,
@@ -134,11 +134,12 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
       if (c.per !== 'window') continue;
       const { count, days } = c.window!;
       const positive = c.points > 0 && decays;
-      // an event completes a window when the (count-1)th event before it is at most `days` older
+      // an event completes a window when the (count-1)th event before it is at most `days` older; the
+      // test on activity_type repeats the one on t, so it reaches the scan and the rest sees only these types
       ctes.push(`w${i} AS (
   SELECT ${key}, count(*) AS n${i}, ${positive ? 'max(d)' : '1'} AS v${i}
   FROM (SELECT ${key}, ts, d, lag(ts, ${count - 1}) OVER (PARTITION BY ${key} ORDER BY ts) AS prev
-        FROM ev WHERE ${eventCondition(c, typeCode)})
+        FROM ev WHERE activity_type IN (${c.activities.map(quoteLiteral).join(', ')}) AND ${eventCondition(c, typeCode)})
   WHERE prev IS NOT NULL AND epoch_us(ts) - epoch_us(prev) <= ${num(days)} * ${DAY_US}
   GROUP BY ${key}
 )`);
