@@ -1,13 +1,11 @@
 import { quoteIdent, quoteLiteral } from '../store/index.ts';
 import {
+  KEYED_CLASSIFIERS,
   companySizeBandSql,
-  departmentSql,
-  domainKindSql,
   emailDomainSql,
   regionSql,
   revenueBandSql,
   orderFreeSumSql,
-  senioritySql,
 } from '../schema/index.ts';
 import { activeFeatures, featureKind, type FeatureDef, type FeatureSpec } from './spec.ts';
 import { labelSql } from './labels.ts';
@@ -226,21 +224,27 @@ export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): st
   select.push(aggs.length ? 'act._max_event_at' : 'CAST(NULL AS TIMESTAMP) AS _max_event_at');
 
   const leadCols = [...leadAlias].map(([n, a]) => `${leadFeatureSql(spec, byName.get(n)!)} AS ${a}`);
-  // The title and email classifiers are dozens of string tests each: run them once per distinct title
-  // and domain, not once per lead, and join the answers back (the email kind depends on the domain alone).
-  const lf = `dict_title AS (
-  SELECT k, ${senioritySql('k')} AS seniority, ${departmentSql('k')} AS department FROM (SELECT DISTINCT job_title AS k FROM leads)
-),
-dict_domain AS (
-  SELECT k, ${domainKindSql('k', spec.competitor_domains)} AS kind FROM (SELECT DISTINCT ${emailDomainSql('email')} AS k FROM leads)
-),
+  // The title and email classifiers are dozens of string tests each: run them once per distinct key
+  // (title, domain) and join the answers back; classes of the same key share one dictionary.
+  const classes = [['_seniority', 'seniority'], ['_department', 'department'], ['_email_kind', 'email_domain_kind']] as const;
+  const dictionaries = new Map<string, { name: string; cols: string[] }>();
+  const classCols = classes.map(([col, cls]) => {
+    const c = KEYED_CLASSIFIERS[cls];
+    const keySql = c.key('l');
+    let d = dictionaries.get(keySql);
+    if (!d) dictionaries.set(keySql, (d = { name: `dict_${dictionaries.size}`, cols: [] }));
+    d.cols.push(`${c.classify('k', spec.competitor_domains)} AS ${col}`);
+    return `${d.name}.${col}`;
+  });
+  const dictCtes = [...dictionaries].map(([keySql, d]) => `${d.name} AS (
+  SELECT k, ${d.cols.join(', ')} FROM (SELECT DISTINCT ${keySql} AS k FROM leads l)
+)`);
+  const lf = `${dictCtes.join(',\n')},
 lf AS MATERIALIZED (
   SELECT lr.lead_id, lr.created_at${leadCols.length ? ',\n    ' + leadCols.join(',\n    ') : ''}
   FROM (
-    SELECT l.*, dict_domain.kind AS _email_kind, dict_title.seniority AS _seniority, dict_title.department AS _department
-    FROM leads l
-      LEFT JOIN dict_domain ON dict_domain.k IS NOT DISTINCT FROM ${emailDomainSql('l.email')}
-      LEFT JOIN dict_title ON dict_title.k IS NOT DISTINCT FROM l.job_title
+    SELECT l.*, ${classCols.join(', ')}
+    FROM leads l ${[...dictionaries].map(([keySql, d]) => `LEFT JOIN ${d.name} ON ${d.name}.k IS NOT DISTINCT FROM ${keySql}`).join(' ')}
   ) lr
 )`;
 

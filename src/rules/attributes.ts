@@ -6,12 +6,13 @@ import {
   SENIORITY_KEYWORDS,
   companySizeBandSql,
   departmentSql,
-  domainKindSql,
   emailDomainKindSql,
   emailDomainSql,
   regionSql,
   revenueBandSql,
   senioritySql,
+  KEYED_CLASSIFIERS,
+  type KeyedClassifier,
 } from '../schema/index.ts';
 
 /**
@@ -49,13 +50,5 @@ export const ATTRIBUTES: Readonly<Record<string, AttributeDef>> = {
 
 export const ATTRIBUTE_NAMES = Object.keys(ATTRIBUTES);
 
-/**
- * Attributes whose classifier is expensive (dozens of string tests) and whose input repeats across
- * leads: the compiler classifies each distinct key once and joins the result back.
- */
-export const DICTIONARY_ATTRIBUTES: Readonly<Record<string, { key: (leads: string) => string; classify: (key: string, competitors: readonly string[]) => string }>> = {
-  seniority: { key: (l) => `${l}.job_title`, classify: (k) => senioritySql(k) },
-  department: { key: (l) => `${l}.job_title`, classify: (k) => departmentSql(k) },
-  // the key is the domain, already split out
-  email_domain_kind: { key: (l) => emailDomainSql(`${l}.email`), classify: (k, c) => domainKindSql(k, c) },
-};
+/** Attributes classified once per distinct key and joined back (see KEYED_CLASSIFIERS). */
+export const DICTIONARY_ATTRIBUTES: Readonly<Record<string, KeyedClassifier>> = KEYED_CLASSIFIERS;

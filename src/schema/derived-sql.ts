@@ -89,3 +89,22 @@ export function regionSql(country: string): string {
     .join(' ');
   return `(CASE WHEN ${country} IS NULL THEN 'missing' ELSE (CASE ${country} ${whens} ELSE 'other' END) END)`;
 }
+
+/** A lead attribute classified from a key that repeats across leads (a title, an email domain). */
+export interface KeyedClassifier {
+  /** SQL for the key, given the leads table's alias */
+  key: (leads: string) => string;
+  /** SQL classifying a key expression */
+  classify: (key: string, competitorDomains: readonly string[]) => string;
+}
+
+/**
+ * Classifiers that are dozens of string tests each over an input shared by many leads: the feature
+ * and rules compilers classify each distinct key once and join the answer back to the leads.
+ */
+export const KEYED_CLASSIFIERS: Readonly<Record<'seniority' | 'department' | 'email_domain_kind', KeyedClassifier>> = {
+  seniority: { key: (l) => `${l}.job_title`, classify: (k) => senioritySql(k) },
+  department: { key: (l) => `${l}.job_title`, classify: (k) => departmentSql(k) },
+  // the key is the domain, already split out
+  email_domain_kind: { key: (l) => emailDomainSql(`${l}.email`), classify: (k, c) => domainKindSql(k, c) },
+};
