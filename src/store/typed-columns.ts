@@ -9,7 +9,9 @@ import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBResult } from '@duckdb/n
  */
 
 /** How a numeric DuckDB type lies in a vector: the typed array that views it. */
-const LAYOUT: Partial<Record<DuckDBTypeId, { bytes: number; view: (b: ArrayBuffer, off: number, n: number) => ArrayLike<number> }>> = {
+const LAYOUT: Partial<
+  Record<DuckDBTypeId, { bytes: number; view: (b: ArrayBuffer, off: number, n: number) => ArrayLike<number> }>
+> = {
   [DuckDBTypeId.DOUBLE]: { bytes: 8, view: (b, o, n) => new Float64Array(b, o, n) },
   [DuckDBTypeId.FLOAT]: { bytes: 4, view: (b, o, n) => new Float32Array(b, o, n) },
   [DuckDBTypeId.INTEGER]: { bytes: 4, view: (b, o, n) => new Int32Array(b, o, n) },
@@ -34,7 +36,10 @@ export async function readNumericColumns(result: DuckDBResult): Promise<Record<s
   const names = result.deduplicatedColumnNames();
   const layouts = names.map((name, j) => {
     const layout = LAYOUT[result.columnTypeId(j)];
-    if (!layout) throw new Error(`column ${name} is ${result.columnType(j).toString()}, not a numeric type: cast it to DOUBLE in the query`);
+    if (!layout)
+      throw new Error(
+        `column ${name} is ${result.columnType(j).toString()}, not a numeric type: cast it to DOUBLE in the query`,
+      );
     return layout;
   });
   const parts: Float64Array[][] = names.map(() => []);
@@ -59,7 +64,12 @@ export async function readNumericColumns(result: DuckDBResult): Promise<Record<s
   return out;
 }
 
-function vectorToFloat64(chunk: DuckDBDataChunk, j: number, rows: number, layout: NonNullable<(typeof LAYOUT)[DuckDBTypeId]>): Float64Array {
+function vectorToFloat64(
+  chunk: DuckDBDataChunk,
+  j: number,
+  rows: number,
+  layout: NonNullable<(typeof LAYOUT)[DuckDBTypeId]>,
+): Float64Array {
   const vector = duckdb.data_chunk_get_vector(chunk.chunk, j);
   const data = duckdb.vector_get_data(vector, rows * layout.bytes);
   const src = layout.view(data.buffer as ArrayBuffer, data.byteOffset, rows);
@@ -75,7 +85,13 @@ function vectorToFloat64(chunk: DuckDBDataChunk, j: number, rows: number, layout
  * Write rows [from, from + rows) of a typed array into column j of a data chunk created for appending,
  * as one block copy; NaN becomes NULL. The column must be DOUBLE (Float64Array) or INTEGER (Int32Array).
  */
-export function fillVector(chunk: DuckDBDataChunk, j: number, values: Float64Array | Int32Array, from: number, rows: number): void {
+export function fillVector(
+  chunk: DuckDBDataChunk,
+  j: number,
+  values: Float64Array | Int32Array,
+  from: number,
+  rows: number,
+): void {
   const vector = duckdb.data_chunk_get_vector(chunk.chunk, j);
   const bytes = values.BYTES_PER_ELEMENT;
   duckdb.copy_data_to_vector(vector, 0, values.buffer as ArrayBuffer, values.byteOffset + from * bytes, rows * bytes);
@@ -89,6 +105,6 @@ export function fillVector(chunk: DuckDBDataChunk, j: number, values: Float64Arr
   }
   if (mask) {
     duckdb.vector_ensure_validity_writable(vector);
-    duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer, 0, mask.byteLength);
+    duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer as ArrayBuffer, 0, mask.byteLength);
   }
 }

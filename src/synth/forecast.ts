@@ -24,7 +24,14 @@ import { PERSONA_BEHAVIOUR } from './personas.ts';
  */
 
 /** Probability of winning in [a, b) given the lead's state at `a` (it has not won before `a`). */
-export function forecastWin(l: LeadLatent, b0: number, cal: Calendar, a: number, b: number, grid: ForecastGrid = DEFAULT_GRID): number {
+export function forecastWin(
+  l: LeadLatent,
+  b0: number,
+  cal: Calendar,
+  a: number,
+  b: number,
+  grid: ForecastGrid = DEFAULT_GRID,
+): number {
   if (l.propensity === 0 || b <= a) return 0;
   const k = Math.exp(b0) * l.propensity;
   const beh = PERSONA_BEHAVIOUR[l.persona];
@@ -47,7 +54,10 @@ export function forecastWin(l: LeadLatent, b0: number, cal: Calendar, a: number,
   }
   // start nodes (midpoints): what a future episode starting there would add, without a negative,
   // and its Laplace factor with (gFull) and without (gAfter) the negative damping
-  const n = Math.max(grid.minSteps, Math.ceil((b - a) / (b - a > grid.sendBinsUpToDays ? grid.longStepDays : grid.stepDays)));
+  const n = Math.max(
+    grid.minSteps,
+    Math.ceil((b - a) / (b - a > grid.sendBinsUpToDays ? grid.longStepDays : grid.stepDays)),
+  );
   const step = (b - a) / n;
   if (n > FB.length) growSteps(n);
   const fb = FB;
@@ -177,7 +187,7 @@ function growSteps(n: number): void {
   G_FULL = new Float64Array(2 * n);
   G_AFTER = new Float64Array(2 * n);
 }
-function grown(x: Float64Array): Float64Array {
+function grown(x: Float64Array): Float64Array<ArrayBuffer> {
   const t = new Float64Array(x.length * 2);
   t.set(x);
   return t;
@@ -223,7 +233,15 @@ export interface ForecastGrid {
   /** a pending negative less likely than this within the window gets one mid-window scenario */
   lumpBelow: number;
 }
-export const DEFAULT_GRID: ForecastGrid = { stepDays: 5, minSteps: 6, tauBinDays: 30, minBins: 3, sendBinsUpToDays: 120, longStepDays: 10, lumpBelow: 0.05 };
+export const DEFAULT_GRID: ForecastGrid = {
+  stepDays: 5,
+  minSteps: 6,
+  tauBinDays: 30,
+  minBins: 3,
+  sendBinsUpToDays: 120,
+  longStepDays: 10,
+  lumpBelow: 0.05,
+};
 
 // Chance that the lead's negative event has happened by t, as seen at creation (prior).
 function negativeCdf(l: LeadLatent, cal: Calendar, t: number, cache = false): number {
@@ -304,10 +322,16 @@ function lastSendIndex(cal: Calendar, x: number): number {
 }
 
 // Gauss-Hermite nodes and weights (10 points) for expectations over a normal.
-const GH_X = [-3.4361591188, -2.5327316742, -1.7566836493, -1.0366108298, -0.3429013272, 0.3429013272, 1.0366108298, 1.7566836493, 2.5327316742, 3.4361591188];
+const GH_X = [
+  -3.4361591188, -2.5327316742, -1.7566836493, -1.0366108298, -0.3429013272, 0.3429013272, 1.0366108298, 1.7566836493,
+  2.5327316742, 3.4361591188,
+];
 // the unsubscribe delays at the nodes: 0.2 * exp(sqrt(2) * x)
 const GH_DELAY = GH_X.map((x) => 0.2 * Math.exp(Math.SQRT2 * x));
-const GH_W = [7.640432855e-6, 0.001343645747, 0.03387439446, 0.2401386110, 0.6108626337, 0.6108626337, 0.2401386110, 0.03387439446, 0.001343645747, 7.640432855e-6];
+const GH_W = [
+  7.640432855e-6, 0.001343645747, 0.03387439446, 0.240138611, 0.6108626337, 0.6108626337, 0.240138611, 0.03387439446,
+  0.001343645747, 7.640432855e-6,
+];
 
 // Trapezoid nodes of laplaceDirect on z in [-8, 8]: weight * normal density (unnormalised), exp(sigma * z).
 const LAPLACE_NODES = 400;
@@ -315,7 +339,7 @@ const NORMAL_W = new Float64Array(LAPLACE_NODES + 1);
 const INTENT_AT = new Float64Array(LAPLACE_NODES + 1);
 for (let i = 0; i <= LAPLACE_NODES; i++) {
   const z = -8 + (16 * i) / LAPLACE_NODES;
-  NORMAL_W[i] = (i === 0 || i === LAPLACE_NODES ? 0.5 : 1) * Math.exp(-z * z / 2);
+  NORMAL_W[i] = (i === 0 || i === LAPLACE_NODES ? 0.5 : 1) * Math.exp((-z * z) / 2);
   INTENT_AT[i] = Math.exp(EPISODE_INTENT.sigma * z);
 }
 
