@@ -9,7 +9,9 @@ export function buildProgram(): Command {
   const program = new Command();
   program
     .name('leadscore')
-    .description('Predictive lead scoring: point-in-time features, logistic + neural models blended with a points model, calibrated 0-100 scores in DuckDB.')
+    .description(
+      'Predictive lead scoring: point-in-time features, logistic + neural models blended with a points model, calibrated 0-100 scores in DuckDB.',
+    )
     .version('0.1.0')
     .option('--debug', 'print stack traces for errors')
     .showHelpAfterError('(run with --help for usage)')

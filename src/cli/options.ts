@@ -20,7 +20,11 @@ export function parseInteger(flag: string, raw: string): number {
 /** Parse --as-of: `now` (the only place the wall clock is read) or an ISO date/time, as UTC. */
 export function parseAsOf(raw: string | undefined, flag = '--as-of'): Date {
   if (raw === undefined || raw === 'now') return new Date();
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(raw) ? raw : `${raw}Z`;
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(raw)
+    ? `${raw}T00:00:00Z`
+    : /[zZ]|[+-]\d{2}:?\d{2}$/.test(raw)
+      ? raw
+      : `${raw}Z`;
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) throw new UsageError(`${flag} must be "now" or a date like 2025-06-30, got "${raw}"`);
   return d;

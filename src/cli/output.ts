@@ -26,7 +26,11 @@ export function printTable(rows: Record<string, unknown>[], columns?: string[]):
   const cols = columns ?? Object.keys(rows[0]);
   const cell = (v: unknown) => (typeof v === 'number' ? formatNumber(v) : v == null ? '' : String(v));
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(line(cols) + '\n' + line(widths.map((w) => '-'.repeat(w))) + '\n');
   for (const r of rows) process.stdout.write(line(cols.map((c) => cell(r[c]))) + '\n');
 }
@@ -64,7 +68,8 @@ export function reportError(err: unknown): number {
     const e = err as Error;
     process.stderr.write(`error: ${e?.message ?? String(err)}\n`);
     if (debugMode) process.stderr.write(`${e?.stack}\n`);
-    else process.stderr.write('hint: this looks like a bug or an environment problem; re-run with --debug for details\n');
+    else
+      process.stderr.write('hint: this looks like a bug or an environment problem; re-run with --debug for details\n');
   }
   return code;
 }

@@ -24,7 +24,9 @@ const EPS = 1e-4;
 
 /** Profile numeric values (NaN = missing) with up to `bins` quantile bins. */
 export function numericProfile(values: ArrayLike<number>, bins = 10): NumericProfile {
-  const present = Array.from(values).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  const present = Array.from(values)
+    .filter((v) => !Number.isNaN(v))
+    .sort((a, b) => a - b);
   const cuts: number[] = [];
   for (let k = 1; k < bins; k++) {
     if (present.length === 0) break;
@@ -41,7 +43,10 @@ export function categoricalProfile(values: ArrayLike<string | null>, top = 20): 
     const v = values[i];
     if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
   }
-  const levels = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, top).map(([l]) => l);
+  const levels = [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, top)
+    .map(([l]) => l);
   return { kind: 'categorical', levels, shares: categoricalShares(values, levels) };
 }
 

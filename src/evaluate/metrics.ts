@@ -59,7 +59,10 @@ export function rocAuc(y: Uint8Array, p: Scores): number {
  * Cumulative true/false positive counts at each distinct score, highest score first
  * (sklearn's _binary_clf_curve): entry k covers every row scoring >= thresholds[k].
  */
-export function thresholdCounts(y: Uint8Array, p: Scores): { tps: Float64Array; fps: Float64Array; thresholds: Float64Array } {
+export function thresholdCounts(
+  y: Uint8Array,
+  p: Scores,
+): { tps: Float64Array; fps: Float64Array; thresholds: Float64Array } {
   const n = checkPair(y, p);
   const order = orderByScoreDesc(p);
   const tps: number[] = [];
@@ -217,8 +220,15 @@ export function cumulativeGains(y: Uint8Array, p: Scores, points = 10): { fracti
   return { fraction, gain };
 }
 
-/** ROC curve as sklearn's roc_curve (drop_intermediate=false): (0,0) then one point per distinct score, downsampled to ≤ maxPoints. */
-export function rocCurve(y: Uint8Array, p: Scores, maxPoints = 200): { fpr: number[]; tpr: number[]; thresholds: number[] } {
+/**
+ * ROC curve as sklearn's roc_curve (drop_intermediate=false): (0,0) then one point per distinct score, downsampled to ≤
+ * maxPoints.
+ */
+export function rocCurve(
+  y: Uint8Array,
+  p: Scores,
+  maxPoints = 200,
+): { fpr: number[]; tpr: number[]; thresholds: number[] } {
   const { tps, fps, thresholds } = thresholdCounts(y, p);
   const m = tps.length;
   const pos = m > 0 ? tps[m - 1] : 0;

@@ -66,45 +66,59 @@ export function auditLeakage(frame: FeatureFrame, trainIdx: ArrayLike<number>, o
   const nNeg = y.length - nPos;
   // fold of each audited row (seeded)
   const fold = new Int32Array(idx.length);
-  const order = shuffle(Array.from({ length: idx.length }, (_, k) => k), mulberry32(seed));
+  const order = shuffle(
+    Array.from({ length: idx.length }, (_, k) => k),
+    mulberry32(seed),
+  );
   order.forEach((k, r) => (fold[k] = r % folds));
 
   const features: AuditFeature[] = [];
   const suspected: AuditReport['suspected'] = [];
   for (const col of frame.columns) {
-    let missPos = 0, missNeg = 0;
+    let missPos = 0,
+      missNeg = 0;
     const score = new Float64Array(idx.length);
     let extra: Partial<AuditFeature> = {};
     if (col.kind === 'numeric') {
       idx.forEach((i, k) => {
         const v = col.values[i];
         if (Number.isNaN(v)) {
-          if (y[k]) missPos++; else missNeg++;
+          if (y[k]) missPos++;
+          else missNeg++;
           score[k] = -Infinity;
         } else score[k] = v;
       });
     } else {
       const values = idx.map((i) => col.values[i]);
-      values.forEach((v, k) => { if (v === null) { if (y[k]) missPos++; else missNeg++; } });
+      values.forEach((v, k) => {
+        if (v === null) {
+          if (y[k]) missPos++;
+          else missNeg++;
+        }
+      });
       const key = (v: string | null) => (v === null ? '\u0000missing' : v);
       // per-fold level counts -> out-of-fold smoothed conversion rate
       const total = new Map<string, [number, number]>();
       const perFold = Array.from({ length: folds }, () => new Map<string, [number, number]>());
-      const foldPos = new Float64Array(folds), foldN = new Float64Array(folds);
+      const foldPos = new Float64Array(folds),
+        foldN = new Float64Array(folds);
       values.forEach((v, k) => {
         const kk = key(v);
         for (const map of [total, perFold[fold[k]]]) {
           const c = map.get(kk) ?? [0, 0];
-          c[0] += y[k]; c[1] += 1;
+          c[0] += y[k];
+          c[1] += 1;
           map.set(kk, c);
         }
-        foldPos[fold[k]] += y[k]; foldN[fold[k]] += 1;
+        foldPos[fold[k]] += y[k];
+        foldN[fold[k]] += 1;
       });
       values.forEach((v, k) => {
         const kk = key(v);
         const all = total.get(kk)!;
         const own = perFold[fold[k]].get(kk)!;
-        const pos = all[0] - own[0], cnt = all[1] - own[1];
+        const pos = all[0] - own[0],
+          cnt = all[1] - own[1];
         const prior = (nPos - foldPos[fold[k]]) / Math.max(1, idx.length - foldN[fold[k]]);
         score[k] = (pos + m * prior) / (cnt + m);
       });
@@ -112,7 +126,11 @@ export function auditLeakage(frame: FeatureFrame, trainIdx: ArrayLike<number>, o
       for (const [lvl, [p, c]] of total) {
         if (c < Math.max(10, 0.01 * idx.length)) continue;
         const conv = p / c;
-        if (!top || Math.abs(conv - nPos / idx.length) * Math.sqrt(c) > Math.abs(top.conversion - nPos / idx.length) * Math.sqrt(top.rows)) {
+        if (
+          !top ||
+          Math.abs(conv - nPos / idx.length) * Math.sqrt(c) >
+            Math.abs(top.conversion - nPos / idx.length) * Math.sqrt(top.rows)
+        ) {
           top = { level: lvl === '\u0000missing' ? '(missing)' : lvl, rows: c, conversion: round(conv) };
         }
       }
@@ -131,14 +149,20 @@ export function auditLeakage(frame: FeatureFrame, trainIdx: ArrayLike<number>, o
     features.push(f);
     const reasons: string[] = [];
     if (f.auc >= aucMax) {
-      reasons.push(`single-feature AUC ${f.auc.toFixed(3)} on the training split (>= ${aucMax}): this column alone nearly separates converted from not, which is typical of a value recorded after the outcome was known`);
+      reasons.push(
+        `single-feature AUC ${f.auc.toFixed(3)} on the training split (>= ${aucMax}): this column alone nearly separates converted from not, which is typical of a value recorded after the outcome was known`,
+      );
     }
     const gap = Math.abs(f.missing_rate_pos - f.missing_rate_neg);
     if (gap >= gapMax) {
-      reasons.push(`missing for ${pct(f.missing_rate_pos)} of converted vs ${pct(f.missing_rate_neg)} of non-converted leads: it is filled in almost only for one class, as when a field is completed after talking to the lead`);
+      reasons.push(
+        `missing for ${pct(f.missing_rate_pos)} of converted vs ${pct(f.missing_rate_neg)} of non-converted leads: it is filled in almost only for one class, as when a field is completed after talking to the lead`,
+      );
     }
     if (!reasons.length && f.auc >= midAuc && gap >= midGap) {
-      reasons.push(`single-feature AUC ${f.auc.toFixed(3)} (>= ${midAuc}) and missing for ${pct(f.missing_rate_pos)} of converted vs ${pct(f.missing_rate_neg)} of non-converted leads (gap >= ${midGap}): a strong signal that is mostly recorded for one class, like a field filled in after talking to the lead`);
+      reasons.push(
+        `single-feature AUC ${f.auc.toFixed(3)} (>= ${midAuc}) and missing for ${pct(f.missing_rate_pos)} of converted vs ${pct(f.missing_rate_neg)} of non-converted leads (gap >= ${midGap}): a strong signal that is mostly recorded for one class, like a field filled in after talking to the lead`,
+      );
     }
     if (reasons.length) suspected.push({ column: col.name, reason: reasons.join('; ') });
   }
@@ -160,7 +184,7 @@ export function rocAuc(score: ArrayLike<number>, y: ArrayLike<number>): number {
   const nNeg = n - nPos;
   if (nPos === 0 || nNeg === 0) return 0.5;
   let rankSumPos = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && score[order[j + 1]] === score[order[i]]) j++;
     const avgRank = (i + j) / 2 + 1;

@@ -18,7 +18,10 @@ export interface BuildOptions {
   into: string;
   /** make `into` a TEMP table: scratch for this connection only, never written to the warehouse file (scoring) */
   temp?: boolean;
-  /** the pairs table (asOf as a table name) has an INTEGER `rn` per pair, kept as the output's `rn` column (see CompileOptions.rowNumbers) */
+  /**
+   * the pairs table (asOf as a table name) has an INTEGER `rn` per pair, kept as the output's `rn` column (see
+   * CompileOptions.rowNumbers)
+   */
   rowNumbers?: boolean;
   /** called after each stage with its wall time in seconds (for progress and benchmarks) */
   onStage?: (stage: string, seconds: number) => void;
@@ -29,9 +32,17 @@ export interface BuildOptions {
  * NULL = missing, categorical VARCHAR), label (0/1, with labels) and `_max_event_at` (the latest
  * activity time that fed the row; always < as_of, checked here and by the audit).
  */
-export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: BuildOptions): Promise<{ rows: number; table: string }> {
+export async function buildFeatureTable(
+  w: Warehouse,
+  spec: FeatureSpec,
+  opts: BuildOptions,
+): Promise<{ rows: number; table: string }> {
   for (const t of ['leads', 'activities', 'outcomes']) {
-    if (!(await w.tableExists(t))) throw new DataError(`warehouse ${w.path} has no "${t}" table`, 'run `leadscore ingest` or `leadscore generate` first');
+    if (!(await w.tableExists(t)))
+      throw new DataError(
+        `warehouse ${w.path} has no "${t}" table`,
+        'run `leadscore ingest` or `leadscore generate` first',
+      );
   }
   let t0 = performance.now();
   const stage = (name: string) => {
@@ -53,13 +64,25 @@ export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: B
   try {
     if (typeof opts.asOf === 'string') {
       // duckdb_columns() also sees temp tables, which information_schema filtered to main does not
-      const cols = (await w.all<{ c: string }>(`SELECT column_name AS c FROM duckdb_columns() WHERE table_name = $1`, [opts.asOf])).map((r) => r.c);
+      const cols = (
+        await w.all<{ c: string }>(`SELECT column_name AS c FROM duckdb_columns() WHERE table_name = $1`, [opts.asOf])
+      ).map((r) => r.c);
       if (!(cols.includes('lead_id') && cols.includes('as_of'))) {
-        throw new DataError(`snapshot pairs table "${opts.asOf}" needs columns lead_id and as_of`, 'create it with createDatePairs / createLeadAgePairs, or pass dates');
+        throw new DataError(
+          `snapshot pairs table "${opts.asOf}" needs columns lead_id and as_of`,
+          'create it with createDatePairs / createLeadAgePairs, or pass dates',
+        );
       }
-      if (opts.rowNumbers && !cols.includes('rn')) throw new DataError(`snapshot pairs table "${opts.asOf}" has no rn column, but rowNumbers was asked for`, 'add an INTEGER rn (distinct per pair), or leave rowNumbers out');
+      if (opts.rowNumbers && !cols.includes('rn'))
+        throw new DataError(
+          `snapshot pairs table "${opts.asOf}" has no rn column, but rowNumbers was asked for`,
+          'add an INTEGER rn (distinct per pair), or leave rowNumbers out',
+        );
     } else if (opts.rowNumbers) {
-      throw new DataError('rowNumbers needs a pairs table with an rn column, not dates', 'pass asOf as the name of a (lead_id, as_of, rn) table');
+      throw new DataError(
+        'rowNumbers needs a pairs table with an rn column, not dates',
+        'pass asOf as the name of a (lead_id, as_of, rn) table',
+      );
     } else {
       await createDatePairs(w, opts.asOf, pairs);
     }
@@ -67,7 +90,9 @@ export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: B
     const hasExpr = await evaluateExpressions(w, spec, exprTable);
     stage('expressions (sandbox)');
     // one pair per lead (scoring): burst windows per pair are cheaper, and give the same values
-    const onePairPerLead = await w.one<{ one: boolean }>(`SELECT count(*) = count(DISTINCT lead_id) AS one FROM ${quoteIdent(pairs)}`);
+    const onePairPerLead = await w.one<{ one: boolean }>(
+      `SELECT count(*) = count(DISTINCT lead_id) AS one FROM ${quoteIdent(pairs)}`,
+    );
     const sql = compileFeatureQuery(spec, {
       pairs,
       withLabels: opts.withLabels,
@@ -78,11 +103,15 @@ export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: B
       burstWindows: onePairPerLead?.one ? 'pair' : 'activity',
       rowNumbers: opts.rowNumbers,
     });
-    await w.run(`CREATE OR REPLACE ${opts.temp ? 'TEMP ' : ''}TABLE ${quoteIdent(opts.temp ? opts.into : staging)} AS ${sql}`);
+    await w.run(
+      `CREATE OR REPLACE ${opts.temp ? 'TEMP ' : ''}TABLE ${quoteIdent(opts.temp ? opts.into : staging)} AS ${sql}`,
+    );
     stage('feature query');
     // Point-in-time guard: no activity at or after as_of may have fed any row.
     const built = opts.temp ? opts.into : staging;
-    const leak = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(built)} WHERE _max_event_at >= as_of`);
+    const leak = await w.one<{ n: number }>(
+      `SELECT count(*)::BIGINT AS n FROM ${quoteIdent(built)} WHERE _max_event_at >= as_of`,
+    );
     if ((leak?.n ?? 0) > 0) {
       if (opts.temp) await w.run(`DROP TABLE IF EXISTS ${quoteIdent(built)}`);
       throw new Error(`internal error: ${leak!.n} feature rows used activities at or after as_of`);
@@ -95,8 +124,12 @@ export async function buildFeatureTable(w: Warehouse, spec: FeatureSpec, opts: B
   }
 }
 
-/** The time-travel check for a built table: rows whose features used an activity at or after their as_of (must be 0). */
+/**
+ * The time-travel check for a built table: rows whose features used an activity at or after their as_of (must be 0).
+ */
 export async function countFutureEvents(w: Warehouse, table: string): Promise<number> {
-  const row = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(table)} WHERE _max_event_at >= as_of`);
+  const row = await w.one<{ n: number }>(
+    `SELECT count(*)::BIGINT AS n FROM ${quoteIdent(table)} WHERE _max_event_at >= as_of`,
+  );
   return row?.n ?? 0;
 }

@@ -85,7 +85,8 @@ export function referencedActivityTypes(spec: FeatureSpec): string[] | undefined
   return [...all].sort();
 }
 
-// Activity types become small integer codes once per activity, so the many FILTER clauses compare integers, not strings.
+// Activity types become small integer codes once per activity, so the many FILTER clauses compare integers, not
+// strings.
 type TypeCodes = Map<string, number>;
 
 function typePredicate(spec: FeatureSpec, names: readonly string[], codes: TypeCodes): string {
@@ -153,7 +154,8 @@ function activityOuter(f: FeatureDef, col: string): string {
  */
 export function leadFeatureSql(spec: FeatureSpec, f: FeatureDef): string {
   const c = (n: string) => `lr.${quoteIdent(n)}`;
-  if (f.type === 'attribute') return f.kind === 'numeric' ? `TRY_CAST(${c(f.column)} AS DOUBLE)` : `CAST(${c(f.column)} AS VARCHAR)`;
+  if (f.type === 'attribute')
+    return f.kind === 'numeric' ? `TRY_CAST(${c(f.column)} AS DOUBLE)` : `CAST(${c(f.column)} AS VARCHAR)`;
   if (f.type !== 'derived') throw new Error(`not a lead feature: ${f.name}`);
   switch (f.derive) {
     case 'email_domain_kind':
@@ -213,9 +215,11 @@ export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): st
   for (const f of features) {
     let expr: string;
     if (f.type === 'activity' || f.type === 'burst') expr = actCol(f);
-    else if (f.type === 'ratio') expr = `(${actCol(byName.get(f.numerator)!)} / nullif(${actCol(byName.get(f.denominator)!)}, 0))`;
+    else if (f.type === 'ratio')
+      expr = `(${actCol(byName.get(f.numerator)!)} / nullif(${actCol(byName.get(f.denominator)!)}, 0))`;
     else if (f.type === 'expr') expr = opts.exprTable ? `e.${quoteIdent(f.name)}` : 'NULL';
-    else if (f.type === 'derived' && f.derive === 'lead_age_days') expr = `((epoch_us(b.as_of) - epoch_us(lf.created_at)) / ${DAY_US}.0)`;
+    else if (f.type === 'derived' && f.derive === 'lead_age_days')
+      expr = `((epoch_us(b.as_of) - epoch_us(lf.created_at)) / ${DAY_US}.0)`;
     else expr = `lf.${leadAlias.get(f.name)}`;
     const cast = featureKind(f) === 'numeric' ? 'DOUBLE' : 'VARCHAR';
     select.push(`CAST(${expr} AS ${cast}) AS ${quoteIdent(f.name)}`);
@@ -226,7 +230,11 @@ export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): st
   const leadCols = [...leadAlias].map(([n, a]) => `${leadFeatureSql(spec, byName.get(n)!)} AS ${a}`);
   // The title and email classifiers are dozens of string tests each: run them once per distinct key
   // (title, domain) and join the answers back; classes of the same key share one dictionary.
-  const classes = [['_seniority', 'seniority'], ['_department', 'department'], ['_email_kind', 'email_domain_kind']] as const;
+  const classes = [
+    ['_seniority', 'seniority'],
+    ['_department', 'department'],
+    ['_email_kind', 'email_domain_kind'],
+  ] as const;
   const dictionaries = new Map<string, { name: string; cols: string[] }>();
   const classCols = classes.map(([col, cls]) => {
     const c = KEYED_CLASSIFIERS[cls];
@@ -236,9 +244,11 @@ export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): st
     d.cols.push(`${c.classify('k', spec.competitor_domains)} AS ${col}`);
     return `${d.name}.${col}`;
   });
-  const dictCtes = [...dictionaries].map(([keySql, d]) => `${d.name} AS (
+  const dictCtes = [...dictionaries].map(
+    ([keySql, d]) => `${d.name} AS (
   SELECT k, ${d.cols.join(', ')} FROM (SELECT DISTINCT ${keySql} AS k FROM leads l)
-)`);
+)`,
+  );
   const lf = `${dictCtes.join(',\n')},
 lf AS MATERIALIZED (
   SELECT lr.lead_id, lr.created_at${leadCols.length ? ',\n    ' + leadCols.join(',\n    ') : ''}
@@ -254,11 +264,18 @@ lf AS MATERIALIZED (
   const burstSql = (partition: string, at: string) =>
     `,\n      (epoch_us(${at}) - epoch_us(lag(${at}) OVER (PARTITION BY ${partition} ORDER BY ${at}))) / 1e6 AS _gap_prev_s` +
     windows
-      .map((sec) => `,\n      count(*) OVER (PARTITION BY ${partition} ORDER BY ${at} RANGE BETWEEN INTERVAL (${Math.round(sec * 1e6)}) MICROSECOND PRECEDING AND CURRENT ROW)::DOUBLE AS ${quoteIdent(burstColumn(sec))}`)
+      .map(
+        (sec) =>
+          `,\n      count(*) OVER (PARTITION BY ${partition} ORDER BY ${at} RANGE BETWEEN INTERVAL (${Math.round(sec * 1e6)}) MICROSECOND PRECEDING AND CURRENT ROW)::DOUBLE AS ${quoteIdent(burstColumn(sec))}`,
+      )
       .join('');
   const source = `(SELECT lead_id, occurred_at, ${typeCodeSql(codes)} AS tc${hasBurst && !perPair ? burstSql('lead_id', 'occurred_at') : ''}
       FROM ${quoteIdent(opts.activitySource)}${types ? ` WHERE activity_type IN (${types.map(quoteLiteral).join(', ')})` : ''})`;
-  const burstCols = !hasBurst ? '' : perPair ? burstSql('b.bid', 'a.occurred_at') : ', a._gap_prev_s' + windows.map((sec) => `, a.${quoteIdent(burstColumn(sec))}`).join('');
+  const burstCols = !hasBurst
+    ? ''
+    : perPair
+      ? burstSql('b.bid', 'a.occurred_at')
+      : ', a._gap_prev_s' + windows.map((sec) => `, a.${quoteIdent(burstColumn(sec))}`).join('');
 
   const actCte = aggs.length
     ? `,

@@ -80,7 +80,12 @@ function findDef(source: EncoderState | FeatureSpec, name: string): FeatureDef |
  * Describe one feature value in plain words. `source` is a fitted EncoderState (carries the
  * definitions) or the spec; `context` may hold the lead row (e.g. email, job_title) for detail.
  */
-export function describeFeature(source: EncoderState | FeatureSpec, featureName: string, rawValue: unknown, context: Record<string, unknown> = {}): string {
+export function describeFeature(
+  source: EncoderState | FeatureSpec,
+  featureName: string,
+  rawValue: unknown,
+  context: Record<string, unknown> = {},
+): string {
   return describeWith(findDef(source, featureName), featureName, rawValue, context);
 }
 
@@ -88,13 +93,22 @@ export function describeFeature(source: EncoderState | FeatureSpec, featureName:
  * describeFeature for one feature, its definition looked up once: for describing a column's values
  * by the million (a lookup per value was a scan of the spec's features).
  */
-export function featureDescriber(source: EncoderState | FeatureSpec, featureName: string): (rawValue: unknown) => string {
+export function featureDescriber(
+  source: EncoderState | FeatureSpec,
+  featureName: string,
+): (rawValue: unknown) => string {
   const def = findDef(source, featureName);
   return (rawValue) => describeWith(def, featureName, rawValue, {});
 }
 
-function describeWith(def: FeatureDef | undefined, featureName: string, rawValue: unknown, context: Record<string, unknown>): string {
-  const missing = rawValue === null || rawValue === undefined || (typeof rawValue === 'number' && Number.isNaN(rawValue));
+function describeWith(
+  def: FeatureDef | undefined,
+  featureName: string,
+  rawValue: unknown,
+  context: Record<string, unknown>,
+): string {
+  const missing =
+    rawValue === null || rawValue === undefined || (typeof rawValue === 'number' && Number.isNaN(rawValue));
   const x = typeof rawValue === 'number' ? rawValue : Number(rawValue);
   if (!def) {
     // flat tables: no definition, say the column and the value
@@ -121,7 +135,9 @@ function describeWith(def: FeatureDef | undefined, featureName: string, rawValue
       break;
     }
     case 'ratio':
-      return missing ? `${human(def.name)}: no ${human(def.denominator)} to compare with` : `${num(x)} ${human(def.numerator)} per ${human(def.denominator)}`;
+      return missing
+        ? `${human(def.name)}: no ${human(def.denominator)} to compare with`
+        : `${num(x)} ${human(def.numerator)} per ${human(def.denominator)}`;
     case 'burst':
       return def.agg === 'max_in_window'
         ? `up to ${num(x)} events within ${num(def.seconds)} seconds${x >= 5 ? ' (looks automated)' : ''}`
@@ -132,13 +148,20 @@ function describeWith(def: FeatureDef | undefined, featureName: string, rawValue
         case 'seniority':
           return SENIORITY_WORDS[v] ?? `job title seniority: ${v}`;
         case 'email_domain_kind': {
-          const domain = typeof context.email === 'string' && context.email.includes('@') ? ` (${context.email.split('@')[1].toLowerCase()})` : '';
+          const domain =
+            typeof context.email === 'string' && context.email.includes('@')
+              ? ` (${context.email.split('@')[1].toLowerCase()})`
+              : '';
           return (EMAIL_KIND_WORDS[v] ?? `email domain: ${v}`) + (v === 'missing' ? '' : domain);
         }
         case 'email_domain':
           return missing ? 'no email domain' : `email domain ${v}`;
         case 'department':
-          return v === 'missing' ? 'no job title' : v === 'other' ? 'department unclear from job title' : `works in ${v}`;
+          return v === 'missing'
+            ? 'no job title'
+            : v === 'other'
+              ? 'department unclear from job title'
+              : `works in ${v}`;
         case 'company_size_band':
           return v === 'missing' ? 'company size unknown' : `company of ${v} employees`;
         case 'revenue_band':

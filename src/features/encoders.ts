@@ -100,7 +100,8 @@ export function quantileEdges(values: Float64Array, bins: number): number[] {
 
 /** Which bin x falls in: the number of edges <= x. */
 function binOf(edges: number[], x: number): number {
-  let lo = 0, hi = edges.length;
+  let lo = 0,
+    hi = edges.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (edges[mid] <= x) lo = mid + 1;
@@ -110,28 +111,51 @@ function binOf(edges: number[], x: number): number {
 }
 
 /** Fit encoders on the training rows `trainIdx` only; options come from the spec (or each column's own `encoding`). */
-export function fitEncoders(frame: FeatureFrame, trainIdx: ArrayLike<number>, spec?: FeatureSpec, fitOptions: FitEncoderOptions = {}): EncoderState {
-  if (trainIdx.length === 0) throw new DataError('cannot fit encoders on an empty training split', 'check the split fractions and the snapshot dates');
+export function fitEncoders(
+  frame: FeatureFrame,
+  trainIdx: ArrayLike<number>,
+  spec?: FeatureSpec,
+  fitOptions: FitEncoderOptions = {},
+): EncoderState {
+  if (trainIdx.length === 0)
+    throw new DataError(
+      'cannot fit encoders on an empty training split',
+      'check the split fractions and the snapshot dates',
+    );
   const features: EncoderState['features'] = [];
   for (const col of frame.columns) {
     const { def, encoding } = optionsFor(col, spec);
     if (col.kind === 'numeric') {
       const opt = NumericEncoding.parse(pickKeys(encoding, NumericEncoding));
-      let n = 0, sum = 0, sumSq = 0, missing = 0;
+      let n = 0,
+        sum = 0,
+        sumSq = 0,
+        missing = 0;
       const prepared = new Float64Array(trainIdx.length);
       for (let k = 0; k < trainIdx.length; k++) {
         const x = prepare(opt, col.values[trainIdx[k]]);
         prepared[k] = x;
-        if (Number.isNaN(x)) { missing++; continue; }
-        n++; sum += x; sumSq += x * x;
+        if (Number.isNaN(x)) {
+          missing++;
+          continue;
+        }
+        n++;
+        sum += x;
+        sumSq += x * x;
       }
       const binEdges = fitOptions.numericBins ? quantileEdges(prepared, fitOptions.numericBins) : [];
       const mean = n ? sum / n : 0;
       const variance = n > 1 ? Math.max(0, (sumSq - n * mean * mean) / (n - 1)) : 0;
       const std = Math.sqrt(variance) > 1e-12 ? Math.sqrt(variance) : 1;
       features.push({
-        name: col.name, kind: 'numeric', log1p: opt.log1p, ...(opt.clip ? { clip: opt.clip } : {}),
-        mean, std, missingIndicator: opt.missing_indicator && missing > 0, missingRate: missing / trainIdx.length,
+        name: col.name,
+        kind: 'numeric',
+        log1p: opt.log1p,
+        ...(opt.clip ? { clip: opt.clip } : {}),
+        mean,
+        std,
+        missingIndicator: opt.missing_indicator && missing > 0,
+        missingRate: missing / trainIdx.length,
         ...(binEdges.length > 0 ? { binEdges } : {}),
         ...(def ? { def } : {}),
       });
@@ -150,8 +174,12 @@ export function fitEncoders(frame: FeatureFrame, trainIdx: ArrayLike<number>, sp
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
         .slice(0, opt.top_k);
       features.push({
-        name: col.name, kind: 'categorical', levels: kept.map(([l]) => l), counts: kept.map(([, c]) => c),
-        missingRate: missing / trainIdx.length, ...(def ? { def } : {}),
+        name: col.name,
+        kind: 'categorical',
+        levels: kept.map(([l]) => l),
+        counts: kept.map(([, c]) => c),
+        missingRate: missing / trainIdx.length,
+        ...(def ? { def } : {}),
       });
     }
   }
@@ -180,7 +208,11 @@ export function encoderColumns(f: NumericEncoder | CategoricalEncoder): string[]
 }
 
 /** Encode rows `idx` (default: all) of a frame with a fitted state into a dense Float32 matrix. */
-export function transform(state: EncoderState, frame: FeatureFrame, idx?: ArrayLike<number>): { matrix: DenseMatrix; source: string[] } {
+export function transform(
+  state: EncoderState,
+  frame: FeatureFrame,
+  idx?: ArrayLike<number>,
+): { matrix: DenseMatrix; source: string[] } {
   const rows = idx ?? allRows(frame.ids.length);
   const cols = state.columns.length;
   const data = new Float32Array(rows.length * cols);
@@ -241,20 +273,41 @@ function encodePlans(state: EncoderState, frame: FeatureFrame): Array<NumericPla
   let offset = 0;
   for (const f of state.features) {
     const col = byName.get(f.name);
-    if (!col) throw new DataError(`feature "${f.name}" is missing from the data being scored`, 'build features with the same features file the model was trained with');
-    if (col.kind !== f.kind) throw new DataError(`feature "${f.name}" is ${col.kind} here but was ${f.kind} in training`, 'use the same features file / column overrides as in training');
+    if (!col)
+      throw new DataError(
+        `feature "${f.name}" is missing from the data being scored`,
+        'build features with the same features file the model was trained with',
+      );
+    if (col.kind !== f.kind)
+      throw new DataError(
+        `feature "${f.name}" is ${col.kind} here but was ${f.kind} in training`,
+        'use the same features file / column overrides as in training',
+      );
     if (f.kind === 'numeric') {
       const binsAt = f.missingIndicator ? 2 : 1;
       plans.push({
-        kind: 'numeric', values: col.values as Float64Array, offset,
+        kind: 'numeric',
+        values: col.values as Float64Array,
+        offset,
         // same tests as prepare(): a bound is applied whenever it is defined
         min: f.clip?.min !== undefined ? f.clip.min : -Infinity,
         max: f.clip?.max !== undefined ? f.clip.max : Infinity,
-        log1p: f.log1p, mean: f.mean, std: f.std, missingIndicator: f.missingIndicator, binEdges: f.binEdges, binsAt,
+        log1p: f.log1p,
+        mean: f.mean,
+        std: f.std,
+        missingIndicator: f.missingIndicator,
+        binEdges: f.binEdges,
+        binsAt,
       });
       offset += binsAt + (f.binEdges ? f.binEdges.length + 1 : 0);
     } else {
-      plans.push({ kind: 'categorical', values: col.values as (string | null)[], offset, position: new Map(f.levels.map((l, i) => [l, i])), other: f.levels.length });
+      plans.push({
+        kind: 'categorical',
+        values: col.values as (string | null)[],
+        offset,
+        position: new Map(f.levels.map((l, i) => [l, i])),
+        other: f.levels.length,
+      });
       offset += f.levels.length + 2;
     }
   }
@@ -262,7 +315,14 @@ function encodePlans(state: EncoderState, frame: FeatureFrame): Array<NumericPla
 }
 
 /** Matrix rows from..to-1 of one numeric feature: prepare() then standardize, as in fitEncoders. */
-function encodeNumeric(p: NumericPlan, rows: ArrayLike<number>, from: number, to: number, data: Float32Array, cols: number): void {
+function encodeNumeric(
+  p: NumericPlan,
+  rows: ArrayLike<number>,
+  from: number,
+  to: number,
+  data: Float32Array,
+  cols: number,
+): void {
   const { values, min, max, log1p, mean, std, missingIndicator, binEdges, binsAt } = p;
   for (let r = from; r < to; r++) {
     let x = values[rows[r]];
@@ -280,8 +340,17 @@ function encodeNumeric(p: NumericPlan, rows: ArrayLike<number>, from: number, to
   }
 }
 
-/** Matrix rows from..to-1 of one categorical feature: a 1 in the level's column (unseen -> <other>, null -> <missing>). */
-function encodeCategorical(p: CategoricalPlan, rows: ArrayLike<number>, from: number, to: number, data: Float32Array, cols: number): void {
+/**
+ * Matrix rows from..to-1 of one categorical feature: a 1 in the level's column (unseen -> <other>, null -> <missing>).
+ */
+function encodeCategorical(
+  p: CategoricalPlan,
+  rows: ArrayLike<number>,
+  from: number,
+  to: number,
+  data: Float32Array,
+  cols: number,
+): void {
   const { values, position, other } = p;
   for (let r = from; r < to; r++) {
     const v = values[rows[r]];

@@ -15,12 +15,16 @@ type ExprDef = Extract<FeatureDef, { type: 'expr' }>;
  * read_parquet...), attach databases, or see any other table. Results are copied back by lead_id.
  */
 
-/** Evaluate every expr feature once per lead into table `into` (lead_id, one column per feature); returns false if none. */
+/**
+ * Evaluate every expr feature once per lead into table `into` (lead_id, one column per feature); returns false if none.
+ */
 export async function evaluateExpressions(w: Warehouse, spec: FeatureSpec, into: string): Promise<boolean> {
   const exprs = activeFeatures(spec).filter((f): f is ExprDef => f.type === 'expr');
   if (exprs.length === 0) return false;
   const file = specSource(spec);
-  const mentioned = LEAD_COLUMNS.map((c) => c.name).filter((c) => c !== 'lead_id' && exprs.some((e) => new RegExp(`\\b${c}\\b`, 'i').test(e.sql)));
+  const mentioned = LEAD_COLUMNS.map((c) => c.name).filter(
+    (c) => c !== 'lead_id' && exprs.some((e) => new RegExp(`\\b${c}\\b`, 'i').test(e.sql)),
+  );
   const cols = ['lead_id', ...mentioned];
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-expr-'));
@@ -33,7 +37,9 @@ export async function evaluateExpressions(w: Warehouse, spec: FeatureSpec, into:
     // Rows travel back by position in lead_id order (both sides sort the same ids the same way), so
     // no lead_id strings pass through JS: only the values, tagged with their row number.
     const n = (await sandbox.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM leads'))?.n ?? 0;
-    const out: AppendColumn[] = [{ name: '_rn', type: 'INTEGER', values: Int32Array.from({ length: n }, (_, i) => i + 1) }];
+    const out: AppendColumn[] = [
+      { name: '_rn', type: 'INTEGER', values: Int32Array.from({ length: n }, (_, i) => i + 1) },
+    ];
     for (const f of exprs) {
       const i = spec.features.indexOf(f);
       const type = f.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR';
@@ -47,7 +53,9 @@ export async function evaluateExpressions(w: Warehouse, spec: FeatureSpec, into:
         throw new ConfigError(
           `${file}: features[${i}] (${f.name}).sql: the expression failed: ${msg}`,
           /external|permission|disabled/i.test(msg)
-            ? 'expressions may only use the lead row (columns: ' + LEAD_COLUMNS.map((c) => c.name).join(', ') + '); file and network functions are disabled'
+            ? 'expressions may only use the lead row (columns: ' +
+                LEAD_COLUMNS.map((c) => c.name).join(', ') +
+                '); file and network functions are disabled'
             : `write one DuckDB expression over the lead columns (${LEAD_COLUMNS.map((c) => c.name).join(', ')}), e.g. "length(company) > 20"`,
         );
       }
@@ -55,7 +63,9 @@ export async function evaluateExpressions(w: Warehouse, spec: FeatureSpec, into:
     }
     const values = `${into}_values`;
     // TEMP: scratch for this connection's feature query, never written to the warehouse file
-    await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(values)} (${out.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`);
+    await w.run(
+      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(values)} (${out.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`,
+    );
     try {
       await w.appendColumns(values, out);
       await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(into)} AS

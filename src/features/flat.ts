@@ -14,7 +14,12 @@ import { CategoricalEncoding, NumericEncoding } from './spec.ts';
 
 const ColumnOverride = z.union([
   z.literal('exclude'),
-  z.object({ kind: z.enum(['numeric', 'categorical']), encoding: z.union([NumericEncoding.partial(), CategoricalEncoding.partial()]).optional() }).strict(),
+  z
+    .object({
+      kind: z.enum(['numeric', 'categorical']),
+      encoding: z.union([NumericEncoding.partial(), CategoricalEncoding.partial()]).optional(),
+    })
+    .strict(),
 ]);
 
 /** Optional YAML for a flat table: target, id, placeholders, per-column overrides, exclusions. */
@@ -48,18 +53,27 @@ export function loadFlatSpec(file: string): FlatSpec {
   try {
     obj = parseYaml(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read: ${(err as Error).message}`, 'pass a YAML file with target:, id:, missing_values:, columns:, exclude:');
+    throw new ConfigError(
+      `${file}: cannot read: ${(err as Error).message}`,
+      'pass a YAML file with target:, id:, missing_values:, columns:, exclude:',
+    );
   }
   const r = FlatSpec.safeParse(obj ?? {});
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new ConfigError(`${file}: ${i.path.join('.') || '(top level)'}: ${i.message}`, 'columns: map a column name to "exclude" or { kind: numeric|categorical, encoding: {...} }');
+    throw new ConfigError(
+      `${file}: ${i.path.join('.') || '(top level)'}: ${i.message}`,
+      'columns: map a column name to "exclude" or { kind: numeric|categorical, encoding: {...} }',
+    );
   }
   return r.data;
 }
 
 /** Load a flat table (CSV/Parquet/JSON file, or a warehouse table) into a FeatureFrame with 0/1 labels. */
-export async function loadFlatFrame(source: string | { w: Warehouse; table: string }, opts: FlatOptions): Promise<FeatureFrame> {
+export async function loadFlatFrame(
+  source: string | { w: Warehouse; table: string },
+  opts: FlatOptions,
+): Promise<FeatureFrame> {
   const label = typeof source === 'string' ? source : `table ${source.table}`;
   const raw = typeof source === 'string' ? await readFileAsText(source) : await readTableAsText(source.w, source.table);
   const names = Object.keys(raw);
@@ -67,7 +81,10 @@ export async function loadFlatFrame(source: string | { w: Warehouse; table: stri
   const need = (col: string, what: string) => {
     if (!(col in raw)) {
       const guess = closestName(col, names);
-      throw new DataError(`${label}: no ${what} column "${col}"`, guess ? `did you mean "${guess}"?` : `columns are: ${names.join(', ')}`);
+      throw new DataError(
+        `${label}: no ${what} column "${col}"`,
+        guess ? `did you mean "${guess}"?` : `columns are: ${names.join(', ')}`,
+      );
     }
   };
   need(opts.target, 'target');
@@ -84,11 +101,15 @@ export async function loadFlatFrame(source: string | { w: Warehouse; table: stri
   const keep: number[] = [];
   for (let i = 0; i < n; i++) if (!isMissing(target[i])) keep.push(i);
   if (keep.length < n) notes.push(`${n - keep.length} rows without a value in "${opts.target}" were left out`);
-  if (keep.length === 0) throw new DataError(`${label}: the target column "${opts.target}" has no values`, 'check --target');
+  if (keep.length === 0)
+    throw new DataError(`${label}: the target column "${opts.target}" has no values`, 'check --target');
   const labels = Uint8Array.from(keep, (i) => (target[i]!.trim() === positive ? 1 : 0));
   const positives = labels.reduce((a, b) => a + b, 0);
   if (positives === 0 || positives === labels.length) {
-    throw new DataError(`${label}: target "${opts.target}" has only one class (positive value "${positive}")`, 'pass --positive with the value that means converted');
+    throw new DataError(
+      `${label}: target "${opts.target}" has only one class (positive value "${positive}")`,
+      'pass --positive with the value that means converted',
+    );
   }
 
   const ids = opts.id ? keep.map((i) => raw[opts.id!][i] ?? `row${i + 1}`) : keep.map((i) => `row${i + 1}`);
@@ -107,7 +128,9 @@ export async function loadFlatFrame(source: string | { w: Warehouse; table: stri
       // a different value on every row: an ID, unless it is a measurement (numbers with fractions)
       const integral = !parses || present.every((v) => Number.isInteger(Number(v)));
       if (distinct === values.length && values.length >= 20 && integral) {
-        notes.push(`"${name}" looks like an ID (a different value on every row) and was left out; override with columns: { "${name}": { kind: ... } }`);
+        notes.push(
+          `"${name}" looks like an ID (a different value on every row) and was left out; override with columns: { "${name}": { kind: ... } }`,
+        );
         continue;
       }
     }
@@ -115,11 +138,24 @@ export async function loadFlatFrame(source: string | { w: Warehouse; table: stri
       const v = Float64Array.from(values, (s) => (s === null ? NaN : Number(s)));
       if (override && present.some((s) => !Number.isFinite(Number(s)))) {
         const bad = present.find((s) => !Number.isFinite(Number(s)));
-        throw new DataError(`${label}: column "${name}" is overridden as numeric but has the value "${bad}"`, 'add it to missing_values or make the column categorical');
+        throw new DataError(
+          `${label}: column "${name}" is overridden as numeric but has the value "${bad}"`,
+          'add it to missing_values or make the column categorical',
+        );
       }
-      columns.push({ name, kind: 'numeric', values: v, ...(override?.encoding ? { encoding: override.encoding as Partial<NumericEncoding> } : {}) });
+      columns.push({
+        name,
+        kind: 'numeric',
+        values: v,
+        ...(override?.encoding ? { encoding: override.encoding as Partial<NumericEncoding> } : {}),
+      });
     } else {
-      columns.push({ name, kind: 'categorical', values, ...(override?.encoding ? { encoding: override.encoding as Partial<CategoricalEncoding> } : {}) });
+      columns.push({
+        name,
+        kind: 'categorical',
+        values,
+        ...(override?.encoding ? { encoding: override.encoding as Partial<CategoricalEncoding> } : {}),
+      });
     }
   }
   return { ids, asOf: new Float64Array(keep.length).fill(NaN), label: labels, columns, notes };
@@ -149,7 +185,10 @@ async function readFileAsText(file: string): Promise<Record<string, (string | nu
     return await readTableAsText(w, 'flat');
   } catch (err) {
     if (err instanceof DataError) throw err;
-    throw new DataError(`cannot read ${file}: ${(err as Error).message.split('\n')[0]}`, 'check that it is a CSV with a header row, Parquet, or JSON lines');
+    throw new DataError(
+      `cannot read ${file}: ${(err as Error).message.split('\n')[0]}`,
+      'check that it is a CSV with a header row, Parquet, or JSON lines',
+    );
   } finally {
     await w.close();
   }
@@ -157,7 +196,10 @@ async function readFileAsText(file: string): Promise<Record<string, (string | nu
 
 async function readTableAsText(w: Warehouse, table: string): Promise<Record<string, (string | null)[]>> {
   const cols = await w.tableColumns(table);
-  if (cols.length === 0) throw new DataError(`table "${table}" not found or has no columns in ${w.path}`, 'check the table name');
-  const res = await w.columns(`SELECT ${cols.map((c) => `CAST(${quoteIdent(c)} AS VARCHAR) AS ${quoteIdent(c)}`).join(', ')} FROM ${quoteIdent(table)}`);
+  if (cols.length === 0)
+    throw new DataError(`table "${table}" not found or has no columns in ${w.path}`, 'check the table name');
+  const res = await w.columns(
+    `SELECT ${cols.map((c) => `CAST(${quoteIdent(c)} AS VARCHAR) AS ${quoteIdent(c)}`).join(', ')} FROM ${quoteIdent(table)}`,
+  );
   return res as Record<string, (string | null)[]>;
 }

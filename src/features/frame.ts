@@ -35,13 +35,29 @@ export interface ReadFrameOptions {
   ids?: boolean;
 }
 
-/** Read a feature table built by buildFeatureTable into a FeatureFrame (rows ordered by as_of, lead_id, or placed by rn). */
-export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec, opts: ReadFrameOptions = {}): Promise<FeatureFrame> {
-  if (!(await w.tableExists(table))) throw new DataError(`feature table "${table}" not found in ${w.path}`, 'run `leadscore features build` first, or check --into');
+/**
+ * Read a feature table built by buildFeatureTable into a FeatureFrame (rows ordered by as_of, lead_id, or placed by
+ * rn).
+ */
+export async function readFrame(
+  w: Warehouse,
+  table: string,
+  spec: FeatureSpec,
+  opts: ReadFrameOptions = {},
+): Promise<FeatureFrame> {
+  if (!(await w.tableExists(table)))
+    throw new DataError(
+      `feature table "${table}" not found in ${w.path}`,
+      'run `leadscore features build` first, or check --into',
+    );
   const have = new Set(await w.tableColumns(table));
   const features = activeFeatures(spec);
   const missing = features.filter((f) => !have.has(f.name)).map((f) => f.name);
-  if (missing.length) throw new DataError(`feature table "${table}" lacks columns: ${missing.join(', ')}`, 'rebuild it with the same features file');
+  if (missing.length)
+    throw new DataError(
+      `feature table "${table}" lacks columns: ${missing.join(', ')}`,
+      'rebuild it with the same features file',
+    );
   const withLabel = have.has('label');
   const t = quoteIdent(table);
   // Strings are slow to bring into JS one by one; read each categorical column as integer codes into
@@ -61,7 +77,11 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec, 
       SELECT v, (row_number() OVER (ORDER BY v) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${quoteIdent(c)} AS v FROM ${t} WHERE ${quoteIdent(c)} IS NOT NULL)`);
   }
   const placed = opts.rowNumbers === true;
-  if (placed && !have.has('rn')) throw new DataError(`feature table "${table}" has no rn column to place rows by`, 'build it with rowNumbers from a pairs table with rn, or read it without rowNumbers');
+  if (placed && !have.has('rn'))
+    throw new DataError(
+      `feature table "${table}" has no rn column to place rows by`,
+      'build it with rowNumbers from a pairs table with rn, or read it without rowNumbers',
+    );
   // Sorted (stored in order, so each chunk read skips the rest by zone maps), or stored as it comes and placed by rn.
   const position = placed ? 't.rn' : 'row_number() OVER (ORDER BY t.as_of, t.lead_id) - 1';
   await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(ordered)} AS
@@ -80,8 +100,12 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec, 
     for (let start = 0; start < n; start += CHUNK) {
       // every column here is a number (text came as codes), so it arrives as typed arrays, NULL as NaN
       const part = placed
-        ? await w.numericColumns(`SELECT * EXCLUDE (lead_id) FROM ${quoteIdent(ordered)} WHERE rowid >= ${start} AND rowid < ${start + CHUNK}`)
-        : await w.numericColumns(`SELECT * EXCLUDE (_rn, lead_id) FROM ${quoteIdent(ordered)} WHERE _rn >= ${start} AND _rn < ${start + CHUNK} ORDER BY _rn`);
+        ? await w.numericColumns(
+            `SELECT * EXCLUDE (lead_id) FROM ${quoteIdent(ordered)} WHERE rowid >= ${start} AND rowid < ${start + CHUNK}`,
+          )
+        : await w.numericColumns(
+            `SELECT * EXCLUDE (_rn, lead_id) FROM ${quoteIdent(ordered)} WHERE _rn >= ${start} AND _rn < ${start + CHUNK} ORDER BY _rn`,
+          );
       const m = part._as_of_ms.length;
       // sorted: the part is rows start.. in order (block copies); placed: row i of the part goes to at[i]
       const at = placed ? positionsOf(part._rn, seen!, table) : null;
@@ -95,7 +119,8 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec, 
       for (const [c, arr] of codes) put(arr, part['_code_' + c]);
     }
     const decode = async (c: string): Promise<(string | null)[]> => {
-      const values = (await w.columns(`SELECT v FROM ${quoteIdent(dict(textCols.indexOf(c)))} ORDER BY code`)).v as string[];
+      const values = (await w.columns(`SELECT v FROM ${quoteIdent(dict(textCols.indexOf(c)))} ORDER BY code`))
+        .v as string[];
       const k = codes.get(c)!;
       const out = new Array<string | null>(n);
       for (let i = 0; i < n; i++) out[i] = k[i] < 0 ? null : values[k[i]];
@@ -106,8 +131,14 @@ export async function readFrame(w: Warehouse, table: string, spec: FeatureSpec, 
       if (featureKind(f) === 'numeric') columns.push({ name: f.name, kind: 'numeric', values: nums.get(f.name)! });
       else columns.push({ name: f.name, kind: 'categorical', values: await decode(f.name) });
     }
-    const ids = opts.ids === false ? new Array<string>(n).fill('') : ((await w.columns(`SELECT lead_id FROM ${quoteIdent(ordered)} ORDER BY _rn`)).lead_id as string[]);
-    if (opts.idsInto) await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(opts.idsInto)} AS SELECT _rn::INTEGER AS rn, lead_id FROM ${quoteIdent(ordered)} ORDER BY _rn`);
+    const ids =
+      opts.ids === false
+        ? new Array<string>(n).fill('')
+        : ((await w.columns(`SELECT lead_id FROM ${quoteIdent(ordered)} ORDER BY _rn`)).lead_id as string[]);
+    if (opts.idsInto)
+      await w.run(
+        `CREATE OR REPLACE TEMP TABLE ${quoteIdent(opts.idsInto)} AS SELECT _rn::INTEGER AS rn, lead_id FROM ${quoteIdent(ordered)} ORDER BY _rn`,
+      );
     const frame: FeatureFrame = { ids, asOf, columns };
     if (label) frame.label = label;
     return frame;
@@ -123,7 +154,10 @@ function positionsOf(rn: Float64Array, seen: Uint8Array, table: string): Int32Ar
   for (let i = 0; i < rn.length; i++) {
     const r = rn[i];
     if (!(Number.isInteger(r) && r >= 0 && r < seen.length) || seen[r]) {
-      throw new DataError(`feature table "${table}": rn ${r} is ${seen[r] ? 'on two rows' : `not a position in 0..${seen.length - 1}`}`, 'rn must number the rows 0..n-1, each once');
+      throw new DataError(
+        `feature table "${table}": rn ${r} is ${seen[r] ? 'on two rows' : `not a position in 0..${seen.length - 1}`}`,
+        'rn must number the rows 0..n-1, each once',
+      );
     }
     seen[r] = 1;
     at[i] = r;

@@ -1,5 +1,20 @@
-/** The feature layer: definitions -> point-in-time SQL, labels, snapshots, splits, encoders, flat tables, leakage audit. */
-export { loadFeatureSpec, parseFeatureSpec, validateActivityNames, activeFeatures, featureKind, specSource, FeatureSpec, FeatureDef, NumericEncoding, CategoricalEncoding, DERIVATIONS, ACTIVITY_AGGS } from './spec.ts';
+/**
+ * The feature layer: definitions -> point-in-time SQL, labels, snapshots, splits, encoders, flat tables, leakage audit.
+ */
+export {
+  loadFeatureSpec,
+  parseFeatureSpec,
+  validateActivityNames,
+  activeFeatures,
+  featureKind,
+  specSource,
+  FeatureSpec,
+  FeatureDef,
+  NumericEncoding,
+  CategoricalEncoding,
+  DERIVATIONS,
+  ACTIVITY_AGGS,
+} from './spec.ts';
 export type { Derivation, ActivityAgg } from './spec.ts';
 export { compileFeatureQuery, expandActivities } from './compile.ts';
 export { buildFeatureTable, countFutureEvents } from './build.ts';

@@ -6,7 +6,8 @@
 
 /** SQL (0/1 INTEGER) for the label of the row aliased `alias` (columns lead_id, as_of). */
 export function labelSql(alias: string, horizonDays: number): string {
-  if (!Number.isInteger(horizonDays) || horizonDays <= 0) throw new Error(`horizon must be a positive whole number of days, got ${horizonDays}`);
+  if (!Number.isInteger(horizonDays) || horizonDays <= 0)
+    throw new Error(`horizon must be a positive whole number of days, got ${horizonDays}`);
   return `CAST(EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = ${alias}.lead_id AND o.status = 'won'
     AND o.closed_at >= ${alias}.as_of AND o.closed_at < ${alias}.as_of + INTERVAL (${horizonDays}) DAY) AS INTEGER)`;
 }

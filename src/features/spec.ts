@@ -47,12 +47,35 @@ const numericOpts = { encoding: NumericEncoding.optional() };
 const categoricalOpts = { encoding: CategoricalEncoding.optional() };
 
 export const LEAD_ATTRIBUTE_COLUMNS = [
-  'email', 'company', 'job_title', 'industry', 'company_size', 'annual_revenue', 'country', 'lead_source',
+  'email',
+  'company',
+  'job_title',
+  'industry',
+  'company_size',
+  'annual_revenue',
+  'country',
+  'lead_source',
 ] as const;
 
 const AttributeFeature = z.discriminatedUnion('kind', [
-  z.object({ ...common, ...categoricalOpts, type: z.literal('attribute'), kind: z.literal('categorical'), column: z.enum(LEAD_ATTRIBUTE_COLUMNS) }).strict(),
-  z.object({ ...common, ...numericOpts, type: z.literal('attribute'), kind: z.literal('numeric'), column: z.enum(LEAD_ATTRIBUTE_COLUMNS) }).strict(),
+  z
+    .object({
+      ...common,
+      ...categoricalOpts,
+      type: z.literal('attribute'),
+      kind: z.literal('categorical'),
+      column: z.enum(LEAD_ATTRIBUTE_COLUMNS),
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
+      ...numericOpts,
+      type: z.literal('attribute'),
+      kind: z.literal('numeric'),
+      column: z.enum(LEAD_ATTRIBUTE_COLUMNS),
+    })
+    .strict(),
 ]);
 
 /** Attributes derived from the lead's own row by shared SQL (src/schema/derived-sql.ts). */
@@ -74,13 +97,28 @@ export type Derivation = keyof typeof DERIVATIONS;
 const derivationNames = Object.keys(DERIVATIONS) as [Derivation, ...Derivation[]];
 
 const DerivedFeature = z
-  .object({ ...common, ...numericOpts, type: z.literal('derived'), derive: z.enum(derivationNames), encoding: z.union([NumericEncoding, CategoricalEncoding]).optional() })
+  .object({
+    ...common,
+    ...numericOpts,
+    type: z.literal('derived'),
+    derive: z.enum(derivationNames),
+    encoding: z.union([NumericEncoding, CategoricalEncoding]).optional(),
+  })
   .strict();
 
-export const ACTIVITY_AGGS = ['count', 'distinct_days', 'days_since_last', 'days_since_first', 'decayed_sum', 'any'] as const;
+export const ACTIVITY_AGGS = [
+  'count',
+  'distinct_days',
+  'days_since_last',
+  'days_since_first',
+  'decayed_sum',
+  'any',
+] as const;
 export type ActivityAgg = (typeof ACTIVITY_AGGS)[number];
 
-const activityList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
+const activityList = z
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .transform((v) => (Array.isArray(v) ? v : [v]));
 
 const ActivityFeature = z
   .object({
@@ -101,7 +139,11 @@ const ActivityFeature = z
       ctx.addIssue({ code: 'custom', path: ['half_life_days'], message: 'decayed_sum needs half_life_days (e.g. 14)' });
     }
     if (f.agg !== 'decayed_sum' && f.half_life_days !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['half_life_days'], message: `half_life_days only applies to agg: decayed_sum, not ${f.agg}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['half_life_days'],
+        message: `half_life_days only applies to agg: decayed_sum, not ${f.agg}`,
+      });
     }
   });
 
@@ -122,7 +164,10 @@ const BurstFeature = z
     ...numericOpts,
     type: z.literal('burst'),
     activities: activityList.default(['all']),
-    /** max_in_window: most events within any `seconds`-long window; rapid_count: events < `seconds` after the previous one */
+    /**
+     * max_in_window: most events within any `seconds`-long window; rapid_count: events < `seconds` after the previous
+     * one
+     */
     agg: z.enum(['max_in_window', 'rapid_count']),
     seconds: z.number().positive(),
   })
@@ -134,13 +179,24 @@ const ExprFeature = z
     type: z.literal('expr'),
     kind: z.enum(['numeric', 'categorical']).default('numeric'),
     /** a DuckDB SQL expression over the lead's row (leads table columns), run with file access disabled */
-    sql: z.string().min(1).refine((s) => !s.includes(';'), 'one expression only: remove the ";"'),
+    sql: z
+      .string()
+      .min(1)
+      .refine((s) => !s.includes(';'), 'one expression only: remove the ";"'),
     encoding: z.union([NumericEncoding, CategoricalEncoding]).optional(),
   })
   .strict();
 
 // zod 4 nests discriminated unions: attribute is itself split on `kind`
-const FEATURE_SCHEMAS = [AttributeFeature.options[0], AttributeFeature.options[1], DerivedFeature, ActivityFeature, RatioFeature, BurstFeature, ExprFeature] as const;
+const FEATURE_SCHEMAS = [
+  AttributeFeature.options[0],
+  AttributeFeature.options[1],
+  DerivedFeature,
+  ActivityFeature,
+  RatioFeature,
+  BurstFeature,
+  ExprFeature,
+] as const;
 
 export const FeatureDef = z.discriminatedUnion('type', [
   AttributeFeature,
@@ -201,19 +257,29 @@ export function loadFeatureSpec(file: string, opts: { knownActivities?: readonly
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw new ConfigError(`features file not found: ${file}`, 'pass --features with a path to a YAML file, e.g. features/default.yaml');
+    throw new ConfigError(
+      `features file not found: ${file}`,
+      'pass --features with a path to a YAML file, e.g. features/default.yaml',
+    );
   }
   let obj: unknown;
   try {
     obj = parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`, 'fix the YAML syntax (indentation, colons, quotes)');
+    throw new ConfigError(
+      `${file}: not valid YAML: ${(err as Error).message}`,
+      'fix the YAML syntax (indentation, colons, quotes)',
+    );
   }
   return parseFeatureSpec(obj, file, opts);
 }
 
 /** Validate a parsed features object; `fileLabel` names it in errors. */
-export function parseFeatureSpec(obj: unknown, fileLabel: string, opts: { knownActivities?: readonly string[] } = {}): FeatureSpec {
+export function parseFeatureSpec(
+  obj: unknown,
+  fileLabel: string,
+  opts: { knownActivities?: readonly string[] } = {},
+): FeatureSpec {
   const parsed = FeatureSpec.safeParse(obj);
   if (!parsed.success) throw configErrorFromZod(parsed.error, obj, fileLabel);
   const spec = parsed.data;
@@ -223,7 +289,10 @@ export function parseFeatureSpec(obj: unknown, fileLabel: string, opts: { knownA
   return spec;
 }
 
-/** Check every activity name in the spec against ACTIVITY_TYPES ∪ known ∪ groups; throws a ConfigError with a suggestion. */
+/**
+ * Check every activity name in the spec against ACTIVITY_TYPES ∪ known ∪ groups; throws a ConfigError with a
+ * suggestion.
+ */
 export function validateActivityNames(spec: FeatureSpec, known: readonly string[]): void {
   const file = specSource(spec);
   const groups = Object.keys(spec.activity_groups);
@@ -238,9 +307,11 @@ export function validateActivityNames(spec: FeatureSpec, known: readonly string[
       guess ? `did you mean "${guess}"? (known: ${candidates.join(', ')})` : `use one of: ${candidates.join(', ')}`,
     );
   };
-  for (const [g, types] of Object.entries(spec.activity_groups)) types.forEach((t, i) => check(t, `activity_groups.${g}[${i}]`, false));
+  for (const [g, types] of Object.entries(spec.activity_groups))
+    types.forEach((t, i) => check(t, `activity_groups.${g}[${i}]`, false));
   spec.features.forEach((f, i) => {
-    if (f.type === 'activity' || f.type === 'burst') f.activities.forEach((a, j) => check(a, `features[${i}] (${f.name}).activities[${j}]`, true));
+    if (f.type === 'activity' || f.type === 'burst')
+      f.activities.forEach((a, j) => check(a, `features[${i}] (${f.name}).activities[${j}]`, true));
   });
 }
 
@@ -248,7 +319,10 @@ function checkReferences(spec: FeatureSpec, file: string, _raw: unknown): void {
   const seen = new Map<string, number>();
   spec.features.forEach((f, i) => {
     if (seen.has(f.name)) {
-      throw new ConfigError(`${file}: features[${i}].name: "${f.name}" is already used by features[${seen.get(f.name)}]`, 'give every feature a unique name');
+      throw new ConfigError(
+        `${file}: features[${i}].name: "${f.name}" is already used by features[${seen.get(f.name)}]`,
+        'give every feature a unique name',
+      );
     }
     if (['lead_id', 'as_of', 'label'].includes(f.name) || f.name.startsWith('_')) {
       throw new ConfigError(`${file}: features[${i}].name: "${f.name}" is reserved`, 'pick another name');
@@ -273,7 +347,10 @@ function checkReferences(spec: FeatureSpec, file: string, _raw: unknown): void {
   spec.exclude.forEach((n, i) => {
     if (!byName.has(n)) {
       const guess = closestName(n, [...byName.keys()]);
-      throw new ConfigError(`${file}: exclude[${i}]: no feature named "${n}"`, guess ? `did you mean "${guess}"?` : 'list names from features:');
+      throw new ConfigError(
+        `${file}: exclude[${i}]: no feature named "${n}"`,
+        guess ? `did you mean "${guess}"?` : 'list names from features:',
+      );
     }
   });
   spec.features.forEach((f, i) => {
@@ -304,7 +381,8 @@ function configErrorFromZod(error: z.ZodError, raw: unknown, file: string): Conf
     hint = guess ? `did you mean "${guess}"?` : parentKeys ? `allowed keys: ${parentKeys.join(', ')}` : hint;
   } else if (issue.code === 'invalid_union' || (issue.code === 'invalid_value' && issue.path.at(-1) === 'type')) {
     message = `${issue.message}`;
-    hint = 'type must be one of: attribute, derived, activity, ratio, burst, expr (attribute also needs kind: numeric|categorical)';
+    hint =
+      'type must be one of: attribute, derived, activity, ratio, burst, expr (attribute also needs kind: numeric|categorical)';
   } else if (issue.code === 'invalid_type') {
     message = issue.message;
   }
@@ -341,6 +419,7 @@ function knownKeysAt(p: readonly PropertyKey[], raw: unknown): string[] | undefi
     });
     return schema ? Object.keys(schema.shape) : undefined;
   }
-  if (p.at(-1) === 'encoding') return [...Object.keys(NumericEncoding.shape), ...Object.keys(CategoricalEncoding.shape)];
+  if (p.at(-1) === 'encoding')
+    return [...Object.keys(NumericEncoding.shape), ...Object.keys(CategoricalEncoding.shape)];
   return undefined;
 }

@@ -26,7 +26,10 @@ function normalizeFractions(f: SplitFractions): number[] {
   const xs = PARTS.map((p) => f[p] ?? 0);
   const sum = xs.reduce((a, b) => a + b, 0);
   if (xs.some((x) => x < 0 || !Number.isFinite(x)) || Math.abs(sum - 1) > 1e-6 || xs[0] <= 0) {
-    throw new DataError(`split fractions must be >= 0, train > 0, and add up to 1; got ${JSON.stringify(f)}`, 'e.g. { train: 0.6, validation: 0.15, calibration: 0.1, test: 0.15 }');
+    throw new DataError(
+      `split fractions must be >= 0, train > 0, and add up to 1; got ${JSON.stringify(f)}`,
+      'e.g. { train: 0.6, validation: 0.15, calibration: 0.1, test: 0.15 }',
+    );
   }
   return xs;
 }
@@ -43,7 +46,10 @@ function normalizeFractions(f: SplitFractions): number[] {
  * share of all rows; the gap after it is then skipped, and train takes whatever is left. So gaps cost
  * training rows, not the small evaluation parts.
  */
-export function timeSplit(frame: FeatureFrame, opts: { fractions: SplitFractions; horizonDays: number; sharedHoldout?: { seed: number } }): Split {
+export function timeSplit(
+  frame: FeatureFrame,
+  opts: { fractions: SplitFractions; horizonDays: number; sharedHoldout?: { seed: number } },
+): Split {
   if (opts.sharedHoldout) return timeSplitSharedHoldout(frame, { ...opts, sharedHoldout: opts.sharedHoldout });
   const fr = normalizeFractions(opts.fractions);
   const n = frame.asOf.length;
@@ -84,7 +90,13 @@ export function timeSplit(frame: FeatureFrame, opts: { fractions: SplitFractions
       );
     }
   });
-  return { train: Int32Array.from(out[0]), validation: Int32Array.from(out[1]), calibration: Int32Array.from(out[2]), test: Int32Array.from(out[3]), dropped: Int32Array.from(dropped) };
+  return {
+    train: Int32Array.from(out[0]),
+    validation: Int32Array.from(out[1]),
+    calibration: Int32Array.from(out[2]),
+    test: Int32Array.from(out[3]),
+    dropped: Int32Array.from(dropped),
+  };
 }
 
 /**
@@ -94,16 +106,27 @@ export function timeSplit(frame: FeatureFrame, opts: { fractions: SplitFractions
  * training rows; the blend and the calibrator still never see each other's leads, and no label
  * window straddles a boundary between training, holdout and test.
  */
-function timeSplitSharedHoldout(frame: FeatureFrame, opts: { fractions: SplitFractions; horizonDays: number; sharedHoldout: { seed: number } }): Split {
+function timeSplitSharedHoldout(
+  frame: FeatureFrame,
+  opts: { fractions: SplitFractions; horizonDays: number; sharedHoldout: { seed: number } },
+): Split {
   const fr = normalizeFractions(opts.fractions);
   const holdout = fr[1] + fr[2];
-  const merged = timeSplit(frame, { fractions: { train: fr[0], validation: holdout, calibration: 0, test: fr[3] }, horizonDays: opts.horizonDays });
+  const merged = timeSplit(frame, {
+    fractions: { train: fr[0], validation: holdout, calibration: 0, test: fr[3] },
+    horizonDays: opts.horizonDays,
+  });
   const share = holdout > 0 ? fr[1] / holdout : 0;
   const validation: number[] = [];
   const calibration: number[] = [];
-  for (const i of merged.validation) (hashToUnit(frame.ids[i], opts.sharedHoldout.seed) < share ? validation : calibration).push(i);
-  for (const [name, part, f] of [['validation', validation, fr[1]], ['calibration', calibration, fr[2]]] as const) {
-    if (f > 0 && part.length === 0) throw new DataError(`time split: the ${name} part is empty`, 'more leads or snapshot dates are needed');
+  for (const i of merged.validation)
+    (hashToUnit(frame.ids[i], opts.sharedHoldout.seed) < share ? validation : calibration).push(i);
+  for (const [name, part, f] of [
+    ['validation', validation, fr[1]],
+    ['calibration', calibration, fr[2]],
+  ] as const) {
+    if (f > 0 && part.length === 0)
+      throw new DataError(`time split: the ${name} part is empty`, 'more leads or snapshot dates are needed');
   }
   return { ...merged, validation: Int32Array.from(validation), calibration: Int32Array.from(calibration) };
 }

@@ -23,8 +23,17 @@ export function summarizeFrame(frame: FeatureFrame, topK = 3): FeatureSummary[] 
     const n = c.values.length;
     if (c.kind === 'numeric') {
       const t = aq.table({ x: Array.from(c.values, (v) => (Number.isNaN(v) ? null : v)) });
-      const r = t.rollup({ valid: aq.op.valid('x'), mean: aq.op.mean('x'), min: aq.op.min('x'), max: aq.op.max('x') }).object() as Record<string, number>;
-      return { feature: c.name, kind: 'numeric', missing_pct: round((100 * (n - r.valid)) / Math.max(1, n)), mean: round(r.mean), min: r.min, max: r.max };
+      const r = t
+        .rollup({ valid: aq.op.valid('x'), mean: aq.op.mean('x'), min: aq.op.min('x'), max: aq.op.max('x') })
+        .object() as Record<string, number>;
+      return {
+        feature: c.name,
+        kind: 'numeric',
+        missing_pct: round((100 * (n - r.valid)) / Math.max(1, n)),
+        mean: round(r.mean),
+        min: r.min,
+        max: r.max,
+      };
     }
     const t = aq.table({ x: c.values });
     const valid = t.rollup({ valid: aq.op.valid('x') }).object() as { valid: number };
@@ -35,12 +44,25 @@ export function summarizeFrame(frame: FeatureFrame, topK = 3): FeatureSummary[] 
       .orderby(aq.desc('n'), 'x')
       .slice(0, topK)
       .objects() as Array<{ x: string; n: number }>;
-    return { feature: c.name, kind: 'categorical', missing_pct: round((100 * (n - valid.valid)) / Math.max(1, n)), top: topText(top.map((r) => ({ v: r.x, n: r.n })), n) };
+    return {
+      feature: c.name,
+      kind: 'categorical',
+      missing_pct: round((100 * (n - valid.valid)) / Math.max(1, n)),
+      top: topText(
+        top.map((r) => ({ v: r.x, n: r.n })),
+        n,
+      ),
+    };
   });
 }
 
 /** Summarize a built feature table in DuckDB (no need to pull millions of rows into JS). */
-export async function summarizeTable(w: Warehouse, table: string, spec: FeatureSpec, topK = 3): Promise<FeatureSummary[]> {
+export async function summarizeTable(
+  w: Warehouse,
+  table: string,
+  spec: FeatureSpec,
+  topK = 3,
+): Promise<FeatureSummary[]> {
   const t = quoteIdent(table);
   const total = await w.count(table);
   const out: FeatureSummary[] = [];
@@ -50,11 +72,25 @@ export async function summarizeTable(w: Warehouse, table: string, spec: FeatureS
       const r = await w.one<{ miss: number; mean: number | null; lo: number | null; hi: number | null }>(
         `SELECT count(*) FILTER (WHERE ${c} IS NULL)::BIGINT AS miss, avg(${c}) AS mean, min(${c}) AS lo, max(${c}) AS hi FROM ${t}`,
       );
-      out.push({ feature: f.name, kind: 'numeric', missing_pct: round((100 * (r?.miss ?? 0)) / Math.max(1, total)), mean: r?.mean == null ? undefined : round(r.mean), min: r?.lo ?? undefined, max: r?.hi ?? undefined });
+      out.push({
+        feature: f.name,
+        kind: 'numeric',
+        missing_pct: round((100 * (r?.miss ?? 0)) / Math.max(1, total)),
+        mean: r?.mean == null ? undefined : round(r.mean),
+        min: r?.lo ?? undefined,
+        max: r?.hi ?? undefined,
+      });
     } else {
       const miss = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${t} WHERE ${c} IS NULL`);
-      const top = await w.all<{ v: string; n: number }>(`SELECT ${c} AS v, count(*)::BIGINT AS n FROM ${t} WHERE ${c} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${topK}`);
-      out.push({ feature: f.name, kind: 'categorical', missing_pct: round((100 * (miss?.n ?? 0)) / Math.max(1, total)), top: topText(top, total) });
+      const top = await w.all<{ v: string; n: number }>(
+        `SELECT ${c} AS v, count(*)::BIGINT AS n FROM ${t} WHERE ${c} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${topK}`,
+      );
+      out.push({
+        feature: f.name,
+        kind: 'categorical',
+        missing_pct: round((100 * (miss?.n ?? 0)) / Math.max(1, total)),
+        top: topText(top, total),
+      });
     }
   }
   return out;

@@ -90,7 +90,12 @@ export function addColumn(
   const t = quoteIdent(c);
   if (spec.required) {
     const expected = spec.sqlType === 'TIMESTAMP' ? `a date in format ${dateForm(opts.dateFormat)}` : 'a value';
-    plan.checks.push({ column: c, kind: 'missing', when: `${r} IS NULL`, message: msg(c, `missing (${expected} is required)`) });
+    plan.checks.push({
+      column: c,
+      kind: 'missing',
+      when: `${r} IS NULL`,
+      message: msg(c, `missing (${expected} is required)`),
+    });
   }
   if (opts.allowed) {
     const list = opts.allowed.map(quoteLiteral).join(', ');
@@ -126,7 +131,9 @@ export function addColumn(
       const d = quoteIdent(`__d_${c}`);
       // DuckDB reads 'true'/'false' as 1/0; a boolean is not a number here
       plan.helpers[`__d_${c}`] = `CASE WHEN lower(${r}) NOT IN ('true', 'false') THEN TRY_CAST(${r} AS DOUBLE) END`;
-      plan.typed[c] = whole ? `CASE WHEN isfinite(${d}) AND ${d} = floor(${d}) THEN TRY_CAST(${d} AS BIGINT) END` : `CASE WHEN isfinite(${d}) THEN ${d} END`;
+      plan.typed[c] = whole
+        ? `CASE WHEN isfinite(${d}) AND ${d} = floor(${d}) THEN TRY_CAST(${d} AS BIGINT) END`
+        : `CASE WHEN isfinite(${d}) THEN ${d} END`;
       const expected = `must be ${whole ? 'a whole number' : 'a number'}${opts.nonNegative ? ' >= 0' : ''}`;
       const said = (text: string) => `${quoteLiteral(`${c}: `)} || ${r} || ${quoteLiteral(` ${text} (${expected})`)}`;
       plan.checks.push({
@@ -136,10 +143,21 @@ export function addColumn(
         message: `${quoteLiteral(`${c}: `)} || ${shown(r)} || ${quoteLiteral(` is not a number (${expected})`)}`,
       });
       if (whole) {
-        plan.checks.push({ column: c, kind: 'not_whole', when: `isfinite(${d}) AND ${d} <> floor(${d})`, message: said('is not a whole number') });
-        plan.checks.push({ column: c, kind: 'too_large', when: `isfinite(${d}) AND ${d} = floor(${d}) AND ${t} IS NULL`, message: said('is too large') });
+        plan.checks.push({
+          column: c,
+          kind: 'not_whole',
+          when: `isfinite(${d}) AND ${d} <> floor(${d})`,
+          message: said('is not a whole number'),
+        });
+        plan.checks.push({
+          column: c,
+          kind: 'too_large',
+          when: `isfinite(${d}) AND ${d} = floor(${d}) AND ${t} IS NULL`,
+          message: said('is too large'),
+        });
       }
-      if (opts.nonNegative) plan.checks.push({ column: c, kind: 'negative', when: `${d} < 0`, message: said('is negative') });
+      if (opts.nonNegative)
+        plan.checks.push({ column: c, kind: 'negative', when: `${d} < 0`, message: said('is negative') });
       return;
     }
   }
@@ -153,7 +171,9 @@ function selectList(entries: Record<string, string>): string {
 
 /** SQL of the checked relation: every source row with typed columns, context and `__ls_bad`. */
 export function checkedSql(plan: TablePlan, numberedSource: string): string {
-  const rawCols = [...plan.columns].map(([canon, srcCol]) => `, nullif(trim(${quoteIdent(srcCol)}), '') AS ${raw(canon)}`).join('');
+  const rawCols = [...plan.columns]
+    .map(([canon, srcCol]) => `, nullif(trim(${quoteIdent(srcCol)}), '') AS ${raw(canon)}`)
+    .join('');
   const srcCols = plan.src.columns.map((c, i) => `, ${quoteIdent(c.name)} AS ${sourceAlias(i)}`).join('');
   const bad = plan.checks.length ? plan.checks.map((k) => `coalesce(${k.when}, false)`).join(' OR ') : 'false';
   return `(SELECT *, (${bad}) AS __ls_bad FROM (
@@ -167,7 +187,8 @@ export function checkedSql(plan: TablePlan, numberedSource: string): string {
 /** SQL list of the row's problems: [{col, kind, msg}, ...] in check order. */
 export function problemsSql(checks: Check[]): string {
   const items = checks.map(
-    (k) => `CASE WHEN coalesce(${k.when}, false) THEN {'col': ${quoteLiteral(k.column)}, 'kind': ${quoteLiteral(k.kind)}, 'msg': ${k.message}} END`,
+    (k) =>
+      `CASE WHEN coalesce(${k.when}, false) THEN {'col': ${quoteLiteral(k.column)}, 'kind': ${quoteLiteral(k.kind)}, 'msg': ${k.message}} END`,
   );
   return `list_filter([${items.join(', ')}], p -> p IS NOT NULL)`;
 }

@@ -27,7 +27,9 @@ export function resolveColumns(
         const near = closestName(want, found);
         throw new DataError(
           `${mapFile ?? 'mapping'}: ${table}.${spec.name} maps to column "${want}", but ${table} file ${src.shown} has no such column. Columns found: ${found.join(', ')}`,
-          near ? `did you mean "${near}"? Fix the mapping file` : 'fix the column name in the mapping file (names are case-sensitive)',
+          near
+            ? `did you mean "${near}"? Fix the mapping file`
+            : 'fix the column name in the mapping file (names are case-sensitive)',
         );
       }
       out.set(spec.name, want);

@@ -16,7 +16,16 @@ export async function inferExtraKinds(w: Warehouse, src: Source, extras: number[
   for (const i of extras) {
     const type = src.columns[i].type.toUpperCase();
     if (src.format !== 'csv' && type !== 'VARCHAR') {
-      kinds.set(i, type === 'BOOLEAN' ? 'boolean' : /INT/.test(type) ? 'integer' : /DOUBLE|FLOAT|DECIMAL|REAL|NUMERIC/.test(type) ? 'number' : 'string');
+      kinds.set(
+        i,
+        type === 'BOOLEAN'
+          ? 'boolean'
+          : /INT/.test(type)
+            ? 'integer'
+            : /DOUBLE|FLOAT|DECIMAL|REAL|NUMERIC/.test(type)
+              ? 'number'
+              : 'string',
+      );
     } else if (src.format !== 'csv') {
       kinds.set(i, 'string');
     } else {
@@ -36,7 +45,16 @@ export async function inferExtraKinds(w: Warehouse, src: Source, extras: number[
   });
   const row = (await w.one<Record<string, unknown>>(`SELECT ${aggs.join(', ')} FROM ${rawReaderSql(src)}`)) ?? {};
   for (const i of toInfer) {
-    const kind: ExtraKind = Number(row[`n${i}`]) === 0 ? 'string' : row[`b${i}`] ? 'boolean' : row[`i${i}`] ? 'integer' : row[`d${i}`] ? 'number' : 'string';
+    const kind: ExtraKind =
+      Number(row[`n${i}`]) === 0
+        ? 'string'
+        : row[`b${i}`]
+          ? 'boolean'
+          : row[`i${i}`]
+            ? 'integer'
+            : row[`d${i}`]
+              ? 'number'
+              : 'string';
     kinds.set(i, kind);
   }
   return kinds;
@@ -48,7 +66,13 @@ export function extrasJsonSql(src: Source, kinds: Map<number, ExtraKind>): strin
   const pairs = [...kinds].map(([i, kind]) => {
     const v = `nullif(trim(${sourceAlias(i)}), '')`;
     const typed =
-      kind === 'integer' ? `TRY_CAST(${v} AS BIGINT)` : kind === 'number' ? `TRY_CAST(${v} AS DOUBLE)` : kind === 'boolean' ? `TRY_CAST(${v} AS BOOLEAN)` : v;
+      kind === 'integer'
+        ? `TRY_CAST(${v} AS BIGINT)`
+        : kind === 'number'
+          ? `TRY_CAST(${v} AS DOUBLE)`
+          : kind === 'boolean'
+            ? `TRY_CAST(${v} AS BOOLEAN)`
+            : v;
     return `${quoteLiteral(src.columns[i].name)}, ${typed}`;
   });
   return `json_object(${pairs.join(', ')})`;

@@ -38,12 +38,17 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
   const now = opts.now ?? new Date();
   const name = opts.name;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name.startsWith('__ls_')) {
-    throw new UsageError(`table name "${name}" must be letters, digits and underscores, starting with a letter`, 'e.g. --name x_education');
+    throw new UsageError(
+      `table name "${name}" must be letters, digits and underscores, starting with a letter`,
+      'e.g. --name x_education',
+    );
   }
-  if (RESERVED.has(name.toLowerCase())) throw new UsageError(`table name "${name}" is reserved for leadscore's own tables`, 'choose another --name');
+  if (RESERVED.has(name.toLowerCase()))
+    throw new UsageError(`table name "${name}" is reserved for leadscore's own tables`, 'choose another --name');
   const positive = (opts.positive ?? DEFAULT_POSITIVE).map((s) => s.trim()).filter(Boolean);
   const negative = opts.negative ?? (opts.positive ? undefined : DEFAULT_NEGATIVE);
-  if (positive.length === 0) throw new UsageError('--positive needs at least one value, e.g. --positive yes,1,true,won');
+  if (positive.length === 0)
+    throw new UsageError('--positive needs at least one value, e.g. --positive yes,1,true,won');
 
   // fatal checks first
   checkSourceFile(opts.file, 'flat');
@@ -59,16 +64,30 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
     throw readError(err, src, 'flat');
   }
   const found = src.columns.map((c) => c.name);
-  for (const [flag, col] of [['--id', opts.idColumn], ['--target', opts.targetColumn]] as const) {
+  for (const [flag, col] of [
+    ['--id', opts.idColumn],
+    ['--target', opts.targetColumn],
+  ] as const) {
     if (!found.includes(col)) {
       const near = closestName(col, found);
-      throw new DataError(`flat file ${opts.file} has no column "${col}" (${flag}). Columns found: ${found.join(', ')}`, near ? `did you mean ${flag} "${near}"?` : `pass ${flag} with one of the columns above`);
+      throw new DataError(
+        `flat file ${opts.file} has no column "${col}" (${flag}). Columns found: ${found.join(', ')}`,
+        near ? `did you mean ${flag} "${near}"?` : `pass ${flag} with one of the columns above`,
+      );
     }
   }
   const clash = found.find((c) => c.toLowerCase() === 'target' && c !== opts.targetColumn);
-  if (clash) throw new DataError(`flat file ${opts.file} already has a column "${clash}" that is not the target`, 'rename it in the file: the normalized 0/1 label is written to a column called target');
+  if (clash)
+    throw new DataError(
+      `flat file ${opts.file} already has a column "${clash}" that is not the target`,
+      'rename it in the file: the normalized 0/1 label is written to a column called target',
+    );
   const helperClash = found.find((c) => HELPERS.includes(c.toLowerCase()));
-  if (helperClash) throw new DataError(`flat file ${opts.file} has a column named "${helperClash}", which leadscore uses internally`, 'rename that column');
+  if (helperClash)
+    throw new DataError(
+      `flat file ${opts.file} has a column named "${helperClash}", which leadscore uses internally`,
+      'rename that column',
+    );
   if (read === 0) throw new DataError(`flat file ${opts.file} has a header but no data rows`, 'export the data again');
   say(`${name}: ${read} rows in ${opts.file} (${format})`);
 
@@ -78,9 +97,24 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
   const neg = negative ? matchesSql('__ls_t', negative) : '__ls_t IS NOT NULL';
   const expected = `one of ${positive.join(', ')} (positive)${negative ? ` or ${negative.join(', ')} (negative)` : ''}`;
   const checks: Check[] = [
-    { column: opts.idColumn, kind: 'missing', when: `__ls_id IS NULL`, message: quoteLiteral(`${opts.idColumn}: missing (an id is required)`) },
-    { column: opts.idColumn, kind: 'duplicate', when: `__ls_first < __ls_row`, message: `${quoteLiteral(`${opts.idColumn}: duplicate of row `)} || __ls_first || ' in this file (the first occurrence is kept)'` },
-    { column: opts.targetColumn, kind: 'missing', when: `__ls_t IS NULL`, message: quoteLiteral(`${opts.targetColumn}: missing (must be ${expected})`) },
+    {
+      column: opts.idColumn,
+      kind: 'missing',
+      when: `__ls_id IS NULL`,
+      message: quoteLiteral(`${opts.idColumn}: missing (an id is required)`),
+    },
+    {
+      column: opts.idColumn,
+      kind: 'duplicate',
+      when: `__ls_first < __ls_row`,
+      message: `${quoteLiteral(`${opts.idColumn}: duplicate of row `)} || __ls_first || ' in this file (the first occurrence is kept)'`,
+    },
+    {
+      column: opts.targetColumn,
+      kind: 'missing',
+      when: `__ls_t IS NULL`,
+      message: quoteLiteral(`${opts.targetColumn}: missing (must be ${expected})`),
+    },
     {
       column: opts.targetColumn,
       kind: 'not_allowed',
@@ -96,7 +130,10 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
       FROM (SELECT row_number() OVER () AS __ls_row, * FROM ${reader}))))`;
   const rawRow = `json_object(${src.columns.map((c) => `${quoteLiteral(c.name)}, CAST(${quoteIdent(c.name)} AS VARCHAR)`).join(', ')})`;
   const exclude = `EXCLUDE (${HELPERS.join(', ')})`;
-  const keep = opts.targetColumn === 'target' ? `* ${exclude} REPLACE (__ls_target::INTEGER AS target)` : `* ${exclude}, __ls_target::INTEGER AS target`;
+  const keep =
+    opts.targetColumn === 'target'
+      ? `* ${exclude} REPLACE (__ls_target::INTEGER AS target)`
+      : `* ${exclude}, __ls_target::INTEGER AS target`;
 
   await startQuarantine(w);
   try {
@@ -105,9 +142,14 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
       await ensureFlatRegistry(tx);
       const registered = await tx.one(`SELECT 1 AS x FROM flat_tables WHERE name = $1`, [name]);
       if (!registered && (await tx.tableExists(name))) {
-        throw new DataError(`table "${name}" already exists in the warehouse and was not written by a flat ingest`, 'choose another --name; leadscore will not overwrite it');
+        throw new DataError(
+          `table "${name}" already exists in the warehouse and was not written by a flat ingest`,
+          'choose another --name; leadscore will not overwrite it',
+        );
       }
-      await tx.run(`INSERT INTO __ls_rejects SELECT ${quoteLiteral(name)}, ${quoteLiteral(src.file)}, __ls_row, ${problemsSql(checks)}, ${rawRow} FROM ${checked} WHERE __ls_bad`);
+      await tx.run(
+        `INSERT INTO __ls_rejects SELECT ${quoteLiteral(name)}, ${quoteLiteral(src.file)}, __ls_row, ${problemsSql(checks)}, ${rawRow} FROM ${checked} WHERE __ls_bad`,
+      );
       const rejected = await tx.count('__ls_rejects');
       say(`${name}: validated, ${rejected} rejected`);
       const report: FlatIngestReport = {
@@ -124,16 +166,29 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
       };
       if (opts.strict && rejected > 0) {
         const lines = report.samples.map((s) => `  row ${s.row_number}: ${s.reason}`);
-        throw new DataError(`--strict: ${rejected} row(s) rejected, so nothing was written:\n${lines.join('\n')}`, 'fix these rows, or run without --strict');
+        throw new DataError(
+          `--strict: ${rejected} row(s) rejected, so nothing was written:\n${lines.join('\n')}`,
+          'fix these rows, or run without --strict',
+        );
       }
       const staging = `__ls_flat_${name}`;
-      await tx.run(`CREATE OR REPLACE TABLE ${quoteIdent(staging)} AS SELECT ${keep} FROM ${checked} WHERE NOT __ls_bad ORDER BY __ls_row`);
+      await tx.run(
+        `CREATE OR REPLACE TABLE ${quoteIdent(staging)} AS SELECT ${keep} FROM ${checked} WHERE NOT __ls_bad ORDER BY __ls_row`,
+      );
       await tx.run(`DROP TABLE IF EXISTS ${quoteIdent(name)}`);
       await tx.run(`ALTER TABLE ${quoteIdent(staging)} RENAME TO ${quoteIdent(name)}`);
       report.positives = await tx.count(name, 'target = 1');
       await tx.run(
         `INSERT OR REPLACE INTO flat_tables VALUES ($1, $2, $3, ${`[${positive.map(quoteLiteral).join(', ')}]`}, $4, $5, $6, $7::TIMESTAMP)`,
-        [name, opts.idColumn, opts.targetColumn, src.file, report.loaded, runId, now.toISOString().replace('T', ' ').replace('Z', '')],
+        [
+          name,
+          opts.idColumn,
+          opts.targetColumn,
+          src.file,
+          report.loaded,
+          runId,
+          now.toISOString().replace('T', ' ').replace('Z', ''),
+        ],
       );
       await writeRejects(tx, runId, now, [{ file: src.file, table: name }]);
       say(`${name}: ${report.loaded} rows written (${report.positives} positive), ${rejected} rejected`);

@@ -3,4 +3,13 @@ export { ingest, checkDateFormat } from './ingest.ts';
 export { ingestFlat, DEFAULT_POSITIVE, DEFAULT_NEGATIVE } from './flat.ts';
 export { ensureCanonicalTables, ensureFlatRegistry, FLAT_TABLES_DDL } from './canonical.ts';
 export { Mapping, loadMapping, parseMapping } from './mapping.ts';
-export type { IngestOptions, IngestReport, TableReport, RejectSample, FlatIngestOptions, FlatIngestReport, CanonicalTable, ProgressFn } from './types.ts';
+export type {
+  IngestOptions,
+  IngestReport,
+  TableReport,
+  RejectSample,
+  FlatIngestOptions,
+  FlatIngestReport,
+  CanonicalTable,
+  ProgressFn,
+} from './types.ts';

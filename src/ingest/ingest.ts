@@ -8,11 +8,23 @@ import { resolveColumns } from './columns.ts';
 import { extrasJsonSql, inferExtraKinds } from './extras.ts';
 import { loadMapping, type Mapping } from './mapping.ts';
 import { activitiesPlan, leadsPlan, outcomesPlan, writeActivities, writeLeads, writeOutcomes } from './plans.ts';
-import { collectRejects, endQuarantine, reasonKinds, reasonsFor, rejectSamples, startQuarantine, writeRejects } from './quarantine.ts';
+import {
+  collectRejects,
+  endQuarantine,
+  reasonKinds,
+  reasonsFor,
+  rejectSamples,
+  startQuarantine,
+  writeRejects,
+} from './quarantine.ts';
 import { checkHasRows, numberedSourceSql, openSource, unnumberedSourceSql, type Source } from './source.ts';
 import type { CanonicalTable, IngestOptions, IngestReport, TableReport } from './types.ts';
 
-const SPECS: Record<CanonicalTable, ColumnSpec[]> = { leads: LEAD_COLUMNS, activities: ACTIVITY_COLUMNS, outcomes: OUTCOME_COLUMNS };
+const SPECS: Record<CanonicalTable, ColumnSpec[]> = {
+  leads: LEAD_COLUMNS,
+  activities: ACTIVITY_COLUMNS,
+  outcomes: OUTCOME_COLUMNS,
+};
 const ORDER: CanonicalTable[] = ['leads', 'activities', 'outcomes'];
 
 /** Fail early with a usage error if a strftime format is not one DuckDB understands. */
@@ -20,7 +32,10 @@ export async function checkDateFormat(w: Warehouse, format: string): Promise<voi
   try {
     await w.run(`SELECT try_strptime('2024-01-01', ${quoteLiteral(format)})`);
   } catch (err) {
-    throw new UsageError(`--date-format "${format}" is not a valid strftime format: ${(err as Error).message.split('\n')[0]}`, 'use specifiers like %Y-%m-%d %H:%M:%S, %d/%m/%Y or %m-%d-%Y %I:%M %p');
+    throw new UsageError(
+      `--date-format "${format}" is not a valid strftime format: ${(err as Error).message.split('\n')[0]}`,
+      'use specifiers like %Y-%m-%d %H:%M:%S, %d/%m/%Y or %m-%d-%Y %I:%M %p',
+    );
   }
 }
 
@@ -44,7 +59,11 @@ export async function ingest(w: Warehouse, opts: IngestOptions): Promise<IngestR
   const runId = opts.runId ?? randomUUID();
   const now = opts.now ?? new Date();
   const tables = ORDER.filter((t) => opts[t] !== undefined);
-  if (tables.length === 0) throw new UsageError('nothing to ingest: give at least one of leads, activities, outcomes', 'e.g. leadscore ingest --leads leads.csv --activities activities.csv');
+  if (tables.length === 0)
+    throw new UsageError(
+      'nothing to ingest: give at least one of leads, activities, outcomes',
+      'e.g. leadscore ingest --leads leads.csv --activities activities.csv',
+    );
   const mapFile = typeof opts.map === 'string' ? opts.map : undefined;
   const mapping: Mapping = typeof opts.map === 'string' ? loadMapping(opts.map) : (opts.map ?? {});
   if (opts.dateFormat) await checkDateFormat(w, opts.dateFormat);
@@ -115,7 +134,12 @@ export async function ingest(w: Warehouse, opts: IngestOptions): Promise<IngestR
           'fix these rows in the source files, or run without --strict to load the valid rows and keep the rest in rejected_rows',
         );
       }
-      await writeRejects(tx, runId, now, prepared.map((p) => ({ file: p.src.file, table: p.table })));
+      await writeRejects(
+        tx,
+        runId,
+        now,
+        prepared.map((p) => ({ file: p.src.file, table: p.table })),
+      );
       return report;
     });
   } finally {

@@ -6,7 +6,9 @@ import { closestName, ConfigError } from '../errors.ts';
 
 /** canonical column -> source column name, for one table */
 function columnMap(columns: ColumnSpec[]) {
-  const shape = Object.fromEntries(columns.map((c) => [c.name, z.string().min(1, 'must be a non-empty source column name')]));
+  const shape = Object.fromEntries(
+    columns.map((c) => [c.name, z.string().min(1, 'must be a non-empty source column name')]),
+  );
   return z.object(shape).partial().strict();
 }
 
@@ -49,7 +51,10 @@ export function parseMapping(value: unknown, file = 'mapping'): Mapping {
     }
     return `${file}: ${at || '(top level)'}: ${issue.message}`;
   });
-  throw new ConfigError(lines.join('\n'), 'a mapping looks like: leads: {lead_id: "Prospect ID", created_at: "Created"}; activity_types: {"Email Opened": email_open}');
+  throw new ConfigError(
+    lines.join('\n'),
+    'a mapping looks like: leads: {lead_id: "Prospect ID", created_at: "Created"}; activity_types: {"Email Opened": email_open}',
+  );
 }
 
 /** Read and validate a mapping YAML file. */
@@ -58,7 +63,10 @@ export function loadMapping(file: string): Mapping {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read mapping file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check the --map path');
+    throw new ConfigError(
+      `cannot read mapping file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      'check the --map path',
+    );
   }
   let value: unknown;
   try {

@@ -16,7 +16,12 @@ function newPlan(table: string, src: Source, columns: Map<string, string>): Tabl
   return { table, src, columns, helpers: {}, typed: {}, context: {}, checks: [], ordered: false };
 }
 
-function addSpecs(plan: TablePlan, specs: ColumnSpec[], opts: PlanOptions, extra: Record<string, Parameters<typeof addColumn>[2]> = {}): void {
+function addSpecs(
+  plan: TablePlan,
+  specs: ColumnSpec[],
+  opts: PlanOptions,
+  extra: Record<string, Parameters<typeof addColumn>[2]> = {},
+): void {
   for (const spec of specs) {
     if (!plan.columns.has(spec.name)) {
       plan.typed[spec.name] = `CAST(NULL AS ${spec.sqlType})`;
@@ -58,11 +63,18 @@ export function leadsPlan(src: Source, columns: Map<string, string>, extrasSql: 
 /** Upsert valid leads by lead_id. */
 export async function writeLeads(w: Warehouse, plan: TablePlan, numbered: string): Promise<void> {
   const list = `${cols(LEAD_COLUMNS)}, extras`;
-  await w.run(`INSERT OR REPLACE INTO leads (${list}) SELECT ${list} FROM ${checkedSql(plan, numbered)} WHERE NOT __ls_bad`);
+  await w.run(
+    `INSERT OR REPLACE INTO leads (${list}) SELECT ${list} FROM ${checkedSql(plan, numbered)} WHERE NOT __ls_bad`,
+  );
 }
 
 /** activities: a known lead, a date, a type (renamed through the mapping's activity_types). */
-export function activitiesPlan(src: Source, columns: Map<string, string>, renames: Record<string, string>, opts: PlanOptions): TablePlan {
+export function activitiesPlan(
+  src: Source,
+  columns: Map<string, string>,
+  renames: Record<string, string>,
+  opts: PlanOptions,
+): TablePlan {
   const plan = newPlan('activities', src, columns);
   addSpecs(plan, ACTIVITY_COLUMNS, opts);
   const entries = Object.entries(renames);
@@ -80,7 +92,9 @@ export function activitiesPlan(src: Source, columns: Map<string, string>, rename
  */
 export async function writeActivities(w: Warehouse, plan: TablePlan, numbered: string): Promise<void> {
   const list = cols(ACTIVITY_COLUMNS);
-  const same = ACTIVITY_COLUMNS.map((c) => `a.${quoteIdent(c.name)} IS NOT DISTINCT FROM v.${quoteIdent(c.name)}`).join(' AND ');
+  const same = ACTIVITY_COLUMNS.map((c) => `a.${quoteIdent(c.name)} IS NOT DISTINCT FROM v.${quoteIdent(c.name)}`).join(
+    ' AND ',
+  );
   await w.run(`INSERT INTO activities (${list})
     SELECT DISTINCT ${list} FROM ${checkedSql(plan, numbered)} v
     WHERE NOT __ls_bad AND NOT EXISTS (SELECT 1 FROM activities a WHERE ${same})`);
@@ -115,7 +129,9 @@ export function outcomesPlan(src: Source, columns: Map<string, string>, opts: Pl
 /** Replace outcomes with the same key, then insert the valid rows. */
 export async function writeOutcomes(w: Warehouse, plan: TablePlan, numbered: string): Promise<void> {
   const list = cols(OUTCOME_COLUMNS);
-  await w.run(`CREATE OR REPLACE TEMP TABLE __ls_valid_outcomes AS SELECT ${list} FROM ${checkedSql(plan, numbered)} WHERE NOT __ls_bad`);
+  await w.run(
+    `CREATE OR REPLACE TEMP TABLE __ls_valid_outcomes AS SELECT ${list} FROM ${checkedSql(plan, numbered)} WHERE NOT __ls_bad`,
+  );
   await w.run(`DELETE FROM outcomes o WHERE EXISTS (SELECT 1 FROM __ls_valid_outcomes v
     WHERE v.opportunity_id IS NOT NULL AND v.lead_id = o.lead_id AND v.opportunity_id = o.opportunity_id)`);
   await w.run(`DELETE FROM outcomes o WHERE o.opportunity_id IS NULL AND EXISTS (SELECT 1 FROM __ls_valid_outcomes v

@@ -22,7 +22,12 @@ export async function startQuarantine(w: Warehouse): Promise<void> {
  * their row numbers and reasons. The counting pass needs no row order unless a check does, so DuckDB
  * reads it in parallel; numbering rows costs a single-threaded, order-preserving pass.
  */
-export async function collectRejects(w: Warehouse, plan: TablePlan, numberedSource: string, unnumberedSource: string): Promise<{ read: number; rejected: number }> {
+export async function collectRejects(
+  w: Warehouse,
+  plan: TablePlan,
+  numberedSource: string,
+  unnumberedSource: string,
+): Promise<{ read: number; rejected: number }> {
   const counts = await w.one<{ n: number; bad: number }>(
     `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE __ls_bad)::BIGINT AS bad FROM ${checkedSql(plan, plan.ordered ? numberedSource : unnumberedSource)}`,
   );
@@ -59,7 +64,9 @@ export async function reasonKinds(w: Warehouse): Promise<Record<string, number>>
 
 /** The first `limit` rejected rows, in table and row order. */
 export async function rejectSamples(w: Warehouse, limit = 10, tableOrder: string[] = []): Promise<RejectSample[]> {
-  const order = tableOrder.length ? `list_position(${`[${tableOrder.map(quoteLiteral).join(', ')}]`}, table_name)` : 'table_name';
+  const order = tableOrder.length
+    ? `list_position(${`[${tableOrder.map(quoteLiteral).join(', ')}]`}, table_name)`
+    : 'table_name';
   const rows = await w.all<{ table: string; row_number: number; reason: string }>(
     `SELECT table_name AS "table", row_number, array_to_string(list_transform(problems, p -> p.msg), '; ') AS reason
      FROM ${REJECTS} ORDER BY ${order}, row_number LIMIT ${Math.trunc(limit)}`,
@@ -68,7 +75,12 @@ export async function rejectSamples(w: Warehouse, limit = 10, tableOrder: string
 }
 
 /** Replace earlier rejects of these (source file, table) pairs with this run's, in rejected_rows. */
-export async function writeRejects(w: Warehouse, runId: string, now: Date, pairs: Array<{ file: string; table: string }>): Promise<void> {
+export async function writeRejects(
+  w: Warehouse,
+  runId: string,
+  now: Date,
+  pairs: Array<{ file: string; table: string }>,
+): Promise<void> {
   for (const p of pairs) {
     await w.run(`DELETE FROM rejected_rows WHERE source_file = $1 AND table_name = $2`, [p.file, p.table]);
   }

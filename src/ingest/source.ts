@@ -27,13 +27,18 @@ export function checkSourceFile(file: string, what: string): void {
   } catch {
     throw new DataError(`${what} file not found: ${file}`, `check the path (relative paths start at ${process.cwd()})`);
   }
-  if (stat.isDirectory()) throw new DataError(`${what} path is a folder, not a file: ${file}`, 'pass the path of a CSV, Parquet or JSON lines file');
+  if (stat.isDirectory())
+    throw new DataError(
+      `${what} path is a folder, not a file: ${file}`,
+      'pass the path of a CSV, Parquet or JSON lines file',
+    );
   try {
     fs.accessSync(file, fs.constants.R_OK);
   } catch {
     throw new DataError(`${what} file is not readable: ${file}`, 'check the file permissions');
   }
-  if (stat.size === 0) throw new DataError(`${what} file is empty: ${file}`, 'export the data again; the file has no header and no rows');
+  if (stat.size === 0)
+    throw new DataError(`${what} file is empty: ${file}`, 'export the data again; the file has no header and no rows');
 }
 
 /**
@@ -71,12 +76,15 @@ export async function openSource(w: Warehouse, file: string, what: string): Prom
   checkSourceFile(file, what);
   const src: Source = { file: path.resolve(file), shown: file, format: formatOf(file), columns: [] };
   try {
-    const rows = await w.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${rawReaderSql(src)}`);
+    const rows = await w.all<{ column_name: string; column_type: string }>(
+      `DESCRIBE SELECT * FROM ${rawReaderSql(src)}`,
+    );
     src.columns = rows.map((r) => ({ name: r.column_name, type: r.column_type }));
   } catch (err) {
     throw readError(err, src, what);
   }
-  if (src.columns.length === 0) throw new DataError(`${what} file has no columns: ${file}`, 'the first line must be a header naming the columns');
+  if (src.columns.length === 0)
+    throw new DataError(`${what} file has no columns: ${file}`, 'the first line must be a header naming the columns');
   return src;
 }
 
@@ -88,7 +96,11 @@ export async function checkHasRows(w: Warehouse, src: Source, what: string): Pro
   } catch (err) {
     throw readError(err, src, what);
   }
-  if (rows.length === 0) throw new DataError(`${what} file has a header but no data rows: ${src.shown}`, 'export the data again, or leave this file out');
+  if (rows.length === 0)
+    throw new DataError(
+      `${what} file has a header but no data rows: ${src.shown}`,
+      'export the data again, or leave this file out',
+    );
 }
 
 /** Turn a DuckDB reader error into a DataError that names the file. */

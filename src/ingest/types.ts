@@ -64,7 +64,10 @@ export interface FlatIngestOptions {
   name: string;
   /** target values meaning "converted" (case-insensitive; default yes, 1, true, won) */
   positive?: string[];
-  /** target values meaning "not converted" (default no, 0, false, lost; when only `positive` is given: every other value) */
+  /**
+   * target values meaning "not converted" (default no, 0, false, lost; when only `positive` is given: every other
+   * value)
+   */
   negative?: string[];
   strict?: boolean;
   runId?: string;

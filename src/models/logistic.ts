@@ -432,7 +432,10 @@ function accumulateUpper(
   }
 }
 
-/** Solve H·δ = -g by Cholesky; if H is numerically singular (e.g. separable data, unpenalized intercept), add a growing ridge. */
+/**
+ * Solve H·δ = -g by Cholesky; if H is numerically singular (e.g. separable data, unpenalized intercept), add a growing
+ * ridge.
+ */
 function newtonDirection(hessian: Float64Array, gradient: Float64Array, d: number): Float64Array {
   const rhs = Matrix.columnVector(Array.from(gradient, (g) => -g));
   let maxDiag = 0;

@@ -140,7 +140,8 @@ function keepTop(r: RankingState, i: number): void {
 function insertTop(ids: Int32Array, weights: Float64Array, slot: number, len: number, k: number, f: number, w: number, sign: number): number {
   if (k === 0) return 0;
   const key = sign * w;
-  if (len === k && key <= sign * weights[slot + k - 1]) return len; // not better than the worst kept; earlier features win ties
+  // not better than the worst kept; earlier features win ties
+  if (len === k && key <= sign * weights[slot + k - 1]) return len;
   let pos = len < k ? len : k - 1;
   while (pos > 0 && key > sign * weights[slot + pos - 1]) {
     ids[slot + pos] = ids[slot + pos - 1];

@@ -5,7 +5,18 @@ import { hashToUnit } from '../random.ts';
 import { quoteIdent, withWarehouse, type Warehouse } from '../store/index.ts';
 import { buildFeatureTable, describeFeature, readFrame, transform } from '../features/index.ts';
 import { PlattCalibrator, bandFor, explainRows, scoreFromProbability } from '../models/index.ts';
-import { averageRanks, brier, cumulativeGains, ece, liftAt, logLoss, prAuc, reliabilityBins, rocAuc, rocCurve } from '../evaluate/metrics.ts';
+import {
+  averageRanks,
+  brier,
+  cumulativeGains,
+  ece,
+  liftAt,
+  logLoss,
+  prAuc,
+  reliabilityBins,
+  rocAuc,
+  rocCurve,
+} from '../evaluate/metrics.ts';
 import { renderCompareReport, type ComparisonResult } from '../evaluate/report/index.ts';
 import { loadRules } from '../rules/index.ts';
 import type { RuleSet } from '../rules/types.ts';
@@ -62,12 +73,27 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
   const loaded = await loadModel(opts.model, opts.modelsDir);
   const horizonDays = opts.horizonDays ?? loaded.horizonDays;
   const rules: RuleSet | null = opts.rulesFile ? loadRules(opts.rulesFile) : loaded.rules;
-  if (!rules) throw new DataError(`model ${loaded.name}@${loaded.version} has no rule set and no --rules was given`, 'pass --rules models/rules.yaml');
-  const runId = opts.runId ?? `compare-${opts.now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  if (!rules)
+    throw new DataError(
+      `model ${loaded.name}@${loaded.version} has no rule set and no --rules was given`,
+      'pass --rules models/rules.yaml',
+    );
+  const runId =
+    opts.runId ??
+    `compare-${opts.now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')}`;
   return withWarehouse(opts.db, async (w) => {
     await assertWindowClosed(w, opts.db, opts.asOf, horizonDays);
     stage(`features and labels as of ${opts.asOf.toISOString().slice(0, 10)}`);
-    await buildFeatureTable(w, loaded.spec, { asOf: [opts.asOf], horizonDays, withLabels: true, leads: 'open', into: FEATURES });
+    await buildFeatureTable(w, loaded.spec, {
+      asOf: [opts.asOf],
+      horizonDays,
+      withLabels: true,
+      leads: 'open',
+      into: FEATURES,
+    });
     try {
       const frame = await readFrame(w, FEATURES, loaded.spec);
       const y = frame.label!;
@@ -76,13 +102,21 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
       stage('predictive scores');
       const { matrix, source } = transform(loaded.encoders, frame);
       // The model blends its own rule set; an analyst's --rules file is only the yardstick.
-      const modelRules = loaded.model.usesRules ? (opts.rulesFile && loaded.rules ? (await ruleScoresAligned(w, loaded.rules, FEATURES)).total : r.total) : null;
+      const modelRules = loaded.model.usesRules
+        ? opts.rulesFile && loaded.rules
+          ? (await ruleScoresAligned(w, loaded.rules, FEATURES)).total
+          : r.total
+        : null;
       const pred = loaded.model.predict(matrix, modelRules).probability;
 
       const evalIdx: number[] = [];
       const fitIdx: number[] = [];
       frame.ids.forEach((id, i) => (halfOf(id, opts.seed) === 0 ? fitIdx : evalIdx).push(i));
-      if (evalIdx.length < 50 || fitIdx.length < 50) throw new DataError(`only ${frame.ids.length} open leads as of ${opts.asOf.toISOString()}: too few to compare`, 'pick a later --as-of or load more leads');
+      if (evalIdx.length < 50 || fitIdx.length < 50)
+        throw new DataError(
+          `only ${frame.ids.length} open leads as of ${opts.asOf.toISOString()}: too few to compare`,
+          'pick a later --as-of or load more leads',
+        );
       const pick = <T extends Float64Array | Uint8Array>(a: T, idx: number[]): T => {
         const out = new (a.constructor as new (n: number) => T)(idx.length);
         idx.forEach((j, k) => (out[k] = a[j]));
@@ -94,7 +128,11 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
       const rulesPts = pick(r.total, evalIdx);
       const rulesP = ruleCal.predict(rulesToP(rulesPts));
       const predP = pick(pred, evalIdx);
-      if (yE.every((v) => v === 0) || yE.every((v) => v === 1)) throw new DataError('the evaluation half has only one outcome class', 'pick another --as-of with some conversions in its window');
+      if (yE.every((v) => v === 0) || yE.every((v) => v === 1))
+        throw new DataError(
+          'the evaluation half has only one outcome class',
+          'pick another --as-of with some conversions in its window',
+        );
 
       stage('metrics, bands, agreement');
       const predScore = Array.from(predP, scoreFromProbability);
@@ -106,8 +144,25 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
         rules: metricSet(yE, rulesP, rulesPts),
         predictive: metricSet(yE, predP, predP),
       };
-      const capture = captureAtEqualEffort(yE, evalIdx.map((i) => r.mql[i]), predP);
-      const disagreements = mostDisagreed(frame, evalIdx, yE, rulesPts, ruleBand, predP, predScore, predBand, r.fired!, loaded, matrix, source);
+      const capture = captureAtEqualEffort(
+        yE,
+        evalIdx.map((i) => r.mql[i]),
+        predP,
+      );
+      const disagreements = mostDisagreed(
+        frame,
+        evalIdx,
+        yE,
+        rulesPts,
+        ruleBand,
+        predP,
+        predScore,
+        predBand,
+        r.fired!,
+        loaded,
+        matrix,
+        source,
+      );
       const nConv = yE.reduce((a, b) => a + b, 0);
       const result: ComparisonResult = {
         run_id: runId,
@@ -162,14 +217,20 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
 
 async function assertWindowClosed(w: Warehouse, db: string, asOf: Date, horizonDays: number): Promise<void> {
   for (const t of ['leads', 'activities', 'outcomes']) {
-    if (!(await w.tableExists(t))) throw new DataError(`warehouse ${db} has no "${t}" table`, 'run `leadscore generate` or `leadscore ingest` first');
+    if (!(await w.tableExists(t)))
+      throw new DataError(
+        `warehouse ${db} has no "${t}" table`,
+        'run `leadscore generate` or `leadscore ingest` first',
+      );
   }
   const row = await w.one<{ last: Date | null }>(
     `SELECT greatest((SELECT max(occurred_at) FROM activities), (SELECT max(coalesce(closed_at, created_at)) FROM outcomes)) AS last`,
   );
   const end = new Date(asOf.getTime() + horizonDays * 86_400_000);
   if (!row?.last || row.last < end) {
-    const latest = row?.last ? new Date(row.last.getTime() - horizonDays * 86_400_000).toISOString().slice(0, 10) : 'n/a';
+    const latest = row?.last
+      ? new Date(row.last.getTime() - horizonDays * 86_400_000).toISOString().slice(0, 10)
+      : 'n/a';
     throw new DataError(
       `the ${horizonDays}-day outcome window after ${asOf.toISOString().slice(0, 10)} has not closed yet (data runs to ${row?.last?.toISOString().slice(0, 10) ?? 'nothing'})`,
       `compare needs known outcomes: use --as-of ${latest} or earlier`,
@@ -225,26 +286,40 @@ function reliabilityPoints(y: Uint8Array, p: Float64Array): ComparisonResult['cu
     .filter((b) => b.count > 0);
 }
 
-function histogram(source: 'rules' | 'predictive', y: Uint8Array, scores: number[]): ComparisonResult['curves']['score_histogram'] {
+function histogram(
+  source: 'rules' | 'predictive',
+  y: Uint8Array,
+  scores: number[],
+): ComparisonResult['curves']['score_histogram'] {
   const counts = new Map<string, number>();
   scores.forEach((s, i) => {
     const bucket = Math.min(90, Math.floor(Math.max(0, s) / 10) * 10);
     const key = `${y[i] ? 'converted' : 'not converted'}|${bucket}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   });
-  return [...counts].map(([k, count]) => {
-    const [outcome, bucket] = k.split('|');
-    return { source, outcome: outcome as 'converted' | 'not converted', bucket: Number(bucket), count };
-  }).sort((a, b) => a.bucket - b.bucket || a.outcome.localeCompare(b.outcome));
+  return [...counts]
+    .map(([k, count]) => {
+      const [outcome, bucket] = k.split('|');
+      return { source, outcome: outcome as 'converted' | 'not converted', bucket: Number(bucket), count };
+    })
+    .sort((a, b) => a.bucket - b.bucket || a.outcome.localeCompare(b.outcome));
 }
 
 /** Rule bands hottest first, then `excluded` and anything else seen. */
 function orderOfBands(rules: RuleSet): string[] {
   const bands = (rules as unknown as { bands?: { name: string; min: number }[] }).bands ?? [];
-  return [...bands].sort((a, b) => b.min - a.min).map((b) => b.name).concat(['excluded']);
+  return [...bands]
+    .sort((a, b) => b.min - a.min)
+    .map((b) => b.name)
+    .concat(['excluded']);
 }
 
-function bandRows(source: 'rules' | 'predictive', band: string[], y: Uint8Array, order: string[]): ComparisonResult['bands'] {
+function bandRows(
+  source: 'rules' | 'predictive',
+  band: string[],
+  y: Uint8Array,
+  order: string[],
+): ComparisonResult['bands'] {
   const seen = [...new Set(band)];
   const ordered = [...order.filter((b) => seen.includes(b)), ...seen.filter((b) => !order.includes(b)).sort()];
   return ordered.map((b) => {
@@ -260,7 +335,13 @@ function bandRows(source: 'rules' | 'predictive', band: string[], y: Uint8Array,
   });
 }
 
-function agreementCells(ruleBand: string[], predBand: string[], y: Uint8Array, ruleOrder: string[], predOrder: string[]): ComparisonResult['agreement'] {
+function agreementCells(
+  ruleBand: string[],
+  predBand: string[],
+  y: Uint8Array,
+  ruleOrder: string[],
+  predOrder: string[],
+): ComparisonResult['agreement'] {
   const cells = new Map<string, { leads: number; converted: number }>();
   ruleBand.forEach((rb, i) => {
     const k = `${rb}\u0000${predBand[i]}`;
@@ -275,7 +356,11 @@ function agreementCells(ruleBand: string[], predBand: string[], y: Uint8Array, r
       const [rule_band, predictive_band] = k.split('\u0000');
       return { rule_band, predictive_band, leads: c.leads, converted: c.converted, rate: c.converted / c.leads };
     })
-    .sort((a, b) => rank(ruleOrder, a.rule_band) - rank(ruleOrder, b.rule_band) || rank(predOrder, a.predictive_band) - rank(predOrder, b.predictive_band));
+    .sort(
+      (a, b) =>
+        rank(ruleOrder, a.rule_band) - rank(ruleOrder, b.rule_band) ||
+        rank(predOrder, a.predictive_band) - rank(predOrder, b.predictive_band),
+    );
 }
 
 /** Of the leads the rules call MQL, how many convert, versus as many leads from the top of the predictive score. */
@@ -291,7 +376,12 @@ function captureAtEqualEffort(y: Uint8Array, mql: number[], pred: Float64Array):
   const order = Array.from(pred.keys()).sort((a, b) => pred[b] - pred[a] || a - b);
   let top = 0;
   for (let k = 0; k < mqlLeads; k++) top += y[order[k]];
-  return { mql_leads: mqlLeads, mql_converted: mqlConverted, top_predictive_converted: top, ratio: mqlConverted > 0 ? top / mqlConverted : top > 0 ? top : 1 };
+  return {
+    mql_leads: mqlLeads,
+    mql_converted: mqlConverted,
+    top_predictive_converted: top,
+    ratio: mqlConverted > 0 ? top / mqlConverted : top > 0 ? top : 1,
+  };
 }
 
 /** Percentile rank (0-1) of each value within the array; ties share their average rank. */
@@ -317,9 +407,17 @@ function mostDisagreed(
 ): ComparisonResult['disagreements'] {
   const rr = rankPct(rulesPts);
   const pr = rankPct(predP);
-  const order = evalIdx.map((_, j) => j).sort((a, b) => Math.abs(pr[b] - rr[b]) - Math.abs(pr[a] - rr[a]) || a - b).slice(0, k);
+  const order = evalIdx
+    .map((_, j) => j)
+    .sort((a, b) => Math.abs(pr[b] - rr[b]) - Math.abs(pr[a] - rr[a]) || a - b)
+    .slice(0, k);
   const rows = order.map((j) => evalIdx[j]);
-  const X = { data: new Float32Array(rows.length * matrix.cols), rows: rows.length, cols: matrix.cols, columns: matrix.columns };
+  const X = {
+    data: new Float32Array(rows.length * matrix.cols),
+    rows: rows.length,
+    cols: matrix.cols,
+    columns: matrix.columns,
+  };
   rows.forEach((i, r) => X.data.set(matrix.data.subarray(i * matrix.cols, (i + 1) * matrix.cols), r * matrix.cols));
   const reasons = explainRows({
     contributions: loaded.model.logistic.contributions(X),
@@ -360,16 +458,30 @@ function firedWords(json: string): string[] {
 function trainingOverlapNote(window: Record<string, unknown>, asOf: Date): string[] {
   const end = typeof window.end === 'string' ? new Date(window.end) : null;
   if (end && !Number.isNaN(end.getTime()) && asOf <= end) {
-    return [`Caution: ${asOf.toISOString().slice(0, 10)} lies inside the model's training window (to ${end.toISOString().slice(0, 10)}); pick a later --as-of for an out-of-time comparison.`];
+    return [
+      `Caution: ${asOf.toISOString().slice(0, 10)} lies inside the model's training window (to ${end.toISOString().slice(0, 10)}); pick a later --as-of for an out-of-time comparison.`,
+    ];
   }
   return [];
 }
 
 /** Write the comparison into the warehouse in one transaction; re-running a run id replaces its rows. */
-async function writeComparison(w: Warehouse, r: ComparisonResult, leads: ComparedLead[], reportPath: string | null): Promise<void> {
+async function writeComparison(
+  w: Warehouse,
+  r: ComparisonResult,
+  leads: ComparedLead[],
+  reportPath: string | null,
+): Promise<void> {
   await w.run(COMPARISON_DDL);
   await w.transaction(async (tx) => {
-    for (const t of ['comparison_runs', 'comparison_metrics', 'comparison_bands', 'comparison_agreement', 'comparison_leads']) await tx.run(`DELETE FROM ${t} WHERE run_id = $1`, [r.run_id]);
+    for (const t of [
+      'comparison_runs',
+      'comparison_metrics',
+      'comparison_bands',
+      'comparison_agreement',
+      'comparison_leads',
+    ])
+      await tx.run(`DELETE FROM ${t} WHERE run_id = $1`, [r.run_id]);
     const col = <K extends keyof ComparedLead>(k: K) => leads.map((l) => l[k]);
     await tx.append('comparison_leads', [
       { name: 'run_id', type: 'VARCHAR', values: leads.map(() => r.run_id) },
@@ -384,11 +496,25 @@ async function writeComparison(w: Warehouse, r: ComparisonResult, leads: Compare
     ]);
     await tx.run(
       `INSERT INTO comparison_runs VALUES ($1, $2::TIMESTAMP, $3::TIMESTAMP, $4, $5, $6, $7, $8, $9, $10, $11::JSON)`,
-      [r.run_id, r.created_at, r.as_of, r.horizon_days, r.model.name, r.model.version, r.rules_file, r.n_leads, r.n_converted, reportPath, JSON.stringify({ capture: r.capture, notes: r.notes })],
+      [
+        r.run_id,
+        r.created_at,
+        r.as_of,
+        r.horizon_days,
+        r.model.name,
+        r.model.version,
+        r.rules_file,
+        r.n_leads,
+        r.n_converted,
+        reportPath,
+        JSON.stringify({ capture: r.capture, notes: r.notes }),
+      ],
     );
     await tx.append('comparison_metrics', [
       ...(() => {
-        const rows = Object.entries(r.metrics).flatMap(([scorer, m]) => Object.entries(m).map(([metric, value]) => ({ scorer, metric, value })));
+        const rows = Object.entries(r.metrics).flatMap(([scorer, m]) =>
+          Object.entries(m).map(([metric, value]) => ({ scorer, metric, value })),
+        );
         return [
           { name: 'run_id', type: 'VARCHAR' as const, values: rows.map(() => r.run_id) },
           { name: 'scorer', type: 'VARCHAR' as const, values: rows.map((x) => x.scorer) },

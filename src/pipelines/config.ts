@@ -8,8 +8,13 @@ import { ConfigError } from '../errors.ts';
  * `hot`), or "top N%": the score that puts N% of the test split's leads at or above it, resolved at
  * training time. Percent thresholds suit low base rates, where few leads ever reach a score of 50.
  */
-const Threshold = z.union([z.number().min(0).max(100), z.string().regex(/^top \d+(\.\d+)?%$/, 'a score 0-100 or "top N%"')]);
-export const BandThresholds = z.object({ hot: Threshold.default('top 5%'), warm: Threshold.default('top 25%') }).strict();
+const Threshold = z.union([
+  z.number().min(0).max(100),
+  z.string().regex(/^top \d+(\.\d+)?%$/, 'a score 0-100 or "top N%"'),
+]);
+export const BandThresholds = z
+  .object({ hot: Threshold.default('top 5%'), warm: Threshold.default('top 25%') })
+  .strict();
 export type BandThresholds = z.infer<typeof BandThresholds>;
 
 const SplitFractions = z
@@ -23,7 +28,10 @@ const SplitFractions = z
 /** What `leadscore train` runs (pipelines/train.yaml); every key has a sensible default. */
 export const TrainPipelineConfig = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, - and _ only').default('leadscore'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, - and _ only')
+      .default('leadscore'),
     db: z.string().default('data/leadscore.duckdb'),
     features: z.string().default('features/default.yaml'),
     rules: z.string().nullable().default('models/rules.yaml'),
@@ -48,7 +56,10 @@ export const TrainPipelineConfig = z
     /** how the blend gets out-of-sample base predictions: 'auto' is cv below 200k rows, holdout above */
     stacking: z
       // 2 folds: on X Education 2, 3 and 5 give the same blend AUC, and each fold refits every base model
-      .object({ mode: z.enum(['auto', 'holdout', 'cv']).default('auto'), folds: z.number().int().min(2).max(20).default(2) })
+      .object({
+        mode: z.enum(['auto', 'holdout', 'cv']).default('auto'),
+        folds: z.number().int().min(2).max(20).default(2),
+      })
       .strict()
       .default({ mode: 'auto', folds: 2 }),
     calibration: z.enum(['auto', 'platt', 'isotonic']).default('auto'),
@@ -73,16 +84,24 @@ export const ScorePipelineConfig = z
 export type ScorePipelineConfig = z.infer<typeof ScorePipelineConfig>;
 
 /** Read and validate a pipeline YAML file; a missing file yields the defaults only when `optional`. */
-export function loadPipelineConfig<S extends z.ZodType>(schema: S, file: string | undefined, optional: boolean): z.infer<S> {
+export function loadPipelineConfig<S extends z.ZodType>(
+  schema: S,
+  file: string | undefined,
+  optional: boolean,
+): z.infer<S> {
   let raw: unknown = {};
   if (file) {
     if (!fs.existsSync(file)) {
-      if (!optional) throw new ConfigError(`pipeline file not found: ${file}`, 'check the path, or omit it to use the defaults');
+      if (!optional)
+        throw new ConfigError(`pipeline file not found: ${file}`, 'check the path, or omit it to use the defaults');
     } else {
       try {
         raw = parseYaml(fs.readFileSync(file, 'utf8')) ?? {};
       } catch (err) {
-        throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`, 'fix the YAML syntax at the line shown');
+        throw new ConfigError(
+          `${file}: not valid YAML: ${(err as Error).message}`,
+          'fix the YAML syntax at the line shown',
+        );
       }
     }
   }
@@ -90,7 +109,10 @@ export function loadPipelineConfig<S extends z.ZodType>(schema: S, file: string 
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = issue.path.join('.') || '(top level)';
-    throw new ConfigError(`${file ?? 'pipeline config'}: key "${key}": ${issue.message}`, 'see pipelines/README.md for the keys and their defaults');
+    throw new ConfigError(
+      `${file ?? 'pipeline config'}: key "${key}": ${issue.message}`,
+      'see pipelines/README.md for the keys and their defaults',
+    );
   }
   return parsed.data;
 }

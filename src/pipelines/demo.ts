@@ -52,14 +52,39 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   registry.promote(`${MODEL}@${train.model.version}`, { at: opts.now.toISOString() }, opts.modelsDir);
   const end = new Date(gen.end);
   stage(`scoring open leads as of ${end.toISOString().slice(0, 10)}`);
-  const score = await scoreLeads({ db: opts.db, model: MODEL, modelsDir: opts.modelsDir, asOf: end, leads: 'open', reasons: 3, runId: 'demo', now: () => new Date() });
+  const score = await scoreLeads({
+    db: opts.db,
+    model: MODEL,
+    modelsDir: opts.modelsDir,
+    asOf: end,
+    leads: 'open',
+    reasons: 3,
+    runId: 'demo',
+    now: () => new Date(),
+  });
   // Compare on the latest month whose 90-day outcome window has closed.
   const closed = new Date(end.getTime() - cfg.horizon_days * 86_400_000);
   const compareAsOf = new Date(Date.UTC(closed.getUTCFullYear(), closed.getUTCMonth(), 1));
   stage(`comparing rules and predictive as of ${compareAsOf.toISOString().slice(0, 10)}`);
-  const cmp = await compareScores({ db: opts.db, model: MODEL, modelsDir: opts.modelsDir, asOf: compareAsOf, out: opts.report, seed: opts.seed, runId: 'demo', now: opts.now });
+  const cmp = await compareScores({
+    db: opts.db,
+    model: MODEL,
+    modelsDir: opts.modelsDir,
+    asOf: compareAsOf,
+    out: opts.report,
+    seed: opts.seed,
+    runId: 'demo',
+    now: opts.now,
+  });
   stage('monitoring drift');
-  const monitor = await monitorModel({ db: opts.db, model: MODEL, modelsDir: opts.modelsDir, threshold: 0.2, runId: 'demo', now: opts.now });
+  const monitor = await monitorModel({
+    db: opts.db,
+    model: MODEL,
+    modelsDir: opts.modelsDir,
+    threshold: 0.2,
+    runId: 'demo',
+    now: opts.now,
+  });
   return {
     db: opts.db,
     model: { name: MODEL, version: train.model.version, card: path.join(train.model.dir, 'model.json') },

@@ -12,7 +12,12 @@ export interface ExcludedColumn {
  * --fail-on-leakage). Suspected columns are excluded by default because a model that uses them
  * looks far better in training than it can be on a new lead.
  */
-export function auditAndExclude<S>(frame: FeatureFrame, trainIdx: Int32Array, spec: S, failOnLeakage: boolean): { spec: S; excluded: ExcludedColumn[] } {
+export function auditAndExclude<S>(
+  frame: FeatureFrame,
+  trainIdx: Int32Array,
+  spec: S,
+  failOnLeakage: boolean,
+): { spec: S; excluded: ExcludedColumn[] } {
   const report = auditLeakage(frame, trainIdx, {});
   const excluded = report.suspected.map((s) => ({ column: s.column, reason: s.reason }));
   if (failOnLeakage && excluded.length > 0) {
@@ -21,7 +26,10 @@ export function auditAndExclude<S>(frame: FeatureFrame, trainIdx: Int32Array, sp
       'drop them with `exclude:` in the features file (or --exclude for flat files), or run without --fail-on-leakage to exclude them automatically',
     );
   }
-  const spec2 = withExcluded(spec, excluded.map((e) => e.column));
+  const spec2 = withExcluded(
+    spec,
+    excluded.map((e) => e.column),
+  );
   return { spec: spec2, excluded };
 }
 

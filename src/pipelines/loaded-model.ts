@@ -33,11 +33,18 @@ export async function loadModel(modelRef: string, modelsDir: string): Promise<Lo
   const art = loadArtifact(dir);
   const est = art.estimators as Record<string, unknown>;
   for (const part of ['logistic', 'neural', 'blend', 'calibrator']) {
-    if (!(part in est)) throw new DataError(`model ${name}@${version} at ${dir} has no ${part}.json`, 'retrain the model (leadscore train)');
+    if (!(part in est))
+      throw new DataError(
+        `model ${name}@${version} at ${dir} has no ${part}.json`,
+        'retrain the model (leadscore train)',
+      );
   }
   const spec = art.card.features.spec as FeatureSpec;
   if (schemaHash(spec) !== art.card.features.schema_hash) {
-    throw new DataError(`model ${name}@${version}: its feature spec does not match the schema hash in its card`, 'the artifact was edited by hand; retrain or restore it');
+    throw new DataError(
+      `model ${name}@${version}: its feature spec does not match the schema hash in its card`,
+      'the artifact was edited by hand; retrain or restore it',
+    );
   }
   await ensureBackend();
   const json: PredictiveJSON = {
@@ -50,11 +57,15 @@ export async function loadModel(modelRef: string, modelsDir: string): Promise<Lo
     usesRules: false,
   };
   const cal = art.card.calibrator as { method?: string; reason?: string } | undefined;
-  const model = PredictiveModel.fromJSON(json, { method: cal?.method ?? json.calibrator.kind, reason: cal?.reason ?? 'loaded' });
+  const model = PredictiveModel.fromJSON(json, {
+    method: cal?.method ?? json.calibrator.kind,
+    reason: cal?.reason ?? 'loaded',
+  });
   const rules = est.rules ? parseRules(est.rules, `${dir}/rules.json`) : null;
   const params = art.card.parameters as { bands?: { hot: number; warm: number }; horizon_days?: number };
   const b = params.bands ?? { hot: 50, warm: 20 };
-  const ref = est.reference as { probability_quantiles?: number[]; features?: Record<string, FeatureProfile> } | undefined;
+  const ref = est.reference as
+    { probability_quantiles?: number[]; features?: Record<string, FeatureProfile> } | undefined;
   const reference = (ref?.probability_quantiles ?? []).slice().sort((x, y) => x - y);
   return {
     name,

@@ -46,7 +46,11 @@ export interface MonitorReport {
 const FEATURES = '_ls_monitor_features';
 
 /** PSI of every feature in a frame against its training profile (features without a profile are skipped). */
-export function featureDrift(frame: FeatureFrame, profiles: Record<string, FeatureProfile>, threshold: number): FeatureDrift[] {
+export function featureDrift(
+  frame: FeatureFrame,
+  profiles: Record<string, FeatureProfile>,
+  threshold: number,
+): FeatureDrift[] {
   return frame.columns
     .filter((c) => profiles[c.name])
     .map((c) => {
@@ -64,21 +68,43 @@ export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport>
   const stage = opts.onStage ?? (() => undefined);
   const loaded = await loadModel(opts.model, opts.modelsDir);
   if (Object.keys(loaded.profiles).length === 0) {
-    throw new DataError(`model ${loaded.name}@${loaded.version} has no training profile to compare with`, 'retrain it with this version of leadscore');
+    throw new DataError(
+      `model ${loaded.name}@${loaded.version} has no training profile to compare with`,
+      'retrain it with this version of leadscore',
+    );
   }
-  const runId = opts.runId ?? `monitor-${opts.now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  const runId =
+    opts.runId ??
+    `monitor-${opts.now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')}`;
   return withWarehouse(opts.db, async (w) => {
-    if (!(await w.tableExists('score_runs'))) throw new DataError(`no scoring runs in ${opts.db}`, 'run `leadscore score` first');
+    if (!(await w.tableExists('score_runs')))
+      throw new DataError(`no scoring runs in ${opts.db}`, 'run `leadscore score` first');
     const run = await w.one<{ run_id: string; as_of: Date }>(
       `SELECT run_id, as_of FROM score_runs WHERE model = $1 AND status = 'succeeded' AND shard IS NULL ORDER BY started_at DESC, run_id DESC LIMIT 1`,
       [loaded.name],
     );
-    if (!run) throw new DataError(`no succeeded scoring run of model ${loaded.name} in ${opts.db}`, `run \`leadscore score --model ${loaded.name}\` first`);
+    if (!run)
+      throw new DataError(
+        `no succeeded scoring run of model ${loaded.name} in ${opts.db}`,
+        `run \`leadscore score --model ${loaded.name}\` first`,
+      );
     stage(`features of run ${run.run_id}`);
     const pairs = `${FEATURES}_pairs`;
-    await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(pairs)} AS SELECT lead_id, as_of FROM lead_score_history WHERE run_id = $1`, [run.run_id]);
+    await w.run(
+      `CREATE OR REPLACE TABLE ${quoteIdent(pairs)} AS SELECT lead_id, as_of FROM lead_score_history WHERE run_id = $1`,
+      [run.run_id],
+    );
     try {
-      await buildFeatureTable(w, loaded.spec, { asOf: pairs, horizonDays: loaded.horizonDays, withLabels: false, leads: 'all', into: FEATURES });
+      await buildFeatureTable(w, loaded.spec, {
+        asOf: pairs,
+        horizonDays: loaded.horizonDays,
+        withLabels: false,
+        leads: 'all',
+        into: FEATURES,
+      });
       const frame = await readFrame(w, FEATURES, loaded.spec);
       const features = featureDrift(frame, loaded.profiles, opts.threshold);
       const scores = await w.float64(`SELECT probability FROM lead_score_history WHERE run_id = $1`, [run.run_id]);
@@ -116,7 +142,11 @@ export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport>
 }
 
 /** ECE of every past score of this model whose horizon has passed by the end of the data. */
-async function closedCalibration(w: Warehouse, model: string, horizonDays: number): Promise<MonitorReport['calibration']> {
+async function closedCalibration(
+  w: Warehouse,
+  model: string,
+  horizonDays: number,
+): Promise<MonitorReport['calibration']> {
   const end = await w.one<{ last: Date | null }>(
     `SELECT greatest((SELECT max(occurred_at) FROM activities), (SELECT max(coalesce(closed_at, created_at)) FROM outcomes)) AS last`,
   );
@@ -132,7 +162,12 @@ async function closedCalibration(w: Warehouse, model: string, horizonDays: numbe
   const p = Float64Array.from(cols.p as number[]);
   const y = Uint8Array.from(cols.y as number[]);
   if (p.length === 0) return { rows: 0, ece: null, mean_probability: null, observed_rate: null };
-  return { rows: p.length, ece: ece(y, p), mean_probability: p.reduce((a, b) => a + b, 0) / p.length, observed_rate: y.reduce((a, b) => a + b, 0) / y.length };
+  return {
+    rows: p.length,
+    ece: ece(y, p),
+    mean_probability: p.reduce((a, b) => a + b, 0) / p.length,
+    observed_rate: y.reduce((a, b) => a + b, 0) / y.length,
+  };
 }
 
 async function writeMonitor(w: Warehouse, r: MonitorReport, now: Date, threshold: number): Promise<void> {
@@ -141,7 +176,16 @@ async function writeMonitor(w: Warehouse, r: MonitorReport, now: Date, threshold
     await tx.run(`DELETE FROM monitor_runs WHERE run_id = $1`, [r.run_id]);
     await tx.run(`DELETE FROM monitor_features WHERE run_id = $1`, [r.run_id]);
     await tx.run(`INSERT INTO monitor_runs VALUES ($1, $2::TIMESTAMP, $3, $4, $5, $6, $7, $8, $9, $10)`, [
-      r.run_id, now.toISOString(), r.model, r.model_version, r.score_run_id, Number.isNaN(r.score_psi) ? null : r.score_psi, r.drifted.length, r.calibration.ece, r.calibration.rows, r.status,
+      r.run_id,
+      now.toISOString(),
+      r.model,
+      r.model_version,
+      r.score_run_id,
+      Number.isNaN(r.score_psi) ? null : r.score_psi,
+      r.drifted.length,
+      r.calibration.ece,
+      r.calibration.rows,
+      r.status,
     ]);
     const rows = [...r.features, { feature: '(score)', psi: r.score_psi, drifted: r.score_drifted }];
     await tx.append('monitor_features', [

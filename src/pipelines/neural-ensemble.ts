@@ -20,10 +20,20 @@ export class NeuralEnsemble {
   private constructor(readonly members: NeuralNet[]) {}
 
   /** Train `size` networks with seeds derived from params.seed, one after the other (deterministic). */
-  static async fit(X: DenseMatrix, y: Uint8Array, params: Record<string, unknown> & { seed: number }, size: number, onProgress?: (m: string) => void): Promise<NeuralEnsemble> {
+  static async fit(
+    X: DenseMatrix,
+    y: Uint8Array,
+    params: Record<string, unknown> & { seed: number },
+    size: number,
+    onProgress?: (m: string) => void,
+  ): Promise<NeuralEnsemble> {
     const members: NeuralNet[] = [];
     for (let m = 0; m < Math.max(1, size); m++) {
-      members.push(await new NeuralNet({ ...params, seed: memberSeed(params.seed, m) }).fit(X, y, { onProgress: onProgress ? (s) => onProgress(`member ${m + 1}/${size}: ${s}`) : undefined }));
+      members.push(
+        await new NeuralNet({ ...params, seed: memberSeed(params.seed, m) }).fit(X, y, {
+          onProgress: onProgress ? (s) => onProgress(`member ${m + 1}/${size}: ${s}`) : undefined,
+        }),
+      );
     }
     return new NeuralEnsemble(members);
   }

@@ -36,7 +36,11 @@ export const CV_STACKING_MAX_ROWS = 200_000;
  * folds would put one lead's earlier and later snapshots on both sides, flattering the out-of-fold
  * predictions the blend learns from).
  */
-export function chooseStacking(requested: StackingMode | 'auto' | undefined, baseRows: number, timeOrdered = false): StackingMode {
+export function chooseStacking(
+  requested: StackingMode | 'auto' | undefined,
+  baseRows: number,
+  timeOrdered = false,
+): StackingMode {
   if (requested && requested !== 'auto') return requested;
   return baseRows < CV_STACKING_MAX_ROWS && !timeOrdered ? 'cv' : 'holdout';
 }
@@ -114,7 +118,12 @@ function pick(a: Uint8Array | Float64Array, idx: Int32Array): Uint8Array | Float
   return out;
 }
 
-function baseInputs(logistic: Float64Array, neural: Float64Array, rules: Float64Array | null, gbdt: Float64Array | null = null): BaseInput[] {
+function baseInputs(
+  logistic: Float64Array,
+  neural: Float64Array,
+  rules: Float64Array | null,
+  gbdt: Float64Array | null = null,
+): BaseInput[] {
   const inputs: BaseInput[] = [
     { name: 'logistic', values: logistic, transform: 'logit' },
     { name: 'neural', values: neural, transform: 'logit' },
@@ -126,7 +135,11 @@ function baseInputs(logistic: Float64Array, neural: Float64Array, rules: Float64
 
 /** Platt with slope 1 and intercept 0: passes probabilities through unchanged (stored like any Platt map). */
 export function identityCalibrator(): Calibrator {
-  return PlattCalibrator.fromJSON({ kind: 'platt', params: new PlattCalibrator().params, state: { slope: 1, intercept: 0, converged: true } });
+  return PlattCalibrator.fromJSON({
+    kind: 'platt',
+    params: new PlattCalibrator().params,
+    state: { slope: 1, intercept: 0, converged: true },
+  });
 }
 
 function meanLogLoss(y: Uint8Array, p: Float64Array): number {
@@ -158,15 +171,30 @@ function plattOutOfFoldLogLoss(p: Float64Array, y: Uint8Array, seed: number, fol
  * 'auto' mode the unchanged blend is kept when its log loss on the calibration split is no worse
  * than the chosen map's out-of-fold log loss there (a fair comparison: the identity fits nothing).
  */
-export function calibrateBlend(p: Float64Array, y: Uint8Array, method: CalibrationMethod, seed: number): { calibrator: Calibrator; method: string; reason: string } {
+export function calibrateBlend(
+  p: Float64Array,
+  y: Uint8Array,
+  method: CalibrationMethod,
+  seed: number,
+): { calibrator: Calibrator; method: string; reason: string } {
   const choice = chooseCalibrator(p, y, { method, seed });
   if (method !== 'auto') return choice;
-  const fitted = choice.method === 'isotonic' ? Math.min(choice.cvLogLoss.isotonic ?? Infinity, choice.cvLogLoss.platt ?? Infinity) : (choice.cvLogLoss.platt ?? plattOutOfFoldLogLoss(p, y, seed));
+  const fitted =
+    choice.method === 'isotonic'
+      ? Math.min(choice.cvLogLoss.isotonic ?? Infinity, choice.cvLogLoss.platt ?? Infinity)
+      : (choice.cvLogLoss.platt ?? plattOutOfFoldLogLoss(p, y, seed));
   const identity = meanLogLoss(y, p);
   if (identity <= fitted) {
-    return { calibrator: identityCalibrator(), method: 'none', reason: `the blend is already calibrated: log loss ${identity.toFixed(5)} on the calibration split vs ${fitted.toFixed(5)} out-of-fold for ${choice.method}` };
+    return {
+      calibrator: identityCalibrator(),
+      method: 'none',
+      reason: `the blend is already calibrated: log loss ${identity.toFixed(5)} on the calibration split vs ${fitted.toFixed(5)} out-of-fold for ${choice.method}`,
+    };
   }
-  return { ...choice, reason: `${choice.reason}; log loss out-of-fold ${choice.method} ${fitted.toFixed(5)}, unchanged blend ${identity.toFixed(5)}` };
+  return {
+    ...choice,
+    reason: `${choice.reason}; log loss out-of-fold ${choice.method} ${fitted.toFixed(5)}, unchanged blend ${identity.toFixed(5)}`,
+  };
 }
 
 /** The fitted predictive bundle. */
@@ -184,7 +212,13 @@ export class PredictiveModel {
   ) {}
 
   /** Fit every part on its own split; `rules` (0-100 points per row) is optional. */
-  static async fit(X: DenseMatrix, y: Uint8Array, rules: Float64Array | null, splits: Splits, opts: FitPredictiveOptions): Promise<PredictiveModel> {
+  static async fit(
+    X: DenseMatrix,
+    y: Uint8Array,
+    rules: Float64Array | null,
+    splits: Splits,
+    opts: FitPredictiveOptions,
+  ): Promise<PredictiveModel> {
     const stage = opts.onStage ?? (() => undefined);
     const stacking = chooseStacking(opts.stacking, splits.train.length + splits.validation.length);
     const baseRows = baseModelRows(splits, stacking);
@@ -195,7 +229,9 @@ export class PredictiveModel {
       const logistic = new LogisticRegression(opts.logistic ?? {}).fit(Xf, yf);
       stage(`${label}neural network${ensemble > 1 ? ` (${ensemble} seeds averaged)` : ''}`);
       // Early stopping uses a seeded holdout inside the rows given, so held-out rows stay unseen.
-      const neural = await NeuralEnsemble.fit(Xf, yf, { ...(opts.neural ?? {}), seed }, ensemble, (m) => stage(`${label}neural network: ${m}`));
+      const neural = await NeuralEnsemble.fit(Xf, yf, { ...(opts.neural ?? {}), seed }, ensemble, (m) =>
+        stage(`${label}neural network: ${m}`),
+      );
       if (opts.gbdt) stage(`${label}gradient-boosted trees`);
       const gbdt = opts.gbdt ? new GradientBoosting(opts.gbdt).fit(Xf, yf) : null;
       return { logistic, neural, gbdt };
@@ -233,7 +269,10 @@ export class PredictiveModel {
         }
       }
     }
-    opts.onBaseFit?.(baseRows, stacking === 'cv' ? splits.calibration : Int32Array.from([...splits.validation, ...splits.calibration]));
+    opts.onBaseFit?.(
+      baseRows,
+      stacking === 'cv' ? splits.calibration : Int32Array.from([...splits.validation, ...splits.calibration]),
+    );
     const { logistic, neural, gbdt } = await fitBase(X, baseRows, opts.neuralEnsemble ?? 1, opts.seed, '');
     if (stacking === 'holdout') {
       blendRows = splits.validation;
@@ -244,18 +283,37 @@ export class PredictiveModel {
     }
 
     stage(stacking === 'cv' ? 'stacking blend on out-of-fold predictions' : 'stacking blend on the validation split');
-    const blend = new StackingBlender().fit(baseInputs(blendLogistic!, blendNeural!, rules ? pick(rules, blendRows!) : null, blendGbdt), pick(y, blendRows!));
+    const blend = new StackingBlender().fit(
+      baseInputs(blendLogistic!, blendNeural!, rules ? pick(rules, blendRows!) : null, blendGbdt),
+      pick(y, blendRows!),
+    );
 
     stage('calibration on the calibration split');
     const Xca = takeRows(X, splits.calibration);
     const yca = pick(y, splits.calibration);
     const rulesCa = rules ? pick(rules, splits.calibration) : null;
-    const blendCa = blend.predictProba(baseInputs(logistic.predictProba(Xca), neural.predictProba(Xca), rulesCa, gbdt?.predictProba(Xca) ?? null));
+    const blendCa = blend.predictProba(
+      baseInputs(logistic.predictProba(Xca), neural.predictProba(Xca), rulesCa, gbdt?.predictProba(Xca) ?? null),
+    );
     const choice = calibrateBlend(blendCa, yca, opts.calibration ?? 'auto', opts.seed);
     // Rule points are not probabilities: map them with Platt on the same calibration split so the
     // rules' log loss, Brier and ECE are judged fairly next to the model's.
-    const rulesCalibrator = rulesCa ? new PlattCalibrator().fit(rulesCa.map((r) => Math.min(Math.max(r / 100, 1e-4), 1 - 1e-4)), yca) : null;
-    return new PredictiveModel(logistic, neural, gbdt, blend, choice.calibrator, rulesCalibrator, choice.method, choice.reason);
+    const rulesCalibrator = rulesCa
+      ? new PlattCalibrator().fit(
+          rulesCa.map((r) => Math.min(Math.max(r / 100, 1e-4), 1 - 1e-4)),
+          yca,
+        )
+      : null;
+    return new PredictiveModel(
+      logistic,
+      neural,
+      gbdt,
+      blend,
+      choice.calibrator,
+      rulesCalibrator,
+      choice.method,
+      choice.reason,
+    );
   }
 
   /** Probabilities for every row of X (rules: the rule score per row, required if the model uses rules). */
@@ -263,7 +321,10 @@ export class PredictiveModel {
     return this.combine(this.baseOutputs(X), rules);
   }
 
-  /** The base models' probabilities for X: everything that does not need the rule score (predict = combine(baseOutputs)). */
+  /**
+   * The base models' probabilities for X: everything that does not need the rule score (predict =
+   * combine(baseOutputs)).
+   */
   baseOutputs(X: DenseMatrix): BaseOutputs {
     const gbdt = this.gbdt ? this.gbdt.predictProba(X) : null;
     return { logistic: this.logistic.predictProba(X), neural: this.neural.predictProba(X), ...(gbdt ? { gbdt } : {}) };
@@ -272,7 +333,9 @@ export class PredictiveModel {
   /** Blend and calibrate base outputs with the rule score (required if the model uses rules). */
   combine(base: BaseOutputs, rules: Float64Array | null): PredictiveOutputs {
     if (this.usesRules && !rules) throw new Error('this model blends the rule score: pass rule scores to predict');
-    const blend = this.blend.predictProba(baseInputs(base.logistic, base.neural, this.usesRules ? rules : null, base.gbdt ?? null));
+    const blend = this.blend.predictProba(
+      baseInputs(base.logistic, base.neural, this.usesRules ? rules : null, base.gbdt ?? null),
+    );
     const probability = this.calibrator.predict(blend);
     return { ...base, blend, probability };
   }
@@ -323,7 +386,10 @@ export class PredictiveModel {
   }
 
   /** Rebuild from toJSON() output; predictions are bit-identical to the original. */
-  static fromJSON(json: PredictiveJSON, calibration: { method: string; reason: string } = { method: json.calibrator.kind, reason: 'loaded' }): PredictiveModel {
+  static fromJSON(
+    json: PredictiveJSON,
+    calibration: { method: string; reason: string } = { method: json.calibrator.kind, reason: 'loaded' },
+  ): PredictiveModel {
     if (!json.gbdt && json.blend.state.inputs.some((i) => i.name === 'gbdt')) {
       throw new Error('this model blends gradient-boosted trees but no gbdt.json was loaded with it');
     }

@@ -16,14 +16,25 @@ const SIDES = [
 
 /** Staged column names and types for k reasons each way: phrase id and weight per slot. */
 export function reasonColumnTypes(k: number): [name: string, type: string][] {
-  return SIDES.flatMap(([side]) => range(k).flatMap((s): [string, string][] => [[`${side}_phrase${s}`, 'INTEGER'], [`${side}_weight${s}`, 'DOUBLE']]));
+  return SIDES.flatMap(([side]) =>
+    range(k).flatMap((s): [string, string][] => [
+      [`${side}_phrase${s}`, 'INTEGER'],
+      [`${side}_weight${s}`, 'DOUBLE'],
+    ]),
+  );
 }
 
 /**
  * Rows [from, to) of the reason columns: phrase id (-1: none) and the weight rounded as the JSON
  * shows it (NaN, stored NULL, where there is no reason).
  */
-export function reasonColumns(phrases: ReasonPhrases, ranking: ReasonRanking, from: number, to: number, round: (w: number) => number): AppendColumn[] {
+export function reasonColumns(
+  phrases: ReasonPhrases,
+  ranking: ReasonRanking,
+  from: number,
+  to: number,
+  round: (w: number) => number,
+): AppendColumn[] {
   const { k } = phrases;
   const n = to - from;
   const out: AppendColumn[] = [];
@@ -42,16 +53,25 @@ export function reasonColumns(phrases: ReasonPhrases, ranking: ReasonRanking, fr
         }
         const w = round(weights[at]);
         // DuckDB prints these exactly as JSON.stringify does (tested); beyond, notation differs
-        if (!(Math.abs(w) < 1e14)) throw new DataError(`reason weight ${w} (row ${from + i}) is out of range`, 'the model has degenerate coefficients: retrain it');
+        if (!(Math.abs(w) < 1e14))
+          throw new DataError(
+            `reason weight ${w} (row ${from + i}) is out of range`,
+            'the model has degenerate coefficients: retrain it',
+          );
         weight[i] = w;
       }
-      out.push({ name: `${side}_phrase${s}`, type: 'INTEGER', values: id }, { name: `${side}_weight${s}`, type: 'DOUBLE', values: weight });
+      out.push(
+        { name: `${side}_phrase${s}`, type: 'INTEGER', values: id },
+        { name: `${side}_weight${s}`, type: 'DOUBLE', values: weight },
+      );
     }
   }
   return out;
 }
 
-/** DDL of the phrase table the JSON joins: `s` (phrase) and `sc` (`},` + phrase, for the slots after the first), by id. */
+/**
+ * DDL of the phrase table the JSON joins: `s` (phrase) and `sc` (`},` + phrase, for the slots after the first), by id.
+ */
 export function phraseTableDdl(table: string, phrasesTable: string): string {
   return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS SELECT id, s, '},' || s AS sc FROM ${quoteIdent(phrasesTable)}`;
 }
@@ -63,7 +83,11 @@ export function phraseTableDdl(table: string, phrasesTable: string): string {
  */
 export function reasonsJoinSql(k: number, row: string, table: string): string {
   return ['up', 'down']
-    .flatMap((side) => range(k).map((s) => `LEFT JOIN ${quoteIdent(table)} ${alias(side, s)} ON ${alias(side, s)}.id = ${row}.${side}_phrase${s}`))
+    .flatMap((side) =>
+      range(k).map(
+        (s) => `LEFT JOIN ${quoteIdent(table)} ${alias(side, s)} ON ${alias(side, s)}.id = ${row}.${side}_phrase${s}`,
+      ),
+    )
     .join(' ');
 }
 
@@ -77,7 +101,10 @@ export function reasonsJsonSql(k: number, row: string): string {
     k === 0
       ? []
       : [
-          ...range(k).flatMap((s) => [`${alias(name, s)}.${s === 0 ? 's' : 'sc'}`, weight(`${row}.${name}_weight${s}`)]),
+          ...range(k).flatMap((s) => [
+            `${alias(name, s)}.${s === 0 ? 's' : 'sc'}`,
+            weight(`${row}.${name}_weight${s}`),
+          ]),
           `CASE WHEN ${row}.${name}_phrase0 >= 0 THEN '}' END`,
         ];
   return `concat('{"up":[', ${[...side('up'), `'],"down":['`, ...side('down')].join(', ')}, ']}')::JSON`;

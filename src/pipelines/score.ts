@@ -50,7 +50,11 @@ export interface ScoreSummary {
   bands: Record<string, number>;
   output: string;
   marked_failed: string[];
-  /** seconds per step: features (SQL), read_encode, predict (models, blend, calibration, reasons' ranking and phrases), rules (the wait for it; rules_overlapped: its own run, beside the JS), write (staging, inserts with the reasons JSON made in SQL, commit) */
+  /**
+   * seconds per step: features (SQL), read_encode, predict (models, blend, calibration, reasons' ranking and phrases),
+   * rules (the wait for it; rules_overlapped: its own run, beside the JS), write (staging, inserts with the reasons
+   * JSON made in SQL, commit)
+   */
   timings: Record<string, number>;
 }
 
@@ -60,15 +64,27 @@ const CHUNK = 50_000;
 export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
   const started = opts.now();
   const runId = opts.runId ?? defaultRunId(started, opts.shard);
-  if (!/^[A-Za-z0-9_.:-]+$/.test(runId)) throw new DataError(`run id "${runId}" has characters other than letters, digits, _ . : -`, 'pass a simpler --run-id');
+  if (!/^[A-Za-z0-9_.:-]+$/.test(runId))
+    throw new DataError(
+      `run id "${runId}" has characters other than letters, digits, _ . : -`,
+      'pass a simpler --run-id',
+    );
   const loaded = await loadModel(opts.model, opts.modelsDir);
-  if (!fs.existsSync(opts.db)) throw new DataError(`warehouse not found: ${opts.db}`, 'run `leadscore generate` or `leadscore ingest` first, or pass --db');
+  if (!fs.existsSync(opts.db))
+    throw new DataError(
+      `warehouse not found: ${opts.db}`,
+      'run `leadscore generate` or `leadscore ingest` first, or pass --db',
+    );
   const toFiles = opts.outDir !== undefined;
   const w = await Warehouse.open(opts.db, toFiles ? { overlay: true } : {});
   const tag = runId.replace(/[^A-Za-z0-9_]/g, '_');
   const tables: ScoreTables = {
-    pairs: `_ls_score_pairs_${tag}`, features: `_ls_score_features_${tag}`, ids: `_ls_score_ids_${tag}`, staging: `_ls_score_staging_${tag}`,
-    phrases: `_ls_score_phrases_${tag}`, phraseJoin: `_ls_score_phrase_join_${tag}`,
+    pairs: `_ls_score_pairs_${tag}`,
+    features: `_ls_score_features_${tag}`,
+    ids: `_ls_score_ids_${tag}`,
+    staging: `_ls_score_staging_${tag}`,
+    phrases: `_ls_score_phrases_${tag}`,
+    phraseJoin: `_ls_score_phrase_join_${tag}`,
   };
   let markedFailed: string[] = [];
   try {
@@ -78,14 +94,25 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
       await w.run(`DELETE FROM score_runs WHERE run_id = $1`, [runId]);
       await w.run(
         `INSERT INTO score_runs (run_id, started_at, status, model, model_version, as_of, shard) VALUES ($1, $2::TIMESTAMP, 'running', $3, $4, $5::TIMESTAMP, $6)`,
-        [runId, started.toISOString(), loaded.name, loaded.version, opts.asOf.toISOString(), opts.shard ? `${opts.shard.k}/${opts.shard.n}` : null],
+        [
+          runId,
+          started.toISOString(),
+          loaded.name,
+          loaded.version,
+          opts.asOf.toISOString(),
+          opts.shard ? `${opts.shard.k}/${opts.shard.n}` : null,
+        ],
       );
     }
     try {
       const timings: Record<string, number> = {};
       const prepared = await prepareScoring(w, loaded, opts, tables, timings);
       const constants: RunConstants = {
-        asOf: opts.asOf, scoredAt: started, model: loaded.name, modelVersion: loaded.version, runId,
+        asOf: opts.asOf,
+        scoredAt: started,
+        model: loaded.name,
+        modelVersion: loaded.version,
+        runId,
         dictionaries: { band: new TextCodes(), grade: new TextCodes(), rule_band: new TextCodes() },
         reasons: prepared.phrases.k,
       };
@@ -117,12 +144,16 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
     } catch (err) {
       if (!toFiles) {
         await w
-          .run(`UPDATE score_runs SET status = 'failed', ended_at = $2::TIMESTAMP, error_message = $3 WHERE run_id = $1`, [runId, opts.now().toISOString(), (err as Error).message])
+          .run(
+            `UPDATE score_runs SET status = 'failed', ended_at = $2::TIMESTAMP, error_message = $3 WHERE run_id = $1`,
+            [runId, opts.now().toISOString(), (err as Error).message],
+          )
           .catch(() => undefined);
       }
       throw err;
     } finally {
-      for (const t of Object.values(tables)) await w.run(`DROP TABLE IF EXISTS ${quoteIdent(t)}`).catch(() => undefined);
+      for (const t of Object.values(tables))
+        await w.run(`DROP TABLE IF EXISTS ${quoteIdent(t)}`).catch(() => undefined);
     }
   } finally {
     await w.close();
@@ -153,7 +184,10 @@ interface ScoreTables {
   phraseJoin: string;
 }
 
-/** Everything a run computes before the per-chunk work: the frame, the base models' outputs, the reasons' ranking and phrases, the rules. */
+/**
+ * Everything a run computes before the per-chunk work: the frame, the base models' outputs, the reasons' ranking and
+ * phrases, the rules.
+ */
 interface Prepared {
   frame: FeatureFrame;
   base: BaseOutputs;
@@ -162,7 +196,13 @@ interface Prepared {
   rules: AlignedRuleScores | null;
 }
 
-async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOptions, tables: ScoreTables, timings: Record<string, number>): Promise<Prepared> {
+async function prepareScoring(
+  w: Warehouse,
+  loaded: LoadedModel,
+  opts: ScoreOptions,
+  tables: ScoreTables,
+  timings: Record<string, number>,
+): Promise<Prepared> {
   let mark = performance.now();
   const lap = (name: string) => {
     const now = performance.now();
@@ -170,7 +210,11 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
     mark = now;
   };
   const progress = opts.onProgress ?? (() => undefined);
-  if (!(await w.tableExists('leads'))) throw new DataError(`warehouse ${opts.db} has no "leads" table`, 'run `leadscore ingest` or `leadscore generate` first');
+  if (!(await w.tableExists('leads')))
+    throw new DataError(
+      `warehouse ${opts.db} has no "leads" table`,
+      'run `leadscore ingest` or `leadscore generate` first',
+    );
   progress(0, 0, 'selecting leads');
   await createScorePairs(w, opts, tables.pairs);
   const total = await w.count(tables.pairs);
@@ -183,7 +227,15 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
   progress(0, total, 'features');
   try {
     // TEMP: the run's features are scratch, never written to the warehouse file
-    await buildFeatureTable(w, loaded.spec, { asOf: tables.pairs, horizonDays: loaded.horizonDays, withLabels: false, leads: 'all', into: tables.features, temp: true, rowNumbers: true });
+    await buildFeatureTable(w, loaded.spec, {
+      asOf: tables.pairs,
+      horizonDays: loaded.horizonDays,
+      withLabels: false,
+      leads: 'all',
+      into: tables.features,
+      temp: true,
+      rowNumbers: true,
+    });
   } catch (err) {
     if (err instanceof DataError) throw err;
     throw new DataError(
@@ -202,7 +254,8 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
   const rulesStarted = performance.now();
   const rulesJob = side
     ? ruleScoresForPairs(side, loaded.rules!, tables.pairs, opts.shard ? null : opts.asOf).finally(() => {
-        timings.rules_overlapped = (performance.now() - rulesStarted) / 1000; // its own duration, mostly hidden behind the JS work
+        // its own duration, mostly hidden behind the JS work
+        timings.rules_overlapped = (performance.now() - rulesStarted) / 1000;
         return side.close();
       })
     : Promise.resolve(null);
@@ -227,7 +280,11 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
       minAbsWeight: 0.05,
     });
     const describers = new Map(ranking.features.map((f) => [f, featureDescriber(loaded.encoders, f)]));
-    phrases = reasonPhrases(ranking, { rows: matrix.rows, rawValues: rawValuesOf(frame), describe: (feature, raw) => describers.get(feature)!(raw) });
+    phrases = reasonPhrases(ranking, {
+      rows: matrix.rows,
+      rawValues: rawValuesOf(frame),
+      describe: (feature, raw) => describers.get(feature)!(raw),
+    });
     lap('predict');
   } catch (err) {
     await rulesJob.catch(() => undefined);
@@ -236,10 +293,16 @@ async function prepareScoring(w: Warehouse, loaded: LoadedModel, opts: ScoreOpti
   progress(0, total, 'rules');
   const rules = await rulesJob;
   if (rules && rules.total.length !== frame.ids.length) {
-    throw new Error(`internal error: ${rules.total.length} rule scores for ${frame.ids.length} feature rows (lead ids in leads must be unique)`);
+    throw new Error(
+      `internal error: ${rules.total.length} rule scores for ${frame.ids.length} feature rows (lead ids in leads must be unique)`,
+    );
   }
   lap('rules'); // only the wait: the rest overlapped with the steps above
-  if (loaded.model.usesRules && !rules) throw new DataError(`model ${loaded.name}@${loaded.version} blends a rule score but its artifact has no rules`, 'retrain the model');
+  if (loaded.model.usesRules && !rules)
+    throw new DataError(
+      `model ${loaded.name}@${loaded.version} blends a rule score but its artifact has no rules`,
+      'retrain the model',
+    );
   return { frame, base, ranking, phrases, rules };
 }
 
@@ -266,7 +329,10 @@ function scoredChunks(loaded: LoadedModel, prepared: Prepared, dictionaries: Dic
   };
   return src;
 }
-/** Leads to score as (rn, lead_id, as_of): created before as_of, open unless --leads all, in this shard; rn numbers them in lead_id order (the frame's row order). */
+/**
+ * Leads to score as (rn, lead_id, as_of): created before as_of, open unless --leads all, in this shard; rn numbers them
+ * in lead_id order (the frame's row order).
+ */
 async function createScorePairs(w: Warehouse, opts: ScoreOptions, into: string): Promise<void> {
   const asOf = `${quoteLiteral(opts.asOf.toISOString())}::TIMESTAMPTZ::TIMESTAMP`;
   const open =
@@ -285,11 +351,20 @@ export function shardSql(idExpr: string, n: number): string {
 }
 
 // Rows [from, to): blend and calibration (the rule score is in now), score, band, percentile, reasons in words.
-function scoreChunk(loaded: LoadedModel, prepared: Prepared, from: number, to: number, run: { dictionaries: Dictionaries; bands: Record<string, number> }): AppendColumn[] {
+function scoreChunk(
+  loaded: LoadedModel,
+  prepared: Prepared,
+  from: number,
+  to: number,
+  run: { dictionaries: Dictionaries; bands: Record<string, number> },
+): AppendColumn[] {
   const n = to - from;
   const { base, ranking, phrases, rules } = prepared;
   const slice = (a: Float64Array | undefined) => a?.subarray(from, to);
-  const out = loaded.model.combine({ logistic: slice(base.logistic)!, neural: slice(base.neural)!, gbdt: slice(base.gbdt) }, rules ? rules.total.subarray(from, to) : null);
+  const out = loaded.model.combine(
+    { logistic: slice(base.logistic)!, neural: slice(base.neural)!, gbdt: slice(base.gbdt) },
+    rules ? rules.total.subarray(from, to) : null,
+  );
   const p = out.probability;
   const score = new Int32Array(n);
   const band = new Int32Array(n);
@@ -373,8 +448,14 @@ interface RunConstants {
  * reasons JSON (from phrase ids and weights) are made in SQL on the way out.
  */
 const STAGED_COLUMN_TYPES = [
-  ['rn', 'INTEGER NOT NULL'], ['probability', 'DOUBLE NOT NULL'], ['score', 'INTEGER NOT NULL'], ['percentile', 'DOUBLE'],
-  ['band_code', 'INTEGER NOT NULL'], ['grade_code', 'INTEGER'], ['rule_score', 'DOUBLE'], ['rule_band_code', 'INTEGER'],
+  ['rn', 'INTEGER NOT NULL'],
+  ['probability', 'DOUBLE NOT NULL'],
+  ['score', 'INTEGER NOT NULL'],
+  ['percentile', 'DOUBLE'],
+  ['band_code', 'INTEGER NOT NULL'],
+  ['grade_code', 'INTEGER'],
+  ['rule_score', 'DOUBLE'],
+  ['rule_band_code', 'INTEGER'],
 ] as const;
 function STAGING_DDL(quotedName: string, reasons: number): string {
   const columns = [...STAGED_COLUMN_TYPES, ...reasonColumnTypes(reasons)];
@@ -391,7 +472,10 @@ async function stagePhrases(w: Warehouse, tables: ScoreTables, phrases: ReasonPh
   await w.run(phraseTableDdl(tables.phraseJoin, tables.phrases));
 }
 
-/** SELECT list giving `columns` (default SCORE_COLUMNS), in order, from staging `s` joined to ids `i`, plus the run's constants. */
+/**
+ * SELECT list giving `columns` (default SCORE_COLUMNS), in order, from staging `s` joined to ids `i`, plus the run's
+ * constants.
+ */
 function scoreSelectList(c: RunConstants, columns: readonly string[] = SCORE_COLUMNS): string {
   const ts = (d: Date) => `epoch_ms(${Math.round(d.getTime())}::BIGINT)`;
   const expr: Record<string, string> = {
@@ -409,7 +493,10 @@ function scoreSelectList(c: RunConstants, columns: readonly string[] = SCORE_COL
   return columns.map((col) => `${expr[col] ?? `s.${quoteIdent(col)}`} AS ${quoteIdent(col)}`).join(', ');
 }
 
-/** FROM clause pairing staged rows with their lead ids and the phrases of their first `reasons` reasons each way (0: none). */
+/**
+ * FROM clause pairing staged rows with their lead ids and the phrases of their first `reasons` reasons each way (0:
+ * none).
+ */
 function scoredRowsSql(tables: ScoreTables, reasons: number): string {
   return `${quoteIdent(tables.staging)} s JOIN ${quoteIdent(tables.ids)} i ON i.rn = s.rn ${reasonsJoinSql(reasons, 's', tables.phraseJoin)}`;
 }
@@ -422,9 +509,19 @@ function scoredRowsSql(tables: ScoreTables, reasons: number): string {
  * without, only the pairs (a shard). Read as numbers; leads the rules did not score get total 0,
  * band "unscored", grade "" (as ruleScoresAligned).
  */
-async function ruleScoresForPairs(w: Warehouse, rules: RuleSet, pairs: string, asOf: Date | null): Promise<AlignedRuleScores> {
+async function ruleScoresForPairs(
+  w: Warehouse,
+  rules: RuleSet,
+  pairs: string,
+  asOf: Date | null,
+): Promise<AlignedRuleScores> {
   // unordered: the join below puts the rows in the frame's order
-  const codes = compileRules(rules, { ...(asOf ? { asOf } : { pairsTable: pairs }), leads: 'all', output: 'codes', ordered: false });
+  const codes = compileRules(rules, {
+    ...(asOf ? { asOf } : { pairsTable: pairs }),
+    leads: 'all',
+    output: 'codes',
+    ordered: false,
+  });
   const cols = await w.numericColumns(
     `WITH r AS (${codes})
      SELECT coalesce(r.total, 0)::DOUBLE AS total, coalesce(r.code, -1)::INTEGER AS code
@@ -460,7 +557,13 @@ type Progress = (done: number, stage?: string) => void;
  * Stage every row: chunk by chunk, JavaScript computes the numbers (blend, calibration, score, band,
  * reason phrase ids) and appends them as block copies to the TEMP staging table.
  */
-async function stageAll(w: Warehouse, tables: ScoreTables, constants: RunConstants, chunks: ChunkSource, progress: Progress): Promise<void> {
+async function stageAll(
+  w: Warehouse,
+  tables: ScoreTables,
+  constants: RunConstants,
+  chunks: ChunkSource,
+  progress: Progress,
+): Promise<void> {
   await w.run(STAGING_DDL(quoteIdent(tables.staging), constants.reasons));
   for (let from = 0; from < chunks.rows; from += CHUNK) {
     const to = Math.min(chunks.rows, from + CHUNK);
@@ -477,8 +580,13 @@ async function stageAll(w: Warehouse, tables: ScoreTables, constants: RunConstan
  * leaves every table as it was.
  */
 async function publish(
-  w: Warehouse, tables: ScoreTables, constants: RunConstants, chunks: ChunkSource, now: () => Date,
-  timings: Record<string, number>, progress: Progress,
+  w: Warehouse,
+  tables: ScoreTables,
+  constants: RunConstants,
+  chunks: ChunkSource,
+  now: () => Date,
+  timings: Record<string, number>,
+  progress: Progress,
 ): Promise<string> {
   const t0 = performance.now();
   const runId = constants.runId;
@@ -520,10 +628,18 @@ async function publish(
   return 'warehouse';
 }
 
-/** Stage every chunk, then write DIR as Parquet: to a temp file first, then renamed, so readers never see half a file. */
+/**
+ * Stage every chunk, then write DIR as Parquet: to a temp file first, then renamed, so readers never see half a file.
+ */
 async function writeParquet(
-  w: Warehouse, tables: ScoreTables, constants: RunConstants, chunks: ChunkSource, dir: string, shard: Shard | undefined,
-  timings: Record<string, number>, progress: Progress,
+  w: Warehouse,
+  tables: ScoreTables,
+  constants: RunConstants,
+  chunks: ChunkSource,
+  dir: string,
+  shard: Shard | undefined,
+  timings: Record<string, number>,
+  progress: Progress,
 ): Promise<string> {
   const t0 = performance.now();
   await stageAll(w, tables, constants, chunks, progress);
@@ -534,7 +650,11 @@ async function writeParquet(
   const target = path.join(dir, name);
   const temp = path.join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await w.exportQuery(`SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons)} ORDER BY i.lead_id`, temp, 'parquet');
+    await w.exportQuery(
+      `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons)} ORDER BY i.lead_id`,
+      temp,
+      'parquet',
+    );
     fs.renameSync(temp, target);
   } finally {
     fs.rmSync(temp, { force: true });
@@ -545,7 +665,10 @@ async function writeParquet(
 }
 
 function defaultRunId(started: Date, shard?: Shard): string {
-  const stamp = started.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = started
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `score-${stamp}${shard ? `-shard${shard.k}of${shard.n}` : ''}`;
 }
 

@@ -5,10 +5,20 @@
 
 /** Columns of lead_scores (and, but for reasons, lead_score_history), with their types. */
 const SCORE_COLUMN_TYPES = [
-  ['lead_id', 'VARCHAR NOT NULL'], ['as_of', 'TIMESTAMP NOT NULL'], ['scored_at', 'TIMESTAMP NOT NULL'],
-  ['model', 'VARCHAR NOT NULL'], ['model_version', 'VARCHAR NOT NULL'], ['run_id', 'VARCHAR NOT NULL'],
-  ['probability', 'DOUBLE NOT NULL'], ['score', 'INTEGER NOT NULL'], ['percentile', 'DOUBLE'],
-  ['band', 'VARCHAR NOT NULL'], ['grade', 'VARCHAR'], ['rule_score', 'DOUBLE'], ['rule_band', 'VARCHAR'], ['reasons', 'JSON'],
+  ['lead_id', 'VARCHAR NOT NULL'],
+  ['as_of', 'TIMESTAMP NOT NULL'],
+  ['scored_at', 'TIMESTAMP NOT NULL'],
+  ['model', 'VARCHAR NOT NULL'],
+  ['model_version', 'VARCHAR NOT NULL'],
+  ['run_id', 'VARCHAR NOT NULL'],
+  ['probability', 'DOUBLE NOT NULL'],
+  ['score', 'INTEGER NOT NULL'],
+  ['percentile', 'DOUBLE'],
+  ['band', 'VARCHAR NOT NULL'],
+  ['grade', 'VARCHAR'],
+  ['rule_score', 'DOUBLE'],
+  ['rule_band', 'VARCHAR'],
+  ['reasons', 'JSON'],
 ] as const;
 
 /** Column order of lead_scores. */
@@ -22,7 +32,10 @@ export const SCORE_COLUMNS = SCORE_COLUMN_TYPES.map(([name]) => name);
 export const HISTORY_COLUMNS = SCORE_COLUMNS.filter((c) => c !== 'reasons');
 
 /** DDL for a table with the score columns (`name` must already be quoted); lead_scores keys on lead_id. */
-export function scoreTableDdl(quotedName: string, opts: { primaryKey?: boolean; ifNotExists?: boolean; withReasons?: boolean } = {}): string {
+export function scoreTableDdl(
+  quotedName: string,
+  opts: { primaryKey?: boolean; ifNotExists?: boolean; withReasons?: boolean } = {},
+): string {
   const cols = SCORE_COLUMN_TYPES.filter(([n]) => opts.withReasons !== false || n !== 'reasons')
     .map(([n, t]) => `  ${n} ${t}`)
     .join(',\n');

@@ -63,10 +63,22 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
   if (!frame.label) throw new DataError(`${opts.data}: no labels read from ${opts.target}`);
   await ensureBackend();
   const test = cfg.split.test;
-  const split = stratifiedSplit(frame.label, { train: 1 - cfg.split.validation - cfg.split.calibration - test, validation: cfg.split.validation, calibration: cfg.split.calibration, test }, cfg.seed);
+  const split = stratifiedSplit(
+    frame.label,
+    {
+      train: 1 - cfg.split.validation - cfg.split.calibration - test,
+      validation: cfg.split.validation,
+      calibration: cfg.split.calibration,
+      test,
+    },
+    cfg.seed,
+  );
   stage('leakage audit on the training split');
   const { excluded } = auditAndExclude(frame, split.train, null, cfg.fail_on_leakage);
-  const used = dropColumns(frame, excluded.map((e) => e.column));
+  const used = dropColumns(
+    frame,
+    excluded.map((e) => e.column),
+  );
   const cardSpec = {
     kind: 'flat',
     source: path.basename(opts.data),
@@ -88,7 +100,9 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
     notes: [
       ...(frame.notes ?? []),
       ...(opts.exportSplit
-        ? [`split written to ${opts.exportSplit}; compare with: /usr/bin/python3 ../shared/bench/peer_sklearn.py ${opts.exportSplit} ${opts.target} --split-col split --drop "${[opts.id, ...opts.exclude, ...excluded.map((e) => e.column)].filter(Boolean).join(',')}"`]
+        ? [
+            `split written to ${opts.exportSplit}; compare with: /usr/bin/python3 ../shared/bench/peer_sklearn.py ${opts.exportSplit} ${opts.target} --split-col split --drop "${[opts.id, ...opts.exclude, ...excluded.map((e) => e.column)].filter(Boolean).join(',')}"`,
+          ]
         : []),
     ],
   };
@@ -103,9 +117,12 @@ async function exportSplit(
   out: string,
 ): Promise<void> {
   const label = new Array<string>(ids.length);
-  for (const part of ['train', 'validation', 'calibration', 'test'] as const) for (const i of split[part]) label[i] = part;
+  for (const part of ['train', 'validation', 'calibration', 'test'] as const)
+    for (const i of split[part]) label[i] = part;
   await withWarehouse(':memory:', async (w) => {
-    await w.run(`CREATE TABLE src AS SELECT *, row_number() OVER () AS _ls_row FROM ${readFileSql(data, formatOf(data))}`);
+    await w.run(
+      `CREATE TABLE src AS SELECT *, row_number() OVER () AS _ls_row FROM ${readFileSql(data, formatOf(data))}`,
+    );
     await w.run('CREATE TABLE parts (_ls_key VARCHAR, _ls_row BIGINT, split VARCHAR)');
     await w.append('parts', [
       { name: '_ls_key', type: 'VARCHAR', values: ids },
@@ -114,6 +131,10 @@ async function exportSplit(
     ]);
     // Join by the id column when there is one (robust to row order), else by row number.
     const on = id ? `CAST(s.${quoteIdent(id)} AS VARCHAR) = p._ls_key` : 's._ls_row = p._ls_row';
-    await w.exportQuery(`SELECT s.* EXCLUDE (_ls_row), p.split FROM src s JOIN parts p ON ${on} ORDER BY s._ls_row`, out, formatOf(out));
+    await w.exportQuery(
+      `SELECT s.* EXCLUDE (_ls_row), p.split FROM src s JOIN parts p ON ${on} ORDER BY s._ls_row`,
+      out,
+      formatOf(out),
+    );
   });
 }

@@ -54,13 +54,20 @@ async function snapshotPairs(w: Warehouse, dates: Date[], maxRows: number, seed:
   const total = await createDatePairs(w, dates, TRAIN_PAIRS);
   if (total <= maxRows) return {};
   const keep = maxRows / total;
-  await w.run(`DELETE FROM ${quoteIdent(TRAIN_PAIRS)} WHERE (md5_number(lead_id || ':' || ${Math.trunc(seed)}::VARCHAR) % 1000000) >= ${Math.floor(keep * 1_000_000)}`);
+  await w.run(
+    `DELETE FROM ${quoteIdent(TRAIN_PAIRS)} WHERE (md5_number(lead_id || ':' || ${Math.trunc(seed)}::VARCHAR) % 1000000) >= ${Math.floor(keep * 1_000_000)}`,
+  );
   const kept = await w.count(TRAIN_PAIRS);
-  return { note: `${total} snapshot rows exceed snapshots.max_rows ${maxRows}: trained on a seeded ${(100 * keep).toFixed(1)}% of leads (${kept} rows, every snapshot of each kept lead)` };
+  return {
+    note: `${total} snapshot rows exceed snapshots.max_rows ${maxRows}: trained on a seeded ${(100 * keep).toFixed(1)}% of leads (${kept} rows, every snapshot of each kept lead)`,
+  };
 }
 
 /** Train on the canonical CRM tables (leads, activities, outcomes) as configured in pipelines/train.yaml. */
-export async function trainCrm(cfg: TrainPipelineConfig, opts: { now: Date; onStage?: StageReporter }): Promise<TrainReport> {
+export async function trainCrm(
+  cfg: TrainPipelineConfig,
+  opts: { now: Date; onStage?: StageReporter },
+): Promise<TrainReport> {
   const stage = opts.onStage ?? (() => undefined);
   const spec = loadFeatureSpec(cfg.features);
   const horizonDays = cfg.horizon_days;
@@ -81,10 +88,26 @@ export async function trainCrm(cfg: TrainPipelineConfig, opts: { now: Date; onSt
       ruleScores = (await ruleScoresAligned(w, rules, TRAIN_TABLE)).total;
     }
     // Validation and calibration share one holdout period (split by lead), so only two one-horizon gaps cost rows.
-    const split = timeSplit(frame, { fractions: { train: 1 - cfg.split.validation - cfg.split.calibration - cfg.split.test, ...cfg.split }, horizonDays, sharedHoldout: { seed: cfg.seed } });
+    const split = timeSplit(frame, {
+      fractions: { train: 1 - cfg.split.validation - cfg.split.calibration - cfg.split.test, ...cfg.split },
+      horizonDays,
+      sharedHoldout: { seed: cfg.seed },
+    });
     const { spec: usedSpec, excluded } = auditAndExclude(frame, split.train, spec, cfg.fail_on_leakage);
-    const usedFrame = dropColumns(frame, excluded.map((e) => e.column));
-    const result = await fitAndSave(cfg, opts.now, { encoderSpec: usedSpec, cardSpec: usedSpec }, usedFrame, ruleScores, split, stage, { rulesSpec: rulesDoc ?? undefined });
+    const usedFrame = dropColumns(
+      frame,
+      excluded.map((e) => e.column),
+    );
+    const result = await fitAndSave(
+      cfg,
+      opts.now,
+      { encoderSpec: usedSpec, cardSpec: usedSpec },
+      usedFrame,
+      ruleScores,
+      split,
+      stage,
+      { rulesSpec: rulesDoc ?? undefined },
+    );
     const oracle = await oracleOnTest(w, frame, split.test);
     const dropped = split.dropped?.length ?? 0;
     return {
@@ -151,7 +174,10 @@ export async function fitAndSave(
   const metrics = model.testMetrics(matrix, y, ruleScores, split.test);
   // Percentiles at scoring time rank a lead against this reference (the test split's calibrated
   // probabilities), so a lead's percentile does not depend on which batch or shard it was scored in.
-  const testProbabilities = model.predict(takeRows(matrix, split.test), ruleScores ? pickRows(ruleScores, split.test) : null).probability;
+  const testProbabilities = model.predict(
+    takeRows(matrix, split.test),
+    ruleScores ? pickRows(ruleScores, split.test) : null,
+  ).probability;
   const window = (idx: Int32Array) => windowOf(frame, idx);
   const trainingWindow = window(baseRows);
   const testWindow = window(split.test);
@@ -163,7 +189,12 @@ export async function fitAndSave(
       name: cfg.name,
       created_at: now.toISOString(),
       seed: cfg.seed,
-      parameters: { ...cfg, horizon_days: cfg.horizon_days, bands: resolveBands(cfg.bands, testProbabilities), bands_requested: cfg.bands },
+      parameters: {
+        ...cfg,
+        horizon_days: cfg.horizon_days,
+        bands: resolveBands(cfg.bands, testProbabilities),
+        bands_requested: cfg.bands,
+      },
       features: { spec: spec.cardSpec, encoders, columns: matrix.columns, schema_hash: schemaHash(spec.cardSpec) },
       blend: { weights: model.blendWeights(), inputs: bundle.blend.state.inputs },
       calibrator: { method: model.calibrationMethod, reason: model.calibrationReason },
@@ -182,13 +213,22 @@ export async function fitAndSave(
       ...(extra.rulesSpec ? { rules: extra.rulesSpec } : {}),
       metrics: metrics,
       columns: { source, ...(extra.flat ? { flat: extra.flat } : {}) },
-      reference: { probability_quantiles: quantiles(testProbabilities, 1001), features: featureProfiles(frame, baseRows) },
+      reference: {
+        probability_quantiles: quantiles(testProbabilities, 1001),
+        features: featureProfiles(frame, baseRows),
+      },
     },
   );
   return {
     metrics,
     model: { name: cfg.name, version: saved.version, dir: saved.dir },
-    rows: { train: split.train.length, validation: split.validation.length, calibration: split.calibration.length, test: split.test.length, dropped: 0 },
+    rows: {
+      train: split.train.length,
+      validation: split.validation.length,
+      calibration: split.calibration.length,
+      test: split.test.length,
+      dropped: 0,
+    },
     blend_weights: model.blendWeights(),
     calibration: { method: model.calibrationMethod, reason: model.calibrationReason },
     training_window: { start: trainingWindow.start, end: trainingWindow.end, snapshots: trainingWindow.snapshots },
@@ -209,7 +249,10 @@ export function featureProfiles(frame: FeatureFrame, rows: Int32Array): Record<s
 }
 
 /** Turn band thresholds ("top 5%" or a score) into scores, using the test split's calibrated probabilities. */
-export function resolveBands(bands: TrainPipelineConfig['bands'], probabilities: Float64Array): { hot: number; warm: number } {
+export function resolveBands(
+  bands: TrainPipelineConfig['bands'],
+  probabilities: Float64Array,
+): { hot: number; warm: number } {
   const scores = Array.from(probabilities, (p) => Math.round(100 * p)).sort((a, b) => b - a);
   const resolve = (t: number | string): number => {
     if (typeof t === 'number') return t;
@@ -248,7 +291,12 @@ export interface AlignedRuleScores {
 }
 
 /** Score the rules for exactly the (lead_id, as_of) rows of a feature table, aligned with readFrame's order. */
-export async function ruleScoresAligned(w: Warehouse, rules: RuleSet, featureTable: string, opts: { withFired?: boolean } = {}): Promise<AlignedRuleScores> {
+export async function ruleScoresAligned(
+  w: Warehouse,
+  rules: RuleSet,
+  featureTable: string,
+  opts: { withFired?: boolean } = {},
+): Promise<AlignedRuleScores> {
   const pairs = `_ls_pairs_${featureTable}`;
   const scores = `_ls_rules_${featureTable}`;
   await w.run(`CREATE OR REPLACE TABLE ${quoteIdent(pairs)} AS SELECT lead_id, as_of FROM ${quoteIdent(featureTable)}`);
@@ -274,13 +322,21 @@ export async function ruleScoresAligned(w: Warehouse, rules: RuleSet, featureTab
 
 async function chooseSnapshotDates(w: Warehouse, cfg: TrainPipelineConfig, horizonDays: number): Promise<Date[]> {
   for (const t of ['leads', 'activities', 'outcomes']) {
-    if (!(await w.tableExists(t))) throw new DataError(`warehouse ${cfg.db} has no "${t}" table`, 'run `leadscore generate` or `leadscore ingest` first');
+    if (!(await w.tableExists(t)))
+      throw new DataError(
+        `warehouse ${cfg.db} has no "${t}" table`,
+        'run `leadscore generate` or `leadscore ingest` first',
+      );
   }
   const range = await w.one<{ first: Date | null; last: Date | null }>(
     `SELECT (SELECT min(created_at) FROM leads) AS first,
             greatest((SELECT max(occurred_at) FROM activities), (SELECT max(coalesce(closed_at, created_at)) FROM outcomes)) AS last`,
   );
-  if (!range?.first || !range.last) throw new DataError(`warehouse ${cfg.db} has no leads`, 'load data with `leadscore ingest` or `leadscore generate`');
+  if (!range?.first || !range.last)
+    throw new DataError(
+      `warehouse ${cfg.db} has no leads`,
+      'load data with `leadscore ingest` or `leadscore generate`',
+    );
   const start = cfg.snapshots.start === 'auto' ? nextMonth(range.first) : new Date(cfg.snapshots.start);
   const end = cfg.snapshots.end === 'auto' ? latestLabelledAsOf(range.last, horizonDays) : new Date(cfg.snapshots.end);
   const dates = snapshotDates(start, end, cfg.snapshots.every);

@@ -10,6 +10,9 @@ export function readYamlFile(file: string, what: string): unknown {
   try {
     return parseYaml(fs.readFileSync(file, 'utf8')) ?? {};
   } catch (err) {
-    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`, 'fix the YAML syntax at the line shown');
+    throw new ConfigError(
+      `${file}: not valid YAML: ${(err as Error).message}`,
+      'fix the YAML syntax at the line shown',
+    );
   }
 }

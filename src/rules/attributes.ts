@@ -33,16 +33,36 @@ export const EMAIL_DOMAIN_KINDS = ['missing', 'disposable', 'competitor', 'acade
 
 export const ATTRIBUTES: Readonly<Record<string, AttributeDef>> = {
   job_title: { type: 'text', sql: () => 'l.job_title' },
-  seniority: { type: 'text', sql: () => senioritySql('l.job_title'), values: [...SENIORITY_KEYWORDS.map(([k]) => k), 'other', 'missing'] },
-  department: { type: 'text', sql: () => departmentSql('l.job_title'), values: [...DEPARTMENT_KEYWORDS.map(([k]) => k), 'other', 'missing'] },
+  seniority: {
+    type: 'text',
+    sql: () => senioritySql('l.job_title'),
+    values: [...SENIORITY_KEYWORDS.map(([k]) => k), 'other', 'missing'],
+  },
+  department: {
+    type: 'text',
+    sql: () => departmentSql('l.job_title'),
+    values: [...DEPARTMENT_KEYWORDS.map(([k]) => k), 'other', 'missing'],
+  },
   company: { type: 'text', sql: () => 'l.company' },
   company_size: { type: 'number', sql: () => 'l.company_size' },
-  company_size_band: { type: 'text', sql: () => companySizeBandSql('l.company_size'), values: [...COMPANY_SIZE_BANDS.map(([b]) => b), 'other', 'missing'] },
+  company_size_band: {
+    type: 'text',
+    sql: () => companySizeBandSql('l.company_size'),
+    values: [...COMPANY_SIZE_BANDS.map(([b]) => b), 'other', 'missing'],
+  },
   industry: { type: 'text', sql: () => 'l.industry' },
   annual_revenue: { type: 'number', sql: () => 'l.annual_revenue' },
-  revenue_band: { type: 'text', sql: () => revenueBandSql('l.annual_revenue'), values: [...REVENUE_BANDS.map(([b]) => b), 'other', 'missing'] },
+  revenue_band: {
+    type: 'text',
+    sql: () => revenueBandSql('l.annual_revenue'),
+    values: [...REVENUE_BANDS.map(([b]) => b), 'other', 'missing'],
+  },
   country: { type: 'text', sql: () => 'l.country' },
-  region: { type: 'text', sql: () => regionSql('l.country'), values: uniq([...Object.values(COUNTRY_REGIONS), 'other', 'missing']) },
+  region: {
+    type: 'text',
+    sql: () => regionSql('l.country'),
+    values: uniq([...Object.values(COUNTRY_REGIONS), 'other', 'missing']),
+  },
   email_domain: { type: 'text', sql: () => emailDomainSql('l.email') },
   email_domain_kind: { type: 'text', sql: (c) => emailDomainKindSql('l.email', c), values: EMAIL_DOMAIN_KINDS },
   lead_source: { type: 'text', sql: () => 'l.lead_source' },

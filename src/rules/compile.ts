@@ -20,7 +20,10 @@ export interface CompileOptions {
   output?: 'table' | 'codes';
   /** with output codes: also return the fired JSON */
   fired?: boolean;
-  /** with output codes: false leaves the rows unsorted, for a caller that joins and orders them itself (default true: by lead_id, as_of) */
+  /**
+   * with output codes: false leaves the rows unsorted, for a caller that joins and orders them itself (default true: by
+   * lead_id, as_of)
+   */
   ordered?: boolean;
 }
 
@@ -46,16 +49,25 @@ const sumOf = (cols: string[]) => (cols.length ? cols.join(' + ') : '0');
  * Point in time: only leads created before as_of and activities that occurred before it count.
  */
 export function compileRules(rules: RuleSet, opts: CompileOptions): string {
-  if ((opts.asOf === undefined) === (opts.pairsTable === undefined)) throw new Error('compileRules: give exactly one of asOf or pairsTable');
+  if ((opts.asOf === undefined) === (opts.pairsTable === undefined))
+    throw new Error('compileRules: give exactly one of asOf or pairsTable');
   const asOfSql = opts.asOf ? timestampSql(opts.asOf) : 'p.as_of::TIMESTAMP';
   const crit = rules.criteria;
-  const activityCrit = crit.map((c, i) => [c, i] as const).filter((x): x is readonly [ActivityCriterion, number] => x[0].kind === 'activity');
+  const activityCrit = crit
+    .map((c, i) => [c, i] as const)
+    .filter((x): x is readonly [ActivityCriterion, number] => x[0].kind === 'activity');
   const engTypes = engagementTypes(rules);
-  const needsEvents = activityCrit.length > 0 || crit.some((c) => c.kind === 'inactivity') || rules.decay.kind === 'linear';
+  const needsEvents =
+    activityCrit.length > 0 || crit.some((c) => c.kind === 'inactivity') || rules.decay.kind === 'linear';
   const decays = rules.decay.kind === 'half_life';
 
   // --- snapshots: one row per (lead, as_of) with the attributes the rules test
-  const attrs = [...new Set([...crit.flatMap((c) => (c.kind === 'attribute' ? [c.attribute] : [])), ...rules.exclusions.map((e) => e.attribute)])];
+  const attrs = [
+    ...new Set([
+      ...crit.flatMap((c) => (c.kind === 'attribute' ? [c.attribute] : [])),
+      ...rules.exclusions.map((e) => e.attribute),
+    ]),
+  ];
   // Title and email-domain classifiers are dozens of string tests: run them once per distinct title/domain.
   const dictJoins: string[] = [];
   const ctes: string[] = [];
@@ -72,7 +84,9 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
   const where = [`l.created_at < ${asOfSql}`];
   if (opts.leadId !== undefined) where.push(`l.lead_id = ${quoteLiteral(opts.leadId)}`);
   if (opts.leads === 'open') {
-    where.push(`NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.lead_id AND o.status = 'won' AND coalesce(o.closed_at, o.created_at) < ${asOfSql})`);
+    where.push(
+      `NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.lead_id AND o.status = 'won' AND coalesce(o.closed_at, o.created_at) < ${asOfSql})`,
+    );
   }
   ctes.push(`snap AS (
   SELECT l.lead_id, ${asOfSql} AS as_of, l.created_at${attrCols.map((c) => `,\n    ${c}`).join('')}
@@ -116,10 +130,13 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
       const positive = c.points > 0 && decays; // negative points never decay
       aggCols.push(`count(*) FILTER (WHERE ${cond}) AS n${i}`);
       let units: string;
-      if (c.per === 'once') units = positive ? `max(d) FILTER (WHERE ${cond})` : `(count(*) FILTER (WHERE ${cond}) > 0)::INTEGER`;
+      if (c.per === 'once')
+        units = positive ? `max(d) FILTER (WHERE ${cond})` : `(count(*) FILTER (WHERE ${cond}) > 0)::INTEGER`;
       else if (c.maxCount !== undefined) {
         // the most recent events count first, and decay makes them the biggest
-        units = positive ? `list_sum(list_slice(list_reverse_sort(list(d) FILTER (WHERE ${cond})), 1, ${c.maxCount}))` : `least(count(*) FILTER (WHERE ${cond}), ${c.maxCount})`;
+        units = positive
+          ? `list_sum(list_slice(list_reverse_sort(list(d) FILTER (WHERE ${cond})), 1, ${c.maxCount}))`
+          : `least(count(*) FILTER (WHERE ${cond}), ${c.maxCount})`;
       } else units = positive ? orderFreeSumSql('d', `FILTER (WHERE ${cond})`) : `count(*) FILTER (WHERE ${cond})`;
       aggCols.push(`${units} AS v${i}`);
     }
@@ -165,7 +182,8 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
       perCols.push(`round(${pts} * coalesce(${src}.v${i}, 0), 2) AS p${i}`);
       if (opts.detail) {
         const n = `coalesce(${src}.n${i}, 0)`;
-        const rawUnits = c.per === 'event' ? (c.maxCount !== undefined ? `least(${n}, ${c.maxCount})` : n) : `(${n} > 0)::INTEGER`;
+        const rawUnits =
+          c.per === 'event' ? (c.maxCount !== undefined ? `least(${n}, ${c.maxCount})` : n) : `(${n} > 0)::INTEGER`;
         perCols.push(`${pts} * ${rawUnits} AS raw${i}`, `${n} AS n${i}`);
       }
     }
@@ -181,7 +199,10 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
 
   // --- groups, caps, floor
   const cols = (g: string) => crit.flatMap((c, i) => (groupOf(c) === g ? [`p${i}`] : []));
-  const loss = rules.decay.kind === 'linear' ? `${num(rules.decay.points)} * floor(inactive_days / ${num(rules.decay.everyDays)})` : '0';
+  const loss =
+    rules.decay.kind === 'linear'
+      ? `${num(rules.decay.points)} * floor(inactive_days / ${num(rules.decay.everyDays)})`
+      : '0';
   const { caps } = rules;
   ctes.push(`grp AS (
   SELECT *, round(${sumOf(cols('fit'))}, 2) AS fit_raw, round(${sumOf(cols('engagement'))}, 2) AS engagement_raw,
@@ -253,11 +274,18 @@ export function matchSql(attribute: string, m: AttributeMatch): string {
   const parts: string[] = [];
   if (m.in) parts.push(`coalesce(${norm} IN (${lits(m.in)}), false)`);
   if (m.notIn) parts.push(`coalesce(${norm} NOT IN (${lits(m.notIn)}), true)`);
-  if (m.contains) parts.push(`coalesce(${m.contains.map((k) => `contains(${norm}, ${quoteLiteral(k.toLowerCase())})`).join(' OR ')}, false)`);
+  if (m.contains)
+    parts.push(
+      `coalesce(${m.contains.map((k) => `contains(${norm}, ${quoteLiteral(k.toLowerCase())})`).join(' OR ')}, false)`,
+    );
   if (m.min !== undefined) parts.push(`coalesce(${x} >= ${num(m.min)}, false)`);
   if (m.max !== undefined) parts.push(`coalesce(${x} <= ${num(m.max)}, false)`);
   if (m.missing !== undefined) {
-    const isMissing = def.values ? `${x} = 'missing'` : def.type === 'number' ? `${x} IS NULL` : `(${x} IS NULL OR trim(${x}) = '')`;
+    const isMissing = def.values
+      ? `${x} = 'missing'`
+      : def.type === 'number'
+        ? `${x} IS NULL`
+        : `(${x} IS NULL OR trim(${x}) = '')`;
     parts.push(m.missing ? isMissing : `NOT (${isMissing})`);
   }
   return `(${parts.join(' AND ')})`;

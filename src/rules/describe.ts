@@ -22,7 +22,13 @@ export function describeRules(rules: RuleSet): {
 } {
   const d = rules.decay;
   return {
-    criteria: rules.criteria.map((c) => ({ section: c.section, name: c.name, group: groupOf(c), when: describeCriterion(c), points: c.points })),
+    criteria: rules.criteria.map((c) => ({
+      section: c.section,
+      name: c.name,
+      group: groupOf(c),
+      when: describeCriterion(c),
+      points: c.points,
+    })),
     caps: rules.caps,
     decay:
       d.kind === 'half_life'
@@ -30,7 +36,11 @@ export function describeRules(rules: RuleSet): {
         : d.kind === 'linear'
           ? `engagement loses ${d.points} points per ${d.everyDays} days without engagement`
           : 'none',
-    exclusions: rules.exclusions.map((e) => ({ name: e.name, when: describeMatch(e.attribute, e.match), reason: e.reason })),
+    exclusions: rules.exclusions.map((e) => ({
+      name: e.name,
+      when: describeMatch(e.attribute, e.match),
+      reason: e.reason,
+    })),
     thresholds: rules.thresholds,
     bands: rules.bands,
     grades:

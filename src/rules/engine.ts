@@ -45,24 +45,48 @@ export interface RuleScores {
 
 /** Columns of the table `scoreRules` writes with `into`. */
 export const RULE_SCORE_COLUMNS = [
-  'lead_id', 'as_of', 'fit', 'engagement', 'negative', 'total', 'band', 'colour', 'grade', 'mql', 'sql', 'excluded', 'exclusion_reason', 'fired',
+  'lead_id',
+  'as_of',
+  'fit',
+  'engagement',
+  'negative',
+  'total',
+  'band',
+  'colour',
+  'grade',
+  'mql',
+  'sql',
+  'excluded',
+  'exclusion_reason',
+  'fired',
 ] as const;
 
 /** Score leads with a rule set in one DuckDB query, as of one date or for a table of (lead_id, as_of) pairs. */
 export async function scoreRules(w: Warehouse, rules: RuleSet, opts: ScoreRulesOptions): Promise<RuleScores> {
   const leads = opts.leads ?? 'open';
   if ((opts.asOf === undefined) === (opts.pairsTable === undefined)) {
-    throw new DataError('scoreRules needs exactly one of asOf or pairsTable', 'pass { asOf: date } to score all leads, or { pairsTable } with lead_id, as_of columns');
+    throw new DataError(
+      'scoreRules needs exactly one of asOf or pairsTable',
+      'pass { asOf: date } to score all leads, or { pairsTable } with lead_id, as_of columns',
+    );
   }
   if (opts.asOf && Number.isNaN(opts.asOf.getTime())) throw new DataError('scoreRules: asOf is not a valid date');
   await requireTables(w, leads === 'open' ? ['leads', 'activities', 'outcomes'] : ['leads', 'activities']);
   if (opts.pairsTable) {
     const cols = await w.tableColumns(opts.pairsTable);
     if (!cols.includes('lead_id') || !cols.includes('as_of')) {
-      throw new DataError(`table ${opts.pairsTable} must have columns lead_id and as_of (it has: ${cols.join(', ') || 'no such table'})`);
+      throw new DataError(
+        `table ${opts.pairsTable} must have columns lead_id and as_of (it has: ${cols.join(', ') || 'no such table'})`,
+      );
     }
   }
-  const codesQuery = compileRules(rules, { asOf: opts.asOf, pairsTable: opts.pairsTable, leads, output: 'codes', fired: Boolean(opts.into || opts.fired) });
+  const codesQuery = compileRules(rules, {
+    asOf: opts.asOf,
+    pairsTable: opts.pairsTable,
+    leads,
+    output: 'codes',
+    fired: Boolean(opts.into || opts.fired),
+  });
   let source = `(${codesQuery})`;
   if (opts.into) {
     // compute once into a temp table; the readable table is decoded from it, then swapped in whole
@@ -142,7 +166,10 @@ function decode(rules: RuleSet, cols: Record<string, unknown[]>, asOf: Date | un
 async function requireTables(w: Warehouse, names: string[]): Promise<void> {
   for (const t of names) {
     if (!(await w.tableExists(t))) {
-      throw new DataError(`warehouse ${w.path} has no ${t} table`, 'load data first with `leadscore ingest` or `leadscore generate`, or pass the right --db');
+      throw new DataError(
+        `warehouse ${w.path} has no ${t} table`,
+        'load data first with `leadscore ingest` or `leadscore generate`, or pass the right --db',
+      );
     }
   }
 }

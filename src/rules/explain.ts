@@ -93,8 +93,15 @@ export async function explainLead(w: Warehouse, rules: RuleSet, leadId: string, 
   const subtotal = round2(fit + engagement + negative);
   const excluded = Boolean(row.excluded);
   const total = excluded ? 0 : round2(Math.min(Math.max(fit + engagement + negative, 0), caps.total));
-  if (Math.abs(total - num('total')) > 1e-9 || fitSum !== num('fit_raw') || engSum !== num('engagement_raw') || negSum !== num('negative_raw')) {
-    throw new Error(`explain for ${leadId} does not add up to the engine's score (${total} vs ${num('total')}); this is a bug in src/rules`);
+  if (
+    Math.abs(total - num('total')) > 1e-9 ||
+    fitSum !== num('fit_raw') ||
+    engSum !== num('engagement_raw') ||
+    negSum !== num('negative_raw')
+  ) {
+    throw new Error(
+      `explain for ${leadId} does not add up to the engine's score (${total} vs ${num('total')}); this is a bug in src/rules`,
+    );
   }
   return {
     leadId,
@@ -119,7 +126,10 @@ export async function explainLead(w: Warehouse, rules: RuleSet, leadId: string, 
 }
 
 async function notFound(w: Warehouse, leadId: string, asOf: Date): Promise<NotFoundError> {
-  const lead = await w.one<{ created_at: Date | string }>(`SELECT created_at::VARCHAR AS created_at FROM leads WHERE lead_id = $1`, [leadId]);
+  const lead = await w.one<{ created_at: Date | string }>(
+    `SELECT created_at::VARCHAR AS created_at FROM leads WHERE lead_id = $1`,
+    [leadId],
+  );
   if (lead) {
     return new NotFoundError(
       `lead ${leadId} did not exist yet on ${asOf.toISOString()} (created ${String(lead.created_at)} UTC)`,
@@ -132,6 +142,8 @@ async function notFound(w: Warehouse, leadId: string, asOf: Date): Promise<NotFo
   );
   return new NotFoundError(
     `no lead with id ${JSON.stringify(leadId)} in the warehouse ${w.path}`,
-    near.length ? `did you mean ${near.map((r) => r.lead_id).join(', ')}?` : 'the leads table is empty; load data first',
+    near.length
+      ? `did you mean ${near.map((r) => r.lead_id).join(', ')}?`
+      : 'the leads table is empty; load data first',
   );
 }

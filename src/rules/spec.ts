@@ -66,10 +66,17 @@ const RawRules = z.strictObject({
   exclusions: z.array(RawExclusion).default([]),
   total: z.strictObject({ cap: Cap.max(100) }).optional(),
   thresholds: z.strictObject({ mql: z.number().min(0).max(100), sql: z.number().min(0).max(100) }),
-  bands: z.array(z.strictObject({ name: z.string().min(1), min: z.number().min(0).max(100), colour: z.string().min(1) })).min(1),
+  bands: z
+    .array(z.strictObject({ name: z.string().min(1), min: z.number().min(0).max(100), colour: z.string().min(1) }))
+    .min(1),
   grades: z.strictObject({
     fit: z.strictObject({ A: z.number().min(0), B: z.number().min(0), C: z.number().min(0), D: z.number().min(0) }),
-    engagement: z.strictObject({ 1: z.number().min(0), 2: z.number().min(0), 3: z.number().min(0), 4: z.number().min(0) }),
+    engagement: z.strictObject({
+      1: z.number().min(0),
+      2: z.number().min(0),
+      3: z.number().min(0),
+      4: z.number().min(0),
+    }),
   }),
 });
 type RawRules = z.infer<typeof RawRules>;
@@ -78,7 +85,20 @@ type RawRules = z.infer<typeof RawRules>;
 const KNOWN_KEYS = [
   ...Object.keys(RawRules.shape),
   ...Object.keys(RawCriterion.shape),
-  'cap', 'criteria', 'decay', 'half_life_days', 'linear', 'every_days', 'count', 'days', 'reason', 'colour', 'A', 'B', 'C', 'D',
+  'cap',
+  'criteria',
+  'decay',
+  'half_life_days',
+  'linear',
+  'every_days',
+  'count',
+  'days',
+  'reason',
+  'colour',
+  'A',
+  'B',
+  'C',
+  'D',
 ];
 
 /* ---------- loading ---------- */
@@ -86,12 +106,19 @@ const KNOWN_KEYS = [
 /** Read and validate a rules file (YAML); throws ConfigError naming the file and key path. */
 export function loadRules(file: string): RuleSet {
   file = resolveBundled(file);
-  if (!fs.existsSync(file)) throw new NotFoundError(`rules file not found: ${file}`, 'pass --rules with the path of a rules YAML file, e.g. models/rules.yaml');
+  if (!fs.existsSync(file))
+    throw new NotFoundError(
+      `rules file not found: ${file}`,
+      'pass --rules with the path of a rules YAML file, e.g. models/rules.yaml',
+    );
   let doc: unknown;
   try {
     doc = YAML.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`, 'check indentation and quoting around the line shown');
+    throw new ConfigError(
+      `${file}: not valid YAML: ${(err as Error).message}`,
+      'check indentation and quoting around the line shown',
+    );
   }
   return parseRules(doc, file);
 }
@@ -115,7 +142,10 @@ function configError(file: string, problems: Problem[]): ConfigError {
   const shown = problems.slice(0, 12).map((p) => `  - ${p.path || '(top level)'}: ${p.message}`);
   if (problems.length > shown.length) shown.push(`  ... and ${problems.length - shown.length} more`);
   const what = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  return new ConfigError(`${file}: ${what}:\n${shown.join('\n')}`, 'fix the keys above; models/rules.yaml documents every key in its comments');
+  return new ConfigError(
+    `${file}: ${what}:\n${shown.join('\n')}`,
+    'fix the keys above; models/rules.yaml documents every key in its comments',
+  );
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -175,28 +205,50 @@ function normalize(raw: RawRules, file: string, problems: Problem[]): RuleSet {
   }
 
   if (raw.thresholds.mql > raw.thresholds.sql) {
-    problems.push({ path: 'thresholds', message: `mql (${raw.thresholds.mql}) must not be above sql (${raw.thresholds.sql})` });
+    problems.push({
+      path: 'thresholds',
+      message: `mql (${raw.thresholds.mql}) must not be above sql (${raw.thresholds.sql})`,
+    });
   }
   const bands: Band[] = [...raw.bands].sort((a, b) => b.min - a.min);
   const bandNames = new Set<string>();
   raw.bands.forEach((b, i) => {
-    if (b.name === 'excluded') problems.push({ path: `bands[${i}].name`, message: '"excluded" is reserved for excluded leads; pick another name' });
-    if (bandNames.has(b.name)) problems.push({ path: `bands[${i}].name`, message: `band "${b.name}" is defined twice` });
+    if (b.name === 'excluded')
+      problems.push({
+        path: `bands[${i}].name`,
+        message: '"excluded" is reserved for excluded leads; pick another name',
+      });
+    if (bandNames.has(b.name))
+      problems.push({ path: `bands[${i}].name`, message: `band "${b.name}" is defined twice` });
     bandNames.add(b.name);
   });
-  if (bands[bands.length - 1].min !== 0) problems.push({ path: 'bands', message: 'the lowest band must have min: 0 so that every score falls in a band' });
+  if (bands[bands.length - 1].min !== 0)
+    problems.push({ path: 'bands', message: 'the lowest band must have min: 0 so that every score falls in a band' });
 
   const g = raw.grades;
   const fitGrades = (['A', 'B', 'C', 'D'] as const).map((grade) => ({ grade, min: g.fit[grade] }));
   const levels = ([1, 2, 3, 4] as const).map((level) => ({ level, min: g.engagement[level] }));
-  checkDescending(fitGrades.map((x) => [x.grade, x.min]), 'grades.fit', problems);
-  checkDescending(levels.map((x) => [String(x.level), x.min]), 'grades.engagement', problems);
+  checkDescending(
+    fitGrades.map((x) => [x.grade, x.min]),
+    'grades.fit',
+    problems,
+  );
+  checkDescending(
+    levels.map((x) => [String(x.level), x.min]),
+    'grades.engagement',
+    problems,
+  );
 
   return {
     source: file,
     competitorDomains: (raw.competitor_domains ?? [...DEFAULT_COMPETITOR_DOMAINS]).map((s) => s.trim().toLowerCase()),
     criteria,
-    caps: { fit: raw.fit.cap, engagement: raw.engagement.cap, negative: raw.negative?.cap ?? 100, total: raw.total?.cap ?? 100 },
+    caps: {
+      fit: raw.fit.cap,
+      engagement: raw.engagement.cap,
+      negative: raw.negative?.cap ?? 100,
+      total: raw.total?.cap ?? 100,
+    },
     decay,
     exclusions,
     thresholds: raw.thresholds,
@@ -209,47 +261,84 @@ function normalize(raw: RawRules, file: string, problems: Problem[]): RuleSet {
 function checkDescending(entries: Array<[string, number]>, path: string, problems: Problem[]): void {
   for (let i = 1; i < entries.length; i++) {
     if (entries[i][1] > entries[i - 1][1]) {
-      problems.push({ path: `${path}.${entries[i][0]}`, message: `must not be above ${entries[i - 1][0]} (${entries[i - 1][1]})` });
+      problems.push({
+        path: `${path}.${entries[i][0]}`,
+        message: `must not be above ${entries[i - 1][0]} (${entries[i - 1][1]})`,
+      });
     }
   }
   const [last, min] = entries[entries.length - 1];
-  if (min !== 0) problems.push({ path: `${path}.${last}`, message: 'the lowest grade must start at 0 so that every lead gets one' });
+  if (min !== 0)
+    problems.push({ path: `${path}.${last}`, message: 'the lowest grade must start at 0 so that every lead gets one' });
 }
 
 const ACTIVITY_ONLY = ['per', 'max_count', 'window', 'within_days'] as const;
 const MATCH_ONLY = ['in', 'not_in', 'contains', 'min', 'max', 'missing'] as const;
 
-function criterion(c: RawCriterion, section: Section, path: string, activityTypes: string[], problems: Problem[]): Criterion | undefined {
+function criterion(
+  c: RawCriterion,
+  section: Section,
+  path: string,
+  activityTypes: string[],
+  problems: Problem[],
+): Criterion | undefined {
   const kinds = (['attribute', 'activity', 'inactive_days'] as const).filter((k) => c[k] !== undefined);
-  const allowed = section === 'fit' ? ['attribute'] : section === 'engagement' ? ['activity'] : ['attribute', 'activity', 'inactive_days'];
+  const allowed =
+    section === 'fit'
+      ? ['attribute']
+      : section === 'engagement'
+        ? ['activity']
+        : ['attribute', 'activity', 'inactive_days'];
   if (kinds.length !== 1) {
-    problems.push({ path, message: `give exactly one of ${allowed.join(', ')}${kinds.length ? ` (found ${kinds.join(' and ')})` : ''}` });
+    problems.push({
+      path,
+      message: `give exactly one of ${allowed.join(', ')}${kinds.length ? ` (found ${kinds.join(' and ')})` : ''}`,
+    });
     return undefined;
   }
   const kind = kinds[0];
   if (!allowed.includes(kind)) {
-    const where = kind === 'attribute' ? 'fit or negative' : kind === 'activity' ? 'engagement or negative' : 'negative';
+    const where =
+      kind === 'attribute' ? 'fit or negative' : kind === 'activity' ? 'engagement or negative' : 'negative';
     problems.push({ path: `${path}.${kind}`, message: `${kind} criteria belong under ${where}, not ${section}` });
     return undefined;
   }
   const before = problems.length;
   if (c.points === 0) problems.push({ path: `${path}.points`, message: 'must not be 0' });
-  if (section === 'negative' && c.points > 0) problems.push({ path: `${path}.points`, message: `must be negative under negative (got ${c.points})` });
+  if (section === 'negative' && c.points > 0)
+    problems.push({ path: `${path}.points`, message: `must be negative under negative (got ${c.points})` });
   const disallow = (keys: readonly string[], why: string) => {
-    for (const k of keys) if ((c as Record<string, unknown>)[k] !== undefined) problems.push({ path: `${path}.${k}`, message: why });
+    for (const k of keys)
+      if ((c as Record<string, unknown>)[k] !== undefined) problems.push({ path: `${path}.${k}`, message: why });
   };
 
   if (kind === 'attribute') {
     disallow(ACTIVITY_ONLY, 'only applies to activity criteria');
     const match = attributeMatch(c, c.attribute!, path, problems);
     if (!match || problems.length > before) return undefined;
-    return { kind, name: c.name ?? defaultAttributeName(c.attribute!, match), section, points: c.points, path, attribute: c.attribute!, match };
+    return {
+      kind,
+      name: c.name ?? defaultAttributeName(c.attribute!, match),
+      section,
+      points: c.points,
+      path,
+      attribute: c.attribute!,
+      match,
+    };
   }
   if (kind === 'inactive_days') {
     disallow([...ACTIVITY_ONLY, ...MATCH_ONLY], 'does not apply to inactive_days criteria');
-    if (c.points > 0) problems.push({ path: `${path}.points`, message: 'inactivity can only take points away; use a negative number' });
+    if (c.points > 0)
+      problems.push({ path: `${path}.points`, message: 'inactivity can only take points away; use a negative number' });
     if (problems.length > before) return undefined;
-    return { kind: 'inactivity', name: c.name ?? `inactive_${c.inactive_days}d`, section, points: c.points, path, days: c.inactive_days! };
+    return {
+      kind: 'inactivity',
+      name: c.name ?? `inactive_${c.inactive_days}d`,
+      section,
+      points: c.points,
+      path,
+      days: c.inactive_days!,
+    };
   }
 
   disallow(MATCH_ONLY, 'only applies to attribute criteria');
@@ -265,9 +354,18 @@ function criterion(c: RawCriterion, section: Section, path: string, activityType
     }
   });
   const per = c.per ?? (c.window ? 'window' : 'event');
-  if (per === 'window' && !c.window) problems.push({ path: `${path}.window`, message: 'per: window needs window: { count: N, days: D }' });
-  if (per !== 'window' && c.window) problems.push({ path: `${path}.window`, message: `only applies with per: window (this criterion has per: ${per})` });
-  if (per !== 'event' && c.max_count !== undefined) problems.push({ path: `${path}.max_count`, message: `only applies with per: event (this criterion has per: ${per})` });
+  if (per === 'window' && !c.window)
+    problems.push({ path: `${path}.window`, message: 'per: window needs window: { count: N, days: D }' });
+  if (per !== 'window' && c.window)
+    problems.push({
+      path: `${path}.window`,
+      message: `only applies with per: window (this criterion has per: ${per})`,
+    });
+  if (per !== 'event' && c.max_count !== undefined)
+    problems.push({
+      path: `${path}.max_count`,
+      message: `only applies with per: event (this criterion has per: ${per})`,
+    });
   if (problems.length > before) return undefined;
   return {
     kind: 'activity',
@@ -285,34 +383,53 @@ function criterion(c: RawCriterion, section: Section, path: string, activityType
 
 type MatchInput = Pick<RawCriterion, 'in' | 'not_in' | 'contains' | 'min' | 'max' | 'missing'>;
 
-function attributeMatch(c: MatchInput, attribute: string, path: string, problems: Problem[]): AttributeMatch | undefined {
+function attributeMatch(
+  c: MatchInput,
+  attribute: string,
+  path: string,
+  problems: Problem[],
+): AttributeMatch | undefined {
   const def = ATTRIBUTES[attribute];
   if (!def) {
     const near = closestName(attribute, ATTRIBUTE_NAMES);
-    problems.push({ path: `${path}.attribute`, message: `unknown attribute "${attribute}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${ATTRIBUTE_NAMES.join(', ')}` });
+    problems.push({
+      path: `${path}.attribute`,
+      message: `unknown attribute "${attribute}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${ATTRIBUTE_NAMES.join(', ')}`,
+    });
     return undefined;
   }
   const given = MATCH_ONLY.filter((k) => c[k] !== undefined);
   if (given.length === 0) {
-    problems.push({ path, message: `say what ${attribute} must be: one or more of ${def.type === 'number' ? 'min, max, missing' : 'in, not_in, contains, missing'}` });
+    problems.push({
+      path,
+      message: `say what ${attribute} must be: one or more of ${def.type === 'number' ? 'min, max, missing' : 'in, not_in, contains, missing'}`,
+    });
     return undefined;
   }
   const before = problems.length;
   const wrong = def.type === 'number' ? (['in', 'not_in', 'contains'] as const) : (['min', 'max'] as const);
   for (const k of wrong) {
-    if (c[k] !== undefined) problems.push({ path: `${path}.${k}`, message: `does not apply to ${def.type} attribute ${attribute}; use ${def.type === 'number' ? 'min / max' : 'in / not_in / contains'}` });
+    if (c[k] !== undefined)
+      problems.push({
+        path: `${path}.${k}`,
+        message: `does not apply to ${def.type} attribute ${attribute}; use ${def.type === 'number' ? 'min / max' : 'in / not_in / contains'}`,
+      });
   }
   if (def.values) {
     for (const k of ['in', 'not_in'] as const) {
       c[k]?.forEach((v, i) => {
         if (!def.values!.includes(v)) {
           const near = closestName(v, def.values!);
-          problems.push({ path: `${path}.${k}[${i}]`, message: `${attribute} is never "${v}"${near ? ` (did you mean "${near}"?)` : ''}; its values are ${def.values!.join(', ')}` });
+          problems.push({
+            path: `${path}.${k}[${i}]`,
+            message: `${attribute} is never "${v}"${near ? ` (did you mean "${near}"?)` : ''}; its values are ${def.values!.join(', ')}`,
+          });
         }
       });
     }
   }
-  if (c.min !== undefined && c.max !== undefined && c.min > c.max) problems.push({ path: `${path}.min`, message: `min (${c.min}) is above max (${c.max})` });
+  if (c.min !== undefined && c.max !== undefined && c.min > c.max)
+    problems.push({ path: `${path}.min`, message: `min (${c.min}) is above max (${c.max})` });
   if (problems.length > before) return undefined;
   const match: AttributeMatch = {};
   if (c.in) match.in = c.in;
@@ -339,7 +456,11 @@ function nameUniquely(criteria: Criterion[], problems: Problem[]): void {
   const seen = new Map<string, Criterion>();
   for (const c of criteria) {
     const prev = seen.get(c.name);
-    if (prev) problems.push({ path: `${c.path}.name`, message: `"${c.name}" is already used by ${prev.path}; give each criterion its own name` });
+    if (prev)
+      problems.push({
+        path: `${c.path}.name`,
+        message: `"${c.name}" is already used by ${prev.path}; give each criterion its own name`,
+      });
     else seen.set(c.name, c);
   }
 }

@@ -52,9 +52,7 @@ export interface InactivityCriterion extends CriterionBase {
 export type Criterion = AttributeCriterion | ActivityCriterion | InactivityCriterion;
 
 export type Decay =
-  | { kind: 'none' }
-  | { kind: 'half_life'; days: number }
-  | { kind: 'linear'; points: number; everyDays: number };
+  { kind: 'none' } | { kind: 'half_life'; days: number } | { kind: 'linear'; points: number; everyDays: number };
 
 export interface Exclusion {
   name: string;

@@ -25,7 +25,10 @@ export function emailDomainSql(email: string): string {
 }
 
 /** Email domain kind: missing | disposable | competitor | academic | free | corporate. */
-export function emailDomainKindSql(email: string, competitorDomains: readonly string[] = DEFAULT_COMPETITOR_DOMAINS): string {
+export function emailDomainKindSql(
+  email: string,
+  competitorDomains: readonly string[] = DEFAULT_COMPETITOR_DOMAINS,
+): string {
   return domainKindSql(emailDomainSql(email), competitorDomains);
 }
 
@@ -41,10 +44,17 @@ export function domainKindSql(d: string, competitorDomains: readonly string[] = 
     ELSE 'corporate' END)`;
 }
 
-function keywordCaseSql(title: string, table: ReadonlyArray<readonly [string, readonly string[]]>, fallback: string): string {
+function keywordCaseSql(
+  title: string,
+  table: ReadonlyArray<readonly [string, readonly string[]]>,
+  fallback: string,
+): string {
   const t = `(' ' || lower(coalesce(${title}, '')) || ' ')`;
   const whens = table
-    .map(([label, words]) => `WHEN ${words.map((w) => `contains(${t}, ${lit(wordPattern(w))})`).join(' OR ')} THEN ${lit(label)}`)
+    .map(
+      ([label, words]) =>
+        `WHEN ${words.map((w) => `contains(${t}, ${lit(wordPattern(w))})`).join(' OR ')} THEN ${lit(label)}`,
+    )
     .join('\n    ');
   return `(CASE WHEN ${title} IS NULL OR trim(${title}) = '' THEN 'missing'\n    ${whens}\n    ELSE ${lit(fallback)} END)`;
 }

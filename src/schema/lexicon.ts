@@ -6,14 +6,34 @@
 
 /** Webmail providers: a lead with one of these is not writing from a company address. */
 export const FREE_EMAIL_DOMAINS = [
-  'gmail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'aol.com', 'icloud.com', 'gmx.com',
-  'mail.com', 'protonmail.com', 'yandex.com', 'live.com', 'msn.com', 'qq.com', '163.com',
+  'gmail.com',
+  'yahoo.com',
+  'hotmail.com',
+  'outlook.com',
+  'aol.com',
+  'icloud.com',
+  'gmx.com',
+  'mail.com',
+  'protonmail.com',
+  'yandex.com',
+  'live.com',
+  'msn.com',
+  'qq.com',
+  '163.com',
 ] as const;
 
 /** Throwaway inbox providers: a strong spam sign. */
 export const DISPOSABLE_EMAIL_DOMAINS = [
-  'mailinator.com', 'guerrillamail.com', '10minutemail.com', 'tempmail.com', 'trashmail.com',
-  'yopmail.com', 'sharklasers.com', 'getnada.com', 'dispostable.com', 'throwawaymail.com',
+  'mailinator.com',
+  'guerrillamail.com',
+  '10minutemail.com',
+  'tempmail.com',
+  'trashmail.com',
+  'yopmail.com',
+  'sharklasers.com',
+  'getnada.com',
+  'dispostable.com',
+  'throwawaymail.com',
 ] as const;
 
 /** Academic domains (suffixes) that mark students and researchers. */
@@ -29,7 +49,20 @@ export const SENIORITY_KEYWORDS: ReadonlyArray<readonly [level: string, keywords
   ['director', ['director']],
   ['manager', ['manager', 'lead', 'supervisor']],
   ['student', ['student', 'intern', 'phd', 'researcher', 'professor', 'postdoc', 'graduate']],
-  ['individual', ['engineer', 'analyst', 'specialist', 'associate', 'developer', 'consultant', 'coordinator', 'assistant', 'representative']],
+  [
+    'individual',
+    [
+      'engineer',
+      'analyst',
+      'specialist',
+      'associate',
+      'developer',
+      'consultant',
+      'coordinator',
+      'assistant',
+      'representative',
+    ],
+  ],
 ];
 
 /** Departments from job-title keywords (first match wins). */
@@ -45,19 +78,44 @@ export const DEPARTMENT_KEYWORDS: ReadonlyArray<readonly [department: string, ke
 
 /** Company-size bands by employee count (lower bound inclusive). */
 export const COMPANY_SIZE_BANDS: ReadonlyArray<readonly [band: string, minEmployees: number]> = [
-  ['1-10', 1], ['11-50', 11], ['51-200', 51], ['201-1000', 201], ['1001-5000', 1001], ['5000+', 5001],
+  ['1-10', 1],
+  ['11-50', 11],
+  ['51-200', 51],
+  ['201-1000', 201],
+  ['1001-5000', 1001],
+  ['5000+', 5001],
 ];
 
 /** Annual-revenue bands in USD (lower bound inclusive). */
 export const REVENUE_BANDS: ReadonlyArray<readonly [band: string, minRevenue: number]> = [
-  ['<1M', 0], ['1M-10M', 1e6], ['10M-100M', 1e7], ['100M-1B', 1e8], ['1B+', 1e9],
+  ['<1M', 0],
+  ['1M-10M', 1e6],
+  ['10M-100M', 1e7],
+  ['100M-1B', 1e8],
+  ['1B+', 1e9],
 ];
 
 /** Countries to regions, for the `region` feature. */
 export const COUNTRY_REGIONS: Readonly<Record<string, string>> = {
-  'United States': 'north_america', Canada: 'north_america', Mexico: 'latam', Brazil: 'latam',
-  Argentina: 'latam', 'United Kingdom': 'europe', Germany: 'europe', France: 'europe', Spain: 'europe',
-  Netherlands: 'europe', Sweden: 'europe', Italy: 'europe', Poland: 'europe', India: 'apac',
-  Australia: 'apac', Japan: 'apac', Singapore: 'apac', China: 'apac', 'South Africa': 'mea',
-  'United Arab Emirates': 'mea', Nigeria: 'mea',
+  'United States': 'north_america',
+  Canada: 'north_america',
+  Mexico: 'latam',
+  Brazil: 'latam',
+  Argentina: 'latam',
+  'United Kingdom': 'europe',
+  Germany: 'europe',
+  France: 'europe',
+  Spain: 'europe',
+  Netherlands: 'europe',
+  Sweden: 'europe',
+  Italy: 'europe',
+  Poland: 'europe',
+  India: 'apac',
+  Australia: 'apac',
+  Japan: 'apac',
+  Singapore: 'apac',
+  China: 'apac',
+  'South Africa': 'mea',
+  'United Arab Emirates': 'mea',
+  Nigeria: 'mea',
 };

@@ -7,7 +7,10 @@
 
 const SCALE = 2 ** 40;
 
-/** SQL for the order-independent sum of `expr` (terms within ±8e6), optionally with `FILTER (WHERE ...)`; NULL over no rows, like sum. */
+/**
+ * SQL for the order-independent sum of `expr` (terms within ±8e6), optionally with `FILTER (WHERE ...)`; NULL over no
+ * rows, like sum.
+ */
 export function orderFreeSumSql(expr: string, filter = ''): string {
   return `(sum(CAST((${expr}) * ${SCALE} AS BIGINT))${filter ? ` ${filter}` : ''} / ${SCALE}.0)`;
 }

@@ -2,7 +2,11 @@ import { Warehouse, type OpenOptions } from './warehouse.ts';
 import { quoteIdent } from './quote.ts';
 
 /** Open a warehouse, run `fn`, and always close it. */
-export async function withWarehouse<T>(file: string, fn: (w: Warehouse) => Promise<T>, opts: OpenOptions = {}): Promise<T> {
+export async function withWarehouse<T>(
+  file: string,
+  fn: (w: Warehouse) => Promise<T>,
+  opts: OpenOptions = {},
+): Promise<T> {
   const w = await Warehouse.open(file, opts);
   try {
     return await fn(w);

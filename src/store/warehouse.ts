@@ -1,4 +1,12 @@
-import { DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue, DuckDBTypeId, type DuckDBConnection, type DuckDBValue, type DuckDBVector } from '@duckdb/node-api';
+import {
+  DuckDBDataChunk,
+  DuckDBInstance,
+  DuckDBTimestampValue,
+  DuckDBTypeId,
+  type DuckDBConnection,
+  type DuckDBValue,
+  type DuckDBVector,
+} from '@duckdb/node-api';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../errors.ts';
@@ -50,7 +58,13 @@ export class Warehouse {
   /** false for a second connection: closing it leaves the database open for the first */
   private readonly ownsInstance: boolean;
 
-  private constructor(p: string, instance: DuckDBInstance, conn: DuckDBConnection, sessionSetup: string[] = [], ownsInstance = true) {
+  private constructor(
+    p: string,
+    instance: DuckDBInstance,
+    conn: DuckDBConnection,
+    sessionSetup: string[] = [],
+    ownsInstance = true,
+  ) {
     this.path = p;
     this.instance = instance;
     this.conn = conn;
@@ -79,7 +93,10 @@ export class Warehouse {
         fs.mkdirSync(dir, { recursive: true });
       }
       if (opts.readOnly && !fs.existsSync(file)) {
-        throw new DataError(`warehouse not found: ${file}`, 'run `leadscore generate` or `leadscore ingest` first, or pass --db');
+        throw new DataError(
+          `warehouse not found: ${file}`,
+          'run `leadscore generate` or `leadscore ingest` first, or pass --db',
+        );
       }
     }
     if (opts.overlay) return Warehouse.openOverlay(file, opts);
@@ -92,9 +109,15 @@ export class Warehouse {
     } catch (err) {
       const msg = (err as Error).message;
       if (/lock/i.test(msg)) {
-        throw new DataError(`warehouse ${file} is in use by another process`, 'wait for the other leadscore job to finish, or use another --db');
+        throw new DataError(
+          `warehouse ${file} is in use by another process`,
+          'wait for the other leadscore job to finish, or use another --db',
+        );
       }
-      throw new DataError(`cannot open warehouse ${file}: ${msg}`, 'check that the path is a DuckDB file you can read and write');
+      throw new DataError(
+        `cannot open warehouse ${file}: ${msg}`,
+        'check that the path is a DuckDB file you can read and write',
+      );
     }
     const conn = await instance.connect();
     return new Warehouse(file, instance, conn);
@@ -111,7 +134,10 @@ export class Warehouse {
     } catch (err) {
       conn.closeSync();
       instance.closeSync();
-      throw new DataError(`cannot open warehouse ${file} for reading: ${(err as Error).message}`, 'another job may be writing it; retry when it has finished');
+      throw new DataError(
+        `cannot open warehouse ${file} for reading: ${(err as Error).message}`,
+        'another job may be writing it; retry when it has finished',
+      );
     }
     return new Warehouse(file, instance, conn, setup);
   }
@@ -210,20 +236,28 @@ export class Warehouse {
 
   /** Row count of a table. */
   async count(table: string, where = ''): Promise<number> {
-    const row = await this.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(table)} ${where ? `WHERE ${where}` : ''}`);
+    const row = await this.one<{ n: number }>(
+      `SELECT count(*)::BIGINT AS n FROM ${quoteIdent(table)} ${where ? `WHERE ${where}` : ''}`,
+    );
     return Number(row?.n ?? 0);
   }
 
-  /** Check an append's columns: equal lengths, and exactly the table's columns in table order (the appender writes by position). Returns the row count. */
+  /**
+   * Check an append's columns: equal lengths, and exactly the table's columns in table order (the appender writes by
+   * position). Returns the row count.
+   */
   private async checkAppend(table: string, columns: AppendColumn[]): Promise<number> {
     const n = columns[0].values.length;
     for (const c of columns) {
-      if (c.values.length !== n) throw new Error(`append to ${table}: column ${c.name} has ${c.values.length} values, expected ${n}`);
+      if (c.values.length !== n)
+        throw new Error(`append to ${table}: column ${c.name} has ${c.values.length} values, expected ${n}`);
     }
     const tableCols = await this.tableColumns(table);
     const want = columns.map((c) => c.name);
     if (tableCols.length !== want.length || tableCols.some((c, i) => c !== want[i])) {
-      throw new Error(`append to ${table}: columns [${want.join(', ')}] do not match the table's [${tableCols.join(', ')}]`);
+      throw new Error(
+        `append to ${table}: columns [${want.join(', ')}] do not match the table's [${tableCols.join(', ')}]`,
+      );
     }
     return n;
   }
@@ -290,14 +324,20 @@ export class Warehouse {
   }
 
   /** Create a table (replacing any) from a file: CSV, Parquet or JSON lines, types inferred by DuckDB. */
-  async importFile(table: string, file: string, format: FileFormat, opts: { allVarchar?: boolean } = {}): Promise<void> {
+  async importFile(
+    table: string,
+    file: string,
+    format: FileFormat,
+    opts: { allVarchar?: boolean } = {},
+  ): Promise<void> {
     await this.run(`CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT * FROM ${readFileSql(file, format, opts)}`);
   }
 
   /** Write the result of a query to a file (CSV with header, Parquet, or JSON lines). */
   async exportQuery(sql: string, file: string, format: FileFormat): Promise<void> {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const fmt = format === 'csv' ? '(FORMAT CSV, HEADER true)' : format === 'parquet' ? '(FORMAT PARQUET)' : '(FORMAT JSON)';
+    const fmt =
+      format === 'csv' ? '(FORMAT CSV, HEADER true)' : format === 'parquet' ? '(FORMAT PARQUET)' : '(FORMAT JSON)';
     await this.run(`COPY (${sql}) TO ${quoteLiteral(file)} ${fmt}`);
   }
 

@@ -31,10 +31,23 @@ const OPEN_FLOOR = 0.08;
 type Channel = 'email' | 'web' | 'webinar' | 'event';
 
 /** Draw all activities of one lead into `out`, stopping at `stop`. */
-export function drawActivities(rng: Rng, l: LeadLatent, cal: Calendar, stop: number, out: ActivityColumns): ActivitySummary {
+export function drawActivities(
+  rng: Rng,
+  l: LeadLatent,
+  cal: Calendar,
+  stop: number,
+  out: ActivityColumns,
+): ActivitySummary {
   const summary: ActivitySummary = { firstHighIntent: Infinity, lastHighIntent: Infinity };
   const c = l.createdAt;
-  const emit = (t: number, type: ActivityType, channel: Channel, campaign: string | null, url: string | null, value: number | null) => {
+  const emit = (
+    t: number,
+    type: ActivityType,
+    channel: Channel,
+    campaign: string | null,
+    url: string | null,
+    value: number | null,
+  ) => {
     if (t < c || t > stop) return;
     out.add(Math.round(t * 86_400), type, channel, campaign, url, value);
     if (type === 'demo_request' || type === 'trial_request' || type === 'contact_sales') {
@@ -57,7 +70,14 @@ export function drawActivities(rng: Rng, l: LeadLatent, cal: Calendar, stop: num
   return summary;
 }
 
-type Emit = (t: number, type: ActivityType, channel: Channel, campaign: string | null, url: string | null, value: number | null) => void;
+type Emit = (
+  t: number,
+  type: ActivityType,
+  channel: Channel,
+  campaign: string | null,
+  url: string | null,
+  value: number | null,
+) => void;
 
 // The touch that made the record: its source decides what it was.
 function arrival(rng: Rng, l: LeadLatent, emit: Emit): void {
@@ -66,7 +86,14 @@ function arrival(rng: Rng, l: LeadLatent, emit: Emit): void {
     case 'website':
     case 'paid_search':
     case 'referral':
-      emit(t, 'page_view', 'web', l.attrs.leadSource === 'paid_search' ? 'paid-search' : null, pick(rng, PAGES.product), dwell(rng));
+      emit(
+        t,
+        'page_view',
+        'web',
+        l.attrs.leadSource === 'paid_search' ? 'paid-search' : null,
+        pick(rng, PAGES.product),
+        dwell(rng),
+      );
       emit(t + 40 * SECOND, 'form_submission', 'web', null, '/contact', null);
       return;
     case 'content':
@@ -120,7 +147,15 @@ function emails(rng: Rng, l: LeadLatent, cal: Calendar, stop: number, emit: Emit
 }
 
 // Web sessions: a fading Poisson process, lognormal rate across leads (heavy-tailed counts).
-function sessions(rng: Rng, l: LeadLatent, cal: Calendar, stop: number, pricingShare: number, downloadShare: number, emit: Emit): void {
+function sessions(
+  rng: Rng,
+  l: LeadLatent,
+  cal: Calendar,
+  stop: number,
+  pricingShare: number,
+  downloadShare: number,
+  emit: Emit,
+): void {
   if (l.sessionsPerDay <= 0) return;
   const c = l.createdAt;
   const span = stop - c;
@@ -132,7 +167,15 @@ function sessions(rng: Rng, l: LeadLatent, cal: Calendar, stop: number, pricingS
     for (let p = 0; p < pages; p++) {
       const u = rng();
       if (u < pricingShare) emit(t, 'pricing_page_view', 'web', null, pick(rng, PAGES.pricing), dwell(rng));
-      else emit(t, 'page_view', 'web', null, u < 0.55 ? pick(rng, PAGES.blog) : u < 0.85 ? pick(rng, PAGES.product) : pick(rng, PAGES.docs), dwell(rng));
+      else
+        emit(
+          t,
+          'page_view',
+          'web',
+          null,
+          u < 0.55 ? pick(rng, PAGES.blog) : u < 0.85 ? pick(rng, PAGES.product) : pick(rng, PAGES.docs),
+          dwell(rng),
+        );
       t += exponential(rng, 1.5 * MINUTE);
     }
     if (rng() < downloadShare) {
@@ -151,22 +194,43 @@ function webinars(rng: Rng, l: LeadLatent, cal: Calendar, stop: number, monthlyR
   for (let k = 0; k < n; k++) {
     const reg = cal.sample(rng, l.createdAt, stop, l.fadeDays);
     emit(reg, 'webinar_registration', 'webinar', null, '/webinars', null);
-    if (rng() < 0.5) emit(reg + 1 + exponential(rng, 6), 'webinar_attended', 'webinar', null, null, Math.round(lognormal(rng, 35, 0.4)));
+    if (rng() < 0.5)
+      emit(
+        reg + 1 + exponential(rng, 6),
+        'webinar_attended',
+        'webinar',
+        null,
+        null,
+        Math.round(lognormal(rng, 35, 0.4)),
+      );
   }
-  if (l.persona !== 'spam' && rng() < monthlyRate * 0.15) emit(cal.sample(rng, l.createdAt, stop), 'event_attended', 'event', null, null, null);
+  if (l.persona !== 'spam' && rng() < monthlyRate * 0.15)
+    emit(cal.sample(rng, l.createdAt, stop), 'event_attended', 'event', null, null, null);
 }
 
 // A buying episode: pricing, product and docs pages, datasheets, then requests; a few stay dark.
 // Counts grow with intent, so what a snapshot sees of an episode says how strong it was.
-function episode(rng: Rng, l: LeadLatent, cal: Calendar, stop: number, start: number, duration: number, intent: number, emit: Emit): void {
+function episode(
+  rng: Rng,
+  l: LeadLatent,
+  cal: Calendar,
+  stop: number,
+  start: number,
+  duration: number,
+  intent: number,
+  emit: Emit,
+): void {
   if (rng() < DARK_EPISODES) return;
   const lo = Math.max(start, l.createdAt);
   const hi = Math.min(start + duration, stop);
   if (hi <= lo) return;
   const at = () => cal.sample(rng, lo, hi);
-  for (let k = poisson(rng, 2.5 * intent); k > 0; k--) emit(at(), 'pricing_page_view', 'web', null, pick(rng, PAGES.pricing), dwell(rng));
-  for (let k = poisson(rng, 2.5 * intent); k > 0; k--) emit(at(), 'page_view', 'web', null, rng() < 0.6 ? pick(rng, PAGES.product) : pick(rng, PAGES.docs), dwell(rng));
-  for (let k = poisson(rng, 0.5 * intent); k > 0; k--) emit(at(), 'document_download', 'web', null, pick(rng, PAGES.documents), null);
+  for (let k = poisson(rng, 2.5 * intent); k > 0; k--)
+    emit(at(), 'pricing_page_view', 'web', null, pick(rng, PAGES.pricing), dwell(rng));
+  for (let k = poisson(rng, 2.5 * intent); k > 0; k--)
+    emit(at(), 'page_view', 'web', null, rng() < 0.6 ? pick(rng, PAGES.product) : pick(rng, PAGES.docs), dwell(rng));
+  for (let k = poisson(rng, 0.5 * intent); k > 0; k--)
+    emit(at(), 'document_download', 'web', null, pick(rng, PAGES.documents), null);
   const senior = l.persona === 'ideal' ? 1.3 : 1;
   if (rng() < 1 - Math.exp(-0.8 * intent * senior)) emit(at(), 'demo_request', 'web', null, '/demo', null);
   if (rng() < 1 - Math.exp(-0.5 * intent)) emit(at(), 'trial_request', 'web', null, '/trial', null);

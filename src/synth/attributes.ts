@@ -2,8 +2,18 @@ import { DEFAULT_COMPETITOR_DOMAINS, DISPOSABLE_EMAIL_DOMAINS, FREE_EMAIL_DOMAIN
 import type { Persona } from './personas.ts';
 import { chance, lognormal, pick, pickWeighted, type Rng } from './random.ts';
 import {
-  COMPANY_STEMS, COMPANY_SUFFIXES, COMPANY_TLDS, COMPETITOR_NAMES, COUNTRY_WEIGHTS, FIRST_NAMES, JUNK_DOMAINS,
-  LAST_NAMES, OTHER_INDUSTRIES, TARGET_INDUSTRIES, TITLES, UNIVERSITIES,
+  COMPANY_STEMS,
+  COMPANY_SUFFIXES,
+  COMPANY_TLDS,
+  COMPETITOR_NAMES,
+  COUNTRY_WEIGHTS,
+  FIRST_NAMES,
+  JUNK_DOMAINS,
+  LAST_NAMES,
+  OTHER_INDUSTRIES,
+  TARGET_INDUSTRIES,
+  TITLES,
+  UNIVERSITIES,
 } from './words.ts';
 
 /** A lead's firmographic and contact attributes, plus how well it fits the ideal customer profile. */
@@ -24,14 +34,58 @@ type Seniority = keyof typeof TITLES;
 type EmailKind = 'corporate' | 'free' | 'academic' | 'disposable' | 'junk' | 'competitor';
 
 const SOURCES: Readonly<Record<Persona, ReadonlyArray<readonly [string, number]>>> = {
-  ideal: [['website', 3], ['paid_search', 2], ['referral', 2], ['event', 1.5], ['webinar', 1], ['content', 1]],
-  evaluator: [['website', 3], ['paid_search', 2], ['content', 2], ['webinar', 1], ['event', 1], ['referral', 0.5]],
-  newsletter: [['newsletter', 5], ['content', 2], ['social', 1.5], ['website', 1]],
-  cold: [['content', 3], ['paid_search', 2], ['website', 2], ['event', 1], ['social', 1]],
-  student: [['content', 5], ['social', 2], ['webinar', 1.5], ['website', 1]],
-  unsubscriber: [['content', 3], ['newsletter', 2], ['social', 2], ['purchased_list', 2]],
-  spam: [['website', 4], ['content', 3], ['purchased_list', 1]],
-  competitor: [['newsletter', 2], ['webinar', 2], ['content', 2], ['website', 1]],
+  ideal: [
+    ['website', 3],
+    ['paid_search', 2],
+    ['referral', 2],
+    ['event', 1.5],
+    ['webinar', 1],
+    ['content', 1],
+  ],
+  evaluator: [
+    ['website', 3],
+    ['paid_search', 2],
+    ['content', 2],
+    ['webinar', 1],
+    ['event', 1],
+    ['referral', 0.5],
+  ],
+  newsletter: [
+    ['newsletter', 5],
+    ['content', 2],
+    ['social', 1.5],
+    ['website', 1],
+  ],
+  cold: [
+    ['content', 3],
+    ['paid_search', 2],
+    ['website', 2],
+    ['event', 1],
+    ['social', 1],
+  ],
+  student: [
+    ['content', 5],
+    ['social', 2],
+    ['webinar', 1.5],
+    ['website', 1],
+  ],
+  unsubscriber: [
+    ['content', 3],
+    ['newsletter', 2],
+    ['social', 2],
+    ['purchased_list', 2],
+  ],
+  spam: [
+    ['website', 4],
+    ['content', 3],
+    ['purchased_list', 1],
+  ],
+  competitor: [
+    ['newsletter', 2],
+    ['webinar', 2],
+    ['content', 2],
+    ['website', 1],
+  ],
 };
 
 /** Draw the attributes of one lead of the given persona. `index` keeps company names distinct. */
@@ -84,22 +138,60 @@ function shapeByPersona(rng: Rng, persona: Persona, index: number): Shape {
     case 'ideal': {
       const f = firm(400, 0.9, 0.8);
       f.size = Math.min(5000, Math.max(50, f.size));
-      const seniority = pickWeighted<Seniority | null>(rng, [['c_level', 3], ['vp', 3], ['director', 3], ['manager', 0.6], [null, 0.4]]);
-      return { seniority, industry: maybeNull(rng, f.industry, 0.05), size: maybeNullNum(rng, f.size, 0.08), company: f.company, ...withEmail(f, 0.06) };
+      const seniority = pickWeighted<Seniority | null>(rng, [
+        ['c_level', 3],
+        ['vp', 3],
+        ['director', 3],
+        ['manager', 0.6],
+        [null, 0.4],
+      ]);
+      return {
+        seniority,
+        industry: maybeNull(rng, f.industry, 0.05),
+        size: maybeNullNum(rng, f.size, 0.08),
+        company: f.company,
+        ...withEmail(f, 0.06),
+      };
     }
     case 'evaluator':
     case 'cold':
     case 'unsubscriber': {
       const targetShare = persona === 'evaluator' ? 0.5 : persona === 'cold' ? 0.45 : 0.3;
       const f = firm(150, 1.6, targetShare);
-      const seniority = pickWeighted<Seniority | null>(rng, [['manager', 4], ['individual', 4], ['director', 1], ['vp', 0.4], ['c_level', 0.4], [null, 1]]);
+      const seniority = pickWeighted<Seniority | null>(rng, [
+        ['manager', 4],
+        ['individual', 4],
+        ['director', 1],
+        ['vp', 0.4],
+        ['c_level', 0.4],
+        [null, 1],
+      ]);
       const freeShare = persona === 'unsubscriber' ? 0.4 : 0.15;
-      return { seniority, industry: maybeNull(rng, f.industry, 0.1), size: maybeNullNum(rng, f.size, 0.2), company: maybeNull(rng, f.company, 0.05), ...withEmail(f, freeShare) };
+      return {
+        seniority,
+        industry: maybeNull(rng, f.industry, 0.1),
+        size: maybeNullNum(rng, f.size, 0.2),
+        company: maybeNull(rng, f.company, 0.05),
+        ...withEmail(f, freeShare),
+      };
     }
     case 'newsletter': {
       const f = firm(80, 1.8, 0.3);
-      const seniority = pickWeighted<Seniority | null>(rng, [['individual', 4], ['manager', 2], ['student', 0.5], ['director', 0.5], ['c_level', 0.3], [null, 3]]);
-      return { seniority, industry: maybeNull(rng, f.industry, 0.4), size: maybeNullNum(rng, f.size, 0.5), company: maybeNull(rng, f.company, 0.3), ...withEmail(f, 0.55) };
+      const seniority = pickWeighted<Seniority | null>(rng, [
+        ['individual', 4],
+        ['manager', 2],
+        ['student', 0.5],
+        ['director', 0.5],
+        ['c_level', 0.3],
+        [null, 3],
+      ]);
+      return {
+        seniority,
+        industry: maybeNull(rng, f.industry, 0.4),
+        size: maybeNullNum(rng, f.size, 0.5),
+        company: maybeNull(rng, f.company, 0.3),
+        ...withEmail(f, 0.55),
+      };
     }
     case 'student': {
       const [uni, uniDomain] = pick(rng, UNIVERSITIES);
@@ -116,7 +208,12 @@ function shapeByPersona(rng: Rng, persona: Persona, index: number): Shape {
     case 'competitor': {
       const domain = pick(rng, DEFAULT_COMPETITOR_DOMAINS);
       return {
-        seniority: pickWeighted<Seniority>(rng, [['manager', 3], ['individual', 3], ['director', 1], ['vp', 0.5]]),
+        seniority: pickWeighted<Seniority>(rng, [
+          ['manager', 3],
+          ['individual', 3],
+          ['director', 1],
+          ['vp', 0.5],
+        ]),
         industry: 'software',
         size: Math.round(lognormal(rng, 300, 0.5)),
         company: COMPETITOR_NAMES[domain],
@@ -147,7 +244,8 @@ function fitScore(a: Shape, country: string | null): number {
   else if (a.seniority === 'manager') fit += 0.15;
   if (a.size !== null) fit += a.size >= 50 && a.size <= 5000 ? 0.45 : a.size < 10 ? -0.5 : 0;
   if (a.emailKind === 'free') fit -= 0.5;
-  if (country === 'United States' || country === 'Canada' || country === 'United Kingdom' || country === 'Germany') fit += 0.2;
+  if (country === 'United States' || country === 'Canada' || country === 'United Kingdom' || country === 'Germany')
+    fit += 0.2;
   return fit;
 }
 

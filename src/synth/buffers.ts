@@ -34,7 +34,9 @@ export class ColumnBuffer {
   constructor(table: string, spec: Spec) {
     this.table = table;
     this.kinds = spec.map(([, type]) => (type === 'INTEGER' ? 'int' : NUMERIC.has(type) ? 'float' : 'text'));
-    this.cols = this.kinds.map((k) => (k === 'int' ? new Int32Array(this.capacity) : k === 'float' ? new Float64Array(this.capacity) : []));
+    this.cols = this.kinds.map((k) =>
+      k === 'int' ? new Int32Array(this.capacity) : k === 'float' ? new Float64Array(this.capacity) : [],
+    );
   }
 
   /** Add one row, values in column order (null for NULL; INTEGER columns take no NULL). */
@@ -80,7 +82,9 @@ const NUMERIC = new Set<AppendType>(['TIMESTAMP', 'BIGINT', 'INTEGER', 'DOUBLE']
 
 /** The buffers of typed columns in `tables` (what a worker transfers instead of copying). */
 export function transferables(tables: ChunkTable[]): ArrayBuffer[] {
-  return tables.flatMap((t) => t.columns.filter((c) => !Array.isArray(c)).map((c) => (c as Float64Array | Int32Array).buffer as ArrayBuffer));
+  return tables.flatMap((t) =>
+    t.columns.filter((c) => !Array.isArray(c)).map((c) => (c as Float64Array | Int32Array).buffer as ArrayBuffer),
+  );
 }
 
 /** The columns of a chunk table for `Warehouse.appendColumns`. */
@@ -91,24 +95,58 @@ export function appendColumnsOf(t: ChunkTable): AppendColumn[] {
 }
 
 export const LEADS_SPEC: Spec = [
-  ['lead_id', 'VARCHAR'], ['created_at', 'TIMESTAMP'], ['email', 'VARCHAR'], ['company', 'VARCHAR'], ['job_title', 'VARCHAR'],
-  ['industry', 'VARCHAR'], ['company_size', 'BIGINT'], ['annual_revenue', 'DOUBLE'], ['country', 'VARCHAR'],
-  ['lead_source', 'VARCHAR'], ['extras', 'JSON'],
+  ['lead_id', 'VARCHAR'],
+  ['created_at', 'TIMESTAMP'],
+  ['email', 'VARCHAR'],
+  ['company', 'VARCHAR'],
+  ['job_title', 'VARCHAR'],
+  ['industry', 'VARCHAR'],
+  ['company_size', 'BIGINT'],
+  ['annual_revenue', 'DOUBLE'],
+  ['country', 'VARCHAR'],
+  ['lead_source', 'VARCHAR'],
+  ['extras', 'JSON'],
 ];
 export const OUTCOMES_SPEC: Spec = [
-  ['lead_id', 'VARCHAR'], ['opportunity_id', 'VARCHAR'], ['created_at', 'TIMESTAMP'], ['closed_at', 'TIMESTAMP'],
-  ['status', 'VARCHAR'], ['amount', 'DOUBLE'],
+  ['lead_id', 'VARCHAR'],
+  ['opportunity_id', 'VARCHAR'],
+  ['created_at', 'TIMESTAMP'],
+  ['closed_at', 'TIMESTAMP'],
+  ['status', 'VARCHAR'],
+  ['amount', 'DOUBLE'],
 ];
 export const TRUTH_SPEC: Spec = [
-  ['lead_id', 'VARCHAR'], ['persona', 'VARCHAR'], ['true_probability', 'DOUBLE'], ['converts', 'INTEGER'],
-  ['won_at', 'TIMESTAMP'], ['fit', 'DOUBLE'], ['episodes', 'INTEGER'], ['negative_at', 'TIMESTAMP'],
+  ['lead_id', 'VARCHAR'],
+  ['persona', 'VARCHAR'],
+  ['true_probability', 'DOUBLE'],
+  ['converts', 'INTEGER'],
+  ['won_at', 'TIMESTAMP'],
+  ['fit', 'DOUBLE'],
+  ['episodes', 'INTEGER'],
+  ['negative_at', 'TIMESTAMP'],
 ];
 /** Staged activities (see staging.ts): lead index, epoch second, kind id, campaign id (0: NULL), value. */
-export const ACTS_SPEC: Spec = [['lead', 'INTEGER'], ['second', 'DOUBLE'], ['kind', 'INTEGER'], ['campaign', 'INTEGER'], ['value', 'DOUBLE']];
+export const ACTS_SPEC: Spec = [
+  ['lead', 'INTEGER'],
+  ['second', 'DOUBLE'],
+  ['kind', 'INTEGER'],
+  ['campaign', 'INTEGER'],
+  ['value', 'DOUBLE'],
+];
 /** Staged oracle snapshots (see staging.ts): lead index, snapshot date id, probability. */
-export const SNAPS_SPEC: Spec = [['lead', 'INTEGER'], ['date_id', 'INTEGER'], ['p', 'DOUBLE']];
+export const SNAPS_SPEC: Spec = [
+  ['lead', 'INTEGER'],
+  ['date_id', 'INTEGER'],
+  ['p', 'DOUBLE'],
+];
 
-const SPECS: Record<string, Spec> = { leads: LEADS_SPEC, outcomes: OUTCOMES_SPEC, truth: TRUTH_SPEC, synth_acts: ACTS_SPEC, synth_snaps: SNAPS_SPEC };
+const SPECS: Record<string, Spec> = {
+  leads: LEADS_SPEC,
+  outcomes: OUTCOMES_SPEC,
+  truth: TRUTH_SPEC,
+  synth_acts: ACTS_SPEC,
+  synth_snaps: SNAPS_SPEC,
+};
 
 /** DDL of the generator's own tables (the canonical ones come from CANONICAL_DDL). */
 export const TRUTH_DDL = `

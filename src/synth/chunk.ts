@@ -67,7 +67,13 @@ export class ChunkGenerator {
 
   /** Hand over the buffered rows as the chunk [from, to). */
   take(from: number, to: number): ChunkData {
-    const tables = [this.leads.take(), this.outcomes.take(), this.truth.take(), this.acts.take(), this.snaps.take()].filter((t) => t.rows > 0);
+    const tables = [
+      this.leads.take(),
+      this.outcomes.take(),
+      this.truth.take(),
+      this.acts.take(),
+      this.snaps.take(),
+    ].filter((t) => t.rows > 0);
     return { from, to, tables, ...drainEntries(this.acts) };
   }
 
@@ -88,11 +94,29 @@ export class ChunkGenerator {
     drawOutcomes(outcomeRng, l, wonAt, acts, cal.end, this.outcomes);
 
     const a = l.attrs;
-    this.leads.push(l.leadId, toMs(l.createdAt), a.email, a.company, a.jobTitle, a.industry, a.companySize, a.annualRevenue, a.country, a.leadSource, null);
+    this.leads.push(
+      l.leadId,
+      toMs(l.createdAt),
+      a.email,
+      a.company,
+      a.jobTitle,
+      a.industry,
+      a.companySize,
+      a.annualRevenue,
+      a.country,
+      a.leadSource,
+      null,
+    );
     // P(converts by the end | state at creation): future episodes, negatives and the win draw unknown
     const p = forecastWin(l, b0, cal, l.createdAt, cal.end);
     this.truth.push(
-      l.leadId, l.persona, p, wonAt === null ? 0 : 1, wonAt === null ? null : toMs(wonAt), a.fit, l.episodes.length,
+      l.leadId,
+      l.persona,
+      p,
+      wonAt === null ? 0 : 1,
+      wonAt === null ? null : toMs(wonAt),
+      a.fit,
+      l.episodes.length,
       Number.isFinite(l.negativeAt) ? toMs(l.negativeAt) : null,
     );
     for (let j = 0; j < snapshotDates.length; j++) {

@@ -32,7 +32,9 @@ export interface GenerateReport {
   personas: Record<Persona, number>;
   /** ROC AUC of truth.true_probability (P(converts by end | state at creation)) vs converts, over all leads */
   oracleAuc: number | null;
-  /** ROC AUC of truth_snapshots.p_true_90d (P(win in the horizon | state at as_of)) vs winning, over all snapshot pairs */
+  /**
+   * ROC AUC of truth_snapshots.p_true_90d (P(win in the horizon | state at as_of)) vs winning, over all snapshot pairs
+   */
   oracleAuc90d: number | null;
   snapshotDates: string[];
   horizonDays: number;
@@ -47,7 +49,10 @@ export interface GenerateRunOptions {
   /** also write each table to DIR/<table>.<format> */
   out?: { dir: string; format: Extract<FileFormat, 'csv' | 'parquet'> };
   onProgress?: (message: string) => void;
-  /** worker threads generating chunks (0: all in this thread); the output is the same either way (default: defaultWorkers) */
+  /**
+   * worker threads generating chunks (0: all in this thread); the output is the same either way (default:
+   * defaultWorkers)
+   */
   workers?: number;
 }
 
@@ -56,7 +61,11 @@ export interface GenerateRunOptions {
  * canonical schema, plus truth and truth_snapshots. Existing contents of those tables are replaced
  * in one transaction.
  */
-export async function generateCrm(w: Warehouse, opts: GenerateOptions, run: GenerateRunOptions = {}): Promise<GenerateReport> {
+export async function generateCrm(
+  w: Warehouse,
+  opts: GenerateOptions,
+  run: GenerateRunOptions = {},
+): Promise<GenerateReport> {
   const t0 = performance.now();
   const say = run.onProgress ?? (() => undefined);
   const workers = run.workers ?? defaultWorkers(opts.leads);
@@ -83,7 +92,8 @@ export async function generateCrm(w: Warehouse, opts: GenerateOptions, run: Gene
     try {
       return await generateInto(w, plan, pool, run, t0, say);
     } finally {
-      if (previousLimit !== null && /^[0-9.]+ ?[A-Za-z]*$/.test(previousLimit)) await w.run(`SET memory_limit = '${previousLimit}'`);
+      if (previousLimit !== null && /^[0-9.]+ ?[A-Za-z]*$/.test(previousLimit))
+        await w.run(`SET memory_limit = '${previousLimit}'`);
     }
   } finally {
     await pool?.close();
@@ -94,7 +104,12 @@ export async function generateCrm(w: Warehouse, opts: GenerateOptions, run: Gene
 export const GENERATE_MEMORY_LIMIT = '1GB';
 
 async function generateInto(
-  w: Warehouse, plan: RunPlan, pool: ChunkPool | null, run: GenerateRunOptions, t0: number, say: (m: string) => void,
+  w: Warehouse,
+  plan: RunPlan,
+  pool: ChunkPool | null,
+  run: GenerateRunOptions,
+  t0: number,
+  say: (m: string) => void,
 ): Promise<GenerateReport> {
   const { opts, snapshotDates } = plan;
   // chunks come from the workers (several in flight, so none idles while this thread writes) or
@@ -150,7 +165,10 @@ const CHUNKS_AHEAD_PER_WORKER = 2;
 /** Runs smaller than this generate in this thread: starting workers costs more than they save. */
 export const WORKER_MIN_LEADS = 50_000;
 
-/** Worker threads for a run of `leads` leads when the caller does not say: one per core, up to 4, none for small runs or one core. */
+/**
+ * Worker threads for a run of `leads` leads when the caller does not say: one per core, up to 4, none for small runs or
+ * one core.
+ */
 export function defaultWorkers(leads: number): number {
   const cores = os.availableParallelism();
   return leads < WORKER_MIN_LEADS || cores < 2 ? 0 : Math.min(4, cores);
@@ -178,13 +196,22 @@ async function writeChunk(w: Warehouse, data: ChunkData): Promise<void> {
   await unpackChunk(w, data);
 }
 
-async function summarize(w: Warehouse, opts: GenerateOptions, b0: number, snapshotDates: number[]): Promise<GenerateReport> {
+async function summarize(
+  w: Warehouse,
+  opts: GenerateOptions,
+  b0: number,
+  snapshotDates: number[],
+): Promise<GenerateReport> {
   const rows = {} as GenerateReport['rows'];
   for (const t of GENERATED_TABLES) rows[t] = await w.count(t);
-  const personaRows = await w.all<{ persona: Persona; n: number }>(`SELECT persona, count(*)::BIGINT AS n FROM truth GROUP BY persona`);
+  const personaRows = await w.all<{ persona: Persona; n: number }>(
+    `SELECT persona, count(*)::BIGINT AS n FROM truth GROUP BY persona`,
+  );
   const personas = Object.fromEntries(PERSONAS.map((p) => [p, 0])) as Record<Persona, number>;
   for (const r of personaRows) personas[r.persona] = r.n;
-  const won = await w.one<{ n: number }>(`SELECT count(DISTINCT lead_id)::BIGINT AS n FROM outcomes WHERE status = 'won'`);
+  const won = await w.one<{ n: number }>(
+    `SELECT count(DISTINCT lead_id)::BIGINT AS n FROM outcomes WHERE status = 'won'`,
+  );
   return {
     seed: opts.seed,
     leads: opts.leads,

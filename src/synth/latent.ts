@@ -72,7 +72,12 @@ export function drawLatent(rng: Rng, index: number, persona: Persona, createdAt:
 
   const episodes: Episode[] = [];
   const addEpisode = (start: number) => {
-    if (start < end) episodes.push({ start, duration: 2 + exponential(rng, 8), intent: lognormal(rng, EPISODE_INTENT.median, EPISODE_INTENT.sigma) });
+    if (start < end)
+      episodes.push({
+        start,
+        duration: 2 + exponential(rng, 8),
+        intent: lognormal(rng, EPISODE_INTENT.median, EPISODE_INTENT.sigma),
+      });
   };
   let earlyAt = Infinity;
   if (chance(rng, b.earlyEpisode)) addEpisode((earlyAt = createdAt + exponential(rng, b.earlyEpisodeDelay)));

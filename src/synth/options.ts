@@ -52,19 +52,32 @@ export const GENERATE_DEFAULTS = {
 export const MAX_LEADS = 9_999_999;
 
 /** Check and normalize generator options; throws UsageError (ConfigError for a bad personas file). */
-export function validateGenerateOptions(raw: RawGenerateOptions = {}): { options: GenerateOptions; warnings: string[] } {
+export function validateGenerateOptions(raw: RawGenerateOptions = {}): {
+  options: GenerateOptions;
+  warnings: string[];
+} {
   const warnings: string[] = [];
   const leads = wholeNumber('--leads', raw.leads ?? GENERATE_DEFAULTS.leads, 1);
-  if (leads > MAX_LEADS) throw new UsageError(`--leads must be at most ${MAX_LEADS}, got ${leads}`, 'lead ids are L + 7 digits; generate in several databases for more');
+  if (leads > MAX_LEADS)
+    throw new UsageError(
+      `--leads must be at most ${MAX_LEADS}, got ${leads}`,
+      'lead ids are L + 7 digits; generate in several databases for more',
+    );
   const seed = wholeNumber('--seed', raw.seed ?? GENERATE_DEFAULTS.seed, -Number.MAX_SAFE_INTEGER);
   const start = utcDate('--start', raw.start ?? GENERATE_DEFAULTS.start);
   const end = utcDate('--end', raw.end ?? GENERATE_DEFAULTS.end);
   if (end.getTime() - start.getTime() < 86_400_000) {
-    throw new UsageError(`--end (${end.toISOString()}) must be at least one day after --start (${start.toISOString()})`, 'e.g. --start 2024-01-01 --end 2025-12-31');
+    throw new UsageError(
+      `--end (${end.toISOString()}) must be at least one day after --start (${start.toISOString()})`,
+      'e.g. --start 2024-01-01 --end 2025-12-31',
+    );
   }
   const conversionRate = Number(raw.conversionRate ?? GENERATE_DEFAULTS.conversionRate);
   if (!Number.isFinite(conversionRate) || conversionRate <= 0 || conversionRate >= 1) {
-    throw new UsageError(`--conversion-rate must be a number strictly between 0 and 1, got "${raw.conversionRate}"`, 'e.g. --conversion-rate 0.05 for 5%');
+    throw new UsageError(
+      `--conversion-rate must be a number strictly between 0 and 1, got "${raw.conversionRate}"`,
+      'e.g. --conversion-rate 0.05 for 5%',
+    );
   }
   if (raw.personas !== undefined && raw.personaMix !== undefined) {
     throw new UsageError('give either --personas FILE or --persona-mix, not both');
@@ -77,7 +90,17 @@ export function validateGenerateOptions(raw: RawGenerateOptions = {}): { options
   const chunkSize = wholeNumber('chunkSize', raw.chunkSize ?? GENERATE_DEFAULTS.chunkSize, 1);
   const horizonDays = wholeNumber('horizonDays', raw.horizonDays ?? GENERATE_DEFAULTS.horizonDays, 1);
   return {
-    options: { leads, seed, start, end, conversionRate, personaMix, chunkSize, horizonDays, snapshots: raw.snapshots ?? true },
+    options: {
+      leads,
+      seed,
+      start,
+      end,
+      conversionRate,
+      personaMix,
+      chunkSize,
+      horizonDays,
+      snapshots: raw.snapshots ?? true,
+    },
     warnings,
   };
 }
@@ -85,9 +108,16 @@ export function validateGenerateOptions(raw: RawGenerateOptions = {}): { options
 /** Parse `ideal=0.1,spam=0.05` into shares. */
 export function parsePersonaMix(text: string): Partial<Record<Persona, number>> {
   const shares: Record<string, number> = {};
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([a-z_]+)\s*=\s*(\S+)$/i.exec(part);
-    if (!m) throw new UsageError(`--persona-mix: cannot read "${part}"`, 'write name=share pairs separated by commas, e.g. ideal=0.1,spam=0.05');
+    if (!m)
+      throw new UsageError(
+        `--persona-mix: cannot read "${part}"`,
+        'write name=share pairs separated by commas, e.g. ideal=0.1,spam=0.05',
+      );
     shares[m[1].toLowerCase()] = Number(m[2]);
   }
   return checkShares(shares, '--persona-mix', (msg) => new UsageError(msg));
@@ -95,7 +125,8 @@ export function parsePersonaMix(text: string): Partial<Record<Persona, number>> 
 
 // A YAML map of persona shares, optionally under a `personas:` key.
 function readPersonaFile(file: string): Partial<Record<Persona, number>> {
-  if (!fs.existsSync(file)) throw new UsageError(`--personas: file not found: ${file}`, 'pass a YAML file like `ideal: 0.1` per line');
+  if (!fs.existsSync(file))
+    throw new UsageError(`--personas: file not found: ${file}`, 'pass a YAML file like `ideal: 0.1` per line');
   let doc: unknown;
   try {
     doc = parseYaml(fs.readFileSync(file, 'utf8'));
@@ -109,15 +140,22 @@ function readPersonaFile(file: string): Partial<Record<Persona, number>> {
   return checkShares(body as Record<string, unknown>, file, (m) => new ConfigError(m));
 }
 
-function checkShares(shares: Record<string, unknown>, where: string, fail: (msg: string) => Error): Partial<Record<Persona, number>> {
+function checkShares(
+  shares: Record<string, unknown>,
+  where: string,
+  fail: (msg: string) => Error,
+): Partial<Record<Persona, number>> {
   const out: Partial<Record<Persona, number>> = {};
   for (const [name, value] of Object.entries(shares)) {
     if (!(PERSONAS as readonly string[]).includes(name)) {
       const near = closestName(name, PERSONAS);
-      throw fail(`${where}: unknown persona "${name}"${near ? ` (did you mean "${near}"?)` : ''}; personas are ${PERSONAS.join(', ')}`);
+      throw fail(
+        `${where}: unknown persona "${name}"${near ? ` (did you mean "${near}"?)` : ''}; personas are ${PERSONAS.join(', ')}`,
+      );
     }
     const n = typeof value === 'number' ? value : Number(value);
-    if (!Number.isFinite(n) || n < 0 || n > 1) throw fail(`${where}: share of "${name}" must be a number in [0, 1], got "${String(value)}"`);
+    if (!Number.isFinite(n) || n < 0 || n > 1)
+      throw fail(`${where}: share of "${name}" must be a number in [0, 1], got "${String(value)}"`);
     out[name as Persona] = n;
   }
   return out;
@@ -132,23 +170,36 @@ function completeMix(given: Partial<Record<Persona, number>>, warnings: string[]
   if (named.length === 0) return mix;
   if (rest.length === 0) {
     if (Math.abs(sumGiven - 1) > 1e-6) {
-      throw new UsageError(`persona shares sum to ${round(sumGiven)}, not 1`, 'adjust them so they add up to 1, or leave some personas out to fill the remainder with defaults');
+      throw new UsageError(
+        `persona shares sum to ${round(sumGiven)}, not 1`,
+        'adjust them so they add up to 1, or leave some personas out to fill the remainder with defaults',
+      );
     }
     for (const p of PERSONAS) mix[p] = given[p] as number;
     return mix;
   }
-  if (sumGiven > 1 + 1e-9) throw new UsageError(`persona shares sum to ${round(sumGiven)}, more than 1`, 'lower them so they add up to at most 1');
+  if (sumGiven > 1 + 1e-9)
+    throw new UsageError(
+      `persona shares sum to ${round(sumGiven)}, more than 1`,
+      'lower them so they add up to at most 1',
+    );
   const restDefault = rest.reduce((s, p) => s + DEFAULT_PERSONA_MIX[p], 0);
   for (const p of named) mix[p] = given[p] as number;
   for (const p of rest) mix[p] = ((1 - sumGiven) * DEFAULT_PERSONA_MIX[p]) / restDefault;
-  warnings.push(`personas not given (${rest.join(', ')}) share the remaining ${round(1 - sumGiven)} in their default proportions`);
+  warnings.push(
+    `personas not given (${rest.join(', ')}) share the remaining ${round(1 - sumGiven)} in their default proportions`,
+  );
   return mix;
 }
 
 function wholeNumber(flag: string, raw: string | number, min: number): number {
   const n = typeof raw === 'number' ? raw : raw.trim() === '' ? NaN : Number(raw);
   if (!Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(min === 1 ? `${flag} must be a positive whole number, got "${raw}"` : `${flag} must be a whole number, got "${raw}"`);
+    throw new UsageError(
+      min === 1
+        ? `${flag} must be a positive whole number, got "${raw}"`
+        : `${flag} must be a whole number, got "${raw}"`,
+    );
   }
   return n;
 }
@@ -158,7 +209,11 @@ function utcDate(flag: string, raw: string | Date): Date {
     if (Number.isNaN(raw.getTime())) throw new UsageError(`${flag} is not a valid date`);
     return raw;
   }
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(raw) ? raw : `${raw}Z`;
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(raw)
+    ? `${raw}T00:00:00Z`
+    : /[zZ]|[+-]\d{2}:?\d{2}$/.test(raw)
+      ? raw
+      : `${raw}Z`;
   const d = new Date(iso);
   if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(d.getTime())) {
     throw new UsageError(`${flag} must be a date like 2024-01-01 (UTC), got "${raw}"`);

@@ -12,7 +12,14 @@ import { exponential, lognormal, type Rng } from './random.ts';
  */
 
 /** Draw the lead's opportunities into `out`. */
-export function drawOutcomes(rng: Rng, l: LeadLatent, wonAt: number | null, acts: ActivitySummary, end: number, out: ColumnBuffer): void {
+export function drawOutcomes(
+  rng: Rng,
+  l: LeadLatent,
+  wonAt: number | null,
+  acts: ActivitySummary,
+  end: number,
+  out: ColumnBuffer,
+): void {
   const opportunityId = `O${l.leadId.slice(1)}-1`;
   if (wonAt !== null) {
     const opened =

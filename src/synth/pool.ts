@@ -30,7 +30,10 @@ export class ChunkPool {
     // small script that registers tsx in the worker (as bin/leadscore.js does), then imports the module
     const boot = workerBoot(new URL('./worker.ts', import.meta.url).href);
     this.slots = Array.from({ length: size }, () => {
-      const slot: Slot = { worker: new Worker(boot, { eval: true, resourceLimits: { maxOldGenerationSizeMb: oldSpaceMb } }), waiting: [] };
+      const slot: Slot = {
+        worker: new Worker(boot, { eval: true, resourceLimits: { maxOldGenerationSizeMb: oldSpaceMb } }),
+        waiting: [],
+      };
       slot.worker.on('message', (reply: WorkerReply) => {
         const w = slot.waiting.shift();
         if (!w) return;
@@ -51,7 +54,9 @@ export class ChunkPool {
 
   /** Send every worker the run's plan (before any chunk). */
   setPlan(plan: RunPlan): void {
-    this.slots.forEach((s, i) => s.worker.postMessage({ kind: 'plan', plan, slot: i, slots: this.slots.length } satisfies WorkerRequest));
+    this.slots.forEach((s, i) =>
+      s.worker.postMessage({ kind: 'plan', plan, slot: i, slots: this.slots.length } satisfies WorkerRequest),
+    );
   }
 
   /** Generate leads [from, to) on the least busy worker. */

@@ -68,8 +68,21 @@ export class ActivityColumns {
   }
 
   /** Add one activity; `seconds` since the epoch, whole. */
-  add(seconds: number, type: string, channel: string, campaign: string | null, url: string | null, value: number | null): void {
-    this.rows.push(this.lead, seconds, this.kindOf(type, channel, url), campaign === null ? 0 : this.campaigns.idOf(campaign), value);
+  add(
+    seconds: number,
+    type: string,
+    channel: string,
+    campaign: string | null,
+    url: string | null,
+    value: number | null,
+  ): void {
+    this.rows.push(
+      this.lead,
+      seconds,
+      this.kindOf(type, channel, url),
+      campaign === null ? 0 : this.campaigns.idOf(campaign),
+      value,
+    );
   }
 
   /** Hand over the activities added so far. */

@@ -8,7 +8,8 @@ import { ChunkGenerator, type ChunkData, type RunPlan } from './chunk.ts';
  */
 
 /** What the pool sends a worker. */
-export type WorkerRequest = { kind: 'plan'; plan: RunPlan; slot: number; slots: number } | { kind: 'chunk'; from: number; to: number };
+export type WorkerRequest =
+  { kind: 'plan'; plan: RunPlan; slot: number; slots: number } | { kind: 'chunk'; from: number; to: number };
 
 /** What a worker answers to a chunk request. */
 export type WorkerReply = { ok: true; chunk: ChunkData } | { ok: false; error: string };

@@ -29,7 +29,15 @@ const INDUSTRIES = ['software', 'retail', 'finance', 'health', 'education', 'man
 const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'IN', 'BR', 'JP'];
 const SOURCES = ['web', 'referral', 'ads', 'event', 'partner'];
 const TITLES = ['CTO', 'VP Sales', 'Engineer', 'Analyst', 'Marketing Manager', 'CEO'];
-const TYPES = ['email_open', 'email_click', 'page_view', 'pricing_page_view', 'form_submission', 'webinar_attended', 'demo_request'];
+const TYPES = [
+  'email_open',
+  'email_click',
+  'page_view',
+  'pricing_page_view',
+  'form_submission',
+  'webinar_attended',
+  'demo_request',
+];
 const CHANNELS = ['email', 'web', 'social', 'event'];
 const BASE_MS = Date.UTC(2023, 0, 1);
 
@@ -54,15 +62,25 @@ async function writeLines(file: string, header: string, rows: number, line: (i: 
 }
 
 /** Write the leads and activities CSVs; returns their paths. */
-export async function writeBenchData(dir: string, nLeads: number, nActivities: number, seed: number): Promise<{ leads: string; activities: string }> {
+export async function writeBenchData(
+  dir: string,
+  nLeads: number,
+  nActivities: number,
+  seed: number,
+): Promise<{ leads: string; activities: string }> {
   const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
   const leads = path.join(dir, 'leads.csv');
   const activities = path.join(dir, 'activities.csv');
-  await writeLines(leads, 'lead_id,created_at,email,company,job_title,industry,company_size,annual_revenue,country,lead_source', nLeads, (i) => {
-    const created = BASE_MS + Math.floor(rnd() * 365 * 86_400_000);
-    return `${leadId(i)},${iso(created)},user${i}@example${i % 997}.com,Company ${i % 50_000},${pick(TITLES)},${pick(INDUSTRIES)},${Math.floor(rnd() * 5000)},${Math.floor(rnd() * 1e7)},${pick(COUNTRIES)},${pick(SOURCES)}`;
-  });
+  await writeLines(
+    leads,
+    'lead_id,created_at,email,company,job_title,industry,company_size,annual_revenue,country,lead_source',
+    nLeads,
+    (i) => {
+      const created = BASE_MS + Math.floor(rnd() * 365 * 86_400_000);
+      return `${leadId(i)},${iso(created)},user${i}@example${i % 997}.com,Company ${i % 50_000},${pick(TITLES)},${pick(INDUSTRIES)},${Math.floor(rnd() * 5000)},${Math.floor(rnd() * 1e7)},${pick(COUNTRIES)},${pick(SOURCES)}`;
+    },
+  );
   await writeLines(activities, 'lead_id,occurred_at,activity_type,channel,campaign,url,value', nActivities, () => {
     const lead = Math.floor(rnd() * nLeads);
     const at = BASE_MS + Math.floor(rnd() * 400 * 86_400_000);
@@ -90,7 +108,9 @@ async function main(): Promise<void> {
     let t = performance.now();
     const files = await writeBenchData(dir, nLeads, nActivities, seed);
     const mb = (f: string) => (fs.statSync(f).size / 1e6).toFixed(0);
-    console.log(`generated ${nLeads} leads (${mb(files.leads)} MB) and ${nActivities} activities (${mb(files.activities)} MB) in ${((performance.now() - t) / 1000).toFixed(1)}s`);
+    console.log(
+      `generated ${nLeads} leads (${mb(files.leads)} MB) and ${nActivities} activities (${mb(files.activities)} MB) in ${((performance.now() - t) / 1000).toFixed(1)}s`,
+    );
 
     const db = path.join(dir, 'bench.duckdb');
     t = performance.now();
@@ -109,15 +129,28 @@ async function main(): Promise<void> {
     const total = (performance.now() - t) / 1000;
     const cpu = process.cpuUsage(cpu0);
     for (const [table, r] of Object.entries(report.tables)) {
-      console.log(`${table}: read ${r!.read}, loaded ${r!.loaded}, rejected ${r!.rejected} (${r!.seconds.toFixed(1)}s, ${Math.round(r!.read / r!.seconds).toLocaleString('en-US')} rows/s)`);
+      console.log(
+        `${table}: read ${r!.read}, loaded ${r!.loaded}, rejected ${r!.rejected} (${r!.seconds.toFixed(1)}s, ${Math.round(r!.read / r!.seconds).toLocaleString('en-US')} rows/s)`,
+      );
     }
-    console.log(`total ingest (leads + activities, one transaction): ${total.toFixed(1)}s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)}s CPU, ${Math.round((nLeads + nActivities) / total).toLocaleString('en-US')} rows/s`);
-    console.log(`load average during the run (other jobs share the machine): ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    console.log(
+      `total ingest (leads + activities, one transaction): ${total.toFixed(1)}s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)}s CPU, ${Math.round((nLeads + nActivities) / total).toLocaleString('en-US')} rows/s`,
+    );
+    console.log(
+      `load average during the run (other jobs share the machine): ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
     console.log(`peak RSS: ${peakRssMb().toFixed(0)} MB; cores: ${os.cpus().length}`);
 
     t = performance.now();
-    const again = await withWarehouse(db, (w) => ingest(w, { leads: files.leads, activities: files.activities, runId: 'bench-2', now: new Date(BASE_MS) }));
-    console.log(`re-ingest of the same files (upsert): ${((performance.now() - t) / 1000).toFixed(1)}s; loaded leads ${again.tables.leads!.loaded}, activities ${again.tables.activities!.loaded}`);
+    const again = await withWarehouse(db, (w) =>
+      ingest(w, { leads: files.leads, activities: files.activities, runId: 'bench-2', now: new Date(BASE_MS) }),
+    );
+    console.log(
+      `re-ingest of the same files (upsert): ${((performance.now() - t) / 1000).toFixed(1)}s; loaded leads ${again.tables.leads!.loaded}, activities ${again.tables.activities!.loaded}`,
+    );
     console.log(`peak RSS after re-ingest: ${peakRssMb().toFixed(0)} MB`);
   } finally {
     if (keep) console.log(`kept ${dir}`);

@@ -20,7 +20,9 @@ interface MlLogReg {
   train(X: Matrix, Y: Matrix): void;
   classifiers: { weights: Matrix; testScores(X: Matrix): number[] }[];
 }
-const MlLogisticRegression = createRequire(import.meta.url)('ml-logistic-regression') as new (opts?: object) => MlLogReg;
+const MlLogisticRegression = createRequire(import.meta.url)('ml-logistic-regression') as new (
+  opts?: object,
+) => MlLogReg;
 
 const fixture = loadLogregFixture();
 const exact = JSON.parse(readFileSync(new URL('../models/logreg_exact_optimum.json', import.meta.url), 'utf8'));
@@ -36,14 +38,20 @@ const refCoef = (key: 'C=1.0' | 'C=0.1') => fixture.columns.map((c) => fixture.r
 const maxErr = (a: number[], b: number[]) => Math.max(...a.map((v, j) => Math.abs(v - b[j])));
 const meanLogLoss = (p: ArrayLike<number>) => {
   let s = 0;
-  for (let i = 0; i < fixture.y.length; i++) s -= fixture.y[i] ? Math.log(Math.max(p[i], 1e-15)) : Math.log(Math.max(1 - p[i], 1e-15));
+  for (let i = 0; i < fixture.y.length; i++)
+    s -= fixture.y[i] ? Math.log(Math.max(p[i], 1e-15)) : Math.log(Math.max(1 - p[i], 1e-15));
   return s / fixture.y.length;
 };
-const toMl = (X: DenseMatrix) => new Matrix(Array.from({ length: X.rows }, (_, i) => Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols))));
+const toMl = (X: DenseMatrix) =>
+  new Matrix(Array.from({ length: X.rows }, (_, i) => Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols))));
 const row = (label: string, cols: (string | number)[]) =>
-  console.log(label.padEnd(46) + cols.map((c) => (typeof c === 'number' ? c.toExponential(2) : c).padStart(14)).join(''));
+  console.log(
+    label.padEnd(46) + cols.map((c) => (typeof c === 'number' ? c.toExponential(2) : c).padStart(14)).join(''),
+  );
 
-console.log(`problem: ${fixture.X.rows} rows x ${fixture.X.cols} columns; reference = scikit-learn 1.2.1 lbfgs (tol 1e-12)\n`);
+console.log(
+  `problem: ${fixture.X.rows} rows x ${fixture.X.cols} columns; reference = scikit-learn 1.2.1 lbfgs (tol 1e-12)\n`,
+);
 row('solver', ['coef err C=1', 'coef err C=.1', 'intercept', 'train logloss', 'fit wall s', 'fit cpu s']);
 
 // Ours, at both reference C values.
@@ -58,7 +66,10 @@ for (const [C, key] of [
   const cpu = cpuSecs(c0);
   const s = m.state!;
   const errRef = maxErr(s.coef, refCoef(key));
-  const errExact = maxErr(s.coef, fixture.columns.map((c) => exact[key].coef[c]));
+  const errExact = maxErr(
+    s.coef,
+    fixture.columns.map((c) => exact[key].coef[c]),
+  );
   row(`leadscore Newton (C=${C}, ${s.nIter} iterations)`, [
     key === 'C=1.0' ? errRef : '-',
     key === 'C=0.1' ? errRef : '-',
@@ -83,7 +94,14 @@ function fitMl(X: DenseMatrix, label: string): number[] {
   const p = clf.testScores(toMl(X));
   const coef = w.slice(0, fixture.X.cols);
   const intercept = X.cols > fixture.X.cols ? `ones: ${w[X.cols - 1].toFixed(3)}` : 'none';
-  row(label, [maxErr(coef, refCoef('C=1.0')), maxErr(coef, refCoef('C=0.1')), intercept, meanLogLoss(p).toFixed(5), t.toFixed(3), cpu.toFixed(3)]);
+  row(label, [
+    maxErr(coef, refCoef('C=1.0')),
+    maxErr(coef, refCoef('C=0.1')),
+    intercept,
+    meanLogLoss(p).toFixed(5),
+    t.toFixed(3),
+    cpu.toFixed(3),
+  ]);
   return coef;
 }
 
@@ -91,7 +109,9 @@ fitMl(fixture.X, 'ml-logistic-regression 2.0.0, defaults');
 // What the package aims at (no penalty, no intercept). One-hot groups make its coefficients non-unique,
 // so compare the reachable train log loss rather than coefficients.
 const target = new LogisticRegression({ C: 1e10, fitIntercept: false }).fit(fixture.X, fixture.y);
-console.log(`${''.padEnd(46)}(its own optimum, unpenalized without intercept, has train log loss ${meanLogLoss(target.predictProba(fixture.X)).toFixed(5)})`);
+console.log(
+  `${''.padEnd(46)}(its own optimum, unpenalized without intercept, has train log loss ${meanLogLoss(target.predictProba(fixture.X)).toFixed(5)})`,
+);
 
 if (withOnes) {
   const cols = fixture.X.cols + 1;
@@ -100,7 +120,10 @@ if (withOnes) {
     data.set(fixture.X.data.subarray(i * fixture.X.cols, (i + 1) * fixture.X.cols), i * cols);
     data[i * cols + cols - 1] = 1;
   }
-  fitMl(denseMatrix(data, fixture.X.rows, cols, [...fixture.columns, '(ones)']), 'ml-logistic-regression + ones column');
+  fitMl(
+    denseMatrix(data, fixture.X.rows, cols, [...fixture.columns, '(ones)']),
+    'ml-logistic-regression + ones column',
+  );
 }
 
 const syntheticAt = process.argv.indexOf('--synthetic');
@@ -120,7 +143,12 @@ if (syntheticAt > 0) {
     }
     y[i] = rnd() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
   }
-  const X = denseMatrix(data, rows, cols, w.map((_, j) => `x${j}`));
+  const X = denseMatrix(
+    data,
+    rows,
+    cols,
+    w.map((_, j) => `x${j}`),
+  );
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   let last = t0;

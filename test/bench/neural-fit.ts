@@ -54,5 +54,16 @@ const t1 = performance.now();
 const p = model.predictProba(test.X);
 const predictSeconds = (performance.now() - t1) / 1000;
 console.log(
-  JSON.stringify({ backend, rows, cols, fitSeconds: +fitSeconds.toFixed(1), fitCpuSeconds: +fitCpuSeconds.toFixed(1), epochs: model.state!.history.length, bestEpoch: model.state!.bestEpoch, batchSize: model.state!.batchSize, testAuc: +auc(test.y, p).toFixed(4), predictRowsPerSecond: Math.round(test.X.rows / predictSeconds) }),
+  JSON.stringify({
+    backend,
+    rows,
+    cols,
+    fitSeconds: +fitSeconds.toFixed(1),
+    fitCpuSeconds: +fitCpuSeconds.toFixed(1),
+    epochs: model.state!.history.length,
+    bestEpoch: model.state!.bestEpoch,
+    batchSize: model.state!.batchSize,
+    testAuc: +auc(test.y, p).toFixed(4),
+    predictRowsPerSecond: Math.round(test.X.rows / predictSeconds),
+  }),
 );

@@ -25,7 +25,13 @@ const cpuSecs = () => {
   return (c.user + c.system) / 1e6;
 };
 const report = (label: string, t: number, n: number) =>
-  console.log(`${label.padEnd(44)} ${t.toFixed(2).padStart(7)} s wall  ${cpuSecs().toFixed(2).padStart(7)} s cpu  ${Math.round(n / t).toLocaleString('en-US').padStart(10)} rows/s`);
+  console.log(
+    `${label.padEnd(44)} ${t.toFixed(2).padStart(7)} s wall  ${cpuSecs().toFixed(2).padStart(7)} s cpu  ${Math.round(
+      n / t,
+    )
+      .toLocaleString('en-US')
+      .padStart(10)} rows/s`,
+  );
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-rules-bench-'));
 const w = await Warehouse.open(path.join(dir, 'bench.duckdb'));
@@ -55,7 +61,14 @@ try {
     FROM range(${leads}) t(i) WHERE hash(i, 20) % 10 = 0`);
   await w.run('CHECKPOINT');
   const nAct = await w.count('activities');
-  console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; fill: ${leads.toLocaleString('en-US')} leads, ${nAct.toLocaleString('en-US')} activities in ${secs(t0).toFixed(1)} s (${os.cpus().length} cores)`);
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(
+        ' ',
+      )}; fill: ${leads.toLocaleString('en-US')} leads, ${nAct.toLocaleString('en-US')} activities in ${secs(t0).toFixed(1)} s (${os.cpus().length} cores)`,
+  );
 
   const rules = loadRules('models/rules.yaml');
   const asOf = new Date('2025-07-01T00:00:00Z');

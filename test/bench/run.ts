@@ -17,7 +17,9 @@ import { takeRows, type DenseMatrix } from '../../src/schema/matrix.ts';
 
 const PY = '/usr/bin/python3';
 const PEER = path.resolve('../shared/bench/peer_sklearn.py');
-const XEDU = fs.existsSync('data/x_education_leads.csv') ? 'data/x_education_leads.csv' : '../shared/data/x_education_leads.csv';
+const XEDU = fs.existsSync('data/x_education_leads.csv')
+  ? 'data/x_education_leads.csv'
+  : '../shared/data/x_education_leads.csv';
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const STAGES = ['generate', 'export-csv', 'ingest', 'features', 'train', 'score', 'write-floor', 'compare'];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-bench-'));
@@ -26,27 +28,52 @@ const log = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 
 
 function peerAvailable(): string | null {
   const r = spawnSync(PY, ['-c', 'import sklearn, pandas'], { encoding: 'utf8' });
-  return r.status === 0 && fs.existsSync(PEER) ? null : 'scikit-learn peer not available (apt-get install -y python3-sklearn python3-pandas); leadscore figures only';
+  return r.status === 0 && fs.existsSync(PEER)
+    ? null
+    : 'scikit-learn peer not available (apt-get install -y python3-sklearn python3-pandas); leadscore figures only';
 }
 
 /** Quality on X Education: leadscore's trainFlat vs the peer script on exactly the same test rows. */
 async function quality(peerMissing: string | null) {
   log('quality: X Education, train + export split');
   const split = path.join(work, 'xedu-split.csv');
-  const cfg = TrainPipelineConfig.parse({ name: 'bench-xedu', rules: null, models_dir: path.join(work, 'models'), seed: 42 });
+  const cfg = TrainPipelineConfig.parse({
+    name: 'bench-xedu',
+    rules: null,
+    models_dir: path.join(work, 'models'),
+    seed: 42,
+  });
   const cpu0 = process.cpuUsage();
   const t = performance.now();
-  const r = await trainFlat(cfg, { data: XEDU, target: 'Converted', id: 'Prospect ID', exclude: [], exportSplit: split, now: new Date() });
+  const r = await trainFlat(cfg, {
+    data: XEDU,
+    target: 'Converted',
+    id: 'Prospect ID',
+    exclude: [],
+    exportSplit: split,
+    now: new Date(),
+  });
   const trainSeconds = (performance.now() - t) / 1000;
   const trainCpu = (process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1e6;
   const drop = ['Prospect ID', 'Lead Number', ...r.excluded_columns.map((e) => e.column)];
   let peer: Record<string, Record<string, number>> | null = null;
   if (!peerMissing) {
     log('quality: peer_sklearn.py on identical rows');
-    const out = execFileSync(PY, [PEER, split, 'Converted', '--split-col', 'split', '--drop', drop.join(','), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const out = execFileSync(
+      PY,
+      [PEER, split, 'Converted', '--split-col', 'split', '--drop', drop.join(','), '--json'],
+      { encoding: 'utf8', maxBuffer: 1 << 26 },
+    );
     peer = JSON.parse(out).models;
   }
-  return { data: XEDU, excluded_columns: r.excluded_columns.map((e) => e.column), train_seconds_end_to_end: trainSeconds, train_cpu_seconds: trainCpu, leadscore: r.metrics, peer };
+  return {
+    data: XEDU,
+    excluded_columns: r.excluded_columns.map((e) => e.column),
+    train_seconds_end_to_end: trainSeconds,
+    train_cpu_seconds: trainCpu,
+    leadscore: r.metrics,
+    peer,
+  };
 }
 
 /** Every stage at one size, each in its own process. */
@@ -56,7 +83,10 @@ function scale(leads: number) {
   const results: Record<string, unknown>[] = [];
   for (const stage of STAGES) {
     log(`scale ${leads}: ${stage}`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/stage.ts', stage, dir, String(leads)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/stage.ts', stage, dir, String(leads)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
     if (r.status !== 0) {
       results.push({ stage, leads, error: (r.stderr || r.stdout).split('\n').filter(Boolean).slice(-3).join(' | ') });
       log(`  failed: ${results[results.length - 1].error}`);
@@ -72,7 +102,11 @@ function scale(leads: number) {
 /** Our fit/predict vs scikit-learn's on the identical encoded matrix (X Education, one-hot + standardized). */
 async function ratios(peerMissing: string | null) {
   log('ratios: same matrix, leadscore vs scikit-learn');
-  const frame = await loadFlatFrame(XEDU, { target: 'Converted', id: 'Prospect ID', overrides: { columns: {}, exclude: ['Tags', 'Lead Quality'] } });
+  const frame = await loadFlatFrame(XEDU, {
+    target: 'Converted',
+    id: 'Prospect ID',
+    overrides: { columns: {}, exclude: ['Tags', 'Lead Quality'] },
+  });
   const split = stratifiedSplit(frame.label!, { train: 0.8, test: 0.2 }, 42);
   const enc = fitEncoders(frame, split.train);
   const { matrix } = transform(enc, frame);
@@ -80,7 +114,10 @@ async function ratios(peerMissing: string | null) {
   const ytr = Uint8Array.from(split.train, (i) => frame.label![i]);
   // prediction throughput on 1M rows: the test rows repeated
   const reps = Math.ceil(1_000_000 / split.test.length);
-  const big = takeRows(matrix, Int32Array.from({ length: reps * split.test.length }, (_, k) => split.test[k % split.test.length]));
+  const big = takeRows(
+    matrix,
+    Int32Array.from({ length: reps * split.test.length }, (_, k) => split.test[k % split.test.length]),
+  );
   await ensureBackend();
   const time = (f: () => unknown) => {
     const t = performance.now();
@@ -95,13 +132,21 @@ async function ratios(peerMissing: string | null) {
   await nn.fit(Xtr, ytr);
   const nnFit = (performance.now() - t) / 1000;
   const nnPredict = time(() => nn.predictProba(big));
-  const ours = { logistic: { fit_s: lrFit, predict_s: lrPredict }, mlp: { fit_s: nnFit, predict_s: nnPredict }, predict_rows: big.rows, train_rows: Xtr.rows, cols: Xtr.cols };
+  const ours = {
+    logistic: { fit_s: lrFit, predict_s: lrPredict },
+    mlp: { fit_s: nnFit, predict_s: nnPredict },
+    predict_rows: big.rows,
+    train_rows: Xtr.rows,
+    cols: Xtr.cols,
+  };
   if (peerMissing) return { ours, peer: null };
   const trainCsv = path.join(work, 'matrix-train.csv');
   const predCsv = path.join(work, 'matrix-predict.csv');
   writeCsv(trainCsv, Xtr, ytr);
   writeCsv(predCsv, big);
-  const peer = JSON.parse(execFileSync(PY, ['test/bench/peer_matrix.py', trainCsv, predCsv], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+  const peer = JSON.parse(
+    execFileSync(PY, ['test/bench/peer_matrix.py', trainCsv, predCsv], { encoding: 'utf8', maxBuffer: 1 << 26 }),
+  );
   return { ours, peer };
 }
 
@@ -109,7 +154,9 @@ function writeCsv(file: string, X: DenseMatrix, y?: Uint8Array): void {
   const fd = fs.openSync(file, 'w');
   let buf = '';
   for (let i = 0; i < X.rows; i++) {
-    const row = Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols), (v) => (Number.isInteger(v) ? String(v) : v.toPrecision(7)));
+    const row = Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols), (v) =>
+      Number.isInteger(v) ? String(v) : v.toPrecision(7),
+    );
     buf += (y ? [String(y[i]), ...row] : row).join(',') + '\n';
     if (buf.length > 1 << 20) (fs.writeSync(fd, buf), (buf = ''));
   }
@@ -119,12 +166,26 @@ function writeCsv(file: string, X: DenseMatrix, y?: Uint8Array): void {
 
 const peerMissing = peerAvailable();
 if (peerMissing) log(peerMissing);
-const machine = { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version, load_average_at_start: os.loadavg()[0] };
+const machine = {
+  cpus: os.cpus().length,
+  cpu_model: os.cpus()[0]?.model,
+  memory_gib: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  load_average_at_start: os.loadavg()[0],
+};
 const q = await quality(peerMissing);
 const rat = await ratios(peerMissing);
 const scaleResults: Record<string, Record<string, unknown>[]> = {};
 for (const n of SIZES) scaleResults[n] = scale(n);
-const results = { created_at: new Date().toISOString(), machine, peer: peerMissing ?? 'scikit-learn (Debian python3-sklearn)', quality: q, ratios: rat, scale: scaleResults, total_seconds: (performance.now() - t0) / 1000 };
+const results = {
+  created_at: new Date().toISOString(),
+  machine,
+  peer: peerMissing ?? 'scikit-learn (Debian python3-sklearn)',
+  quality: q,
+  ratios: rat,
+  scale: scaleResults,
+  total_seconds: (performance.now() - t0) / 1000,
+};
 fs.writeFileSync('bench-results.json', JSON.stringify(results, null, 2));
 fs.rmSync(work, { recursive: true, force: true });
 process.stdout.write(markdown(results) + '\n');
@@ -135,25 +196,63 @@ function f(x: unknown, d = 4): string {
 
 function markdown(r: typeof results): string {
   const lines: string[] = [];
-  lines.push(`Machine: ${machine.cpus} cores (${machine.cpu_model}), ${machine.memory_gib} GiB, Node ${machine.node}; peer: ${r.peer}. Total ${f(r.total_seconds, 0)} s.`, '');
-  lines.push(`### Quality: X Education test split (${q.excluded_columns.join(', ')} excluded by the leakage audit; identical rows)`, '');
+  lines.push(
+    `Machine: ${machine.cpus} cores (${machine.cpu_model}), ${machine.memory_gib} GiB, Node ${machine.node}; peer: ${r.peer}. Total ${f(r.total_seconds, 0)} s.`,
+    '',
+  );
+  lines.push(
+    `### Quality: X Education test split (${q.excluded_columns.join(', ')} excluded by the leakage audit; identical rows)`,
+    '',
+  );
   lines.push('| model | AUC | PR AUC | log loss | Brier | ECE |', '| --- | --- | --- | --- | --- | --- |');
-  for (const [k, m] of Object.entries(q.leadscore)) lines.push(`| leadscore ${k} | ${f(m.auc)} | ${f(m.pr_auc)} | ${f(m.logloss)} | ${f(m.brier)} | ${f(m.ece)} |`);
-  for (const [k, m] of Object.entries(q.peer ?? {})) lines.push(`| scikit-learn ${k} | ${f(m.auc)} | ${f(m.pr_auc)} | ${f(m.logloss)} | ${f(m.brier)} | ${f(m.ece)} |`);
+  for (const [k, m] of Object.entries(q.leadscore))
+    lines.push(`| leadscore ${k} | ${f(m.auc)} | ${f(m.pr_auc)} | ${f(m.logloss)} | ${f(m.brier)} | ${f(m.ece)} |`);
+  for (const [k, m] of Object.entries(q.peer ?? {}))
+    lines.push(`| scikit-learn ${k} | ${f(m.auc)} | ${f(m.pr_auc)} | ${f(m.logloss)} | ${f(m.brier)} | ${f(m.ece)} |`);
   if (q.peer) {
     const b = q.leadscore.blend;
-    lines.push('', `Blend minus peer: AUC ${['logistic', 'mlp', 'hgb'].map((k) => `${k} ${f(b.auc - q.peer![k].auc)}`).join(', ')}; log loss vs logistic ${f(b.logloss - q.peer.logistic.logloss)}.`);
+    lines.push(
+      '',
+      `Blend minus peer: AUC ${['logistic', 'mlp', 'hgb'].map((k) => `${k} ${f(b.auc - q.peer![k].auc)}`).join(', ')}; log loss vs logistic ${f(b.logloss - q.peer.logistic.logloss)}.`,
+    );
   }
-  lines.push('', `leadscore training end to end on X Education: ${f(q.train_seconds_end_to_end, 1)} s wall, ${f(q.train_cpu_seconds, 1)} s CPU.`, '');
-  lines.push('### Speed at scale (each stage in its own process)', '', '| leads | stage | seconds | CPU s | rows | rows/s | peak RSS MiB |', '| --- | --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '',
+    `leadscore training end to end on X Education: ${f(q.train_seconds_end_to_end, 1)} s wall, ${f(q.train_cpu_seconds, 1)} s CPU.`,
+    '',
+  );
+  lines.push(
+    '### Speed at scale (each stage in its own process)',
+    '',
+    '| leads | stage | seconds | CPU s | rows | rows/s | peak RSS MiB |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const [n, stages] of Object.entries(r.scale)) {
-    for (const s of stages) lines.push(s.error ? `| ${n} | ${s.stage} | failed: ${s.error} | | | | |` : `| ${n} | ${s.stage} | ${f(s.seconds, 1)} | ${f(s.cpu_seconds, 1)} | ${s.rows} | ${f(s.rows_per_second, 0)} | ${f(s.peak_rss_mib, 0)} |`);
+    for (const s of stages)
+      lines.push(
+        s.error
+          ? `| ${n} | ${s.stage} | failed: ${s.error} | | | | |`
+          : `| ${n} | ${s.stage} | ${f(s.seconds, 1)} | ${f(s.cpu_seconds, 1)} | ${s.rows} | ${f(s.rows_per_second, 0)} | ${f(s.peak_rss_mib, 0)} |`,
+      );
   }
   for (const [n, stages] of Object.entries(r.scale)) {
     const sc = stages.find((s) => s.stage === 'score');
-    if (sc?.inference_and_write_rows_per_second) lines.push('', `score at ${n}: model inference + write alone ${f(sc.inference_and_write_rows_per_second, 0)} rows/s (steps: ${Object.entries(sc.timings as Record<string, number>).map(([k, v]) => `${k} ${f(v, 1)} s`).join(', ')})`);
+    if (sc?.inference_and_write_rows_per_second)
+      lines.push(
+        '',
+        `score at ${n}: model inference + write alone ${f(sc.inference_and_write_rows_per_second, 0)} rows/s (steps: ${Object.entries(
+          sc.timings as Record<string, number>,
+        )
+          .map(([k, v]) => `${k} ${f(v, 1)} s`)
+          .join(', ')})`,
+      );
     const floor = stages.find((s) => s.stage === 'write-floor')?.floor as
-      | { rows: number; first_run: { seconds: number; rows_per_second: number }; rerun: { seconds: number; rows_per_second: number }; first_run_without_reasons: { seconds: number; rows_per_second: number } }
+      | {
+          rows: number;
+          first_run: { seconds: number; rows_per_second: number };
+          rerun: { seconds: number; rows_per_second: number };
+          first_run_without_reasons: { seconds: number; rows_per_second: number };
+        }
       | undefined;
     if (floor) {
       lines.push(
@@ -163,22 +262,43 @@ function markdown(r: typeof results): string {
       );
     }
     const cmp = stages.find((s) => s.stage === 'compare');
-    if (cmp?.auc_predictive) lines.push(`compare at ${n}: AUC predictive ${f(cmp.auc_predictive)} vs rules ${f(cmp.auc_rules)}; lift at 10% ${f(cmp.lift10_predictive, 2)} vs ${f(cmp.lift10_rules, 2)}`);
+    if (cmp?.auc_predictive)
+      lines.push(
+        `compare at ${n}: AUC predictive ${f(cmp.auc_predictive)} vs rules ${f(cmp.auc_rules)}; lift at 10% ${f(cmp.lift10_predictive, 2)} vs ${f(cmp.lift10_rules, 2)}`,
+      );
   }
-  const sizes = Object.keys(r.scale).map(Number).sort((a, b) => a - b);
+  const sizes = Object.keys(r.scale)
+    .map(Number)
+    .sort((a, b) => a - b);
   if (sizes.length >= 2) {
     const lo = sizes[0];
     const hi = sizes[sizes.length - 1];
-    const sec = (n: number, st: string) => (r.scale[n].find((s) => s.stage === st)?.seconds as number | undefined) ?? NaN;
-    lines.push('', `Growth from ${lo} to ${hi} leads (${hi / lo}x): ` + STAGES.map((st) => `${st} ${f(sec(hi, st) / sec(lo, st), 1)}x`).join(', '));
+    const sec = (n: number, st: string) =>
+      (r.scale[n].find((s) => s.stage === st)?.seconds as number | undefined) ?? NaN;
+    lines.push(
+      '',
+      `Growth from ${lo} to ${hi} leads (${hi / lo}x): ` +
+        STAGES.map((st) => `${st} ${f(sec(hi, st) / sec(lo, st), 1)}x`).join(', '),
+    );
   }
   const o = r.ratios.ours;
-  lines.push('', `### Same matrix as scikit-learn (${o.train_rows} x ${o.cols} train, ${o.predict_rows} rows predicted)`, '', '| model | leadscore fit s | sklearn fit s | fit ratio | leadscore predict rows/s | sklearn predict rows/s | predict ratio |', '| --- | --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '',
+    `### Same matrix as scikit-learn (${o.train_rows} x ${o.cols} train, ${o.predict_rows} rows predicted)`,
+    '',
+    '| model | leadscore fit s | sklearn fit s | fit ratio | leadscore predict rows/s | sklearn predict rows/s | predict ratio |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const k of ['logistic', 'mlp'] as const) {
     const ours = o[k];
     const peer = r.ratios.peer?.[k];
-    lines.push(`| ${k} | ${f(ours.fit_s, 3)} | ${f(peer?.fit_s, 3)} | ${peer ? f(ours.fit_s / peer.fit_s, 2) + 'x' : '–'} | ${f(o.predict_rows / ours.predict_s, 0)} | ${peer ? f(peer.predict_rows / peer.predict_s, 0) : '–'} | ${peer ? f(peer.predict_s / ours.predict_s, 2) + 'x' : '–'} |`);
+    lines.push(
+      `| ${k} | ${f(ours.fit_s, 3)} | ${f(peer?.fit_s, 3)} | ${peer ? f(ours.fit_s / peer.fit_s, 2) + 'x' : '–'} | ${f(o.predict_rows / ours.predict_s, 0)} | ${peer ? f(peer.predict_rows / peer.predict_s, 0) : '–'} | ${peer ? f(peer.predict_s / ours.predict_s, 2) + 'x' : '–'} |`,
+    );
   }
-  lines.push('', 'fit ratio: leadscore seconds / scikit-learn seconds (below 1: faster); predict ratio: leadscore throughput / scikit-learn throughput (above 1: faster).');
+  lines.push(
+    '',
+    'fit ratio: leadscore seconds / scikit-learn seconds (below 1: faster); predict ratio: leadscore throughput / scikit-learn throughput (above 1: faster).',
+  );
   return lines.join('\n');
 }

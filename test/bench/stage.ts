@@ -55,7 +55,12 @@ switch (stage) {
   case 'ingest': {
     fs.rmSync(ingested, { force: true });
     const r = await withWarehouse(ingested, (w) =>
-      ingest(w, { leads: path.join(dir, 'leads.csv'), activities: path.join(dir, 'activities.csv'), outcomes: path.join(dir, 'outcomes.csv'), now: NOW }),
+      ingest(w, {
+        leads: path.join(dir, 'leads.csv'),
+        activities: path.join(dir, 'activities.csv'),
+        outcomes: path.join(dir, 'outcomes.csv'),
+        now: NOW,
+      }),
     );
     rows = Object.values(r.tables).reduce((a, t) => a + (t?.loaded ?? 0), 0);
     extra.rejected = Object.values(r.tables).reduce((a, t) => a + (t?.rejected ?? 0), 0);
@@ -63,8 +68,12 @@ switch (stage) {
   }
   case 'features': {
     const spec = loadFeatureSpec('features/default.yaml');
-    const dates = snapshotDates(new Date('2024-07-01T00:00:00Z'), new Date('2025-09-01T00:00:00Z'), 'month').filter((_, i) => i % 2 === 0);
-    const r = await withWarehouse(db, (w) => buildFeatureTable(w, spec, { asOf: dates, withLabels: true, into: 'bench_features' }));
+    const dates = snapshotDates(new Date('2024-07-01T00:00:00Z'), new Date('2025-09-01T00:00:00Z'), 'month').filter(
+      (_, i) => i % 2 === 0,
+    );
+    const r = await withWarehouse(db, (w) =>
+      buildFeatureTable(w, spec, { asOf: dates, withLabels: true, into: 'bench_features' }),
+    );
     rows = r.rows;
     extra.snapshots = dates.length;
     break;
@@ -75,11 +84,25 @@ switch (stage) {
     const r = await trainCrm(cfg, { now: NOW });
     registry.promote(`bench@${r.model.version}`, { at: NOW.toISOString() }, models);
     rows = r.rows.train + r.rows.validation + r.rows.calibration + r.rows.test;
-    Object.assign(extra, { auc_blend: r.metrics.blend.auc, auc_rules: r.metrics.rules?.auc, oracle_auc: r.oracle_auc, notes: r.notes });
+    Object.assign(extra, {
+      auc_blend: r.metrics.blend.auc,
+      auc_rules: r.metrics.rules?.auc,
+      oracle_auc: r.oracle_auc,
+      notes: r.notes,
+    });
     break;
   }
   case 'score': {
-    const r = await scoreLeads({ db, model: 'bench', modelsDir: models, asOf: END, leads: 'open', reasons: 3, runId: 'bench', now: () => new Date() });
+    const r = await scoreLeads({
+      db,
+      model: 'bench',
+      modelsDir: models,
+      asOf: END,
+      leads: 'open',
+      reasons: 3,
+      runId: 'bench',
+      now: () => new Date(),
+    });
     rows = r.rows;
     extra.timings = r.timings;
     extra.inference_and_write_rows_per_second = r.rows / ((r.timings.predict ?? 0) + (r.timings.write ?? 0));
@@ -93,9 +116,23 @@ switch (stage) {
     break;
   }
   case 'compare': {
-    const r = await compareScores({ db, model: 'bench', modelsDir: models, asOf: new Date('2025-09-01T00:00:00Z'), out: path.join(dir, 'compare.html'), seed: 42, runId: 'bench', now: NOW });
+    const r = await compareScores({
+      db,
+      model: 'bench',
+      modelsDir: models,
+      asOf: new Date('2025-09-01T00:00:00Z'),
+      out: path.join(dir, 'compare.html'),
+      seed: 42,
+      runId: 'bench',
+      now: NOW,
+    });
     rows = r.leads.length * 2;
-    Object.assign(extra, { auc_predictive: r.result.metrics.predictive.auc, auc_rules: r.result.metrics.rules.auc, lift10_predictive: r.result.metrics.predictive.lift_at_10pct, lift10_rules: r.result.metrics.rules.lift_at_10pct });
+    Object.assign(extra, {
+      auc_predictive: r.result.metrics.predictive.auc,
+      auc_rules: r.result.metrics.rules.auc,
+      lift10_predictive: r.result.metrics.predictive.lift_at_10pct,
+      lift10_rules: r.result.metrics.rules.lift_at_10pct,
+    });
     break;
   }
   default:
@@ -103,4 +140,15 @@ switch (stage) {
 }
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-console.log(JSON.stringify({ stage, leads, seconds, cpu_seconds: (cpu.user + cpu.system) / 1e6, rows, rows_per_second: rows / seconds, peak_rss_mib: peakRssMiB(), ...extra }));
+console.log(
+  JSON.stringify({
+    stage,
+    leads,
+    seconds,
+    cpu_seconds: (cpu.user + cpu.system) / 1e6,
+    rows,
+    rows_per_second: rows / seconds,
+    peak_rss_mib: peakRssMiB(),
+    ...extra,
+  }),
+);

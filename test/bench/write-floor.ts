@@ -15,7 +15,10 @@ export interface FloorCase {
   rows_per_second: number;
 }
 
-/** The floor, three ways: a first run (empty lead_scores), a re-run (every lead already there), and a first run without the reasons JSON. */
+/**
+ * The floor, three ways: a first run (empty lead_scores), a re-run (every lead already there), and a first run without
+ * the reasons JSON.
+ */
 export interface WriteFloor {
   rows: number;
   first_run: FloorCase;
@@ -25,7 +28,10 @@ export interface WriteFloor {
 
 type Variant = 'first_run' | 'rerun' | 'first_run_without_reasons';
 
-/** Measure the write floor with the lead_scores rows of `scoredDb`, in a scratch warehouse file `scratch` (removed after). */
+/**
+ * Measure the write floor with the lead_scores rows of `scoredDb`, in a scratch warehouse file `scratch` (removed
+ * after).
+ */
 export async function writeFloor(scoredDb: string, scratch: string): Promise<WriteFloor> {
   const out: Partial<WriteFloor> = {};
   for (const variant of ['first_run', 'rerun', 'first_run_without_reasons'] as Variant[]) {
@@ -36,7 +42,11 @@ export async function writeFloor(scoredDb: string, scratch: string): Promise<Wri
   return out as WriteFloor;
 }
 
-async function oneCase(scoredDb: string, scratch: string, variant: Variant): Promise<{ rows: number; seconds: number }> {
+async function oneCase(
+  scoredDb: string,
+  scratch: string,
+  variant: Variant,
+): Promise<{ rows: number; seconds: number }> {
   const remove = () => {
     for (const f of [scratch, `${scratch}.wal`]) fs.rmSync(f, { force: true });
   };
@@ -53,10 +63,15 @@ async function oneCase(scoredDb: string, scratch: string, variant: Variant): Pro
     const history = HISTORY_COLUMNS.join(', ');
     if (variant === 'rerun') await w.run(`INSERT INTO lead_scores (${cols}) SELECT ${cols} FROM ready`);
     await w.run('CHECKPOINT'); // the timed part starts from a warehouse at rest, as a scoring run's write does
-    const select = variant === 'first_run_without_reasons' ? SCORE_COLUMNS.map((c) => (c === 'reasons' ? "'{}'" : c)).join(', ') : cols;
+    const select =
+      variant === 'first_run_without_reasons'
+        ? SCORE_COLUMNS.map((c) => (c === 'reasons' ? "'{}'" : c)).join(', ')
+        : cols;
     const t0 = performance.now();
     await w.transaction(async (tx) => {
-      await tx.run(`${variant === 'rerun' ? 'INSERT OR REPLACE' : 'INSERT'} INTO lead_scores (${cols}) SELECT ${select} FROM ready`);
+      await tx.run(
+        `${variant === 'rerun' ? 'INSERT OR REPLACE' : 'INSERT'} INTO lead_scores (${cols}) SELECT ${select} FROM ready`,
+      );
       await tx.run(`INSERT INTO lead_score_history (${history}) SELECT ${history} FROM ready`);
     });
     return { rows, seconds: (performance.now() - t0) / 1000 };

@@ -17,10 +17,16 @@ describe('bundled defaults', () => {
     const script = `import { resolveBundled } from ${JSON.stringify(path.join(PACKAGE_ROOT, 'src', 'bundled.ts'))};
       console.log(JSON.stringify([resolveBundled('features/default.yaml'), resolveBundled('features/mine.yaml')]));`;
     const tsx = pathToFileURL(path.join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href; // tsx by path: the cwd has no node_modules
-    const r = spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], { cwd: elsewhere, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], {
+      cwd: elsewhere,
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([path.join(PACKAGE_ROOT, 'features', 'default.yaml'), 'features/mine.yaml']);
-    const missing = spawnSync(process.execPath, [cli, 'rules', 'check', 'models/mine.yaml'], { cwd: elsewhere, encoding: 'utf8' });
+    const missing = spawnSync(process.execPath, [cli, 'rules', 'check', 'models/mine.yaml'], {
+      cwd: elsewhere,
+      encoding: 'utf8',
+    });
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toMatch(/rules file not found: models\/mine.yaml/);
   });

@@ -3,7 +3,18 @@
  * the predictive score sees it well, the points score sees it through heavy noise. Every number is
  * computed with src/evaluate/metrics.ts, the way the compare pipeline will.
  */
-import { brier, cumulativeGains, ece, liftAt, logLoss, orderByScoreDesc, prAuc, reliabilityBins, rocAuc, rocCurve } from '../../src/evaluate/metrics.ts';
+import {
+  brier,
+  cumulativeGains,
+  ece,
+  liftAt,
+  logLoss,
+  orderByScoreDesc,
+  prAuc,
+  reliabilityBins,
+  rocAuc,
+  rocCurve,
+} from '../../src/evaluate/metrics.ts';
 import type { ComparisonResult, MetricSet, ScoreSource } from '../../src/evaluate/report/types.ts';
 
 /** mulberry32: small, seeded, good enough for fixtures. */
@@ -115,9 +126,19 @@ export function comparisonFixture(n = 4000, seed = 7): ComparisonResult {
     return { leads, converted, rate: leads ? converted / leads : 0 };
   };
   const bands = (['rules', 'predictive'] as const).flatMap((source) =>
-    BANDS.map((band) => ({ source, band, ...tally((i) => (source === 'rules' ? ruleBands[i] : predictiveBands[i]) === band) })),
+    BANDS.map((band) => ({
+      source,
+      band,
+      ...tally((i) => (source === 'rules' ? ruleBands[i] : predictiveBands[i]) === band),
+    })),
   );
-  const agreement = BANDS.flatMap((rb) => BANDS.map((pb) => ({ rule_band: rb, predictive_band: pb, ...tally((i) => ruleBands[i] === rb && predictiveBands[i] === pb) })));
+  const agreement = BANDS.flatMap((rb) =>
+    BANDS.map((pb) => ({
+      rule_band: rb,
+      predictive_band: pb,
+      ...tally((i) => ruleBands[i] === rb && predictiveBands[i] === pb),
+    })),
+  );
 
   const mql = tally((i) => points[i] >= MQL_POINTS);
   const top = orderByScoreDesc(probability).slice(0, mql.leads);
@@ -148,7 +169,12 @@ export function comparisonFixture(n = 4000, seed = 7): ComparisonResult {
     },
     bands,
     agreement,
-    capture: { mql_leads: mql.leads, mql_converted: mql.converted, top_predictive_converted: topConverted, ratio: topConverted / mql.converted },
+    capture: {
+      mql_leads: mql.leads,
+      mql_converted: mql.converted,
+      top_predictive_converted: topConverted,
+      ratio: topConverted / mql.converted,
+    },
     disagreements: disagreeing.map((i) => ({
       lead_id: ids[i],
       rule_score: points[i],
@@ -156,8 +182,14 @@ export function comparisonFixture(n = 4000, seed = 7): ComparisonResult {
       predictive_score: predictiveScore(i),
       predictive_band: predictiveBands[i],
       converted: y[i] === 1,
-      rule_reasons: points[i] > 50 ? ['+25 visited pricing page', '+15 job title contains "Director"'] : ['-10 free email domain', '-5 no activity in 30 days'],
-      predictive_reasons: probability[i] > 0.2 ? ['3 demo requests in 14 days (raises)', 'company size 200-500 (raises)'] : ['no opened email in 60 days (lowers)', 'student email domain (lowers)'],
+      rule_reasons:
+        points[i] > 50
+          ? ['+25 visited pricing page', '+15 job title contains "Director"']
+          : ['-10 free email domain', '-5 no activity in 30 days'],
+      predictive_reasons:
+        probability[i] > 0.2
+          ? ['3 demo requests in 14 days (raises)', 'company size 200-500 (raises)']
+          : ['no opened email in 60 days (lowers)', 'student email domain (lowers)'],
     })),
     notes: ['The points score is judged as a probability by dividing its points by 100.'],
   };

@@ -129,7 +129,9 @@ describe('liftAt and cumulativeGains', () => {
     const g = cumulativeGains(y, p, 5);
     expect(g.fraction).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     // order: rows 0,1 | 2,3 | 4,5 | 6,7 | 8,9
-    expect(g.gain.map((v) => Number(v.toFixed(12)))).toEqual([0, 1 / 3, 2 / 3, 2 / 3, 2 / 3, 1].map((v) => Number(v.toFixed(12))));
+    expect(g.gain.map((v) => Number(v.toFixed(12)))).toEqual(
+      [0, 1 / 3, 2 / 3, 2 / 3, 2 / 3, 1].map((v) => Number(v.toFixed(12))),
+    );
   });
 });
 

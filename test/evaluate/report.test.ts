@@ -5,18 +5,29 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeadscoreError } from '../../src/errors.ts';
-import { bandColor, parseComparisonResult, renderCompareReport, summarySentences, topTenRatio, type ComparisonResult } from '../../src/evaluate/report/index.ts';
+import {
+  bandColor,
+  parseComparisonResult,
+  renderCompareReport,
+  summarySentences,
+  topTenRatio,
+  type ComparisonResult,
+} from '../../src/evaluate/report/index.ts';
 import { comparisonFixture } from './comparison-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`report.test: ${CHROMIUM} not found, skipping the browser checks (apt-get install chromium; CI installs it)`);
+if (!hasChromium)
+  console.warn(
+    `report.test: ${CHROMIUM} not found, skipping the browser checks (apt-get install chromium; CI installs it)`,
+  );
 
 const CHARTS = ['roc', 'gains', 'reliability', 'distribution', 'bands', 'agreement'];
 
 /** Value at a dotted path in the result; `derived.*` paths are recomputed here, independently of the page. */
 function valueAt(result: ComparisonResult, metric: string): number {
-  if (metric === 'derived.top10_ratio') return result.metrics.predictive.gains_at_10pct / result.metrics.rules.gains_at_10pct;
+  if (metric === 'derived.top10_ratio')
+    return result.metrics.predictive.gains_at_10pct / result.metrics.rules.gains_at_10pct;
   const v = metric.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], result);
   if (typeof v !== 'number') throw new Error(`${metric} is not a number in the result`);
   return v;
@@ -38,10 +49,19 @@ describe('comparison report: content', () => {
   it('summarises with the numbers in the result', () => {
     const byKey = Object.fromEntries(summarySentences(result).map((s) => [s.key, s]));
     expect(Object.keys(byKey)).toEqual(['overview', 'top10_ratio', 'capture', 'ranking', 'calibration']);
-    expect(byKey.top10_ratio.value).toBeCloseTo(result.metrics.predictive.gains_at_10pct / result.metrics.rules.gains_at_10pct, 12);
-    expect(byKey.top10_ratio.text).toMatch(/^The predictive score finds \d+\.\dx as many converting leads in the top 10% as the points score/);
-    expect(byKey.capture.text).toContain(`Of the ${result.capture.mql_leads.toLocaleString('en-US')} leads the rules call MQL, ${result.capture.mql_converted} converted`);
-    expect(byKey.calibration.text).toMatch(/^Predicted probabilities are honest: expected calibration error 0\.0\d\d\.$/);
+    expect(byKey.top10_ratio.value).toBeCloseTo(
+      result.metrics.predictive.gains_at_10pct / result.metrics.rules.gains_at_10pct,
+      12,
+    );
+    expect(byKey.top10_ratio.text).toMatch(
+      /^The predictive score finds \d+\.\dx as many converting leads in the top 10% as the points score/,
+    );
+    expect(byKey.capture.text).toContain(
+      `Of the ${result.capture.mql_leads.toLocaleString('en-US')} leads the rules call MQL, ${result.capture.mql_converted} converted`,
+    );
+    expect(byKey.calibration.text).toMatch(
+      /^Predicted probabilities are honest: expected calibration error 0\.0\d\d\.$/,
+    );
   });
 
   it('says so when the points score wins or probabilities are off', () => {
@@ -54,7 +74,9 @@ describe('comparison report: content', () => {
     expect(byKey.top10_ratio).toContain('the points score ranks the top better');
     expect(byKey.calibration).toMatch(/^Predicted probabilities are off/);
     expect(byKey.ranking).toMatch(/^The points score ranks leads better/);
-    expect(topTenRatio({ ...worse, metrics: { ...worse.metrics, rules: { ...worse.metrics.rules, gains_at_10pct: 0 } } })).toBe(Infinity);
+    expect(
+      topTenRatio({ ...worse, metrics: { ...worse.metrics, rules: { ...worse.metrics.rules, gains_at_10pct: 0 } } }),
+    ).toBe(Infinity);
   });
 
   it('rejects a malformed result naming the bad field', async () => {
@@ -100,7 +122,15 @@ describe('comparison report: in a browser', () => {
     if (hasChromium) {
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       });
     }
   });
@@ -135,7 +165,12 @@ describe('comparison report: in a browser', () => {
           drawn: svg ? svg.querySelectorAll('path, line, rect, text, circle').length : 0,
           lines: svg ? svg.querySelectorAll('.mark-line.role-mark path').length : 0,
           // Vertices of the most detailed line: a curve drawn from data, not a stub.
-          vertices: Math.max(0, ...[...(svg?.querySelectorAll('.mark-line.role-mark path') ?? [])].map((p) => (p.getAttribute('d') ?? '').split(/[LM]/).length - 1)),
+          vertices: Math.max(
+            0,
+            ...[...(svg?.querySelectorAll('.mark-line.role-mark path') ?? [])].map(
+              (p) => (p.getAttribute('d') ?? '').split(/[LM]/).length - 1,
+            ),
+          ),
           bars: svg ? svg.querySelectorAll('.mark-rect.role-mark path').length : 0,
         };
       }),
@@ -157,10 +192,21 @@ describe('comparison report: in a browser', () => {
     expect(chart.agreement.bars).toBe(result.agreement.length);
 
     // Numbers on the page read back to the JSON they came from.
-    const shown = await page.$$eval('[data-metric]', (els) => els.map((e) => ({ metric: e.getAttribute('data-metric')!, text: e.textContent ?? '' })));
-    const summaryMetrics = await page.$$eval('ul.summary [data-metric]', (els) => els.map((e) => e.getAttribute('data-metric')));
+    const shown = await page.$$eval('[data-metric]', (els) =>
+      els.map((e) => ({ metric: e.getAttribute('data-metric')!, text: e.textContent ?? '' })),
+    );
+    const summaryMetrics = await page.$$eval('ul.summary [data-metric]', (els) =>
+      els.map((e) => e.getAttribute('data-metric')),
+    );
     expect(summaryMetrics).toEqual(
-      expect.arrayContaining(['n_leads', 'derived.top10_ratio', 'capture.mql_leads', 'capture.mql_converted', 'capture.top_predictive_converted', 'metrics.predictive.ece']),
+      expect.arrayContaining([
+        'n_leads',
+        'derived.top10_ratio',
+        'capture.mql_leads',
+        'capture.mql_converted',
+        'capture.top_predictive_converted',
+        'metrics.predictive.ece',
+      ]),
     );
     expect(shown.length).toBeGreaterThan(30);
     for (const { metric, text } of shown) {
@@ -170,7 +216,10 @@ describe('comparison report: in a browser', () => {
 
     // The better value of each metric is the highlighted one.
     const better = await page.$$eval('table.metrics tbody tr', (rows) =>
-      rows.map((r) => ({ row: r.getAttribute('data-row')!, winner: r.querySelector('td.better [data-metric]')?.getAttribute('data-metric') ?? null })),
+      rows.map((r) => ({
+        row: r.getAttribute('data-row')!,
+        winner: r.querySelector('td.better [data-metric]')?.getAttribute('data-metric') ?? null,
+      })),
     );
     expect(better.find((b) => b.row === 'auc')?.winner).toBe('metrics.predictive.auc');
     expect(better.find((b) => b.row === 'ece')?.winner).toBe('metrics.predictive.ece'); // lower is better

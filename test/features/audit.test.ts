@@ -6,7 +6,9 @@ import { auditLeakage, loadFlatFrame, rocAuc, stratifiedSplit, type FeatureFrame
 import { DataError } from '../../src/errors.ts';
 import { Warehouse } from '../../src/store/index.ts';
 
-const XE = fs.existsSync('data/x_education_leads.csv') ? 'data/x_education_leads.csv' : '/work/shared/data/x_education_leads.csv';
+const XE = fs.existsSync('data/x_education_leads.csv')
+  ? 'data/x_education_leads.csv'
+  : '/work/shared/data/x_education_leads.csv';
 
 describe('rocAuc', () => {
   it('matches hand-computed values with ties', () => {
@@ -26,11 +28,22 @@ describe('auditLeakage', () => {
       label,
       columns: [
         { name: 'unique_code', kind: 'categorical', values: Array.from({ length: n }, (_, i) => `c${i}`) },
-        { name: 'outcome_note', kind: 'categorical', values: Array.from(label, (y, i) => (y ? 'closed' : i % 2 ? 'no answer' : 'ringing')) },
-        { name: 'filled_for_winners', kind: 'numeric', values: Float64Array.from(label, (y, i) => (y || i % 7 === 0 ? (i % 5) + 1 : NaN)) },
+        {
+          name: 'outcome_note',
+          kind: 'categorical',
+          values: Array.from(label, (y, i) => (y ? 'closed' : i % 2 ? 'no answer' : 'ringing')),
+        },
+        {
+          name: 'filled_for_winners',
+          kind: 'numeric',
+          values: Float64Array.from(label, (y, i) => (y || i % 7 === 0 ? (i % 5) + 1 : NaN)),
+        },
       ],
     };
-    const r = auditLeakage(f, Int32Array.from({ length: n }, (_, i) => i));
+    const r = auditLeakage(
+      f,
+      Int32Array.from({ length: n }, (_, i) => i),
+    );
     const by = Object.fromEntries(r.features.map((x) => [x.column, x]));
     expect(by.unique_code.auc).toBeLessThan(0.6);
     expect(by.outcome_note.auc).toBeGreaterThan(0.99);
@@ -45,27 +58,44 @@ describe('auditLeakage', () => {
     expect(frame.notes!.join(' ')).toMatch(/"Lead Number" looks like an ID/);
     expect(frame.columns.find((c) => c.name === 'TotalVisits')!.kind).toBe('numeric');
     // "Select" is a placeholder: missing, not a level
-    expect((frame.columns.find((c) => c.name === 'Specialization')!.values as (string | null)[]).includes('Select')).toBe(false);
+    expect(
+      (frame.columns.find((c) => c.name === 'Specialization')!.values as (string | null)[]).includes('Select'),
+    ).toBe(false);
     for (const seed of [1, 2, 3]) {
       const split = stratifiedSplit(frame.label!, { train: 0.7, test: 0.3 }, seed);
       const report = auditLeakage(frame, split.train, { seed });
       const flagged = report.suspected.map((s) => s.column);
       expect(flagged).toContain('Tags');
       expect(flagged).toContain('Lead Quality');
-      for (const ok of ['TotalVisits', 'Total Time Spent on Website', 'Page Views Per Visit', 'Lead Origin', 'Lead Source', 'Last Activity']) expect(flagged).not.toContain(ok);
+      for (const ok of [
+        'TotalVisits',
+        'Total Time Spent on Website',
+        'Page Views Per Visit',
+        'Lead Origin',
+        'Lead Source',
+        'Last Activity',
+      ])
+        expect(flagged).not.toContain(ok);
     }
   });
 
   it('reads a flat table from a warehouse table too, and explains an unknown target', async () => {
     const w = await Warehouse.open(':memory:');
     try {
-      await w.run(`CREATE TABLE t AS SELECT i AS id, i % 2 AS won, CASE WHEN i % 3 = 0 THEN 'Select' ELSE 'x' || (i % 4) END AS c, i * 1.5 AS v FROM range(50) r(i)`);
+      await w.run(
+        `CREATE TABLE t AS SELECT i AS id, i % 2 AS won, CASE WHEN i % 3 = 0 THEN 'Select' ELSE 'x' || (i % 4) END AS c, i * 1.5 AS v FROM range(50) r(i)`,
+      );
       const f = await loadFlatFrame({ w, table: 't' }, { target: 'won', id: 'id' });
       expect(f.columns.map((c) => `${c.name}:${c.kind}`)).toEqual(['c:categorical', 'v:numeric']);
       expect((f.columns[0].values as (string | null)[])[0]).toBeNull();
       await expect(loadFlatFrame({ w, table: 't' }, { target: 'wonn' })).rejects.toThrow(DataError);
-      await expect(loadFlatFrame({ w, table: 't' }, { target: 'wonn' })).rejects.toMatchObject({ hint: 'did you mean "won"?' });
-      const g = await loadFlatFrame({ w, table: 't' }, { target: 'won', overrides: { columns: { v: { kind: 'categorical' } }, exclude: ['c'] } });
+      await expect(loadFlatFrame({ w, table: 't' }, { target: 'wonn' })).rejects.toMatchObject({
+        hint: 'did you mean "won"?',
+      });
+      const g = await loadFlatFrame(
+        { w, table: 't' },
+        { target: 'won', overrides: { columns: { v: { kind: 'categorical' } }, exclude: ['c'] } },
+      );
       expect(g.columns.map((c) => `${c.name}:${c.kind}`)).toEqual(['v:categorical']);
     } finally {
       await w.close();
@@ -73,11 +103,25 @@ describe('auditLeakage', () => {
   });
 
   it('CLI: audit --json on a flat file; --fail-on-leakage exits 3', () => {
-    const args = ['tsx', 'src/cli/main.ts', 'features', 'audit', '--data', XE, '--target', 'Converted', '--id', 'Prospect ID', '--json'];
+    const args = [
+      'tsx',
+      'src/cli/main.ts',
+      'features',
+      'audit',
+      '--data',
+      XE,
+      '--target',
+      'Converted',
+      '--id',
+      'Prospect ID',
+      '--json',
+    ];
     const r = spawnSync('npx', args, { encoding: 'utf8' });
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.suspected.map((s: { column: string }) => s.column)).toEqual(expect.arrayContaining(['Tags', 'Lead Quality']));
+    expect(out.suspected.map((s: { column: string }) => s.column)).toEqual(
+      expect.arrayContaining(['Tags', 'Lead Quality']),
+    );
     expect(out.features.find((f: { column: string }) => f.column === 'TotalVisits')).toMatchObject({ kind: 'numeric' });
     const failing = spawnSync('npx', [...args.slice(0, -1), '--fail-on-leakage'], { encoding: 'utf8' });
     expect(failing.status).toBe(3);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { describeFeature, fitEncoders, loadFeatureSpec, stratifiedSplit, timeSplit, transform, type FeatureFrame } from '../../src/features/index.ts';
+import {
+  describeFeature,
+  fitEncoders,
+  loadFeatureSpec,
+  stratifiedSplit,
+  timeSplit,
+  transform,
+  type FeatureFrame,
+} from '../../src/features/index.ts';
 import path from 'node:path';
 
 const DAY = 86_400_000;
@@ -10,8 +18,18 @@ function frame(): FeatureFrame {
     asOf: new Float64Array(6),
     label: Uint8Array.from([0, 1, 0, 1, 0, 1]),
     columns: [
-      { name: 'visits', kind: 'numeric', values: Float64Array.from([1, 3, NaN, 5, 100, 7]), encoding: { clip: { max: 10 } } },
-      { name: 'industry', kind: 'categorical', values: ['software', 'software', null, 'retail', 'retail', 'mining'], encoding: { min_count: 1 } },
+      {
+        name: 'visits',
+        kind: 'numeric',
+        values: Float64Array.from([1, 3, NaN, 5, 100, 7]),
+        encoding: { clip: { max: 10 } },
+      },
+      {
+        name: 'industry',
+        kind: 'categorical',
+        values: ['software', 'software', null, 'retail', 'retail', 'mining'],
+        encoding: { min_count: 1 },
+      },
     ],
   };
 }
@@ -23,7 +41,14 @@ describe('encoders', () => {
     const state = fitEncoders(f, train);
     const ind = state.features.find((e) => e.name === 'industry')!;
     expect(ind.kind === 'categorical' && ind.levels).toEqual(['software', 'retail']); // not mining (row 5 is test)
-    expect(state.columns).toEqual(['visits', 'visits:missing', 'industry=software', 'industry=retail', 'industry=<other>', 'industry=<missing>']);
+    expect(state.columns).toEqual([
+      'visits',
+      'visits:missing',
+      'industry=software',
+      'industry=retail',
+      'industry=<other>',
+      'industry=<missing>',
+    ]);
     // mean/std from train rows 0,1,3 only (row 2 missing): values 1,3,5 -> mean 3, std 2
     const v = state.features[0];
     expect(v.kind === 'numeric' && [v.mean, v.std]).toEqual([3, 2]);
@@ -38,7 +63,29 @@ describe('encoders', () => {
 
   it('apply log1p and top_k/min_count from the spec', () => {
     const f = frame();
-    const spec = { features: [{ name: 'visits', type: 'attribute', kind: 'numeric', column: 'company_size', encoding: { log1p: true, missing_indicator: false } }, { name: 'industry', type: 'attribute', kind: 'categorical', column: 'industry', encoding: { top_k: 1, min_count: 1 } }], exclude: [], activity_groups: {}, competitor_domains: [], horizon_days: 90, version: 1 } as never;
+    const spec = {
+      features: [
+        {
+          name: 'visits',
+          type: 'attribute',
+          kind: 'numeric',
+          column: 'company_size',
+          encoding: { log1p: true, missing_indicator: false },
+        },
+        {
+          name: 'industry',
+          type: 'attribute',
+          kind: 'categorical',
+          column: 'industry',
+          encoding: { top_k: 1, min_count: 1 },
+        },
+      ],
+      exclude: [],
+      activity_groups: {},
+      competitor_domains: [],
+      horizon_days: 90,
+      version: 1,
+    } as never;
     const state = fitEncoders(f, Int32Array.from([0, 1, 2, 3, 4, 5]), spec);
     expect(state.columns).toEqual(['visits', 'industry=retail', 'industry=<other>', 'industry=<missing>']);
     const v = state.features[0];
@@ -66,7 +113,9 @@ describe('splits', () => {
     const maxTrain = Math.max(...Array.from(s.train, (i) => asOf[i]));
     const minVal = Math.min(...Array.from(s.validation, (i) => asOf[i]));
     expect(minVal - maxTrain).toBeGreaterThanOrEqual(60 * DAY);
-    expect(() => timeSplit(f, { fractions: { train: 0.5, validation: 0.25, test: 0.25 }, horizonDays: 400 })).toThrow(/empty after applying the 400-day gaps/);
+    expect(() => timeSplit(f, { fractions: { train: 0.5, validation: 0.25, test: 0.25 }, horizonDays: 400 })).toThrow(
+      /empty after applying the 400-day gaps/,
+    );
   });
 
   it('stratified split is seeded, disjoint, complete and keeps the class balance', () => {
@@ -89,12 +138,18 @@ describe('describeFeature', () => {
   it('words values the way a sales rep would', () => {
     expect(describeFeature(spec, 'pricing_view_7d', 3)).toBe('visited pricing page 3 times in the last 7 days');
     expect(describeFeature(spec, 'seniority', 'vp')).toBe('job title suggests a decision maker (vp)');
-    expect(describeFeature(spec, 'email_domain_kind', 'free', { email: 'Bob@Gmail.com' })).toBe('free email domain (gmail.com)');
+    expect(describeFeature(spec, 'email_domain_kind', 'free', { email: 'Bob@Gmail.com' })).toBe(
+      'free email domain (gmail.com)',
+    );
     expect(describeFeature(spec, 'unsubscribed', 1)).toBe('unsubscribed');
     expect(describeFeature(spec, 'days_since_high_intent', NaN)).toBe('no high intent activities yet');
     expect(describeFeature(spec, 'max_events_10s', 12)).toBe('up to 12 events within 10 seconds (looks automated)');
     // the fitted state carries the definitions, so the spec is not needed at scoring time
-    const f: FeatureFrame = { ids: ['a'], asOf: new Float64Array(1), columns: [{ name: 'pricing_view_7d', kind: 'numeric', values: Float64Array.from([1]) }] };
+    const f: FeatureFrame = {
+      ids: ['a'],
+      asOf: new Float64Array(1),
+      columns: [{ name: 'pricing_view_7d', kind: 'numeric', values: Float64Array.from([1]) }],
+    };
     const state = fitEncoders(f, [0], spec);
     expect(describeFeature(state, 'pricing_view_7d', 1)).toBe('visited pricing page 1 time in the last 7 days');
     expect(describeFeature(state, 'Tags', 'Ringing')).toBe('Tags is "Ringing"');
@@ -109,8 +164,13 @@ describe('time split with a shared holdout', () => {
     for (let m = 0; m < 12; m++) for (let l = 0; l < 40; l++) (ids.push(`L${l}`), dates.push(Date.UTC(2023, m, 1)));
     const asOf = Float64Array.from(dates);
     const f: FeatureFrame = { ids, asOf, columns: [] };
-    const s = timeSplit(f, { fractions: { train: 0.5, validation: 0.15, calibration: 0.1, test: 0.25 }, horizonDays: 60, sharedHoldout: { seed: 3 } });
-    const months = (idx: Int32Array) => [...new Set(Array.from(idx, (i) => new Date(asOf[i]).getUTCMonth()))].sort((a, b) => a - b);
+    const s = timeSplit(f, {
+      fractions: { train: 0.5, validation: 0.15, calibration: 0.1, test: 0.25 },
+      horizonDays: 60,
+      sharedHoldout: { seed: 3 },
+    });
+    const months = (idx: Int32Array) =>
+      [...new Set(Array.from(idx, (i) => new Date(asOf[i]).getUTCMonth()))].sort((a, b) => a - b);
     expect(months(s.test)).toEqual([9, 10, 11]);
     expect(months(s.validation)).toEqual(months(s.calibration)); // same period
     const leadsOf = (idx: Int32Array) => new Set(Array.from(idx, (i) => ids[i]));
@@ -118,7 +178,9 @@ describe('time split with a shared holdout', () => {
     for (const lead of leadsOf(s.calibration)) expect(v.has(lead)).toBe(false); // disjoint by lead
     expect(s.validation.length).toBeGreaterThan(s.calibration.length * 0.8);
     // every row is in exactly one place
-    expect(s.train.length + s.validation.length + s.calibration.length + s.test.length + s.dropped!.length).toBe(ids.length);
+    expect(s.train.length + s.validation.length + s.calibration.length + s.test.length + s.dropped!.length).toBe(
+      ids.length,
+    );
     const maxHoldout = Math.max(...Array.from([...s.validation, ...s.calibration], (i) => asOf[i]));
     expect(Math.min(...Array.from(s.test, (i) => asOf[i])) - maxHoldout).toBeGreaterThanOrEqual(60 * DAY);
   });

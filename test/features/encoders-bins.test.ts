@@ -28,7 +28,12 @@ describe('numeric quantile bins', () => {
 
   it('missing values get no bin (the indicator speaks for them); ties collapse edges', () => {
     const f = frame([0, 0, 0, 0, 0, 0, 1, 2, NaN, 5]);
-    const state = fitEncoders(f, Int32Array.from({ length: 10 }, (_, i) => i), undefined, { numericBins: 10 });
+    const state = fitEncoders(
+      f,
+      Int32Array.from({ length: 10 }, (_, i) => i),
+      undefined,
+      { numericBins: 10 },
+    );
     expect(state.columns).toEqual(['x', 'x:missing', 'x#bin0', 'x#bin1', 'x#bin2', 'x#bin3']);
     const { matrix } = transform(state, f);
     expect(Array.from(matrix.data.subarray(8 * matrix.cols, 9 * matrix.cols))).toEqual([0, 1, 0, 0, 0, 0]);

@@ -8,7 +8,18 @@ export async function canonicalWarehouse(): Promise<Warehouse> {
   return w;
 }
 
-export type LeadInput = { id: string; created: string; email?: string | null; company?: string | null; title?: string | null; industry?: string | null; size?: number | null; revenue?: number | null; country?: string | null; source?: string | null };
+export type LeadInput = {
+  id: string;
+  created: string;
+  email?: string | null;
+  company?: string | null;
+  title?: string | null;
+  industry?: string | null;
+  size?: number | null;
+  revenue?: number | null;
+  country?: string | null;
+  source?: string | null;
+};
 
 /** Insert leads, activities ([lead, iso time, type]) and outcomes ([lead, status, closed iso]). */
 export async function insertCrm(

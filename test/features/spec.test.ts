@@ -28,10 +28,14 @@ describe('feature spec validation', () => {
     expect(e1).toBeInstanceOf(ConfigError);
     expect(e1.message).toBe('f.yaml: features[0] (x).activities[0]: unknown activity "email_opn"');
     expect(e1.hint).toMatch(/did you mean "email_open"/);
-    const e2 = err({ features: [{ name: 'x', type: 'activity', activities: 'email_open', agg: 'count', windows_days: 7 }] });
+    const e2 = err({
+      features: [{ name: 'x', type: 'activity', activities: 'email_open', agg: 'count', windows_days: 7 }],
+    });
     expect(e2.message).toMatch(/^f\.yaml: features\[0\] \(x\): unknown key "windows_days"/);
     expect(e2.hint).toMatch(/did you mean "window_days"/);
-    const e3 = err({ features: [{ name: 'x', type: 'activity', activities: 'email_open', agg: 'count', window_days: 'seven' }] });
+    const e3 = err({
+      features: [{ name: 'x', type: 'activity', activities: 'email_open', agg: 'count', window_days: 'seven' }],
+    });
     expect(e3.message).toMatch(/^f\.yaml: features\[0\] \(x\)\.window_days: /);
     const e4 = err({ horizon_day: 30, features: [{ name: 'x', type: 'derived', derive: 'seniority' }] });
     expect(e4.hint).toMatch(/did you mean "horizon_days"/);
@@ -41,26 +45,55 @@ describe('feature spec validation', () => {
     expect(e6.message).toMatch(/exclude\[0\]: no feature named "y"/);
     const e7 = err({ features: [{ name: 'x', type: 'activity', activities: 'email_open', agg: 'decayed_sum' }] });
     expect(e7.message).toMatch(/half_life_days/);
-    const e8 = err({ activity_groups: { web: ['page_veiw'] }, features: [{ name: 'x', type: 'activity', activities: 'web', agg: 'count' }] });
+    const e8 = err({
+      activity_groups: { web: ['page_veiw'] },
+      features: [{ name: 'x', type: 'activity', activities: 'web', agg: 'count' }],
+    });
     expect(e8.message).toMatch(/activity_groups\.web\[0\]: unknown activity "page_veiw"/);
   });
 
   it('exits 3 from the CLI on a bad features file, naming file and key', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ls-spec-'));
     const cases: Array<[string, RegExp]> = [
-      ['features:\n  - { name: x, type: activity, activities: pricing_veiw, agg: count }\n', /bad\.yaml: features\[0\] \(x\)\.activities\[0\]: unknown activity "pricing_veiw"/],
-      ['features:\n  - { name: x, type: activity, activities: page_view, agg: count, window: 7 }\n', /bad\.yaml: features\[0\] \(x\): unknown key "window"/],
-      ['horizon_days: soon\nfeatures:\n  - { name: x, type: derived, derive: seniority }\n', /bad\.yaml: horizon_days: /],
+      [
+        'features:\n  - { name: x, type: activity, activities: pricing_veiw, agg: count }\n',
+        /bad\.yaml: features\[0\] \(x\)\.activities\[0\]: unknown activity "pricing_veiw"/,
+      ],
+      [
+        'features:\n  - { name: x, type: activity, activities: page_view, agg: count, window: 7 }\n',
+        /bad\.yaml: features\[0\] \(x\): unknown key "window"/,
+      ],
+      [
+        'horizon_days: soon\nfeatures:\n  - { name: x, type: derived, derive: seniority }\n',
+        /bad\.yaml: horizon_days: /,
+      ],
     ];
     for (const [text, pattern] of cases) {
       const file = path.join(dir, 'bad.yaml');
       fs.writeFileSync(file, text);
-      const r = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'features', 'build', '--db', path.join(dir, 'w.duckdb'), '--features', file, '--as-of', '2024-01-01'], { encoding: 'utf8' });
+      const r = spawnSync(
+        'npx',
+        [
+          'tsx',
+          'src/cli/main.ts',
+          'features',
+          'build',
+          '--db',
+          path.join(dir, 'w.duckdb'),
+          '--features',
+          file,
+          '--as-of',
+          '2024-01-01',
+        ],
+        { encoding: 'utf8' },
+      );
       expect(r.status).toBe(3);
       expect(r.stderr).toMatch(pattern);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     }
     // --help has examples
-    expect(execFileSync('npx', ['tsx', 'src/cli/main.ts', 'features', 'build', '--help'], { encoding: 'utf8' })).toMatch(/Examples:/);
+    expect(
+      execFileSync('npx', ['tsx', 'src/cli/main.ts', 'features', 'build', '--help'], { encoding: 'utf8' }),
+    ).toMatch(/Examples:/);
   });
 });

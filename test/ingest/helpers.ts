@@ -20,7 +20,11 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Run the real CLI as a child process. */
 export function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -29,14 +33,19 @@ export function leadsCsv(n: number, override: Record<number, string> = {}): stri
   const lines = ['lead_id,created_at,email,company,company_size,annual_revenue,country,Lead Origin'];
   for (let i = 1; i <= n; i++) {
     const day = String(1 + (i % 28)).padStart(2, '0');
-    lines.push(override[i] ?? `L${i},2024-01-${day} 10:00:00,u${i}@x.com,Acme ${i},${i * 10},${i * 1000},US,${i % 2 ? 'API' : 'Form'}`);
+    lines.push(
+      override[i] ??
+        `L${i},2024-01-${day} 10:00:00,u${i}@x.com,Acme ${i},${i * 10},${i * 1000},US,${i % 2 ? 'API' : 'Form'}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
 
 /** Every table's rows, sorted, for before/after comparisons. */
 export async function snapshot(w: Warehouse): Promise<Record<string, unknown[]>> {
-  const tables = await w.all<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1`);
+  const tables = await w.all<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1`,
+  );
   const out: Record<string, unknown[]> = {};
   for (const { table_name } of tables) {
     out[table_name] = await w.all(`SELECT * FROM "${table_name}" ORDER BY ALL`);

@@ -24,9 +24,13 @@ describe('leadscore ingest (CLI, child process)', () => {
     expect(r.stderr).toMatch(/ingest: leads: validated/);
     await withWarehouse(db, async (w) => {
       expect(await w.count('leads')).toBe(97);
-      const rej = await w.all<{ row_number: number; column_name: string; reason: string; raw_row: string; table_name: string }>(
-        'SELECT row_number, column_name, reason, raw_row, table_name FROM rejected_rows ORDER BY row_number',
-      );
+      const rej = await w.all<{
+        row_number: number;
+        column_name: string;
+        reason: string;
+        raw_row: string;
+        table_name: string;
+      }>('SELECT row_number, column_name, reason, raw_row, table_name FROM rejected_rows ORDER BY row_number');
       expect(rej.map((x) => [x.row_number, x.column_name])).toEqual([
         [10, 'created_at'],
         [20, 'company_size'],
@@ -35,7 +39,11 @@ describe('leadscore ingest (CLI, child process)', () => {
       expect(rej[0].reason).toBe('created_at: "31/02/2024" is not a date in format ISO 8601 (YYYY-MM-DD[ HH:MM:SS])');
       expect(rej[1].reason).toBe('company_size: -5 is negative (must be a whole number >= 0)');
       expect(rej[2].reason).toMatch(/^lead_id: duplicate of row 12 in this file/);
-      expect(JSON.parse(rej[0].raw_row)).toMatchObject({ lead_id: 'L10', created_at: '31/02/2024', 'Lead Origin': 'API' });
+      expect(JSON.parse(rej[0].raw_row)).toMatchObject({
+        lead_id: 'L10',
+        created_at: '31/02/2024',
+        'Lead Origin': 'API',
+      });
       // the first occurrence of L12 is the one kept
       expect(await w.one('SELECT email FROM leads WHERE lead_id = $1', ['L12'])).toEqual({ email: 'u12@x.com' });
     });
@@ -78,7 +86,11 @@ describe('leadscore ingest (CLI, child process)', () => {
       'acts.csv',
       'lead_id,occurred_at,activity_type,channel\nL1,2024-02-01 10:00:00,email_open,email\nL1,2024-02-01 10:00:00,email_open,email\nL2,2024-02-02,page_view,\nL99,2024-02-02,page_view,web\n',
     );
-    const outs = write(dir, 'outs.csv', 'lead_id,opportunity_id,created_at,status,amount\nL1,O1,2024-03-01,won,100\nL2,,2024-03-01,lost,\nL3,O3,2024-03-01,maybe,\n');
+    const outs = write(
+      dir,
+      'outs.csv',
+      'lead_id,opportunity_id,created_at,status,amount\nL1,O1,2024-03-01,won,100\nL2,,2024-03-01,lost,\nL3,O3,2024-03-01,maybe,\n',
+    );
     const args = ['ingest', '--db', db, '--leads', leads, '--activities', acts, '--outcomes', outs];
     const counts = async () =>
       withWarehouse(db, async (w) => ({

@@ -14,8 +14,16 @@ async function inDb<T>(fn: (w: Warehouse, dir: string) => Promise<T>): Promise<T
 describe('ingest', () => {
   it('maps columns and activity types from a mapping file, parses a custom date format', async () => {
     await inDb(async (w, dir) => {
-      const leads = write(dir, 'leads.csv', 'Prospect ID,Created,Employees\nP1,05-03-2024 10:30,12\nP2,31-02-2024 10:30,3\n');
-      const acts = write(dir, 'acts.csv', 'Who,When,What\nP1,06-03-2024 09:00,Email Opened\nP1,06-03-2024 09:05,Webinar\n');
+      const leads = write(
+        dir,
+        'leads.csv',
+        'Prospect ID,Created,Employees\nP1,05-03-2024 10:30,12\nP2,31-02-2024 10:30,3\n',
+      );
+      const acts = write(
+        dir,
+        'acts.csv',
+        'Who,When,What\nP1,06-03-2024 09:00,Email Opened\nP1,06-03-2024 09:05,Webinar\n',
+      );
       const map = write(
         dir,
         'map.yaml',
@@ -24,11 +32,16 @@ describe('ingest', () => {
       const r = await ingest(w, { leads, activities: acts, map, dateFormat: '%d-%m-%Y %H:%M', now: NOW });
       expect(r.tables.leads).toMatchObject({ read: 2, loaded: 1, rejected: 1 });
       expect(r.samples[0].reason).toBe('created_at: "31-02-2024 10:30" is not a date in format %d-%m-%Y %H:%M');
-      const lead = await w.one<{ created_at: Date; company_size: number; extras: string | null }>('SELECT created_at, company_size, extras FROM leads');
+      const lead = await w.one<{ created_at: Date; company_size: number; extras: string | null }>(
+        'SELECT created_at, company_size, extras FROM leads',
+      );
       expect(lead?.created_at.toISOString()).toBe('2024-03-05T10:30:00.000Z');
       expect(lead?.company_size).toBe(12);
       expect(lead?.extras).toBeNull(); // every source column was mapped
-      expect(await w.all('SELECT activity_type FROM activities ORDER BY occurred_at')).toEqual([{ activity_type: 'email_open' }, { activity_type: 'Webinar' }]);
+      expect(await w.all('SELECT activity_type FROM activities ORDER BY occurred_at')).toEqual([
+        { activity_type: 'email_open' },
+        { activity_type: 'Webinar' },
+      ]);
     });
   });
 
@@ -40,27 +53,51 @@ describe('ingest', () => {
         'lead_id,created_at,Score,Visits,Zip,Opted In,Notes\nA,2024-01-06T10:00:00+02:00,1.5,3,00123,true,hi\nB,2024-01-06 10:00,2,4,02134,false,\nC,2024-01-06T10:00:00Z,,5,12345,,x\nD,2024-01-06,3,6,99999,true,y\n',
       );
       await ingest(w, { leads, now: NOW });
-      const rows = await w.all<{ lead_id: string; created_at: Date; extras: string }>('SELECT lead_id, created_at, extras FROM leads ORDER BY lead_id');
+      const rows = await w.all<{ lead_id: string; created_at: Date; extras: string }>(
+        'SELECT lead_id, created_at, extras FROM leads ORDER BY lead_id',
+      );
       expect(rows.map((r) => r.created_at.toISOString())).toEqual([
         '2024-01-06T08:00:00.000Z',
         '2024-01-06T10:00:00.000Z',
         '2024-01-06T10:00:00.000Z',
         '2024-01-06T00:00:00.000Z',
       ]);
-      expect(JSON.parse(rows[0].extras)).toEqual({ Score: 1.5, Visits: 3, Zip: '00123', 'Opted In': true, Notes: 'hi' });
-      expect(JSON.parse(rows[2].extras)).toEqual({ Score: null, Visits: 5, Zip: '12345', 'Opted In': null, Notes: 'x' });
+      expect(JSON.parse(rows[0].extras)).toEqual({
+        Score: 1.5,
+        Visits: 3,
+        Zip: '00123',
+        'Opted In': true,
+        Notes: 'hi',
+      });
+      expect(JSON.parse(rows[2].extras)).toEqual({
+        Score: null,
+        Visits: 5,
+        Zip: '12345',
+        'Opted In': null,
+        Notes: 'x',
+      });
     });
   });
 
   it('rejects activities and outcomes for unknown leads, accepts leads already in the warehouse', async () => {
     await inDb(async (w, dir) => {
       await ingest(w, { leads: write(dir, 'l1.csv', leadsCsv(3)), now: NOW });
-      const acts = write(dir, 'a.csv', 'lead_id,occurred_at,activity_type,value\nL1,2024-02-01,email_open,\nL999,2024-02-01,email_open,\nL2,2024-02-01,page_view,abc\n');
-      const outs = write(dir, 'o.csv', 'lead_id,created_at,closed_at,status\nL3,2024-02-01,2024-01-01,won\nL1,2024-02-01,,OPEN\nL998,2024-02-01,,won\n');
+      const acts = write(
+        dir,
+        'a.csv',
+        'lead_id,occurred_at,activity_type,value\nL1,2024-02-01,email_open,\nL999,2024-02-01,email_open,\nL2,2024-02-01,page_view,abc\n',
+      );
+      const outs = write(
+        dir,
+        'o.csv',
+        'lead_id,created_at,closed_at,status\nL3,2024-02-01,2024-01-01,won\nL1,2024-02-01,,OPEN\nL998,2024-02-01,,won\n',
+      );
       const r = await ingest(w, { activities: acts, outcomes: outs, now: NOW });
       expect(r.tables.activities).toMatchObject({ read: 3, loaded: 1, rejected: 2 });
       expect(r.tables.outcomes).toMatchObject({ read: 3, loaded: 1, rejected: 2 });
-      const reasons = (await w.all<{ reason: string }>('SELECT reason FROM rejected_rows ORDER BY table_name, row_number')).map((x) => x.reason);
+      const reasons = (
+        await w.all<{ reason: string }>('SELECT reason FROM rejected_rows ORDER BY table_name, row_number')
+      ).map((x) => x.reason);
       expect(reasons).toEqual([
         'lead_id: "L999" is not a known lead (activities must reference a lead in leads)',
         'value: "abc" is not a number (must be a number)',
@@ -74,10 +111,21 @@ describe('ingest', () => {
   it('upserts: a changed lead replaces the old one, an outcome is replaced by its key', async () => {
     await inDb(async (w, dir) => {
       await ingest(w, { leads: write(dir, 'l.csv', leadsCsv(3)), now: NOW });
-      await ingest(w, { outcomes: write(dir, 'o1.csv', 'lead_id,opportunity_id,created_at,status\nL1,O1,2024-03-01,open\nL2,,2024-03-01,open\n'), now: NOW });
+      await ingest(w, {
+        outcomes: write(
+          dir,
+          'o1.csv',
+          'lead_id,opportunity_id,created_at,status\nL1,O1,2024-03-01,open\nL2,,2024-03-01,open\n',
+        ),
+        now: NOW,
+      });
       const r = await ingest(w, {
         leads: write(dir, 'l2.csv', leadsCsv(4, { 1: 'L1,2024-01-01,new@x.com,Acme,1,1,US,API' })),
-        outcomes: write(dir, 'o2.csv', 'lead_id,opportunity_id,created_at,closed_at,status\nL1,O1,2024-03-01,2024-04-01,won\nL2,,2024-03-01,2024-05-01,lost\n'),
+        outcomes: write(
+          dir,
+          'o2.csv',
+          'lead_id,opportunity_id,created_at,closed_at,status\nL1,O1,2024-03-01,2024-04-01,won\nL2,,2024-03-01,2024-05-01,lost\n',
+        ),
         now: NOW,
       });
       expect(r.tables.leads).toMatchObject({ loaded: 4, added: 1 });
@@ -107,12 +155,22 @@ describe('ingest', () => {
   it('reads Parquet and JSON lines sources', async () => {
     await inDb(async (w, dir) => {
       const pq = path.join(dir, 'leads.parquet');
-      await w.exportQuery(`SELECT 'P' || i AS lead_id, TIMESTAMP '2024-01-01' + INTERVAL (i) DAY AS created_at, i * 2 AS company_size, i % 2 = 0 AS vip FROM range(1, 4) t(i)`, pq, 'parquet');
-      const jl = write(dir, 'acts.jsonl', '{"lead_id":"P1","occurred_at":"2024-02-01T00:00:00Z","activity_type":"email_open"}\n{"lead_id":"P2","occurred_at":"nope","activity_type":"x"}\n');
+      await w.exportQuery(
+        `SELECT 'P' || i AS lead_id, TIMESTAMP '2024-01-01' + INTERVAL (i) DAY AS created_at, i * 2 AS company_size, i % 2 = 0 AS vip FROM range(1, 4) t(i)`,
+        pq,
+        'parquet',
+      );
+      const jl = write(
+        dir,
+        'acts.jsonl',
+        '{"lead_id":"P1","occurred_at":"2024-02-01T00:00:00Z","activity_type":"email_open"}\n{"lead_id":"P2","occurred_at":"nope","activity_type":"x"}\n',
+      );
       const r = await ingest(w, { leads: pq, activities: jl, now: NOW });
       expect(r.tables.leads).toMatchObject({ read: 3, loaded: 3, rejected: 0 });
       expect(r.tables.activities).toMatchObject({ read: 2, loaded: 1, rejected: 1 });
-      expect(JSON.parse((await w.one<{ extras: string }>(`SELECT extras FROM leads WHERE lead_id = 'P2'`))!.extras)).toEqual({ vip: true });
+      expect(
+        JSON.parse((await w.one<{ extras: string }>(`SELECT extras FROM leads WHERE lead_id = 'P2'`))!.extras),
+      ).toEqual({ vip: true });
     });
   });
 
@@ -121,12 +179,16 @@ describe('ingest', () => {
       await ensureCanonicalTables(w);
       const before = await snapshot(w);
       const good = write(dir, 'good.csv', leadsCsv(3));
-      await expect(ingest(w, { leads: good, activities: path.join(dir, 'nope.csv') })).rejects.toThrow(/activities file not found/);
-      await expect(ingest(w, { leads: write(dir, 'empty.csv', '') })).rejects.toThrow(/leads file is empty/);
-      await expect(ingest(w, { leads: write(dir, 'header.csv', 'lead_id,created_at\n') })).rejects.toThrow(/header but no data rows/);
-      await expect(ingest(w, { leads: good, outcomes: write(dir, 'o.csv', 'lead_id,created_at,state\nL1,2024-01-01,won\n') })).rejects.toThrow(
-        /outcomes file .* has no column "status"/,
+      await expect(ingest(w, { leads: good, activities: path.join(dir, 'nope.csv') })).rejects.toThrow(
+        /activities file not found/,
       );
+      await expect(ingest(w, { leads: write(dir, 'empty.csv', '') })).rejects.toThrow(/leads file is empty/);
+      await expect(ingest(w, { leads: write(dir, 'header.csv', 'lead_id,created_at\n') })).rejects.toThrow(
+        /header but no data rows/,
+      );
+      await expect(
+        ingest(w, { leads: good, outcomes: write(dir, 'o.csv', 'lead_id,created_at,state\nL1,2024-01-01,won\n') }),
+      ).rejects.toThrow(/outcomes file .* has no column "status"/);
       await expect(ingest(w, { leads: good, dateFormat: '%d-%' })).rejects.toThrow(UsageError);
       await expect(ingest(w, { leads: good, activities: write(dir, 'e.csv', '') })).rejects.toBeInstanceOf(DataError);
       expect(await snapshot(w)).toEqual(before);
@@ -139,7 +201,9 @@ describe('ingest', () => {
       const before = await snapshot(w);
       const leads = write(dir, 'l.csv', leadsCsv(3));
       const acts = write(dir, 'a.csv', 'lead_id,occurred_at,activity_type\nL1,2024-01-01,x\nL7,2024-01-01,x\n');
-      await expect(ingest(w, { leads, activities: acts, strict: true })).rejects.toThrow(/--strict: 1 row\(s\) rejected[\s\S]*activities row 2/);
+      await expect(ingest(w, { leads, activities: acts, strict: true })).rejects.toThrow(
+        /--strict: 1 row\(s\) rejected[\s\S]*activities row 2/,
+      );
       expect(await snapshot(w)).toEqual(before);
     });
   });
@@ -148,8 +212,12 @@ describe('ingest', () => {
 describe('mapping files', () => {
   it('name the file and key on errors', () => {
     const dir = tmpDir();
-    expect(() => loadMapping(write(dir, 'm.yaml', 'leads: {lead_idd: "Prospect ID"}\n'))).toThrow(/m\.yaml: leads\.lead_idd: unknown key \(did you mean "lead_id"\?\)/);
-    expect(() => loadMapping(write(dir, 'm2.yaml', 'lead: {lead_id: x}\n'))).toThrow(/m2\.yaml: lead: unknown key \(did you mean "leads"\?\)/);
+    expect(() => loadMapping(write(dir, 'm.yaml', 'leads: {lead_idd: "Prospect ID"}\n'))).toThrow(
+      /m\.yaml: leads\.lead_idd: unknown key \(did you mean "lead_id"\?\)/,
+    );
+    expect(() => loadMapping(write(dir, 'm2.yaml', 'lead: {lead_id: x}\n'))).toThrow(
+      /m2\.yaml: lead: unknown key \(did you mean "leads"\?\)/,
+    );
     expect(() => loadMapping(write(dir, 'm3.yaml', 'leads: {lead_id: 3}\n'))).toThrow(ConfigError);
     expect(() => loadMapping(write(dir, 'm4.yaml', 'leads: {lead_id: "x"\n'))).toThrow(/m4\.yaml: not valid YAML/);
   });
@@ -157,7 +225,9 @@ describe('mapping files', () => {
   it('a mapped column missing from the file is a DataError naming both', async () => {
     await inDb(async (w, dir) => {
       const leads = write(dir, 'l.csv', leadsCsv(2));
-      await expect(ingest(w, { leads, map: { leads: { lead_id: 'Prospect ID' } } })).rejects.toThrow(/leads\.lead_id maps to column "Prospect ID", but leads file .* has no such column/);
+      await expect(ingest(w, { leads, map: { leads: { lead_id: 'Prospect ID' } } })).rejects.toThrow(
+        /leads\.lead_id maps to column "Prospect ID", but leads file .* has no such column/,
+      );
     });
   });
 });
@@ -173,8 +243,15 @@ describe('ingestFlat', () => {
       expect(cols).toContain('Prospect ID');
       expect(cols).toContain('Converted');
       expect(cols.at(-1)).toBe('target');
-      expect(await w.one('SELECT count(*)::INTEGER AS n FROM x_education WHERE target <> "Converted"')).toEqual({ n: 0 });
-      expect(await w.one('SELECT name, id_column, target_column, rows FROM flat_tables')).toEqual({ name: 'x_education', id_column: 'Prospect ID', target_column: 'Converted', rows: 9240 });
+      expect(await w.one('SELECT count(*)::INTEGER AS n FROM x_education WHERE target <> "Converted"')).toEqual({
+        n: 0,
+      });
+      expect(await w.one('SELECT name, id_column, target_column, rows FROM flat_tables')).toEqual({
+        name: 'x_education',
+        id_column: 'Prospect ID',
+        target_column: 'Converted',
+        rows: 9240,
+      });
       await ingestFlat(w, opts); // re-ingest replaces, never duplicates
       expect(await w.count('x_education')).toBe(9240);
       expect(await w.count('flat_tables')).toBe(1);
@@ -192,10 +269,21 @@ describe('ingestFlat', () => {
         'Outcome: "maybe" is not one of yes, 1, true, won (positive) or no, 0, false, lost (negative)',
         'Outcome: missing (must be one of yes, 1, true, won (positive) or no, 0, false, lost (negative))',
       ]);
-      const r2 = await ingestFlat(w, { file, idColumn: 'id', targetColumn: 'Outcome', name: 'deals', positive: ['maybe'], now: NOW });
+      const r2 = await ingestFlat(w, {
+        file,
+        idColumn: 'id',
+        targetColumn: 'Outcome',
+        name: 'deals',
+        positive: ['maybe'],
+        now: NOW,
+      });
       expect(r2).toMatchObject({ loaded: 3, positives: 1 }); // every other non-empty value is negative
-      await expect(ingestFlat(w, { file, idColumn: 'ID ', targetColumn: 'Outcome', name: 'deals' })).rejects.toThrow(/no column "ID " \(--id\)/);
-      await expect(ingestFlat(w, { file, idColumn: 'id', targetColumn: 'Outcome', name: 'leads' })).rejects.toThrow(UsageError);
+      await expect(ingestFlat(w, { file, idColumn: 'ID ', targetColumn: 'Outcome', name: 'deals' })).rejects.toThrow(
+        /no column "ID " \(--id\)/,
+      );
+      await expect(ingestFlat(w, { file, idColumn: 'id', targetColumn: 'Outcome', name: 'leads' })).rejects.toThrow(
+        UsageError,
+      );
     });
   });
 });

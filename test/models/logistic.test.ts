@@ -70,7 +70,8 @@ describe('LogisticRegression on the shared reference problem', () => {
         const p = model.predictProba(fixture.X);
         let ll = 0;
         for (let i = 0; i < p.length; i++) ll -= fixture.y[i] ? Math.log(p[i]) : Math.log(1 - p[i]);
-        expect(ll / p.length).toBeCloseTo(fixture.reference[key].train_logloss_mean, 4) // the two points differ slightly, see above;
+        // the two points differ slightly, see above;
+        expect(ll / p.length).toBeCloseTo(fixture.reference[key].train_logloss_mean, 4)
       });
     });
   }

@@ -37,27 +37,61 @@ describe('leadscore compare', () => {
   it('writes the tables and the report, and its rule-score AUC equals a brute-force computation', async () => {
     const db = copyDb(fx.db, 'compare.duckdb');
     const out = path.join(fx.dir, 'reports', 'compare.html');
-    const { result, report_path } = await compareScores({ db, model: 'fixture', modelsDir: fx.modelsDir, asOf: new Date('2025-08-01T00:00:00Z'), out, seed: 3, runId: 'c1', now: new Date('2026-01-01T00:00:00Z') });
+    const { result, report_path } = await compareScores({
+      db,
+      model: 'fixture',
+      modelsDir: fx.modelsDir,
+      asOf: new Date('2025-08-01T00:00:00Z'),
+      out,
+      seed: 3,
+      runId: 'c1',
+      now: new Date('2026-01-01T00:00:00Z'),
+    });
     expect(report_path).toBe(out);
     expect(fs.readFileSync(out, 'utf8')).toContain('data-metric');
     // independent check: rebuild the evaluation rows from the warehouse tables and count pairs
     await withWarehouse(db, async (w) => {
-      const metrics = await w.all<{ scorer: string; metric: string; value: number }>(`SELECT scorer, metric, value FROM comparison_metrics WHERE run_id = 'c1'`);
+      const metrics = await w.all<{ scorer: string; metric: string; value: number }>(
+        `SELECT scorer, metric, value FROM comparison_metrics WHERE run_id = 'c1'`,
+      );
       expect(metrics.find((m) => m.scorer === 'rules' && m.metric === 'auc')!.value).toBe(result.metrics.rules.auc);
-      const bands = await w.one<{ leads: number }>(`SELECT sum(leads)::BIGINT AS leads FROM comparison_bands WHERE run_id = 'c1' AND scorer = 'rules'`);
+      const bands = await w.one<{ leads: number }>(
+        `SELECT sum(leads)::BIGINT AS leads FROM comparison_bands WHERE run_id = 'c1' AND scorer = 'rules'`,
+      );
       expect(bands!.leads).toBe(result.n_leads);
-      const agree = await w.one<{ leads: number; conv: number }>(`SELECT sum(leads)::BIGINT AS leads, sum(converted)::BIGINT AS conv FROM comparison_agreement WHERE run_id = 'c1'`);
+      const agree = await w.one<{ leads: number; conv: number }>(
+        `SELECT sum(leads)::BIGINT AS leads, sum(converted)::BIGINT AS conv FROM comparison_agreement WHERE run_id = 'c1'`,
+      );
       expect(agree).toEqual({ leads: result.n_leads, conv: result.n_converted });
     });
     // independent computation on exactly the evaluated rows, read back from the warehouse
-    const rows = await withWarehouse(db, (w) => w.all<{ converted: number; rule_score: number; probability: number }>(`SELECT converted, rule_score, probability FROM comparison_leads WHERE run_id = 'c1'`));
+    const rows = await withWarehouse(db, (w) =>
+      w.all<{ converted: number; rule_score: number; probability: number }>(
+        `SELECT converted, rule_score, probability FROM comparison_leads WHERE run_id = 'c1'`,
+      ),
+    );
     expect(rows.length).toBe(result.n_leads);
     expect(rows.reduce((a, r) => a + r.converted, 0)).toBe(result.n_converted);
     const y = rows.map((r) => r.converted);
-    expect(result.metrics.rules.auc).toBeCloseTo(naiveAuc(y, rows.map((r) => r.rule_score)), 12);
-    expect(result.metrics.predictive.auc).toBeCloseTo(naiveAuc(y, rows.map((r) => r.probability)), 12);
+    expect(result.metrics.rules.auc).toBeCloseTo(
+      naiveAuc(
+        y,
+        rows.map((r) => r.rule_score),
+      ),
+      12,
+    );
+    expect(result.metrics.predictive.auc).toBeCloseTo(
+      naiveAuc(
+        y,
+        rows.map((r) => r.probability),
+      ),
+      12,
+    );
     // lift at 10%: conversion in the top decile by predictive score over the base rate, by hand
-    const top = [...rows].map((r, i) => ({ ...r, i })).sort((a, b) => b.probability - a.probability || a.i - b.i).slice(0, Math.ceil(rows.length * 0.1));
+    const top = [...rows]
+      .map((r, i) => ({ ...r, i }))
+      .sort((a, b) => b.probability - a.probability || a.i - b.i)
+      .slice(0, Math.ceil(rows.length * 0.1));
     const lift = top.reduce((a, r) => a + r.converted, 0) / top.length / (result.n_converted / result.n_leads);
     expect(result.metrics.predictive.lift_at_10pct).toBeCloseTo(lift, 12);
   }, 120_000);
@@ -73,7 +107,12 @@ describe('leadscore monitor', () => {
       const profiles = featureProfiles(frame, rows);
       const same = featureDrift(frame, profiles, 0.2);
       expect(Math.max(...same.map((f) => f.psi))).toBeLessThan(1e-9);
-      const shifted = { ...frame, columns: frame.columns.map((c) => (c.name === 'company_size' && c.kind === 'numeric' ? { ...c, values: c.values.map((v) => v * 50) } : c)) };
+      const shifted = {
+        ...frame,
+        columns: frame.columns.map((c) =>
+          c.name === 'company_size' && c.kind === 'numeric' ? { ...c, values: c.values.map((v) => v * 50) } : c,
+        ),
+      };
       const drift = featureDrift(shifted, profiles, 0.2);
       expect(drift.filter((f) => f.drifted).map((f) => f.feature)).toEqual(['company_size']);
     });
@@ -81,19 +120,53 @@ describe('leadscore monitor', () => {
 
   it('end to end: a scoring run on a warehouse whose company sizes moved is flagged, and monitor writes its tables', async () => {
     const db = copyDb(fx.db, 'monitor.duckdb');
-    await scoreLeads({ db, model: 'fixture', modelsDir: fx.modelsDir, asOf: new Date('2025-12-01T00:00:00Z'), leads: 'open', reasons: 1, runId: 's1', now: () => new Date('2026-01-01T00:00:00Z') });
-    const before = await monitorModel({ db, model: 'fixture', modelsDir: fx.modelsDir, threshold: 0.2, runId: 'm1', now: new Date('2026-01-02T00:00:00Z') });
+    await scoreLeads({
+      db,
+      model: 'fixture',
+      modelsDir: fx.modelsDir,
+      asOf: new Date('2025-12-01T00:00:00Z'),
+      leads: 'open',
+      reasons: 1,
+      runId: 's1',
+      now: () => new Date('2026-01-01T00:00:00Z'),
+    });
+    const before = await monitorModel({
+      db,
+      model: 'fixture',
+      modelsDir: fx.modelsDir,
+      threshold: 0.2,
+      runId: 'm1',
+      now: new Date('2026-01-02T00:00:00Z'),
+    });
     const sizeBefore = before.features.find((f) => f.feature === 'company_size')!;
     expect(sizeBefore.drifted).toBe(false);
     await withWarehouse(db, (w) => w.run(`UPDATE leads SET company_size = company_size * 50`));
-    await scoreLeads({ db, model: 'fixture', modelsDir: fx.modelsDir, asOf: new Date('2025-12-01T00:00:00Z'), leads: 'open', reasons: 1, runId: 's2', now: () => new Date('2026-01-03T00:00:00Z') });
-    const after = await monitorModel({ db, model: 'fixture', modelsDir: fx.modelsDir, threshold: 0.2, runId: 'm2', now: new Date('2026-01-04T00:00:00Z') });
+    await scoreLeads({
+      db,
+      model: 'fixture',
+      modelsDir: fx.modelsDir,
+      asOf: new Date('2025-12-01T00:00:00Z'),
+      leads: 'open',
+      reasons: 1,
+      runId: 's2',
+      now: () => new Date('2026-01-03T00:00:00Z'),
+    });
+    const after = await monitorModel({
+      db,
+      model: 'fixture',
+      modelsDir: fx.modelsDir,
+      threshold: 0.2,
+      runId: 'm2',
+      now: new Date('2026-01-04T00:00:00Z'),
+    });
     expect(after.score_run_id).toBe('s2');
     expect(after.drifted).toContain('company_size');
     expect(after.status).toBe('drift');
     await withWarehouse(db, async (w) => {
       expect(await w.count('monitor_runs')).toBe(2);
-      const f = await w.one<{ drifted: boolean }>(`SELECT drifted FROM monitor_features WHERE run_id = 'm2' AND feature = 'company_size'`);
+      const f = await w.one<{ drifted: boolean }>(
+        `SELECT drifted FROM monitor_features WHERE run_id = 'm2' AND feature = 'company_size'`,
+      );
       expect(f?.drifted).toBe(true);
     });
   }, 120_000);
@@ -102,42 +175,91 @@ describe('leadscore monitor', () => {
 const CHROMIUM = '/usr/bin/chromium';
 
 describe('leadscore compare, from the CLI to the browser', () => {
-  it.skipIf(!fs.existsSync(CHROMIUM))('the real report opens offline with every chart drawn, and its summary numbers equal `compare --json`', async () => {
-    const db = copyDb(fx.db, 'compare-cli.duckdb');
-    const out = path.join(fx.dir, 'cli', 'compare.html');
-    const { spawnSync } = await import('node:child_process');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'compare', '--db', db, '--model', 'fixture', '--models-dir', fx.modelsDir, '--as-of', '2025-08-01', '--out', out, '--json'], { encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-    const json = JSON.parse(r.stdout);
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const problems: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-      page.on('pageerror', (e) => problems.push(e.message));
-      await page.goto(`file://${out}`, { waitUntil: 'load' });
-      expect(problems).toEqual([]);
-      const charts = await page.$$eval('figure.chart svg', (svgs) => svgs.map((s) => ({ w: s.getBoundingClientRect().width, marks: s.querySelectorAll('path, rect, line, circle').length })));
-      expect(charts.length).toBe(6);
-      for (const c of charts) expect(c.w > 200 && c.marks > 5).toBe(true);
-      const shown = await page.$$eval('ul.summary [data-metric]', (els) => els.map((e) => ({ metric: e.getAttribute('data-metric')!, text: (e.textContent ?? '').trim() })));
-      expect(shown.length).toBeGreaterThan(5);
-      for (const { metric, text } of shown) {
-        const expected =
-          metric === 'derived.top10_ratio'
-            ? json.metrics.predictive.gains_at_10pct / json.metrics.rules.gains_at_10pct
-            : metric.split('.').reduce((o: Record<string, unknown>, k: string) => o[k] as Record<string, unknown>, json) as unknown as number;
-        const m = /^(-?[\d,]+)(?:\.(\d+))?(%|x)?$/.exec(text)!;
-        const scale = m[3] === '%' ? 0.01 : 1;
-        const value = Number(`${m[1].replace(/,/g, '')}.${m[2] ?? '0'}`) * scale;
-        expect(Math.abs(value - expected), `${metric} shows ${text}`).toBeLessThanOrEqual((0.5 * 10 ** -(m[2]?.length ?? 0) + 1e-9) * scale);
+  it.skipIf(!fs.existsSync(CHROMIUM))(
+    'the real report opens offline with every chart drawn, and its summary numbers equal `compare --json`',
+    async () => {
+      const db = copyDb(fx.db, 'compare-cli.duckdb');
+      const out = path.join(fx.dir, 'cli', 'compare.html');
+      const { spawnSync } = await import('node:child_process');
+      const r = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/cli/main.ts',
+          'compare',
+          '--db',
+          db,
+          '--model',
+          'fixture',
+          '--models-dir',
+          fx.modelsDir,
+          '--as-of',
+          '2025-08-01',
+          '--out',
+          out,
+          '--json',
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const json = JSON.parse(r.stdout);
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const problems: string[] = [];
+        page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+        page.on('pageerror', (e) => problems.push(e.message));
+        await page.goto(`file://${out}`, { waitUntil: 'load' });
+        expect(problems).toEqual([]);
+        const charts = await page.$$eval('figure.chart svg', (svgs) =>
+          svgs.map((s) => ({
+            w: s.getBoundingClientRect().width,
+            marks: s.querySelectorAll('path, rect, line, circle').length,
+          })),
+        );
+        expect(charts.length).toBe(6);
+        for (const c of charts) expect(c.w > 200 && c.marks > 5).toBe(true);
+        const shown = await page.$$eval('ul.summary [data-metric]', (els) =>
+          els.map((e) => ({ metric: e.getAttribute('data-metric')!, text: (e.textContent ?? '').trim() })),
+        );
+        expect(shown.length).toBeGreaterThan(5);
+        for (const { metric, text } of shown) {
+          const expected =
+            metric === 'derived.top10_ratio'
+              ? json.metrics.predictive.gains_at_10pct / json.metrics.rules.gains_at_10pct
+              : (metric
+                  .split('.')
+                  .reduce(
+                    (o: Record<string, unknown>, k: string) => o[k] as Record<string, unknown>,
+                    json,
+                  ) as unknown as number);
+          const m = /^(-?[\d,]+)(?:\.(\d+))?(%|x)?$/.exec(text)!;
+          const scale = m[3] === '%' ? 0.01 : 1;
+          const value = Number(`${m[1].replace(/,/g, '')}.${m[2] ?? '0'}`) * scale;
+          expect(Math.abs(value - expected), `${metric} shows ${text}`).toBeLessThanOrEqual(
+            (0.5 * 10 ** -(m[2]?.length ?? 0) + 1e-9) * scale,
+          );
+        }
+        const png = path.join(fx.dir, 'cli', 'compare.png');
+        await page.screenshot({ path: png, fullPage: true });
+        expect(fs.statSync(png).size).toBeGreaterThan(50_000);
+      } finally {
+        await browser.close();
       }
-      const png = path.join(fx.dir, 'cli', 'compare.png');
-      await page.screenshot({ path: png, fullPage: true });
-      expect(fs.statSync(png).size).toBeGreaterThan(50_000);
-    } finally {
-      await browser.close();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

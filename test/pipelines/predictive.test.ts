@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { denseMatrix } from '../../src/schema/matrix.ts';
 import { mulberry32 } from '../../src/models/random.ts';
-import { PredictiveModel, baseModelRows, calibrateBlend, chooseStacking, type Splits } from '../../src/pipelines/predictive.ts';
+import {
+  PredictiveModel,
+  baseModelRows,
+  calibrateBlend,
+  chooseStacking,
+  type Splits,
+} from '../../src/pipelines/predictive.ts';
 import { GradientBoosting } from '../../src/models/gbdt.ts';
 
 /** n rows, 4 columns; the label depends on x0 and on an x1*x2 interaction. */
@@ -32,8 +38,13 @@ describe('PredictiveModel stacking', () => {
     const fits: Array<{ fitted: Set<number>; predicted: Int32Array }> = [];
     const encodedOn: Int32Array[] = [];
     await PredictiveModel.fit(X, y, null, splits, {
-      ...fast, stacking: 'cv', folds: 3,
-      encodeFor: (rows) => { encodedOn.push(rows); return X; },
+      ...fast,
+      stacking: 'cv',
+      folds: 3,
+      encodeFor: (rows) => {
+        encodedOn.push(rows);
+        return X;
+      },
       onBaseFit: (fitted, predicted) => fits.push({ fitted: new Set(fitted), predicted }),
     });
     expect(fits).toHaveLength(4); // 3 folds + the final refit
@@ -46,14 +57,19 @@ describe('PredictiveModel stacking', () => {
     }
     for (const { predicted } of fits.slice(0, 3)) for (const i of predicted) heldOut.add(i);
     expect(heldOut).toEqual(base); // every base row gets exactly one out-of-fold prediction
-    expect(encodedOn.map((r) => r.length)).toEqual(fits.slice(0, 3).map((f) => f.fitted.size)); // encoders refitted per fold
+    // encoders refitted per fold
+    expect(encodedOn.map((r) => r.length)).toEqual(fits.slice(0, 3).map((f) => f.fitted.size));
   });
 
   it('holdout: base models fit the training split only', async () => {
     const { X, y } = problem(400, 2);
     const splits = splitsOf(400);
     const fits: Set<number>[] = [];
-    await PredictiveModel.fit(X, y, null, splits, { ...fast, stacking: 'holdout', onBaseFit: (f) => fits.push(new Set(f)) });
+    await PredictiveModel.fit(X, y, null, splits, {
+      ...fast,
+      stacking: 'holdout',
+      onBaseFit: (f) => fits.push(new Set(f)),
+    });
     expect(fits).toHaveLength(1);
     expect(fits[0]).toEqual(new Set(splits.train));
   });
@@ -102,6 +118,8 @@ describe('GradientBoosting', () => {
     for (let i = 0; i < y.length; i++) hit += (p[i] > 0.5 ? 1 : 0) === y[i] ? 1 : 0;
     expect(hit / y.length).toBeGreaterThan(0.75);
     expect(Array.from(new GradientBoosting({ maxIter: 30 }).fit(X, y).predictProba(X))).toEqual(Array.from(p));
-    expect(Array.from(GradientBoosting.fromJSON(JSON.parse(JSON.stringify(m.toJSON()))).predictProba(X))).toEqual(Array.from(p));
+    expect(Array.from(GradientBoosting.fromJSON(JSON.parse(JSON.stringify(m.toJSON()))).predictProba(X))).toEqual(
+      Array.from(p),
+    );
   });
 });

@@ -1,14 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { Warehouse } from '../../src/store/index.ts';
 import { rankReasons, reasonPhrases, reasonsJson } from '../../src/models/reasons.ts';
-import { phraseTableDdl, reasonColumns, reasonColumnTypes, reasonsJoinSql, reasonsJsonSql } from '../../src/pipelines/reasons-sql.ts';
+import {
+  phraseTableDdl,
+  reasonColumns,
+  reasonColumnTypes,
+  reasonsJoinSql,
+  reasonsJsonSql,
+} from '../../src/pipelines/reasons-sql.ts';
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 describe('reasons JSON assembled by DuckDB', () => {
   it('is byte for byte the text reasonsJson builds in JavaScript, for any k, weights and phrases', async () => {
     let seed = 11;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const rows = 3000;
     const columnFeature = ['a', 'b', 'b', 'c "q"', 'd', 'e\\', 'e\\', 'f'];
     const cols = columnFeature.length;
@@ -19,8 +25,10 @@ describe('reasons JSON assembled by DuckDB', () => {
     );
     const pool = [0, -0, NaN, null, 1, 2.5, 'x', 'y\n"z"', 'ünïcode ✓'];
     const rawValues: Record<string, unknown[]> = {};
-    for (const f of ['a', 'b', 'c "q"', 'd', 'f']) rawValues[f] = Array.from({ length: rows }, () => pool[Math.floor(rand() * pool.length)]);
-    const describe = (feature: string, raw: unknown) => `${feature}: ${Object.is(raw, -0) ? 'minus zero' : String(raw)} é`;
+    for (const f of ['a', 'b', 'c "q"', 'd', 'f'])
+      rawValues[f] = Array.from({ length: rows }, () => pool[Math.floor(rand() * pool.length)]);
+    const describe = (feature: string, raw: unknown) =>
+      `${feature}: ${Object.is(raw, -0) ? 'minus zero' : String(raw)} é`;
     const w = await Warehouse.open(':memory:');
     try {
       for (const k of [0, 1, 3, 5]) {
@@ -39,7 +47,9 @@ describe('reasons JSON assembled by DuckDB', () => {
           { name: 'rn', type: 'INTEGER', values: Int32Array.from({ length: rows }, (_, i) => i) },
           ...reasonColumns(phrases, ranking, 0, rows, r4),
         ]);
-        const got = await w.all<{ j: string }>(`SELECT (${reasonsJsonSql(k, 's')})::VARCHAR AS j FROM staged s ${reasonsJoinSql(k, 's', 'phrase_join')} ORDER BY s.rn`);
+        const got = await w.all<{ j: string }>(
+          `SELECT (${reasonsJsonSql(k, 's')})::VARCHAR AS j FROM staged s ${reasonsJoinSql(k, 's', 'phrase_join')} ORDER BY s.rn`,
+        );
         expect(got.length).toBe(rows);
         const mismatch = got.findIndex((g, i) => g.j !== want[i]);
         expect(mismatch === -1 ? null : { row: mismatch, got: got[mismatch].j, want: want[mismatch] }).toBeNull();
@@ -51,8 +61,17 @@ describe('reasons JSON assembled by DuckDB', () => {
   });
 
   it('refuses a weight whose text DuckDB would print differently, instead of writing it', () => {
-    const ranking = { features: ['a'], k: 1, up: Int32Array.of(0), upWeight: Float64Array.of(1e15), down: Int32Array.of(-1), downWeight: new Float64Array(1) };
+    const ranking = {
+      features: ['a'],
+      k: 1,
+      up: Int32Array.of(0),
+      upWeight: Float64Array.of(1e15),
+      down: Int32Array.of(-1),
+      downWeight: new Float64Array(1),
+    };
     const phrases = reasonPhrases(ranking, { rows: 1, describe: () => 'a' });
-    expect(() => reasonColumns(phrases, ranking, 0, 1, r4)).toThrow(/reason weight 1000000000000000 \(row 0\) is out of range/);
+    expect(() => reasonColumns(phrases, ranking, 0, 1, r4)).toThrow(
+      /reason weight 1000000000000000 \(row 0\) is out of range/,
+    );
   });
 });

@@ -15,7 +15,16 @@ const AS_OF = new Date('2025-12-01T00:00:00Z');
 let fx: TrainedFixture;
 
 function opts(db: string, extra: Partial<ScoreOptions> = {}): ScoreOptions {
-  return { db, model: 'fixture', modelsDir: fx.modelsDir, asOf: AS_OF, leads: 'open', reasons: 3, now: () => new Date('2026-01-02T00:00:00Z'), ...extra };
+  return {
+    db,
+    model: 'fixture',
+    modelsDir: fx.modelsDir,
+    asOf: AS_OF,
+    leads: 'open',
+    reasons: 3,
+    now: () => new Date('2026-01-02T00:00:00Z'),
+    ...extra,
+  };
 }
 
 beforeAll(async () => {
@@ -35,14 +44,18 @@ describe('leadscore score', () => {
       );
       expect(summary.rows).toBe(open!.n);
       expect(await w.count('lead_scores')).toBe(open!.n);
-      const bad = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM lead_scores WHERE score < 0 OR score > 100 OR score <> round(100 * probability)`);
+      const bad = await w.one<{ n: number }>(
+        `SELECT count(*)::BIGINT AS n FROM lead_scores WHERE score < 0 OR score > 100 OR score <> round(100 * probability)`,
+      );
       expect(bad!.n).toBe(0);
       const reasons = await w.all<{ reasons: string }>(`SELECT reasons FROM lead_scores LIMIT 50`);
       for (const r of reasons) {
         const parsed = JSON.parse(r.reasons);
         expect(Array.isArray(parsed.up) && Array.isArray(parsed.down)).toBe(true);
       }
-      const run = await w.one<{ status: string; rows_scored: number }>(`SELECT status, rows_scored FROM score_runs WHERE run_id = 'basic'`);
+      const run = await w.one<{ status: string; rows_scored: number }>(
+        `SELECT status, rows_scored FROM score_runs WHERE run_id = 'basic'`,
+      );
       expect(run).toEqual({ status: 'succeeded', rows_scored: open!.n });
     });
   });
@@ -59,10 +72,15 @@ describe('leadscore score', () => {
       const aligned = loaded.rules ? await ruleScoresAligned(w, loaded.rules, 'feat') : null;
       const rules = aligned ? aligned.total : null;
       const p = loaded.model.predict(matrix, rules).probability;
-      const written = new Map((await w.all<{ lead_id: string; probability: number }>(`SELECT lead_id, probability FROM lead_scores`)).map((r) => [r.lead_id, r.probability]));
+      const written = new Map(
+        (await w.all<{ lead_id: string; probability: number }>(`SELECT lead_id, probability FROM lead_scores`)).map(
+          (r) => [r.lead_id, r.probability],
+        ),
+      );
       expect(frame.ids.length).toBe(written.size);
       frame.ids.forEach((id, i) => expect(written.get(id)).toBe(p[i]));
-      // the rest of each row equals what the (slower) object path gives: rules via (lead_id, as_of) pairs, reasons via explainRows + JSON.stringify
+      // the rest of each row equals what the (slower) object path gives: rules via (lead_id, as_of) pairs, reasons via
+      // explainRows + JSON.stringify
       const { matrix: X, source } = transform(loaded.encoders, frame);
       const explained = explainRows({
         contributions: loaded.model.logistic.contributions(X),
@@ -77,7 +95,17 @@ describe('leadscore score', () => {
       const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
       const rows = new Map(
         (
-          await w.all<{ lead_id: string; reasons: string; grade: string | null; rule_score: number | null; rule_band: string | null; as_of: Date; scored_at: Date; model: string; run_id: string }>(
+          await w.all<{
+            lead_id: string;
+            reasons: string;
+            grade: string | null;
+            rule_score: number | null;
+            rule_band: string | null;
+            as_of: Date;
+            scored_at: Date;
+            model: string;
+            run_id: string;
+          }>(
             `SELECT lead_id, reasons::VARCHAR AS reasons, grade, rule_score, rule_band, as_of, scored_at, model, run_id FROM lead_scores`,
           )
         ).map((r) => [r.lead_id, r]),
@@ -85,14 +113,23 @@ describe('leadscore score', () => {
       frame.ids.forEach((id, i) => {
         const row = rows.get(id)!;
         const want = JSON.stringify({
-          up: explained[i].filter((r) => r.direction === 'up').map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
-          down: explained[i].filter((r) => r.direction === 'down').map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
+          up: explained[i]
+            .filter((r) => r.direction === 'up')
+            .map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
+          down: explained[i]
+            .filter((r) => r.direction === 'down')
+            .map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
         });
         expect(row.reasons).toBe(want);
         expect(row.rule_score).toBe(aligned ? aligned.total[i] : null);
         expect(row.grade).toBe(aligned ? aligned.grade[i] : null);
         expect(row.rule_band).toBe(aligned ? aligned.band[i] : null);
-        expect([row.as_of.toISOString(), row.scored_at.toISOString(), row.model, row.run_id]).toEqual([AS_OF.toISOString(), '2026-01-02T00:00:00.000Z', 'fixture', 'mem']);
+        expect([row.as_of.toISOString(), row.scored_at.toISOString(), row.model, row.run_id]).toEqual([
+          AS_OF.toISOString(),
+          '2026-01-02T00:00:00.000Z',
+          'fixture',
+          'mem',
+        ]);
       });
     });
   });
@@ -107,7 +144,9 @@ describe('leadscore score', () => {
       expect(await w.count('score_runs')).toBe(1);
       // history carries the run's numbers, bands and grades, row for row as lead_scores, but not the reasons text
       expect(await w.tableColumns('lead_score_history')).not.toContain('reasons');
-      const mismatch = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM lead_scores s FULL JOIN lead_score_history h USING (lead_id)
+      const mismatch = await w.one<{
+        n: number;
+      }>(`SELECT count(*)::BIGINT AS n FROM lead_scores s FULL JOIN lead_score_history h USING (lead_id)
         WHERE h.probability IS DISTINCT FROM s.probability OR h.band IS DISTINCT FROM s.band OR h.grade IS DISTINCT FROM s.grade OR h.run_id IS DISTINCT FROM s.run_id`);
       expect(mismatch?.n).toBe(0);
       expect(once).toBeGreaterThan(50);
@@ -122,7 +161,11 @@ describe('leadscore score', () => {
     await scoreLeads(opts(mixed, { runId: 'all' }));
     await scoreLeads(opts(fresh, { runId: 'all' }));
     const rows = (db: string) =>
-      withWarehouse(db, (w) => w.all(`SELECT lead_id, as_of, run_id, probability, score, percentile, band, grade, rule_score, rule_band, reasons::VARCHAR AS reasons FROM lead_scores ORDER BY lead_id`));
+      withWarehouse(db, (w) =>
+        w.all(
+          `SELECT lead_id, as_of, run_id, probability, score, percentile, band, grade, rule_score, rule_band, reasons::VARCHAR AS reasons FROM lead_scores ORDER BY lead_id`,
+        ),
+      );
     const [got, want] = [await rows(mixed), await rows(fresh)];
     expect(half).toBeGreaterThan(20);
     expect(got.filter((r) => r.run_id === 'all')).toEqual(want);
@@ -154,12 +197,28 @@ describe('leadscore score', () => {
   it('a run killed with kill -9 mid-publish leaves lead_scores as it was; the next run marks it failed', async () => {
     const db = copyDb(fx.db, 'score-kill.duckdb');
     await scoreLeads(opts(db, { runId: 'before' }));
-    const snapshot = () => withWarehouse(db, (w) => w.all(`SELECT lead_id, run_id, probability, score FROM lead_scores ORDER BY lead_id`));
+    const snapshot = () =>
+      withWarehouse(db, (w) => w.all(`SELECT lead_id, run_id, probability, score FROM lead_scores ORDER BY lead_id`));
     const before = await snapshot();
     for (const point of ['part-written', 'in-transaction']) {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', 'src/cli/main.ts', 'score', '--db', db, '--model', 'fixture', '--models-dir', fx.modelsDir, '--as-of', '2025-12-15', '--run-id', `killed-${point}`],
+        [
+          '--import',
+          'tsx',
+          'src/cli/main.ts',
+          'score',
+          '--db',
+          db,
+          '--model',
+          'fixture',
+          '--models-dir',
+          fx.modelsDir,
+          '--as-of',
+          '2025-12-15',
+          '--run-id',
+          `killed-${point}`,
+        ],
         { env: { ...process.env, LEADSCORE_PAUSE_AT: point }, stdio: ['ignore', 'ignore', 'pipe'] },
       );
       await new Promise<void>((resolve, reject) => {
@@ -180,7 +239,9 @@ describe('leadscore score', () => {
     const next = await scoreLeads(opts(db, { runId: 'after' }));
     expect(next.marked_failed).toEqual(['killed-in-transaction']);
     await withWarehouse(db, async (w) => {
-      const runs = await w.all<{ run_id: string; status: string }>(`SELECT run_id, status FROM score_runs ORDER BY run_id`);
+      const runs = await w.all<{ run_id: string; status: string }>(
+        `SELECT run_id, status FROM score_runs ORDER BY run_id`,
+      );
       expect(runs).toEqual([
         { run_id: 'after', status: 'succeeded' },
         { run_id: 'before', status: 'succeeded' },
@@ -201,7 +262,9 @@ describe('leadscore score', () => {
     await expect(scoreLeads(opts(empty, { runId: 'on-empty' }))).rejects.toThrow(/no open leads created before/);
     await withWarehouse(empty, async (w) => {
       expect(await w.count('lead_scores')).toBe(0);
-      const run = await w.one<{ status: string; error_message: string }>(`SELECT status, error_message FROM score_runs WHERE run_id = 'on-empty'`);
+      const run = await w.one<{ status: string; error_message: string }>(
+        `SELECT status, error_message FROM score_runs WHERE run_id = 'on-empty'`,
+      );
       expect(run?.status).toBe('failed');
       expect(run?.error_message).toMatch(/no open leads/);
     });
@@ -211,23 +274,38 @@ describe('leadscore score', () => {
 describe('reasons as JSON text', () => {
   it('reasonsJson equals JSON.stringify of explainRows, cached or not, for any raw values', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const rows = 400;
     const columnFeature = ['a', 'b', 'b', 'c "q"', 'd', 'e', 'e', 'e'];
     const cols = columnFeature.length;
     const contributions = Float64Array.from({ length: rows * cols }, () => (rand() - 0.5) * 2);
     const pool = [0, -0, NaN, null, 1, 2.5, 'x', 'y\n"z"'];
     const rawValues: Record<string, unknown[]> = {};
-    for (const f of ['a', 'b', 'c "q"', 'd']) rawValues[f] = Array.from({ length: rows + 5 }, () => pool[Math.floor(rand() * pool.length)]);
-    const describe = (feature: string, raw: unknown) => `${feature}: ${Object.is(raw, -0) ? 'minus zero' : String(raw)} é`;
+    for (const f of ['a', 'b', 'c "q"', 'd'])
+      rawValues[f] = Array.from({ length: rows + 5 }, () => pool[Math.floor(rand() * pool.length)]);
+    const describe = (feature: string, raw: unknown) =>
+      `${feature}: ${Object.is(raw, -0) ? 'minus zero' : String(raw)} é`;
     const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
     for (const k of [0, 1, 3]) {
       const slice = Object.fromEntries(Object.entries(rawValues).map(([f, v]) => [f, v.slice(5)]));
-      const explained = explainRows({ contributions, rows, cols, columnFeature, k, minAbsWeight: 0.05, rawValues: slice, describe });
+      const explained = explainRows({
+        contributions,
+        rows,
+        cols,
+        columnFeature,
+        k,
+        minAbsWeight: 0.05,
+        rawValues: slice,
+        describe,
+      });
       const want = explained.map((rs) =>
         JSON.stringify({
-          up: rs.filter((r) => r.direction === 'up').map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
-          down: rs.filter((r) => r.direction === 'down').map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
+          up: rs
+            .filter((r) => r.direction === 'up')
+            .map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
+          down: rs
+            .filter((r) => r.direction === 'down')
+            .map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
         }),
       );
       const ranking = rankReasons({ contributions, rows, cols, columnFeature, k, minAbsWeight: 0.05 });

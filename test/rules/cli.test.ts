@@ -29,8 +29,18 @@ describe('leadscore rules (CLI)', () => {
   beforeAll(async () => {
     const w = await Warehouse.open(db);
     await w.run(CANONICAL_DDL);
-    await addLead(w, { lead_id: 'L1', created_at: daysBefore(20), email: 'ann@acme.com', job_title: 'CEO', company_size: 300, industry: 'software' });
-    await addEvents(w, 'L1', [['demo_request', daysBefore(1)], ['webinar_attended', daysBefore(2)]]);
+    await addLead(w, {
+      lead_id: 'L1',
+      created_at: daysBefore(20),
+      email: 'ann@acme.com',
+      job_title: 'CEO',
+      company_size: 300,
+      industry: 'software',
+    });
+    await addEvents(w, 'L1', [
+      ['demo_request', daysBefore(1)],
+      ['webinar_attended', daysBefore(2)],
+    ]);
     await addLead(w, { lead_id: 'L2', created_at: daysBefore(20), email: 'spy@rivalsoft.com' });
     await w.close();
   });
@@ -41,7 +51,9 @@ describe('leadscore rules (CLI)', () => {
     const r = cli('rules', 'check', file);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(file);
-    expect(r.stderr).toContain('engagement.criteria[4].activity: unknown activity type "webinar_attend" (did you mean "webinar_attended"?)');
+    expect(r.stderr).toContain(
+      'engagement.criteria[4].activity: unknown activity type "webinar_attend" (did you mean "webinar_attended"?)',
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 

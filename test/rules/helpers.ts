@@ -35,20 +35,41 @@ export async function addLead(w: Warehouse, l: TestLead): Promise<void> {
   await w.run(
     `INSERT INTO leads (lead_id, created_at, email, job_title, industry, company_size, annual_revenue, country)
      VALUES ($1, $2::TIMESTAMP, $3, $4, $5, $6::BIGINT, $7::DOUBLE, $8)`,
-    [l.lead_id, ts(l.created_at), l.email ?? null, l.job_title ?? null, l.industry ?? null, l.company_size ?? null, l.annual_revenue ?? null, l.country ?? null],
+    [
+      l.lead_id,
+      ts(l.created_at),
+      l.email ?? null,
+      l.job_title ?? null,
+      l.industry ?? null,
+      l.company_size ?? null,
+      l.annual_revenue ?? null,
+      l.country ?? null,
+    ],
   );
 }
 
 /** Insert activities for one lead: [activity_type, occurred_at] pairs. */
 export async function addEvents(w: Warehouse, leadId: string, events: Array<[string, Date]>): Promise<void> {
   for (const [type, at] of events) {
-    await w.run(`INSERT INTO activities (lead_id, occurred_at, activity_type) VALUES ($1, $2::TIMESTAMP, $3)`, [leadId, ts(at), type]);
+    await w.run(`INSERT INTO activities (lead_id, occurred_at, activity_type) VALUES ($1, $2::TIMESTAMP, $3)`, [
+      leadId,
+      ts(at),
+      type,
+    ]);
   }
 }
 
 /** Insert an outcome (won/lost/open) closed at a date. */
-export async function addOutcome(w: Warehouse, leadId: string, status: 'won' | 'lost' | 'open', closedAt: Date): Promise<void> {
-  await w.run(`INSERT INTO outcomes (lead_id, created_at, closed_at, status) VALUES ($1, $2::TIMESTAMP, $2::TIMESTAMP, $3)`, [leadId, ts(closedAt), status]);
+export async function addOutcome(
+  w: Warehouse,
+  leadId: string,
+  status: 'won' | 'lost' | 'open',
+  closedAt: Date,
+): Promise<void> {
+  await w.run(
+    `INSERT INTO outcomes (lead_id, created_at, closed_at, status) VALUES ($1, $2::TIMESTAMP, $2::TIMESTAMP, $3)`,
+    [leadId, ts(closedAt), status],
+  );
 }
 
 /** A small rule set whose every number is easy to compute by hand. */
@@ -81,7 +102,9 @@ export const HAND_RULES = {
       { name: 'student', attribute: 'seniority', in: ['student'], points: -6 },
     ],
   },
-  exclusions: [{ name: 'competitor', attribute: 'email_domain_kind', in: ['competitor'], reason: 'works for a competitor' }],
+  exclusions: [
+    { name: 'competitor', attribute: 'email_domain_kind', in: ['competitor'], reason: 'works for a competitor' },
+  ],
   thresholds: { mql: 20, sql: 40 },
   bands: [
     { name: 'hot', min: 40, colour: 'green' },
@@ -110,8 +133,25 @@ export interface RandomLead {
 const ageDays = fc.double({ min: 0.001, max: 300, noNaN: true });
 /** A lead with random attributes and up to 15 random activities (type, age in days). */
 export const randomLead: fc.Arbitrary<RandomLead> = fc.record({
-  job_title: fc.constantFrom(null, 'CEO', 'VP Marketing', 'Director of IT', 'Sales Manager', 'PhD Student', 'Data Engineer', 'Gardener'),
-  email: fc.constantFrom(null, 'a@acme.com', 'b@gmail.com', 'c@mit.edu', 'd@mailinator.com', 'e@rivalsoft.com', 'f@globex.io'),
+  job_title: fc.constantFrom(
+    null,
+    'CEO',
+    'VP Marketing',
+    'Director of IT',
+    'Sales Manager',
+    'PhD Student',
+    'Data Engineer',
+    'Gardener',
+  ),
+  email: fc.constantFrom(
+    null,
+    'a@acme.com',
+    'b@gmail.com',
+    'c@mit.edu',
+    'd@mailinator.com',
+    'e@rivalsoft.com',
+    'f@globex.io',
+  ),
   company_size: fc.constantFrom(null, 5, 40, 120, 800, 3000, 20000),
   industry: fc.constantFrom(null, 'Software', 'fintech', 'Retail', 'Healthcare'),
   country: fc.constantFrom(null, 'Germany', 'United States', 'India', 'Atlantis'),
@@ -121,7 +161,25 @@ export const randomLead: fc.Arbitrary<RandomLead> = fc.record({
 });
 
 /** Insert a random lead under an id. */
-export async function insertRandomLead(w: Warehouse, id: string, l: RandomLead, extra: Array<[string, number]> = []): Promise<void> {
-  await addLead(w, { lead_id: id, created_at: daysBefore(l.createdDaysAgo), email: l.email, job_title: l.job_title, company_size: l.company_size, industry: l.industry, country: l.country, annual_revenue: l.annual_revenue });
-  await addEvents(w, id, [...l.events, ...extra].map(([t, age]) => [t, daysBefore(age)]));
+export async function insertRandomLead(
+  w: Warehouse,
+  id: string,
+  l: RandomLead,
+  extra: Array<[string, number]> = [],
+): Promise<void> {
+  await addLead(w, {
+    lead_id: id,
+    created_at: daysBefore(l.createdDaysAgo),
+    email: l.email,
+    job_title: l.job_title,
+    company_size: l.company_size,
+    industry: l.industry,
+    country: l.country,
+    annual_revenue: l.annual_revenue,
+  });
+  await addEvents(
+    w,
+    id,
+    [...l.events, ...extra].map(([t, age]) => [t, daysBefore(age)]),
+  );
 }

@@ -7,11 +7,20 @@ describe('orderFreeSumSql', () => {
     const w = await Warehouse.open(':memory:');
     try {
       // values like decayed weights, in groups; the same rows stored in three different orders
-      await w.run(`CREATE TABLE v AS SELECT (i % 7) AS g, pow(0.5, (hash(i) % 100000) / 1000.0) AS x FROM range(300000) r(i)`);
-      for (const [t, order] of [['a', 'i'], ['b', 'hash(i * 31)'], ['c', '-i']]) {
-        await w.run(`CREATE TABLE ${t} AS SELECT g, x FROM (SELECT row_number() OVER () - 1 AS i, g, x FROM v) ORDER BY ${order}`);
+      await w.run(
+        `CREATE TABLE v AS SELECT (i % 7) AS g, pow(0.5, (hash(i) % 100000) / 1000.0) AS x FROM range(300000) r(i)`,
+      );
+      for (const [t, order] of [
+        ['a', 'i'],
+        ['b', 'hash(i * 31)'],
+        ['c', '-i'],
+      ]) {
+        await w.run(
+          `CREATE TABLE ${t} AS SELECT g, x FROM (SELECT row_number() OVER () - 1 AS i, g, x FROM v) ORDER BY ${order}`,
+        );
       }
-      const sums = (t: string, sum: string) => w.all<{ g: number; s: number }>(`SELECT g, ${sum} AS s FROM ${t} GROUP BY g ORDER BY g`);
+      const sums = (t: string, sum: string) =>
+        w.all<{ g: number; s: number }>(`SELECT g, ${sum} AS s FROM ${t} GROUP BY g ORDER BY g`);
       const exact = await sums('a', orderFreeSumSql('x'));
       expect(await sums('b', orderFreeSumSql('x'))).toEqual(exact);
       expect(await sums('c', orderFreeSumSql('x'))).toEqual(exact);

@@ -37,18 +37,23 @@ describe('Warehouse', () => {
 
   it('appendColumns writes data chunks that equal the row-by-row append, across chunk boundaries', async () => {
     await withWarehouse(':memory:', async (w) => {
-      const ddl = (t: string) => `CREATE TABLE ${t} (id VARCHAR, ts TIMESTAMP, n BIGINT, i INTEGER, k INTEGER, v DOUBLE, b BOOLEAN, j JSON)`;
+      const ddl = (t: string) =>
+        `CREATE TABLE ${t} (id VARCHAR, ts TIMESTAMP, n BIGINT, i INTEGER, k INTEGER, v DOUBLE, b BOOLEAN, j JSON)`;
       await w.run(ddl('rows_t'));
       await w.run(ddl('chunks_t'));
       const rows = 5000; // three chunks of at most 2048
       const id = Array.from({ length: rows }, (_, r) => (r % 97 === 0 ? null : `lead-${r}-é'"`));
-      const ts = Array.from({ length: rows }, (_, r) => (r % 101 === 0 ? null : r % 2 ? new Date(Date.UTC(2024, 0, 1) + r * 1000) : Date.UTC(2025, 5, 1) + r));
+      const ts = Array.from({ length: rows }, (_, r) =>
+        r % 101 === 0 ? null : r % 2 ? new Date(Date.UTC(2024, 0, 1) + r * 1000) : Date.UTC(2025, 5, 1) + r,
+      );
       const n = Array.from({ length: rows }, (_, r) => (r % 89 === 0 ? null : r * 1_000_003));
       const i = Array.from({ length: rows }, (_, r) => (r % 83 === 0 ? null : r - 2500));
       const k = Int32Array.from({ length: rows }, (_, r) => r * 7919 - 2 ** 30); // typed: appended as a block copy
       const v = Float64Array.from({ length: rows }, (_, r) => (r % 79 === 0 ? NaN : Math.sin(r) / 3));
       const b = Array.from({ length: rows }, (_, r) => (r % 73 === 0 ? null : r % 3 === 0));
-      const j = Array.from({ length: rows }, (_, r) => (r % 71 === 0 ? null : JSON.stringify({ up: [{ feature: 'f', weight: r / 7 }], down: [] })));
+      const j = Array.from({ length: rows }, (_, r) =>
+        r % 71 === 0 ? null : JSON.stringify({ up: [{ feature: 'f', weight: r / 7 }], down: [] }),
+      );
       const cols = (): Parameters<Warehouse['append']>[1] => [
         { name: 'id', type: 'VARCHAR', values: id },
         { name: 'ts', type: 'TIMESTAMP', values: ts },
@@ -88,7 +93,9 @@ describe('Warehouse', () => {
           expect(Object.is(cols[c][r], want)).toBe(true);
         }
       }
-      await expect(w.numericColumns('SELECT i::VARCHAR AS text FROM t')).rejects.toThrow(/text is VARCHAR, not a numeric type/);
+      await expect(w.numericColumns('SELECT i::VARCHAR AS text FROM t')).rejects.toThrow(
+        /text is VARCHAR, not a numeric type/,
+      );
     });
   });
 
@@ -96,19 +103,23 @@ describe('Warehouse', () => {
     const file = tmpDb();
     await withWarehouse(file, (w) => w.run('CREATE TABLE big AS SELECT range AS i FROM range(3000000)'));
     for (const overlay of [false, true]) {
-      await withWarehouse(file, async (w) => {
-        await w.run('CREATE TABLE mine AS SELECT 7 AS x');
-        await w.run('CREATE TEMP TABLE scratch AS SELECT 1 AS y');
-        const side = await w.secondConnection();
-        // both at once: the side's query is in flight while the first connection answers
-        const slow = side.one<{ s: number }>('SELECT sum(i * i % 7)::DOUBLE AS s FROM big');
-        expect(await w.one('SELECT x FROM mine')).toEqual({ x: 7 });
-        expect((await slow)?.s).toBeGreaterThan(0);
-        expect(await side.one('SELECT x FROM mine')).toEqual({ x: 7 }); // the overlay's search path holds on the side too
-        await expect(side.run('SELECT * FROM scratch')).rejects.toThrow(/scratch/); // TEMP tables stay with their connection
-        await side.close();
-        expect(await w.one('SELECT count(*)::INTEGER AS n FROM big')).toEqual({ n: 3000000 });
-      }, overlay ? { overlay: true } : {});
+      await withWarehouse(
+        file,
+        async (w) => {
+          await w.run('CREATE TABLE mine AS SELECT 7 AS x');
+          await w.run('CREATE TEMP TABLE scratch AS SELECT 1 AS y');
+          const side = await w.secondConnection();
+          // both at once: the side's query is in flight while the first connection answers
+          const slow = side.one<{ s: number }>('SELECT sum(i * i % 7)::DOUBLE AS s FROM big');
+          expect(await w.one('SELECT x FROM mine')).toEqual({ x: 7 });
+          expect((await slow)?.s).toBeGreaterThan(0);
+          expect(await side.one('SELECT x FROM mine')).toEqual({ x: 7 }); // the overlay's search path holds on the side too
+          await expect(side.run('SELECT * FROM scratch')).rejects.toThrow(/scratch/); // TEMP tables stay with their connection
+          await side.close();
+          expect(await w.one('SELECT count(*)::INTEGER AS n FROM big')).toEqual({ n: 3000000 });
+        },
+        overlay ? { overlay: true } : {},
+      );
     }
   });
 
@@ -124,7 +135,9 @@ describe('Warehouse', () => {
         { name: 'v', type: 'DOUBLE', values: new Float64Array([0.5, NaN, 2]) },
       ]);
       expect(n).toBe(3);
-      const rows = await w.all<{ id: string | null; ts: Date | null; n: number; v: number | null }>('SELECT * FROM a ORDER BY n');
+      const rows = await w.all<{ id: string | null; ts: Date | null; n: number; v: number | null }>(
+        'SELECT * FROM a ORDER BY n',
+      );
       expect(rows[0].ts?.toISOString()).toBe('2024-01-02T03:04:05.000Z');
       expect(rows[1].v).toBeNull();
       expect(rows[2].id).toBeNull();
@@ -140,7 +153,12 @@ describe('Warehouse', () => {
   it('refuses an append whose columns do not match the table', async () => {
     await withWarehouse(':memory:', async (w) => {
       await w.run('CREATE TABLE a (id VARCHAR, n BIGINT)');
-      await expect(w.append('a', [{ name: 'n', type: 'BIGINT', values: [1] }, { name: 'id', type: 'VARCHAR', values: ['x'] }])).rejects.toThrow(/do not match/);
+      await expect(
+        w.append('a', [
+          { name: 'n', type: 'BIGINT', values: [1] },
+          { name: 'id', type: 'VARCHAR', values: ['x'] },
+        ]),
+      ).rejects.toThrow(/do not match/);
     });
   });
 
@@ -163,7 +181,9 @@ describe('Warehouse', () => {
   });
 
   it('gives a clear error for a read-only open of a missing file', async () => {
-    await expect(Warehouse.open(path.join(os.tmpdir(), 'nope-leadscore', 'x.duckdb'), { readOnly: true })).rejects.toThrow(/not found/);
+    await expect(
+      Warehouse.open(path.join(os.tmpdir(), 'nope-leadscore', 'x.duckdb'), { readOnly: true }),
+    ).rejects.toThrow(/not found/);
   });
 });
 

@@ -1,9 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACTIVITY_TYPES, ACTIVITY_COLUMNS, LEAD_COLUMNS, OUTCOME_COLUMNS, emailDomainKindSql, senioritySql } from '../../src/schema/index.ts';
+import {
+  ACTIVITY_TYPES,
+  ACTIVITY_COLUMNS,
+  LEAD_COLUMNS,
+  OUTCOME_COLUMNS,
+  emailDomainKindSql,
+  senioritySql,
+} from '../../src/schema/index.ts';
 import { withWarehouse } from '../../src/store/index.ts';
-import { GENERATED_TABLES, PERSONAS, generateCrm, validateGenerateOptions, type GenerateReport } from '../../src/synth/index.ts';
+import {
+  GENERATED_TABLES,
+  PERSONAS,
+  generateCrm,
+  validateGenerateOptions,
+  type GenerateReport,
+} from '../../src/synth/index.ts';
 import { tableHash, tmpDir } from './helpers.ts';
 
 const LEADS = 10_000;
@@ -16,7 +29,9 @@ let otherSeed: Record<string, string>;
 let viaWorkers: Record<string, string>;
 
 async function hashAll(file: string, tables: readonly string[] = GENERATED_TABLES): Promise<Record<string, string>> {
-  return withWarehouse(file, async (w) => Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await tableHash(w, t)]))));
+  return withWarehouse(file, async (w) =>
+    Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await tableHash(w, t)]))),
+  );
 }
 
 beforeAll(async () => {
@@ -103,7 +118,9 @@ describe('generateCrm', () => {
         SELECT CASE WHEN b < 9 THEN 0 ELSE 1 END AS bin, sum(p) AS p, sum(y)::DOUBLE AS y
         FROM (SELECT *, ntile(10) OVER (ORDER BY p) - 1 AS b FROM s) GROUP BY 1 ORDER BY 1`);
       for (const r of rows) expect(Math.abs(r.p - r.y)).toBeLessThan(4 * Math.sqrt(r.p) + 0.05 * r.p);
-      const all = await w.one<{ p: number; y: number }>(`SELECT sum(true_probability) AS p, sum(converts)::DOUBLE AS y FROM truth`);
+      const all = await w.one<{ p: number; y: number }>(
+        `SELECT sum(true_probability) AS p, sum(converts)::DOUBLE AS y FROM truth`,
+      );
       expect(Math.abs(all!.p - all!.y)).toBeLessThan(4 * Math.sqrt(all!.p) + 0.05 * all!.p);
     });
   });
@@ -117,7 +134,9 @@ describe('generateCrm', () => {
       const types = (await w.all<{ t: string }>('SELECT DISTINCT activity_type AS t FROM activities')).map((r) => r.t);
       expect(types.every((t) => (ACTIVITY_TYPES as readonly string[]).includes(t))).toBe(true);
       expect(types.length).toBe(ACTIVITY_TYPES.length);
-      const ids = await w.one<{ first: string; last: string }>('SELECT min(lead_id) AS first, max(lead_id) AS last FROM leads');
+      const ids = await w.one<{ first: string; last: string }>(
+        'SELECT min(lead_id) AS first, max(lead_id) AS last FROM leads',
+      );
       expect(ids).toEqual({ first: 'L0000001', last: 'L0010000' });
     });
   });
@@ -141,7 +160,8 @@ describe('generateCrm', () => {
 
   it('makes wins follow recent high-intent activity (what a snapshot model can learn)', async () => {
     await withWarehouse(db, async (w) => {
-      // leads with a demo/trial/contact-sales request in the 30 days before a snapshot win in the next 90 days far more often
+      // leads with a demo/trial/contact-sales request in the 30 days before a snapshot win in the next 90 days far more
+      // often
       const rows = await w.all<{ recent: boolean; rate: number }>(`
         WITH f AS (
           SELECT s.lead_id, s.as_of, bool_or(a.occurred_at >= s.as_of - INTERVAL 30 DAY AND a.activity_type IN ('demo_request', 'trial_request', 'contact_sales')) AS recent
@@ -156,11 +176,15 @@ describe('generateCrm', () => {
   it('also writes files with --out', async () => {
     const out = path.join(dir, 'files');
     const { options } = validateGenerateOptions({ leads: 300, seed: 5 });
-    const r = await withWarehouse(path.join(dir, 'c.duckdb'), (w) => generateCrm(w, options, { out: { dir: out, format: 'parquet' } }));
+    const r = await withWarehouse(path.join(dir, 'c.duckdb'), (w) =>
+      generateCrm(w, options, { out: { dir: out, format: 'parquet' } }),
+    );
     expect(r.files.map((f) => path.basename(f))).toEqual(GENERATED_TABLES.map((t) => `${t}.parquet`));
     await withWarehouse(':memory:', async (w) => {
       for (const t of GENERATED_TABLES) {
-        expect(await w.one(`SELECT count(*)::BIGINT AS n FROM read_parquet('${path.join(out, `${t}.parquet`)}')`)).toEqual({ n: r.rows[t] });
+        expect(
+          await w.one(`SELECT count(*)::BIGINT AS n FROM read_parquet('${path.join(out, `${t}.parquet`)}')`),
+        ).toEqual({ n: r.rows[t] });
       }
     });
     expect(fs.existsSync(path.join(out, 'leads.parquet'))).toBe(true);

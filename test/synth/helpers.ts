@@ -10,6 +10,8 @@ export function tmpDir(prefix = 'leadscore-synth-'): string {
 
 /** An order-independent content hash of a table (row count + sum of row hashes; duplicates do not cancel). */
 export async function tableHash(w: Warehouse, table: string): Promise<string> {
-  const row = await w.one<{ n: number; h: string }>(`SELECT count(*)::BIGINT AS n, coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR AS h FROM ${table} AS t`);
+  const row = await w.one<{ n: number; h: string }>(
+    `SELECT count(*)::BIGINT AS n, coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR AS h FROM ${table} AS t`,
+  );
   return `${row?.n}:${row?.h}`;
 }

@@ -98,7 +98,12 @@ describe('point-in-time oracle', () => {
         const still = 0.55 * Math.exp(-(a - l.createdAt) / 25);
         if (rng() < still / (1 - 0.55 + still)) starts.push(a - 25 * Math.log(1 - rng()));
       }
-      for (const s of starts) episodes.push({ start: s, duration: 5, intent: Math.exp(0.6 * Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng())) });
+      for (const s of starts)
+        episodes.push({
+          start: s,
+          duration: 5,
+          intent: Math.exp(0.6 * Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng())),
+        });
       // no negative in this comparison: keep the one already drawn only if it is in the past
       const sim = { ...l, episodes, negativeAt: l.negativeAt < a ? l.negativeAt : Infinity };
       sum += -Math.expm1(-Math.exp(b0) * (cumulativeHazard(sim, a + 90) - cumulativeHazard(sim, a)));
@@ -116,7 +121,11 @@ describe('population', () => {
     const counts = Object.fromEntries(PERSONAS.map((p) => [p, 0])) as Record<string, number>;
     for (let i = 0; i < 1000; i++) counts[seq.at(i)]++;
     for (const p of PERSONAS) expect(Math.abs(counts[p] / 1000 - DEFAULT_PERSONA_MIX[p])).toBeLessThan(0.005);
-    expect(new PersonaSequence(12, DEFAULT_PERSONA_MIX).at(0) === seq.at(0) && new PersonaSequence(12, DEFAULT_PERSONA_MIX).at(1) === seq.at(1) && new PersonaSequence(12, DEFAULT_PERSONA_MIX).at(2) === seq.at(2)).toBe(false);
+    expect(
+      new PersonaSequence(12, DEFAULT_PERSONA_MIX).at(0) === seq.at(0) &&
+        new PersonaSequence(12, DEFAULT_PERSONA_MIX).at(1) === seq.at(1) &&
+        new PersonaSequence(12, DEFAULT_PERSONA_MIX).at(2) === seq.at(2),
+    ).toBe(false);
   });
 
   it('schedules emails on Tuesdays and Thursdays, snapshots on the first of the month', () => {

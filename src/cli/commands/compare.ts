@@ -26,7 +26,7 @@ export function registerCompareCommand(program: Command): void {
     .option('--db <file>', 'warehouse', DEFAULT_DB)
     .option('--model <ref>', 'NAME (champion) or NAME@VERSION', 'leadscore')
     .option('--models-dir <dir>', 'where artifacts live', 'models')
-    .option('--rules <file>', "rules YAML to compare against (default: the rule set stored with the model)")
+    .option('--rules <file>', 'rules YAML to compare against (default: the rule set stored with the model)')
     .option('--as-of <date>', 'the cutoff: leads open then, outcomes in the horizon after it (must have closed)')
     .option('--horizon <days>', "outcome window, e.g. 90d (default: the model's)")
     .option('--out <file>', 'the HTML report', 'reports/compare.html')
@@ -47,7 +47,11 @@ Examples:
     )
     .action(
       action(async (flags: CompareFlags) => {
-        if (!flags.asOf) throw new UsageError('compare needs --as-of: a date whose outcome window has closed', 'e.g. --as-of 2025-06-01');
+        if (!flags.asOf)
+          throw new UsageError(
+            'compare needs --as-of: a date whose outcome window has closed',
+            'e.g. --as-of 2025-06-01',
+          );
         const bar = progress('compare');
         const { result, report_path } = await compareScores({
           db: flags.db,
@@ -63,12 +67,21 @@ Examples:
           onStage: bar.update,
         });
         bar.done(`${result.n_leads} leads`);
-        if (flags.json) return printJson({ ...result, report_path, summary: summarySentences(result).map((s) => ({ key: s.key, text: s.text, value: s.value })) });
+        if (flags.json)
+          return printJson({
+            ...result,
+            report_path,
+            summary: summarySentences(result).map((s) => ({ key: s.key, text: s.text, value: s.value })),
+          });
         for (const s of summarySentences(result)) process.stdout.write(`${s.text}\n`);
         process.stdout.write('\n');
         const keys = Object.keys(result.metrics.rules) as (keyof typeof result.metrics.rules)[];
-        printTable(keys.map((k) => ({ metric: k, rules: result.metrics.rules[k], predictive: result.metrics.predictive[k] })));
-        process.stdout.write(`\nreport: ${report_path}\nwarehouse tables: comparison_runs, comparison_metrics, comparison_bands, comparison_agreement (run ${result.run_id})\n`);
+        printTable(
+          keys.map((k) => ({ metric: k, rules: result.metrics.rules[k], predictive: result.metrics.predictive[k] })),
+        );
+        process.stdout.write(
+          `\nreport: ${report_path}\nwarehouse tables: comparison_runs, comparison_metrics, comparison_bands, comparison_agreement (run ${result.run_id})\n`,
+        );
         for (const n of result.notes ?? []) process.stdout.write(`note: ${n}\n`);
       }),
     );

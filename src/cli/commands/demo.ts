@@ -44,16 +44,39 @@ Examples:
           onStage: bar.update,
         });
         bar.done(`${r.seconds.toFixed(0)}s`);
-        if (flags.json) return printJson({ db: r.db, model: r.model, report: r.report, metrics: r.train.metrics, scored: r.score.rows, monitor: r.monitor.status, seconds: r.seconds });
+        if (flags.json)
+          return printJson({
+            db: r.db,
+            model: r.model,
+            report: r.report,
+            metrics: r.train.metrics,
+            scored: r.score.rows,
+            monitor: r.monitor.status,
+            seconds: r.seconds,
+          });
         const out = process.stdout;
-        out.write('\ntest-split metrics of the new model (time-based split; rules = the points model in models/rules.yaml):\n');
-        printTable(Object.entries(r.train.metrics).map(([scorer, m]) => ({ scorer, ...m })), ['scorer', 'auc', 'pr_auc', 'logloss', 'brier', 'ece', 'lift_at_10pct']);
-        if (r.train.oracle_auc !== undefined) out.write(`best achievable AUC on those rows (the generator's truth): ${r.train.oracle_auc.toFixed(4)}\n`);
-        out.write(`\nscored ${r.score.rows} open leads as of ${r.score.as_of.slice(0, 10)}: ${Object.entries(r.score.bands).map(([b, n]) => `${b} ${n}`).join(', ')}\n\n`);
+        out.write(
+          '\ntest-split metrics of the new model (time-based split; rules = the points model in models/rules.yaml):\n',
+        );
+        printTable(
+          Object.entries(r.train.metrics).map(([scorer, m]) => ({ scorer, ...m })),
+          ['scorer', 'auc', 'pr_auc', 'logloss', 'brier', 'ece', 'lift_at_10pct'],
+        );
+        if (r.train.oracle_auc !== undefined)
+          out.write(`best achievable AUC on those rows (the generator's truth): ${r.train.oracle_auc.toFixed(4)}\n`);
+        out.write(
+          `\nscored ${r.score.rows} open leads as of ${r.score.as_of.slice(0, 10)}: ${Object.entries(r.score.bands)
+            .map(([b, n]) => `${b} ${n}`)
+            .join(', ')}\n\n`,
+        );
         for (const s of summarySentences(r.compare)) out.write(`${s.text}\n`);
         out.write(`\ndrift check: ${r.monitor.status} (${r.monitor.advice})\n`);
-        out.write(`\nwhat it made:\n  warehouse   ${r.db}  (tables lead_scores, lead_score_history, score_runs, comparison_*, monitor_*)\n  model card  ${r.model.card}  (${r.model.name}@${r.model.version}, promoted champion)\n  report      ${r.report}\n`);
-        out.write(`\nnext: open the report in a browser, or query the warehouse:\n  $ npx leadscore models show demo\n  $ npx leadscore rules explain --db ${r.db} --lead <id> --as-of ${r.score.as_of.slice(0, 10)}\n`);
+        out.write(
+          `\nwhat it made:\n  warehouse   ${r.db}  (tables lead_scores, lead_score_history, score_runs, comparison_*, monitor_*)\n  model card  ${r.model.card}  (${r.model.name}@${r.model.version}, promoted champion)\n  report      ${r.report}\n`,
+        );
+        out.write(
+          `\nnext: open the report in a browser, or query the warehouse:\n  $ npx leadscore models show demo\n  $ npx leadscore rules explain --db ${r.db} --lead <id> --as-of ${r.score.as_of.slice(0, 10)}\n`,
+        );
       }),
     );
 }

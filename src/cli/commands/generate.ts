@@ -3,7 +3,13 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { withWarehouse } from '../../store/index.ts';
-import { GENERATE_DEFAULTS, generateCrm, scratchWarehousePath, validateGenerateOptions, type GenerateReport } from '../../synth/index.ts';
+import {
+  GENERATE_DEFAULTS,
+  generateCrm,
+  scratchWarehousePath,
+  validateGenerateOptions,
+  type GenerateReport,
+} from '../../synth/index.ts';
 import { DEFAULT_DB } from '../options.ts';
 import { action, formatNumber, printJson, printTable, progress } from '../output.ts';
 
@@ -32,7 +38,11 @@ export function registerGenerateCommand(program: Command): void {
     .option('--seed <n>', 'random seed: the same seed and options give the same tables', String(GENERATE_DEFAULTS.seed))
     .option('--start <date>', 'first day leads can be created (UTC)', GENERATE_DEFAULTS.start)
     .option('--end <date>', 'last instant anything happens (UTC; a date means its midnight)', GENERATE_DEFAULTS.end)
-    .option('--conversion-rate <r>', 'share of leads that end closed-won, in (0, 1)', String(GENERATE_DEFAULTS.conversionRate))
+    .option(
+      '--conversion-rate <r>',
+      'share of leads that end closed-won, in (0, 1)',
+      String(GENERATE_DEFAULTS.conversionRate),
+    )
     .option('--personas <file>', 'YAML map of persona shares, e.g. "ideal: 0.1"')
     .option('--persona-mix <list>', 'persona shares, e.g. ideal=0.1,spam=0.05 (personas left out share the rest)')
     .option('--out <dir>', 'also write each table to DIR/<table>.<format>')
@@ -93,7 +103,9 @@ Examples:
 
 function printReport(r: GenerateReport, db: string | null): void {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  process.stdout.write(`${db ? `wrote ${db}` : 'wrote files only'} (seed ${r.seed}, ${r.start.slice(0, 10)} .. ${r.end.slice(0, 10)}, ${formatNumber(r.seconds)}s)\n\n`);
+  process.stdout.write(
+    `${db ? `wrote ${db}` : 'wrote files only'} (seed ${r.seed}, ${r.start.slice(0, 10)} .. ${r.end.slice(0, 10)}, ${formatNumber(r.seconds)}s)\n\n`,
+  );
   printTable(Object.entries(r.rows).map(([table, rows]) => ({ table, rows })));
   process.stdout.write('\n');
   printTable(Object.entries(r.personas).map(([persona, leads]) => ({ persona, leads, share: pct(leads / r.leads) })));

@@ -24,7 +24,13 @@ interface IngestFlags {
   runId?: string;
 }
 
-const list = (raw: string | undefined) => (raw === undefined ? undefined : raw.split(',').map((s) => s.trim()).filter(Boolean));
+const list = (raw: string | undefined) =>
+  raw === undefined
+    ? undefined
+    : raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 
 /** stderr progress lines, one per stage, with the time since the command started. */
 function stageLogger(): (msg: string) => void {
@@ -46,18 +52,38 @@ function printReasons(byReason: Record<string, number>): void {
 }
 
 function printReport(r: IngestReport): void {
-  const rows = Object.entries(r.tables).map(([table, t]) => ({ table, read: t!.read, loaded: t!.loaded, rejected: t!.rejected, new_rows: t!.added, file: t!.source_file }));
+  const rows = Object.entries(r.tables).map(([table, t]) => ({
+    table,
+    read: t!.read,
+    loaded: t!.loaded,
+    rejected: t!.rejected,
+    new_rows: t!.added,
+    file: t!.source_file,
+  }));
   process.stdout.write(`run ${r.run_id}\n`);
   printTable(rows);
   const byColumn: Record<string, number> = {};
-  for (const [table, t] of Object.entries(r.tables)) for (const [k, n] of Object.entries(t!.reasons)) byColumn[`${table}.${k}`] = n;
+  for (const [table, t] of Object.entries(r.tables))
+    for (const [k, n] of Object.entries(t!.reasons)) byColumn[`${table}.${k}`] = n;
   printReasons(byColumn);
-  printSamples(r.samples, rows.reduce((s, x) => s + x.rejected, 0));
+  printSamples(
+    r.samples,
+    rows.reduce((s, x) => s + x.rejected, 0),
+  );
 }
 
 function printFlatReport(r: FlatIngestReport): void {
   process.stdout.write(`run ${r.run_id}\n`);
-  printTable([{ table: r.table, read: r.read, loaded: r.loaded, rejected: r.rejected, positive: r.positives, file: r.source_file }]);
+  printTable([
+    {
+      table: r.table,
+      read: r.read,
+      loaded: r.loaded,
+      rejected: r.rejected,
+      positive: r.positives,
+      file: r.source_file,
+    },
+  ]);
   printReasons(Object.fromEntries(Object.entries(r.reasons).map(([k, n]) => [`${r.table}.${k}`, n])));
   printSamples(r.samples, r.rejected);
 }
@@ -66,13 +92,21 @@ function printFlatReport(r: FlatIngestReport): void {
 export function registerIngest(program: Command): void {
   program
     .command('ingest')
-    .description('load leads, activities and outcomes (CSV, Parquet or JSON lines) into the warehouse, validating every row; bad rows go to rejected_rows')
+    .description(
+      'load leads, activities and outcomes (CSV, Parquet or JSON lines) into the warehouse, validating every row; bad rows go to rejected_rows',
+    )
     .option('--db <file>', 'warehouse file', DEFAULT_DB)
     .option('--leads <file>', 'leads: one row per lead (lead_id, created_at, ...; other columns kept as extras)')
     .option('--activities <file>', 'activities: lead_id, occurred_at, activity_type, [channel, campaign, url, value]')
-    .option('--outcomes <file>', 'outcomes: lead_id, [opportunity_id], created_at, [closed_at], status (won|lost|open), [amount]')
+    .option(
+      '--outcomes <file>',
+      'outcomes: lead_id, [opportunity_id], created_at, [closed_at], status (won|lost|open), [amount]',
+    )
     .option('--map <mapping.yaml>', 'source column names -> canonical ones per table, and activity type renames')
-    .option('--date-format <fmt>', 'strftime format of date columns in text sources, e.g. "%d-%m-%Y %H:%M" (default ISO 8601)')
+    .option(
+      '--date-format <fmt>',
+      'strftime format of date columns in text sources, e.g. "%d-%m-%Y %H:%M" (default ISO 8601)',
+    )
     .option('--strict', 'fail (exit 3) and write nothing if any row is rejected')
     .option('--json', 'print the report as JSON')
     .option('--flat <file>', 'a flat table instead: one row per lead with an id and a target column')
@@ -80,7 +114,10 @@ export function registerIngest(program: Command): void {
     .option('--target <column>', 'with --flat: the target column')
     .option('--name <table>', 'with --flat: the table to write (default: the file name)')
     .option('--positive <values>', 'with --flat: target values meaning converted', 'yes,1,true,won')
-    .option('--negative <values>', 'with --flat: target values meaning not converted (default no,0,false,lost; with a custom --positive: every other value)')
+    .option(
+      '--negative <values>',
+      'with --flat: target values meaning not converted (default no,0,false,lost; with a custom --positive: every other value)',
+    )
     .option('--run-id <id>', 'id recorded on rejected rows (default: a random UUID)')
     .addHelpText(
       'after',
@@ -105,9 +142,22 @@ transaction: a failed ingest leaves the warehouse as it was. With --strict nothi
         const log = stageLogger();
         const now = new Date(); // the CLI is the only place that reads the wall clock
         if (flags.flat !== undefined) {
-          if (flags.leads || flags.activities || flags.outcomes) throw new UsageError('--flat cannot be combined with --leads, --activities or --outcomes', 'run two ingests');
-          if (!flags.id || !flags.target) throw new UsageError('--flat needs --id <column> and --target <column>', 'e.g. --flat leads.csv --id "Prospect ID" --target Converted');
-          const name = flags.name ?? path.basename(flags.flat, path.extname(flags.flat)).replace(/[^A-Za-z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
+          if (flags.leads || flags.activities || flags.outcomes)
+            throw new UsageError(
+              '--flat cannot be combined with --leads, --activities or --outcomes',
+              'run two ingests',
+            );
+          if (!flags.id || !flags.target)
+            throw new UsageError(
+              '--flat needs --id <column> and --target <column>',
+              'e.g. --flat leads.csv --id "Prospect ID" --target Converted',
+            );
+          const name =
+            flags.name ??
+            path
+              .basename(flags.flat, path.extname(flags.flat))
+              .replace(/[^A-Za-z0-9_]/g, '_')
+              .replace(/^([0-9])/, '_$1');
           const report = await withWarehouse(flags.db, (w) =>
             ingestFlat(w, {
               file: flags.flat!,
@@ -127,9 +177,13 @@ transaction: a failed ingest leaves the warehouse as it was. With --strict nothi
           return;
         }
         if (!flags.leads && !flags.activities && !flags.outcomes) {
-          throw new UsageError('nothing to ingest: give --leads, --activities and/or --outcomes (or --flat)', 'see leadscore ingest --help');
+          throw new UsageError(
+            'nothing to ingest: give --leads, --activities and/or --outcomes (or --flat)',
+            'see leadscore ingest --help',
+          );
         }
-        if (flags.id || flags.target || flags.name || flags.negative) throw new UsageError('--id, --target, --name and --negative only apply with --flat');
+        if (flags.id || flags.target || flags.name || flags.negative)
+          throw new UsageError('--id, --target, --name and --negative only apply with --flat');
         const report = await withWarehouse(flags.db, (w) =>
           ingest(w, {
             leads: flags.leads,
@@ -144,8 +198,25 @@ transaction: a failed ingest leaves the warehouse as it was. With --strict nothi
           }),
         );
         if (flags.json) {
-          const tables = Object.fromEntries(Object.entries(report.tables).map(([t, r]) => [t, { read: r!.read, loaded: r!.loaded, rejected: r!.rejected, added: r!.added, source_file: r!.source_file, reasons: r!.reasons }]));
-          printJson({ run_id: report.run_id, tables, rejected_by_reason: report.rejected_by_reason, samples: report.samples });
+          const tables = Object.fromEntries(
+            Object.entries(report.tables).map(([t, r]) => [
+              t,
+              {
+                read: r!.read,
+                loaded: r!.loaded,
+                rejected: r!.rejected,
+                added: r!.added,
+                source_file: r!.source_file,
+                reasons: r!.reasons,
+              },
+            ]),
+          );
+          printJson({
+            run_id: report.run_id,
+            tables,
+            rejected_by_reason: report.rejected_by_reason,
+            samples: report.samples,
+          });
         } else printReport(report);
       }),
     );

@@ -9,7 +9,8 @@ interface ModelsFlags {
   metric?: string;
 }
 
-const fmt = (v: unknown) => (typeof v === 'number' ? formatNumber(v) : v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+const fmt = (v: unknown) =>
+  typeof v === 'number' ? formatNumber(v) : v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
 
 /** `leadscore models list | show | promote | diff`: the model registry. */
 export function registerModelsCommand(program: Command): void {
@@ -25,31 +26,58 @@ Examples:
   $ leadscore models diff leadscore@v0001 leadscore@v0002
   $ leadscore models promote leadscore@v0002   # only if it beats the champion on the same test window`,
     );
-  const common = (c: Command) => c.option('--models-dir <dir>', 'where artifacts live', 'models').option('--json', 'print JSON');
+  const common = (c: Command) =>
+    c.option('--models-dir <dir>', 'where artifacts live', 'models').option('--json', 'print JSON');
 
   common(models.command('list').description('every model, its versions, the champion and its test metrics')).action(
     action(async (flags: ModelsFlags) => {
       const rows = registry.listModels(flags.modelsDir).flatMap((m) =>
         m.versions.map((v) => {
           const card = readModelCard(artifactDir(flags.modelsDir, m.name, v));
-          return { model: m.name, version: v, champion: m.champion === v ? '*' : '', created_at: card.created_at, auc: card.metrics.auc, logloss: card.metrics.logloss, ece: card.metrics.ece };
+          return {
+            model: m.name,
+            version: v,
+            champion: m.champion === v ? '*' : '',
+            created_at: card.created_at,
+            auc: card.metrics.auc,
+            logloss: card.metrics.logloss,
+            ece: card.metrics.ece,
+          };
         }),
       );
       if (flags.json) return printJson(rows);
-      if (rows.length === 0) return void process.stdout.write(`no models under ${flags.modelsDir}/ yet: run \`leadscore train\`\n`);
+      if (rows.length === 0)
+        return void process.stdout.write(`no models under ${flags.modelsDir}/ yet: run \`leadscore train\`\n`);
       printTable(rows);
     }),
   );
 
-  common(models.command('show').argument('<ref>', 'NAME (champion) or NAME@VERSION').description('the model card: parameters, features, windows, metrics, blend, calibrator')).action(
+  common(
+    models
+      .command('show')
+      .argument('<ref>', 'NAME (champion) or NAME@VERSION')
+      .description('the model card: parameters, features, windows, metrics, blend, calibrator'),
+  ).action(
     action(async (ref: string, flags: ModelsFlags) => {
       const a = registry.show(ref, flags.modelsDir);
       const metrics = a.estimators.metrics as Record<string, Record<string, number>> | undefined;
-      if (flags.json) return printJson({ name: a.name, version: a.version, champion: a.isChampion, dir: a.dir, card: { ...a.card, features: { ...a.card.features, encoders: undefined } }, metrics });
+      if (flags.json)
+        return printJson({
+          name: a.name,
+          version: a.version,
+          champion: a.isChampion,
+          dir: a.dir,
+          card: { ...a.card, features: { ...a.card.features, encoders: undefined } },
+          metrics,
+        });
       const c = a.card;
-      process.stdout.write(`${a.name}@${a.version}${a.isChampion ? ' (champion)' : ''}  ${a.dir}\ncreated ${c.created_at}, seed ${c.seed}\n`);
+      process.stdout.write(
+        `${a.name}@${a.version}${a.isChampion ? ' (champion)' : ''}  ${a.dir}\ncreated ${c.created_at}, seed ${c.seed}\n`,
+      );
       process.stdout.write(`training window: ${fmt(c.training_window)}\ntest window: ${fmt(c.test_window)}\n`);
-      process.stdout.write(`features: ${c.features.columns.length} matrix columns, schema ${c.features.schema_hash.slice(0, 12)}\n`);
+      process.stdout.write(
+        `features: ${c.features.columns.length} matrix columns, schema ${c.features.schema_hash.slice(0, 12)}\n`,
+      );
       process.stdout.write(`blend: ${fmt(c.blend)}\ncalibrator: ${fmt(c.calibrator)}\n\n`);
       if (metrics) printTable(Object.entries(metrics).map(([scorer, m]) => ({ scorer, ...m })));
     }),
@@ -64,21 +92,44 @@ Examples:
       .option('--metric <name>', 'metric to compare (default auc; logloss, brier and ece: lower is better)'),
   ).action(
     action(async (ref: string, flags: ModelsFlags) => {
-      const result = registry.promote(ref, { at: new Date().toISOString(), force: flags.force, metric: flags.metric }, flags.modelsDir);
+      const result = registry.promote(
+        ref,
+        { at: new Date().toISOString(), force: flags.force, metric: flags.metric },
+        flags.modelsDir,
+      );
       if (flags.json) printJson(result);
-      else process.stdout.write(`${result.promoted ? 'promoted' : 'not promoted'}: ${result.name}@${result.version}: ${result.reason}\n`);
+      else
+        process.stdout.write(
+          `${result.promoted ? 'promoted' : 'not promoted'}: ${result.name}@${result.version}: ${result.reason}\n`,
+        );
       return result.promoted ? 0 : 1;
     }),
   );
 
-  common(models.command('diff').argument('<a>', 'NAME@VERSION').argument('<b>', 'NAME@VERSION').description('two versions side by side: parameters, features, windows, metrics')).action(
+  common(
+    models
+      .command('diff')
+      .argument('<a>', 'NAME@VERSION')
+      .argument('<b>', 'NAME@VERSION')
+      .description('two versions side by side: parameters, features, windows, metrics'),
+  ).action(
     action(async (a: string, b: string, flags: ModelsFlags) => {
       const d = registry.diff(a, b, flags.modelsDir);
       if (flags.json) return printJson(d);
       const rows = (section: string, xs: typeof d.metrics) =>
-        xs.filter((r) => r.changed || section === 'metric').map((r) => ({ section, key: r.key, [d.a]: fmt(r.a), [d.b]: fmt(r.b), delta: r.delta === undefined ? '' : formatNumber(r.delta) }));
+        xs
+          .filter((r) => r.changed || section === 'metric')
+          .map((r) => ({
+            section,
+            key: r.key,
+            [d.a]: fmt(r.a),
+            [d.b]: fmt(r.b),
+            delta: r.delta === undefined ? '' : formatNumber(r.delta),
+          }));
       printTable([...rows('metric', d.metrics), ...rows('parameter', d.parameters), ...rows('window', d.windows)]);
-      process.stdout.write(`\nfeatures: +${d.features.added.length} -${d.features.removed.length}${d.features.schemaChanged ? ' (feature schema changed)' : ''}\n`);
+      process.stdout.write(
+        `\nfeatures: +${d.features.added.length} -${d.features.removed.length}${d.features.schemaChanged ? ' (feature schema changed)' : ''}\n`,
+      );
       for (const f of d.features.added) process.stdout.write(`  + ${f}\n`);
       for (const f of d.features.removed) process.stdout.write(`  - ${f}\n`);
     }),

@@ -17,7 +17,9 @@ interface MonitorFlags {
 export function registerMonitorCommand(program: Command): void {
   program
     .command('monitor')
-    .description('drift since training (PSI of each feature and of the score) and calibration of scores whose outcome is known')
+    .description(
+      'drift since training (PSI of each feature and of the score) and calibration of scores whose outcome is known',
+    )
     .option('--db <file>', 'warehouse', DEFAULT_DB)
     .option('--model <ref>', 'NAME (champion) or NAME@VERSION', 'leadscore')
     .option('--models-dir <dir>', 'where artifacts live', 'models')
@@ -40,12 +42,24 @@ Examples:
         const threshold = Number(flags.threshold);
         if (!(threshold > 0)) throw new UsageError(`--threshold must be a positive number, got "${flags.threshold}"`);
         const bar = progress('monitor');
-        const r = await monitorModel({ db: flags.db, model: flags.model, modelsDir: flags.modelsDir, threshold, now: new Date(), onStage: bar.update });
+        const r = await monitorModel({
+          db: flags.db,
+          model: flags.model,
+          modelsDir: flags.modelsDir,
+          threshold,
+          now: new Date(),
+          onStage: bar.update,
+        });
         bar.done(r.status);
         if (flags.json) printJson(r);
         else {
-          process.stdout.write(`model ${r.model}@${r.model_version}, scoring run ${r.score_run_id} (${r.rows} leads as of ${r.score_run_as_of})\n\n`);
-          printTable([{ feature: '(score)', psi: r.score_psi, drifted: r.score_drifted ? 'DRIFT' : '' }, ...r.features.map((f) => ({ feature: f.feature, psi: f.psi, drifted: f.drifted ? 'DRIFT' : '' }))]);
+          process.stdout.write(
+            `model ${r.model}@${r.model_version}, scoring run ${r.score_run_id} (${r.rows} leads as of ${r.score_run_as_of})\n\n`,
+          );
+          printTable([
+            { feature: '(score)', psi: r.score_psi, drifted: r.score_drifted ? 'DRIFT' : '' },
+            ...r.features.map((f) => ({ feature: f.feature, psi: f.psi, drifted: f.drifted ? 'DRIFT' : '' })),
+          ]);
           const c = r.calibration;
           process.stdout.write(
             c.rows > 0

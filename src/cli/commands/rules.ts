@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import { describeRules, explainLead, loadRules, scoreRules, type LeadExplanation, type RuleScores } from '../../rules/index.ts';
+import {
+  describeRules,
+  explainLead,
+  loadRules,
+  scoreRules,
+  type LeadExplanation,
+  type RuleScores,
+} from '../../rules/index.ts';
 import { withWarehouse } from '../../store/index.ts';
 import { DEFAULT_DB, parseAsOf } from '../options.ts';
 import { action, printJson, printTable, progress } from '../output.ts';
@@ -29,7 +36,10 @@ Examples:
     .description('validate a rules file and print a summary of its criteria')
     .argument('[file]', 'rules YAML file', DEFAULT_RULES)
     .option('--json', 'print the summary as JSON')
-    .addHelpText('after', '\nExample:\n  $ leadscore rules check models/rules.yaml\n\nExit code 3 when the file is invalid; the message names the key path.')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ leadscore rules check models/rules.yaml\n\nExit code 3 when the file is invalid; the message names the key path.',
+    )
     .action(
       action(async (file: string, opts: { json?: boolean }) => {
         const summary = describeRules(loadRules(file));
@@ -66,7 +76,8 @@ Examples:
     )
     .action(
       action(async (opts: { asOf: string; db: string; rules: string; leads: string; out?: string; json?: boolean }) => {
-        if (opts.leads !== 'open' && opts.leads !== 'all') throw new UsageError(`--leads must be open or all, got "${opts.leads}"`);
+        if (opts.leads !== 'open' && opts.leads !== 'all')
+          throw new UsageError(`--leads must be open or all, got "${opts.leads}"`);
         const asOf = parseAsOf(opts.asOf);
         const ruleSet = loadRules(opts.rules);
         const p = progress('rules score');
@@ -76,9 +87,15 @@ Examples:
           { readOnly: !opts.out },
         );
         p.done(`${scores.ids.length} leads${opts.out ? ` written to ${opts.out}` : ''}`);
-        const dist = distribution(scores, [...ruleSet.bands.map((b): [string, string] => [b.name, b.colour]), ['excluded', 'grey']]);
-        if (opts.json) return printJson({ asOf: asOf.toISOString(), rules: opts.rules, table: opts.out ?? null, ...dist });
-        process.stdout.write(`as of ${asOf.toISOString()}: ${dist.leads} leads, mean score ${formatNumber(dist.meanScore)}, MQL ${dist.mql}, SQL ${dist.sql}\n\n`);
+        const dist = distribution(scores, [
+          ...ruleSet.bands.map((b): [string, string] => [b.name, b.colour]),
+          ['excluded', 'grey'],
+        ]);
+        if (opts.json)
+          return printJson({ asOf: asOf.toISOString(), rules: opts.rules, table: opts.out ?? null, ...dist });
+        process.stdout.write(
+          `as of ${asOf.toISOString()}: ${dist.leads} leads, mean score ${formatNumber(dist.meanScore)}, MQL ${dist.mql}, SQL ${dist.sql}\n\n`,
+        );
         printTable(dist.bands, ['band', 'colour', 'leads', 'share']);
         process.stdout.write('\nleads by grade (fit A-D x engagement 1-4):\n');
         printTable(dist.gradeMatrix, ['fit', '1', '2', '3', '4']);
@@ -97,7 +114,10 @@ Examples:
     .option('--db <file>', 'warehouse file', DEFAULT_DB)
     .option('--rules <file>', 'rules YAML file', DEFAULT_RULES)
     .option('--json', 'print the explanation as JSON')
-    .addHelpText('after', '\nExample:\n  $ leadscore rules explain --db data/demo.duckdb --lead L000042 --as-of 2025-06-30')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ leadscore rules explain --db data/demo.duckdb --lead L000042 --as-of 2025-06-30',
+    )
     .action(
       action(async (opts: { lead: string; asOf: string; db: string; rules: string; json?: boolean }) => {
         const asOf = parseAsOf(opts.asOf);
@@ -129,8 +149,16 @@ function distribution(s: RuleScores, bandOrder: Array<[name: string, colour: str
     sql += s.sql[i];
   }
   const share = (k: number) => (n ? `${((100 * k) / n).toFixed(1)}%` : '0%');
-  const bands = bandOrder.map(([band, colour]) => ({ band, colour, leads: byBand.get(band)?.leads ?? 0, share: share(byBand.get(band)?.leads ?? 0) }));
-  const gradeMatrix = ['A', 'B', 'C', 'D'].map((f) => ({ fit: f, ...Object.fromEntries(['1', '2', '3', '4'].map((l) => [l, grades.get(f + l) ?? 0])) }));
+  const bands = bandOrder.map(([band, colour]) => ({
+    band,
+    colour,
+    leads: byBand.get(band)?.leads ?? 0,
+    share: share(byBand.get(band)?.leads ?? 0),
+  }));
+  const gradeMatrix = ['A', 'B', 'C', 'D'].map((f) => ({
+    fit: f,
+    ...Object.fromEntries(['1', '2', '3', '4'].map((l) => [l, grades.get(f + l) ?? 0])),
+  }));
   return {
     leads: n,
     meanScore: n ? sum / n : 0,
@@ -148,7 +176,14 @@ function printExplanation(ex: LeadExplanation): void {
   if (ex.rules.length) {
     out('');
     printTable(
-      ex.rules.map((r) => ({ rule: r.rule, group: r.group, events: r.events ?? '', raw: formatNumber(r.rawPoints), decay: r.decay ? formatNumber(-r.decay) : '', points: formatNumber(r.points) })),
+      ex.rules.map((r) => ({
+        rule: r.rule,
+        group: r.group,
+        events: r.events ?? '',
+        raw: formatNumber(r.rawPoints),
+        decay: r.decay ? formatNumber(-r.decay) : '',
+        points: formatNumber(r.points),
+      })),
       ['rule', 'group', 'events', 'raw', 'decay', 'points'],
     );
   } else out('no rule fired');
@@ -156,10 +191,15 @@ function printExplanation(ex: LeadExplanation): void {
   const cap = (g: { sum: number; cap: number; capHit: boolean; points: number }, sign = '') =>
     g.capHit ? `${formatNumber(g.sum)} -> cap ${sign}${g.cap} = ${formatNumber(g.points)}` : formatNumber(g.points);
   out(`fit         ${cap(ex.fit)}`);
-  out(`engagement  ${cap(ex.engagement)}${ex.engagement.linearLoss ? ` - ${formatNumber(ex.engagement.linearLoss)} linear decay (${formatNumber(ex.inactiveDays)} days inactive) = ${formatNumber(ex.engagement.points)}` : ''}`);
+  out(
+    `engagement  ${cap(ex.engagement)}${ex.engagement.linearLoss ? ` - ${formatNumber(ex.engagement.linearLoss)} linear decay (${formatNumber(ex.inactiveDays)} days inactive) = ${formatNumber(ex.engagement.points)}` : ''}`,
+  );
   out(`negative    ${cap(ex.negative, '-')}`);
-  const notes = [ex.floorHit ? 'floored at 0' : '', ex.totalCapHit ? 'capped at the total cap' : ''].filter(Boolean).join(', ');
-  if (ex.excluded) out(`total       0 (excluded: ${ex.exclusionReason}; subtotal would be ${formatNumber(ex.subtotal)})`);
+  const notes = [ex.floorHit ? 'floored at 0' : '', ex.totalCapHit ? 'capped at the total cap' : '']
+    .filter(Boolean)
+    .join(', ');
+  if (ex.excluded)
+    out(`total       0 (excluded: ${ex.exclusionReason}; subtotal would be ${formatNumber(ex.subtotal)})`);
   else out(`total       ${formatNumber(ex.total)}${notes ? ` (subtotal ${formatNumber(ex.subtotal)}, ${notes})` : ''}`);
   out(`band ${ex.band} (${ex.colour}), grade ${ex.grade}, MQL ${ex.mql ? 'yes' : 'no'}, SQL ${ex.sql ? 'yes' : 'no'}`);
 }

@@ -23,7 +23,11 @@ export function parseShard(raw: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
   const k = m ? Number(m[1]) : NaN;
   const n = m ? Number(m[2]) : NaN;
-  if (!m || n < 1 || k < 1 || k > n) throw new UsageError(`--shard must look like k/n with 1 <= k <= n, got "${raw}"`, 'e.g. --shard 1/4 ... --shard 4/4');
+  if (!m || n < 1 || k < 1 || k > n)
+    throw new UsageError(
+      `--shard must look like k/n with 1 <= k <= n, got "${raw}"`,
+      'e.g. --shard 1/4 ... --shard 4/4',
+    );
   return { k, n };
 }
 
@@ -31,7 +35,9 @@ export function parseShard(raw: string): Shard {
 export function registerScoreCommand(program: Command): void {
   program
     .command('score')
-    .description('score every open lead as of a date with the champion model; write lead_scores, history and score_runs')
+    .description(
+      'score every open lead as of a date with the champion model; write lead_scores, history and score_runs',
+    )
     .argument('[pipeline]', 'pipeline YAML (default pipelines/score.yaml when present)')
     .option('--db <file>', 'warehouse to read and write')
     .option('--model <ref>', 'NAME (its promoted champion) or NAME@VERSION')
@@ -59,7 +65,11 @@ Examples:
     )
     .action(
       action(async (pipeline: string | undefined, flags: ScoreFlags) => {
-        const base = loadPipelineConfig(ScorePipelineConfig, pipeline ?? 'pipelines/score.yaml', pipeline === undefined);
+        const base = loadPipelineConfig(
+          ScorePipelineConfig,
+          pipeline ?? 'pipelines/score.yaml',
+          pipeline === undefined,
+        );
         const leads = flags.leads ?? base.leads;
         if (leads !== 'open' && leads !== 'all') throw new UsageError(`--leads must be open or all, got "${leads}"`);
         const bar = progress('score');
@@ -84,10 +94,19 @@ Examples:
         });
         bar.done(`${summary.rows} leads`);
         if (flags.json) return printJson(summary);
-        process.stdout.write(`run ${summary.run_id}: scored ${summary.rows} leads as of ${summary.as_of} with ${summary.model}@${summary.model_version} in ${summary.duration_s.toFixed(1)}s (${Math.round(summary.rows_per_second)} rows/s)\n`);
+        process.stdout.write(
+          `run ${summary.run_id}: scored ${summary.rows} leads as of ${summary.as_of} with ${summary.model}@${summary.model_version} in ${summary.duration_s.toFixed(1)}s (${Math.round(summary.rows_per_second)} rows/s)\n`,
+        );
         process.stdout.write(`output: ${summary.output}\n`);
-        for (const r of summary.marked_failed) process.stdout.write(`note: run ${r} had died part-way; marked failed\n`);
-        printTable(Object.entries(summary.bands).map(([band, leads]) => ({ band, leads, share: `${((100 * leads) / summary.rows).toFixed(1)}%` })));
+        for (const r of summary.marked_failed)
+          process.stdout.write(`note: run ${r} had died part-way; marked failed\n`);
+        printTable(
+          Object.entries(summary.bands).map(([band, leads]) => ({
+            band,
+            leads,
+            share: `${((100 * leads) / summary.rows).toFixed(1)}%`,
+          })),
+        );
       }),
     );
 }

@@ -25,7 +25,9 @@ interface TrainFlags {
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
-    .description('train the predictive model (logistic + neural, blended with the rules, calibrated) and save a versioned artifact')
+    .description(
+      'train the predictive model (logistic + neural, blended with the rules, calibrated) and save a versioned artifact',
+    )
     .argument('[pipeline]', 'pipeline YAML for CRM training (default pipelines/train.yaml when present)')
     .option('--db <file>', 'warehouse with leads, activities and outcomes (overrides the pipeline file)')
     .option('--data <file>', 'train on a flat file instead (CSV, Parquet or JSON lines; one row per lead)')
@@ -55,12 +57,20 @@ Examples:
     )
     .action(
       action(async (pipeline: string | undefined, flags: TrainFlags) => {
-        const base = loadPipelineConfig(TrainPipelineConfig, pipeline ?? 'pipelines/train.yaml', pipeline === undefined);
+        const base = loadPipelineConfig(
+          TrainPipelineConfig,
+          pipeline ?? 'pipelines/train.yaml',
+          pipeline === undefined,
+        );
         const cfg = TrainPipelineConfig.parse({
           ...base,
           ...(flags.db ? { db: flags.db } : {}),
           ...(flags.seed !== undefined ? { seed: parseInteger('--seed', flags.seed) } : {}),
-          ...(flags.name ? { name: flags.name } : flags.data ? { name: base.name === 'leadscore' ? 'flat' : base.name } : {}),
+          ...(flags.name
+            ? { name: flags.name }
+            : flags.data
+              ? { name: base.name === 'leadscore' ? 'flat' : base.name }
+              : {}),
           ...(flags.modelsDir ? { models_dir: flags.modelsDir } : {}),
           ...(flags.failOnLeakage ? { fail_on_leakage: true } : {}),
           ...(flags.data ? { rules: null } : {}),
@@ -69,20 +79,32 @@ Examples:
         const now = new Date();
         let report: TrainReport;
         if (flags.data) {
-          if (!flags.target) throw new UsageError('--data needs --target: the column that says whether the lead converted', 'e.g. --target Converted');
+          if (!flags.target)
+            throw new UsageError(
+              '--data needs --target: the column that says whether the lead converted',
+              'e.g. --target Converted',
+            );
           report = await trainFlat(cfg, {
             data: flags.data,
             target: flags.target,
             id: flags.id,
             positive: flags.positive,
-            exclude: flags.exclude ? flags.exclude.split(',').map((s) => s.trim()).filter(Boolean) : [],
+            exclude: flags.exclude
+              ? flags.exclude
+                  .split(',')
+                  .map((s) => s.trim())
+                  .filter(Boolean)
+              : [],
             exportSplit: flags.exportSplit,
             now,
             onStage: bar.update,
           });
         } else {
           for (const f of ['target', 'id', 'exportSplit', 'exclude'] as const) {
-            if (flags[f]) throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} only applies with --data (flat files)`);
+            if (flags[f])
+              throw new UsageError(
+                `--${f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} only applies with --data (flat files)`,
+              );
           }
           report = await trainCrm(cfg, { now, onStage: bar.update });
         }
@@ -96,7 +118,9 @@ Examples:
 function printTrainReport(r: TrainReport): void {
   const out = process.stdout;
   out.write(`\nmodel ${r.model.name}@${r.model.version} saved to ${r.model.dir}\n`);
-  out.write(`rows: train ${r.rows.train}, validation ${r.rows.validation}, calibration ${r.rows.calibration}, test ${r.rows.test}${r.rows.dropped ? `, left out in gaps ${r.rows.dropped}` : ''}\n`);
+  out.write(
+    `rows: train ${r.rows.train}, validation ${r.rows.validation}, calibration ${r.rows.calibration}, test ${r.rows.test}${r.rows.dropped ? `, left out in gaps ${r.rows.dropped}` : ''}\n`,
+  );
   if (r.excluded_columns.length) {
     out.write('\nexcluded by the leakage audit:\n');
     for (const e of r.excluded_columns) out.write(`  ${e.column}: ${e.reason}\n`);
@@ -106,8 +130,13 @@ function printTrainReport(r: TrainReport): void {
     Object.entries(r.metrics).map(([scorer, m]) => ({ scorer, ...m })),
     ['scorer', 'auc', 'pr_auc', 'logloss', 'brier', 'ece', 'lift_at_10pct'],
   );
-  if (r.oracle_auc !== undefined) out.write(`\noracle AUC on the same test rows (the generator's true probabilities): ${r.oracle_auc.toFixed(4)}\n`);
-  out.write(`\nblend weights: ${Object.entries(r.blend_weights).map(([k, v]) => `${k} ${formatNumber(v)}`).join(', ')}\n`);
+  if (r.oracle_auc !== undefined)
+    out.write(`\noracle AUC on the same test rows (the generator's true probabilities): ${r.oracle_auc.toFixed(4)}\n`);
+  out.write(
+    `\nblend weights: ${Object.entries(r.blend_weights)
+      .map(([k, v]) => `${k} ${formatNumber(v)}`)
+      .join(', ')}\n`,
+  );
   out.write(`calibration: ${r.calibration.method} (${r.calibration.reason})\n`);
   for (const n of r.notes) out.write(`note: ${n}\n`);
   out.write(`\nnext: leadscore models promote ${r.model.name}@${r.model.version}\n`);

@@ -32,7 +32,14 @@ const CONFIG = {
   background: 'white',
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 600, gridColor: '#eee' },
-  legend: { labelFontSize: 12, titleFontSize: 12, orient: 'bottom', direction: 'horizontal', labelLimit: 0, symbolStrokeWidth: 2.5 },
+  legend: {
+    labelFontSize: 12,
+    titleFontSize: 12,
+    orient: 'bottom',
+    direction: 'horizontal',
+    labelLimit: 0,
+    symbolStrokeWidth: 2.5,
+  },
   header: { labelFontSize: 12, labelFontWeight: 600, title: null },
 } as const;
 
@@ -48,19 +55,43 @@ interface Series {
 function seriesScales(series: Series[]) {
   const domain = series.map((s) => s.name);
   return {
-    color: { field: 'series', type: 'nominal', title: null, scale: { domain, range: series.map((s) => s.color) }, legend: { direction: 'vertical' } },
+    color: {
+      field: 'series',
+      type: 'nominal',
+      title: null,
+      scale: { domain, range: series.map((s) => s.color) },
+      legend: { direction: 'vertical' },
+    },
     // Same field and domain as colour, so Vega-Lite merges both into one legend showing dashed references.
     strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain, range: series.map((s) => s.dash) } },
   } as const;
 }
 
-function lineChart(opts: { xTitle: string; yTitle: string; series: Series[]; points?: boolean; format?: string }): TopLevelSpec {
+function lineChart(opts: {
+  xTitle: string;
+  yTitle: string;
+  series: Series[];
+  points?: boolean;
+  format?: string;
+}): TopLevelSpec {
   // `dot` duplicates `series` so the dots get their own legend-less colour scale (same field would merge legends).
   const values = opts.series.flatMap((s) => s.points.map((p) => ({ series: s.name, dot: s.name, ...p })));
   const axisFormat = opts.format ?? '.0%';
   const encoding = {
-    x: { field: 'x', type: 'quantitative', title: opts.xTitle, scale: { domain: [0, 1] }, axis: { format: axisFormat } },
-    y: { field: 'y', type: 'quantitative', title: opts.yTitle, scale: { domain: [0, 1] }, axis: { format: axisFormat } },
+    x: {
+      field: 'x',
+      type: 'quantitative',
+      title: opts.xTitle,
+      scale: { domain: [0, 1] },
+      axis: { format: axisFormat },
+    },
+    y: {
+      field: 'y',
+      type: 'quantitative',
+      title: opts.yTitle,
+      scale: { domain: [0, 1] },
+      axis: { format: axisFormat },
+    },
     ...seriesScales(opts.series),
   };
   const layers: object[] = [{ mark: { type: 'line', strokeWidth: 2.5, clip: true }, encoding }];
@@ -101,8 +132,13 @@ function rocChart(r: ComparisonResult): ChartSpec {
   return {
     id: 'roc',
     title: 'ROC curves',
-    caption: 'Share of converters found (up) against share of non-converters wrongly flagged (right) as the threshold drops. Higher and further left is better; the dashed line is random ranking.',
-    spec: lineChart({ xTitle: 'False positive rate', yTitle: 'True positive rate', series: [...series, diagonal('Random')] }),
+    caption:
+      'Share of converters found (up) against share of non-converters wrongly flagged (right) as the threshold drops. Higher and further left is better; the dashed line is random ranking.',
+    spec: lineChart({
+      xTitle: 'False positive rate',
+      yTitle: 'True positive rate',
+      series: [...series, diagonal('Random')],
+    }),
   };
 }
 
@@ -116,8 +152,13 @@ function gainsChart(r: ComparisonResult): ChartSpec {
   return {
     id: 'gains',
     title: 'Cumulative gains',
-    caption: 'Work down each list from the top: share of all converters found (up) after contacting a share of the leads (right). The dashed line is calling leads at random.',
-    spec: lineChart({ xTitle: 'Share of leads contacted, best first', yTitle: 'Share of converters found', series: [...series, diagonal('Random')] }),
+    caption:
+      'Work down each list from the top: share of all converters found (up) after contacting a share of the leads (right). The dashed line is calling leads at random.',
+    spec: lineChart({
+      xTitle: 'Share of leads contacted, best first',
+      yTitle: 'Share of converters found',
+      series: [...series, diagonal('Random')],
+    }),
   };
 }
 
@@ -131,7 +172,8 @@ function reliabilityChart(r: ComparisonResult): ChartSpec {
   return {
     id: 'reliability',
     title: 'Reliability diagram',
-    caption: 'Leads grouped by predicted probability (right) against how many of them converted (up); dot size is the number of leads. On the dashed diagonal, a score of 30 means 30 in 100 convert.',
+    caption:
+      'Leads grouped by predicted probability (right) against how many of them converted (up); dot size is the number of leads. On the dashed diagonal, a score of 30 means 30 in 100 convert.',
     spec: lineChart({
       xTitle: 'Mean predicted probability',
       yTitle: 'Observed conversion rate',
@@ -144,7 +186,8 @@ function reliabilityChart(r: ComparisonResult): ChartSpec {
 function distributionChart(r: ComparisonResult): ChartSpec {
   // Share within each (score, outcome) so the small converted group is as visible as the large rest.
   const totals = new Map<string, number>();
-  for (const h of r.curves.score_histogram) totals.set(`${h.source}|${h.outcome}`, (totals.get(`${h.source}|${h.outcome}`) ?? 0) + h.count);
+  for (const h of r.curves.score_histogram)
+    totals.set(`${h.source}|${h.outcome}`, (totals.get(`${h.source}|${h.outcome}`) ?? 0) + h.count);
   const values = r.curves.score_histogram.map((h) => ({
     score: SOURCES[h.source].label,
     outcome: h.outcome,
@@ -158,7 +201,8 @@ function distributionChart(r: ComparisonResult): ChartSpec {
   return {
     id: 'distribution',
     title: 'Score distributions by outcome',
-    caption: 'For each score, how converters (green) and non-converters (grey) spread over 10-point score buckets. The less the two overlap, the better the score separates them.',
+    caption:
+      'For each score, how converters (green) and non-converters (grey) spread over 10-point score buckets. The less the two overlap, the better the score separates them.',
     spec: {
       data: { values },
       facet: { column: { field: 'score', type: 'nominal', sort: SOURCE_ORDER.map((s) => SOURCES[s].label) } },
@@ -169,8 +213,18 @@ function distributionChart(r: ComparisonResult): ChartSpec {
         encoding: {
           x: { field: 'bucket', type: 'ordinal', sort: buckets, title: 'Score (0–100)', axis: { labelAngle: -45 } },
           xOffset: { field: 'outcome', type: 'nominal', sort: outcomes },
-          y: { field: 'share', type: 'quantitative', title: 'Share of leads with that outcome', axis: { format: '.0%' } },
-          color: { field: 'outcome', type: 'nominal', title: null, scale: { domain: outcomes, range: Object.values(OUTCOMES) } },
+          y: {
+            field: 'share',
+            type: 'quantitative',
+            title: 'Share of leads with that outcome',
+            axis: { format: '.0%' },
+          },
+          color: {
+            field: 'outcome',
+            type: 'nominal',
+            title: null,
+            scale: { domain: outcomes, range: Object.values(OUTCOMES) },
+          },
         },
       },
       config: CONFIG,
@@ -185,7 +239,8 @@ function bandChart(r: ComparisonResult): ChartSpec {
   return {
     id: 'bands',
     title: 'Conversion rate by band',
-    caption: 'Share of leads in each band that converted. A useful banding converts far more in its hot band than in its cold one.',
+    caption:
+      'Share of leads in each band that converted. A useful banding converts far more in its hot band than in its cold one.',
     spec: {
       data: { values },
       facet: { column: { field: 'score', type: 'nominal', sort: SOURCE_ORDER.map((s) => SOURCES[s].label) } },
@@ -199,7 +254,12 @@ function bandChart(r: ComparisonResult): ChartSpec {
             encoding: {
               x: { field: 'band', type: 'nominal', sort: order, title: 'Band', axis: { labelAngle: 0 } },
               y: { field: 'rate', type: 'quantitative', title: 'Conversion rate', axis: { format: '.0%' } },
-              color: { field: 'band', type: 'nominal', legend: null, scale: { domain: [...colors.keys()], range: [...colors.values()] } },
+              color: {
+                field: 'band',
+                type: 'nominal',
+                legend: null,
+                scale: { domain: [...colors.keys()], range: [...colors.values()] },
+              },
             },
           },
           {
@@ -221,7 +281,13 @@ function heatmapChart(r: ComparisonResult): ChartSpec {
   const ruleOrder = bandOrder(r, 'rules');
   const predictiveOrder = bandOrder(r, 'predictive');
   const values = r.agreement.map((c) => ({ ...c, label_leads: `${c.leads.toLocaleString('en-US')} leads` }));
-  const x = { field: 'predictive_band', type: 'nominal', sort: predictiveOrder, title: 'Predictive band', axis: { labelAngle: 0, orient: 'top' } };
+  const x = {
+    field: 'predictive_band',
+    type: 'nominal',
+    sort: predictiveOrder,
+    title: 'Predictive band',
+    axis: { labelAngle: 0, orient: 'top' },
+  };
   const y = { field: 'rule_band', type: 'nominal', sort: ruleOrder, title: 'Rule band' };
   // Dark cells get white text; the threshold sits at 60% of the highest rate on the colour scale.
   const maxRate = Math.max(0.0001, ...r.agreement.map((c) => c.rate));
@@ -229,7 +295,8 @@ function heatmapChart(r: ComparisonResult): ChartSpec {
   return {
     id: 'agreement',
     title: 'Where the scores agree',
-    caption: 'Each cell: leads the rules put in one band (row) and the predictive score in another (column), and how many of them converted. The diagonal is agreement; off-diagonal cells are where one score is wrong.',
+    caption:
+      'Each cell: leads the rules put in one band (row) and the predictive score in another (column), and how many of them converted. The diagonal is agreement; off-diagonal cells are where one score is wrong.',
     spec: {
       width: Math.max(240, 110 * predictiveOrder.length),
       height: Math.max(180, 70 * ruleOrder.length),
@@ -239,11 +306,23 @@ function heatmapChart(r: ComparisonResult): ChartSpec {
         {
           mark: { type: 'rect', stroke: 'white', strokeWidth: 2 },
           encoding: {
-            color: { field: 'rate', type: 'quantitative', title: 'Conversion rate', scale: { scheme: 'orangered', domainMin: 0 }, legend: { format: '.0%', orient: 'right', direction: 'vertical' } },
+            color: {
+              field: 'rate',
+              type: 'quantitative',
+              title: 'Conversion rate',
+              scale: { scheme: 'orangered', domainMin: 0 },
+              legend: { format: '.0%', orient: 'right', direction: 'vertical' },
+            },
           },
         },
-        { mark: { type: 'text', dy: -8, fontSize: 12, fontWeight: 600 }, encoding: { text: { field: 'label_leads' }, color: textColor } },
-        { mark: { type: 'text', dy: 9, fontSize: 12 }, encoding: { text: { field: 'rate', type: 'quantitative', format: '.1%' }, color: textColor } },
+        {
+          mark: { type: 'text', dy: -8, fontSize: 12, fontWeight: 600 },
+          encoding: { text: { field: 'label_leads' }, color: textColor },
+        },
+        {
+          mark: { type: 'text', dy: 9, fontSize: 12 },
+          encoding: { text: { field: 'rate', type: 'quantitative', format: '.1%' }, color: textColor },
+        },
       ],
       config: CONFIG,
     } as TopLevelSpec,
@@ -252,7 +331,14 @@ function heatmapChart(r: ComparisonResult): ChartSpec {
 
 /** The report's chart specs, in page order. */
 export function chartSpecs(result: ComparisonResult): ChartSpec[] {
-  return [rocChart(result), gainsChart(result), reliabilityChart(result), distributionChart(result), bandChart(result), heatmapChart(result)];
+  return [
+    rocChart(result),
+    gainsChart(result),
+    reliabilityChart(result),
+    distributionChart(result),
+    bandChart(result),
+    heatmapChart(result),
+  ];
 }
 
 /** Render one Vega-Lite spec to an SVG string, headless. */
@@ -267,5 +353,12 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** Render every chart of the report. */
 export async function renderCharts(result: ComparisonResult): Promise<RenderedChart[]> {
-  return Promise.all(chartSpecs(result).map(async (c) => ({ id: c.id, title: c.title, caption: c.caption, svg: await renderSvg(c.spec) })));
+  return Promise.all(
+    chartSpecs(result).map(async (c) => ({
+      id: c.id,
+      title: c.title,
+      caption: c.caption,
+      svg: await renderSvg(c.spec),
+    })),
+  );
 }

@@ -10,7 +10,12 @@ import type { ComparisonResult, MetricSet, ScoreSource } from './types.ts';
 
 /** Escape text for HTML element content and double-quoted attributes. */
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** A number tagged with its path in the result JSON, so a reader (or test) can trace it back. */
@@ -28,23 +33,87 @@ interface MetricRow {
 }
 
 const METRIC_ROWS: MetricRow[] = [
-  { key: 'auc', label: 'ROC AUC', help: 'chance a random converter outranks a random non-converter', better: 'higher', format: formatMetric },
-  { key: 'pr_auc', label: 'PR AUC', help: 'average precision over all thresholds', better: 'higher', format: formatMetric },
-  { key: 'brier', label: 'Brier score', help: 'mean squared error of the probability', better: 'lower', format: formatMetric },
+  {
+    key: 'auc',
+    label: 'ROC AUC',
+    help: 'chance a random converter outranks a random non-converter',
+    better: 'higher',
+    format: formatMetric,
+  },
+  {
+    key: 'pr_auc',
+    label: 'PR AUC',
+    help: 'average precision over all thresholds',
+    better: 'higher',
+    format: formatMetric,
+  },
+  {
+    key: 'brier',
+    label: 'Brier score',
+    help: 'mean squared error of the probability',
+    better: 'lower',
+    format: formatMetric,
+  },
   { key: 'logloss', label: 'Log loss', help: 'penalises confident mistakes', better: 'lower', format: formatMetric },
-  { key: 'ece', label: 'Expected calibration error', help: 'gap between predicted and observed rates', better: 'lower', format: formatMetric },
-  { key: 'lift_at_5pct', label: 'Lift at top 5%', help: 'conversion in the top 5% / overall conversion', better: 'higher', format: formatLift },
-  { key: 'lift_at_10pct', label: 'Lift at top 10%', help: 'conversion in the top 10% / overall conversion', better: 'higher', format: formatLift },
-  { key: 'lift_at_20pct', label: 'Lift at top 20%', help: 'conversion in the top 20% / overall conversion', better: 'higher', format: formatLift },
-  { key: 'gains_at_5pct', label: 'Converters in top 5%', help: 'share of all converters found there', better: 'higher', format: formatPercent },
-  { key: 'gains_at_10pct', label: 'Converters in top 10%', help: 'share of all converters found there', better: 'higher', format: formatPercent },
-  { key: 'gains_at_20pct', label: 'Converters in top 20%', help: 'share of all converters found there', better: 'higher', format: formatPercent },
+  {
+    key: 'ece',
+    label: 'Expected calibration error',
+    help: 'gap between predicted and observed rates',
+    better: 'lower',
+    format: formatMetric,
+  },
+  {
+    key: 'lift_at_5pct',
+    label: 'Lift at top 5%',
+    help: 'conversion in the top 5% / overall conversion',
+    better: 'higher',
+    format: formatLift,
+  },
+  {
+    key: 'lift_at_10pct',
+    label: 'Lift at top 10%',
+    help: 'conversion in the top 10% / overall conversion',
+    better: 'higher',
+    format: formatLift,
+  },
+  {
+    key: 'lift_at_20pct',
+    label: 'Lift at top 20%',
+    help: 'conversion in the top 20% / overall conversion',
+    better: 'higher',
+    format: formatLift,
+  },
+  {
+    key: 'gains_at_5pct',
+    label: 'Converters in top 5%',
+    help: 'share of all converters found there',
+    better: 'higher',
+    format: formatPercent,
+  },
+  {
+    key: 'gains_at_10pct',
+    label: 'Converters in top 10%',
+    help: 'share of all converters found there',
+    better: 'higher',
+    format: formatPercent,
+  },
+  {
+    key: 'gains_at_20pct',
+    label: 'Converters in top 20%',
+    help: 'share of all converters found there',
+    better: 'higher',
+    format: formatPercent,
+  },
 ];
 
 const SOURCE_ORDER: ScoreSource[] = ['rules', 'predictive'];
 
 /** Which score wins a metric, or null on a tie (as displayed: equal formatted values are a tie). */
-export function betterSource(row: Pick<MetricRow, 'better' | 'format'>, rules: number, predictive: number): ScoreSource | null {
+export function betterSource(
+  row: Pick<MetricRow, 'better' | 'format'>,
+  rules: number,
+  predictive: number,
+): ScoreSource | null {
   if (row.format(rules) === row.format(predictive)) return null;
   const predictiveWins = row.better === 'higher' ? predictive > rules : predictive < rules;
   return predictiveWins ? 'predictive' : 'rules';
@@ -132,13 +201,18 @@ ${chart.svg}
 
 function summaryList(sentences: SummarySentence[]): string {
   const items = sentences.map((s) => {
-    const body = s.parts.map((p) => (typeof p === 'string' ? escapeHtml(p) : metricSpan(p.metric, p.text, 'strong'))).join('');
+    const body = s.parts
+      .map((p) => (typeof p === 'string' ? escapeHtml(p) : metricSpan(p.metric, p.text, 'strong')))
+      .join('');
     return `<li data-sentence="${escapeHtml(s.key)}">${body}</li>`;
   });
   return `<ul class="summary">\n${items.join('\n')}\n</ul>`;
 }
 
-/** The result as inert JSON inside the page, so analysts can recover the numbers; `<` escaped so it cannot close the tag. */
+/**
+ * The result as inert JSON inside the page, so analysts can recover the numbers; `<` escaped so it cannot close the
+ * tag.
+ */
 function embeddedData(r: ComparisonResult): string {
   const json = JSON.stringify(r).replace(/</g, '\\u003c');
   return `<script type="application/json" id="comparison-data">${json}</script>`;

@@ -10,7 +10,10 @@ export function parseComparisonResult(input: unknown, source = 'comparison resul
   const parsed = ComparisonResult.safeParse(input);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  throw new DataError(`${source} is not a valid comparison result: ${problems.join('; ')}`, 'regenerate it with `leadscore compare`');
+  throw new DataError(
+    `${source} is not a valid comparison result: ${problems.join('; ')}`,
+    'regenerate it with `leadscore compare`',
+  );
 }
 
 /**

@@ -107,7 +107,11 @@ function ranking(r: ComparisonResult): SummarySentence {
   const p = r.metrics.predictive.auc;
   const q = r.metrics.rules.auc;
   const verdict =
-    p > q ? 'The predictive score ranks leads better overall' : p < q ? 'The points score ranks leads better overall' : 'Both scores rank leads equally well overall';
+    p > q
+      ? 'The predictive score ranks leads better overall'
+      : p < q
+        ? 'The points score ranks leads better overall'
+        : 'Both scores rank leads equally well overall';
   return sentence('ranking', p, [
     `${verdict}: ROC AUC `,
     num('metrics.predictive.auc', p, formatMetric),
@@ -120,9 +124,14 @@ function ranking(r: ComparisonResult): SummarySentence {
 function calibration(r: ComparisonResult): SummarySentence {
   const e = r.metrics.predictive.ece;
   const eceNum = num('metrics.predictive.ece', e, formatMetric);
-  if (e < ECE_HONEST) return sentence('calibration', e, ['Predicted probabilities are honest: expected calibration error ', eceNum, '.']);
+  if (e < ECE_HONEST)
+    return sentence('calibration', e, ['Predicted probabilities are honest: expected calibration error ', eceNum, '.']);
   if (e < ECE_ROUGH) {
-    return sentence('calibration', e, ['Predicted probabilities are roughly right: expected calibration error ', eceNum, ` (under ${ECE_ROUGH}).`]);
+    return sentence('calibration', e, [
+      'Predicted probabilities are roughly right: expected calibration error ',
+      eceNum,
+      ` (under ${ECE_ROUGH}).`,
+    ]);
   }
   return sentence('calibration', e, [
     'Predicted probabilities are off: expected calibration error ',
