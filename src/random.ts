@@ -26,3 +26,8 @@ export function hashToUnit(id: string, seed: number): number {
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
   return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
 }
+
+/** A seed derived from `seed` for the k-th of several related random choices (ensemble members, folds). */
+export function derivedSeed(seed: number, k: number): number {
+  return (seed + k * 7919) >>> 0;
+}

@@ -3,6 +3,7 @@
  * stability index (PSI) of new values against it. PSI = Σ (a - e) · ln(a / e) over bins, with e and a
  * the expected (training) and actual shares; under 0.1 is stable, 0.1-0.25 a shift, over 0.25 drift.
  */
+import { z } from 'zod';
 
 /** A numeric feature's training profile: quantile cut points and the share of rows in each bin (last bin: missing). */
 export interface NumericProfile {
@@ -19,6 +20,15 @@ export interface CategoricalProfile {
 }
 
 export type FeatureProfile = NumericProfile | CategoricalProfile;
+
+/** Profiles as stored in a model artifact (profiles.json), checked when loaded. */
+export const FeatureProfilesSchema = z.record(
+  z.string(),
+  z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('numeric'), cuts: z.array(z.number()), shares: z.array(z.number()) }).strict(),
+    z.object({ kind: z.literal('categorical'), levels: z.array(z.string()), shares: z.array(z.number()) }).strict(),
+  ]),
+);
 
 const EPS = 1e-4;
 

@@ -6,9 +6,10 @@ import {
   regionSql,
   revenueBandSql,
   orderFreeSumSql,
+  labelSql,
+  openLeadSql,
 } from '../schema/index.ts';
 import { activeFeatures, featureKind, type FeatureDef, type FeatureSpec } from './spec.ts';
-import { labelSql } from './labels.ts';
 
 /**
  * Features -> ONE DuckDB query. Shape:
@@ -206,10 +207,7 @@ export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): st
   const byName = new Map(spec.features.map((f) => [f.name, f]));
   const leadAlias = new Map(features.filter(isLeadLevel).map((f, i) => [f.name, `_l${i}`]));
 
-  const wonBefore =
-    opts.leads === 'open'
-      ? `AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = p.lead_id AND o.status = 'won' AND o.closed_at < p.as_of)`
-      : '';
+  const wonBefore = opts.leads === 'open' ? `AND ${openLeadSql('p.lead_id', 'p.as_of')}` : '';
 
   const select: string[] = ['b.lead_id', 'b.as_of', ...(opts.rowNumbers ? ['b.bid::INTEGER AS rn'] : [])];
   for (const f of features) {
@@ -224,7 +222,7 @@ export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): st
     const cast = featureKind(f) === 'numeric' ? 'DOUBLE' : 'VARCHAR';
     select.push(`CAST(${expr} AS ${cast}) AS ${quoteIdent(f.name)}`);
   }
-  if (opts.withLabels) select.push(`${labelSql('b', opts.horizonDays)} AS label`);
+  if (opts.withLabels) select.push(`${labelSql('b.lead_id', 'b.as_of', opts.horizonDays)} AS label`);
   select.push(aggs.length ? 'act._max_event_at' : 'CAST(NULL AS TIMESTAMP) AS _max_event_at');
 
   const leadCols = [...leadAlias].map(([n, a]) => `${leadFeatureSql(spec, byName.get(n)!)} AS ${a}`);

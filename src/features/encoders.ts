@@ -1,5 +1,11 @@
 import { DataError } from '../errors.ts';
-import { denseMatrix, type DenseMatrix } from '../schema/index.ts';
+import {
+  denseMatrix,
+  type CategoricalEncoder,
+  type DenseMatrix,
+  type EncoderState,
+  type NumericEncoder,
+} from '../schema/index.ts';
 import type { FeatureColumn, FeatureFrame } from './frame.ts';
 import { CategoricalEncoding, NumericEncoding, type FeatureDef, type FeatureSpec } from './spec.ts';
 
@@ -17,43 +23,7 @@ import { CategoricalEncoding, NumericEncoding, type FeatureDef, type FeatureSpec
 export const OTHER_LEVEL = '<other>';
 export const MISSING_LEVEL = '<missing>';
 
-export type NumericEncoder = {
-  name: string;
-  kind: 'numeric';
-  log1p: boolean;
-  clip?: { min?: number; max?: number };
-  mean: number;
-  std: number;
-  missingIndicator: boolean;
-  /** share of training rows that were missing */
-  missingRate: number;
-  /** interior cut points (ascending, distinct) of the quantile bins; absent when not binned */
-  binEdges?: number[];
-  /** the feature definition, kept so reasons can be worded without the spec */
-  def?: FeatureDef;
-};
-
-export type CategoricalEncoder = {
-  name: string;
-  kind: 'categorical';
-  /** kept levels, most frequent first */
-  levels: string[];
-  /** training rows per kept level (same order) */
-  counts: number[];
-  missingRate: number;
-  def?: FeatureDef;
-};
-
-/** Everything needed to turn a frame into a matrix; plain JSON. */
-export interface EncoderState {
-  version: 1;
-  trainRows: number;
-  features: Array<NumericEncoder | CategoricalEncoder>;
-  /** matrix column names, in order */
-  columns: string[];
-  /** feature name per matrix column */
-  source: string[];
-}
+export type { CategoricalEncoder, EncoderState, NumericEncoder } from '../schema/encoder-state.ts';
 
 // log1p of small whole numbers (counts: most inputs) read from a table that Math.log1p itself filled:
 // the same bits without a call into C++ (log1p was about a quarter of transform's time at 1M rows).

@@ -1,10 +1,15 @@
 import fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { ConfigError, DataError, closestName } from '../errors.ts';
+import { loadConfigFile } from '../config-file.ts';
+import { DataError, closestName } from '../errors.ts';
+import {
+  FLAT_MISSING_VALUES,
+  FlatSpec,
+  POSITIVE_LABELS,
+  type CategoricalEncoding,
+  type NumericEncoding,
+} from '../schema/index.ts';
 import { Warehouse, formatOf, quoteIdent } from '../store/index.ts';
 import type { FeatureColumn, FeatureFrame } from './frame.ts';
-import { CategoricalEncoding, NumericEncoding } from './spec.ts';
 
 /**
  * Flat tables: one row per lead with a target column (e.g. the X Education leads CSV). Column kinds
@@ -12,28 +17,7 @@ import { CategoricalEncoding, NumericEncoding } from './spec.ts';
  * values count as missing, and ID-like columns (a different value on every row) are left out.
  */
 
-const ColumnOverride = z.union([
-  z.literal('exclude'),
-  z
-    .object({
-      kind: z.enum(['numeric', 'categorical']),
-      encoding: z.union([NumericEncoding.partial(), CategoricalEncoding.partial()]).optional(),
-    })
-    .strict(),
-]);
-
-/** Optional YAML for a flat table: target, id, placeholders, per-column overrides, exclusions. */
-export const FlatSpec = z
-  .object({
-    target: z.string().min(1).optional(),
-    id: z.string().min(1).optional(),
-    positive: z.string().optional(),
-    missing_values: z.array(z.string()).default(['', 'Select']),
-    columns: z.record(z.string(), ColumnOverride).default({}),
-    exclude: z.array(z.string()).default([]),
-  })
-  .strict();
-export type FlatSpec = z.infer<typeof FlatSpec>;
+export { FlatSpec };
 
 /** Options for loadFlatFrame. */
 export interface FlatOptions {
@@ -42,31 +26,19 @@ export interface FlatOptions {
   id?: string;
   /** the target value that means converted (default: 1 / yes / true when the column has exactly two such values) */
   positive?: string;
-  /** values treated as missing (default ["", "Select"]) */
+  /** values treated as missing (default FLAT_MISSING_VALUES: empty cells) */
   missingValues?: string[];
   overrides?: Pick<FlatSpec, 'columns' | 'exclude'>;
 }
 
 /** Load and validate a flat-table YAML file. */
 export function loadFlatSpec(file: string): FlatSpec {
-  let obj: unknown;
-  try {
-    obj = parseYaml(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(
-      `${file}: cannot read: ${(err as Error).message}`,
-      'pass a YAML file with target:, id:, missing_values:, columns:, exclude:',
-    );
-  }
-  const r = FlatSpec.safeParse(obj ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new ConfigError(
-      `${file}: ${i.path.join('.') || '(top level)'}: ${i.message}`,
-      'columns: map a column name to "exclude" or { kind: numeric|categorical, encoding: {...} }',
-    );
-  }
-  return r.data;
+  return loadConfigFile(
+    FlatSpec,
+    file,
+    'flat-table spec',
+    'keys: target, id, positive, missing_values, columns (NAME: exclude | {kind, encoding}), exclude',
+  );
 }
 
 /** Load a flat table (CSV/Parquet/JSON file, or a warehouse table) into a FeatureFrame with 0/1 labels. */
@@ -91,7 +63,7 @@ export async function loadFlatFrame(
   if (opts.id) need(opts.id, 'id');
   const overrides = opts.overrides ?? { columns: {}, exclude: [] };
   for (const c of [...Object.keys(overrides.columns ?? {}), ...(overrides.exclude ?? [])]) need(c, 'override');
-  const missing = new Set(opts.missingValues ?? ['', 'Select']);
+  const missing = new Set(opts.missingValues ?? FLAT_MISSING_VALUES);
   const isMissing = (v: string | null) => v === null || missing.has(v.trim());
   const notes: string[] = [];
 
@@ -165,7 +137,7 @@ function guessPositive(values: string[], label: string, target: string): string 
   const distinct = [...new Set(values.map((v) => v.trim()))];
   const lower = distinct.map((v) => v.toLowerCase());
   if (distinct.length === 2) {
-    for (const p of ['1', 'yes', 'true', 'y', 'won', 'converted']) {
+    for (const p of POSITIVE_LABELS) {
       const k = lower.indexOf(p);
       if (k >= 0) return distinct[k];
     }

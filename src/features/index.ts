@@ -19,7 +19,6 @@ export type { Derivation, ActivityAgg } from './spec.ts';
 export { compileFeatureQuery, expandActivities } from './compile.ts';
 export { buildFeatureTable, countFutureEvents } from './build.ts';
 export type { BuildOptions } from './build.ts';
-export { labelSql, latestLabelledAsOf } from './labels.ts';
 export { snapshotDates, createDatePairs, createLeadAgePairs } from './snapshots.ts';
 export { readFrame, takeFrame } from './frame.ts';
 export type { FeatureFrame, FeatureColumn } from './frame.ts';

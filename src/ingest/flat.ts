@@ -2,16 +2,12 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { closestName, DataError, UsageError } from '../errors.ts';
 import { formatOf, quoteIdent, quoteLiteral, readFileSql, type Warehouse } from '../store/index.ts';
+import { NEGATIVE_LABELS, POSITIVE_LABELS } from '../schema/index.ts';
 import { ensureCanonicalTables, ensureFlatRegistry } from './canonical.ts';
 import { problemsSql, shown, type Check } from './checks.ts';
 import { endQuarantine, reasonKinds, reasonsFor, rejectSamples, startQuarantine, writeRejects } from './quarantine.ts';
 import { checkSourceFile, readError, type Source } from './source.ts';
 import type { FlatIngestOptions, FlatIngestReport } from './types.ts';
-
-/** Target values meaning "converted", unless the caller says otherwise. */
-export const DEFAULT_POSITIVE = ['yes', '1', 'true', 'won'];
-/** Target values meaning "not converted", unless the caller says otherwise. */
-export const DEFAULT_NEGATIVE = ['no', '0', 'false', 'lost'];
 
 const RESERVED = new Set(['leads', 'activities', 'outcomes', 'rejected_rows', 'flat_tables']);
 const HELPERS = ['__ls_row', '__ls_id', '__ls_t', '__ls_first', '__ls_target', '__ls_bad'];
@@ -45,8 +41,8 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
   }
   if (RESERVED.has(name.toLowerCase()))
     throw new UsageError(`table name "${name}" is reserved for leadscore's own tables`, 'choose another --name');
-  const positive = (opts.positive ?? DEFAULT_POSITIVE).map((s) => s.trim()).filter(Boolean);
-  const negative = opts.negative ?? (opts.positive ? undefined : DEFAULT_NEGATIVE);
+  const positive = (opts.positive ?? [...POSITIVE_LABELS]).map((s) => s.trim()).filter(Boolean);
+  const negative = opts.negative ?? (opts.positive ? undefined : [...NEGATIVE_LABELS]);
   if (positive.length === 0)
     throw new UsageError('--positive needs at least one value, e.g. --positive yes,1,true,won');
 

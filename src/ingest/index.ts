@@ -1,6 +1,6 @@
 /** Ingest: read CSV/Parquet/JSON sources, validate in DuckDB SQL, quarantine bad rows, upsert the rest. */
 export { ingest, checkDateFormat } from './ingest.ts';
-export { ingestFlat, DEFAULT_POSITIVE, DEFAULT_NEGATIVE } from './flat.ts';
+export { ingestFlat } from './flat.ts';
 export { ensureCanonicalTables, ensureFlatRegistry, FLAT_TABLES_DDL } from './canonical.ts';
 export { Mapping, loadMapping, parseMapping } from './mapping.ts';
 export type {

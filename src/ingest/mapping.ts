@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import YAML from 'yaml';
+import { readConfigFile } from '../config-file.ts';
 import { z } from 'zod';
 import { ACTIVITY_COLUMNS, LEAD_COLUMNS, OUTCOME_COLUMNS, type ColumnSpec } from '../schema/index.ts';
 import { closestName, ConfigError } from '../errors.ts';
@@ -59,20 +58,5 @@ export function parseMapping(value: unknown, file = 'mapping'): Mapping {
 
 /** Read and validate a mapping YAML file. */
 export function loadMapping(file: string): Mapping {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(
-      `cannot read mapping file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      'check the --map path',
-    );
-  }
-  let value: unknown;
-  try {
-    value = YAML.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
-  }
-  return parseMapping(value, file);
+  return parseMapping(readConfigFile(file, 'mapping file', { bundled: false }), file);
 }

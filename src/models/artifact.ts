@@ -13,58 +13,19 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
+import { syncDirectory, writeFileDurable } from '../atomic-file.ts';
+import { configErrorFromZod } from '../config-file.ts';
 import { ConfigError, DataError } from '../errors.ts';
+import { ESTIMATOR_NAME, ModelCardSchema, type ModelCard, type ModelCardInput } from '../schema/model-card.ts';
 
-/** Model names: safe as directory names and in `name@version`. */
-export const MODEL_NAME = /^[a-z0-9][a-z0-9_.-]*$/i;
-/** Versions sort as strings: v0001, v0002, ... (more digits after v9999). */
-export const VERSION = /^v\d{4,}$/;
-/** Estimator file stems: logistic, neural, ... */
-const ESTIMATOR_NAME = /^[a-z][a-z0-9_-]*$/;
+export { ESTIMATOR_NAME, MODEL_NAME, ModelCardSchema, VERSION, WindowSchema } from '../schema/model-card.ts';
+export type { ModelCard, ModelCardInput } from '../schema/model-card.ts';
+
+/** Prefix of the temp directories an artifact is assembled in before its rename. */
+const TEMP_PREFIX = '.tmp-';
 
 export const CARD_FILE = 'model.json';
 export const CHECKSUM_FILE = 'checksums.json';
-
-/** A time window (e.g. the test period): compared as a whole when deciding promotions. */
-export const WindowSchema = z.record(z.string(), z.unknown());
-
-/**
- * The model card. Sections the training pipeline owns (feature spec, encoders, blend,
- * calibrator, windows) are opaque here: stored and hashed, not interpreted.
- */
-export const ModelCardSchema = z
-  .object({
-    name: z.string().regex(MODEL_NAME, 'letters, digits, _ . - (starting with a letter or digit)'),
-    version: z.string().regex(VERSION, 'v followed by at least 4 digits, e.g. v0001'),
-    /** ISO-8601 UTC timestamp, supplied by the caller (only the CLI reads the clock) */
-    created_at: z.string().datetime({ offset: true }),
-    seed: z.number().int(),
-    /** every training parameter, as given to the pipeline */
-    parameters: z.record(z.string(), z.unknown()),
-    features: z
-      .object({
-        spec: z.unknown(),
-        encoders: z.unknown(),
-        /** matrix column names, in order */
-        columns: z.array(z.string()),
-        /** schemaHash(spec) at training time */
-        schema_hash: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest'),
-      })
-      .strict(),
-    /** weights file stems in this artifact, e.g. ['logistic', 'neural'] (filled in by writeArtifact) */
-    estimators: z.array(z.string().regex(ESTIMATOR_NAME)).default([]),
-    blend: z.unknown().optional(),
-    calibrator: z.unknown().optional(),
-    training_window: WindowSchema,
-    test_window: WindowSchema,
-    /** metrics on the test window, e.g. { auc: 0.81, logloss: 0.42 } */
-    metrics: z.record(z.string(), z.number()),
-    library_versions: z.record(z.string(), z.string()),
-  })
-  .strict();
-
-export type ModelCard = z.infer<typeof ModelCardSchema>;
-export type ModelCardInput = z.input<typeof ModelCardSchema>;
 
 /** What loadArtifact returns: the verified card and each estimator's parsed JSON by stem. */
 export interface LoadedArtifact {
@@ -147,29 +108,41 @@ export function writeArtifact(root: string, cardInput: ModelCardInput, estimator
   const stems = Object.keys(estimators).sort();
   for (const stem of stems) {
     if (!ESTIMATOR_NAME.test(stem) || stem === 'model' || stem === 'checksums') {
-      throw new ConfigError(`estimator name '${stem}' cannot be used as a file name in an artifact`, 'use lowercase letters, digits, _ or -, e.g. "neural"');
+      throw new ConfigError(
+        `estimator name '${stem}' cannot be used as a file name in an artifact`,
+        'use lowercase letters, digits, _ or -, e.g. "neural"',
+      );
     }
   }
   const card = parseCard({ ...cardInput, estimators: stems }, 'model card');
   const target = artifactDir(root, card.name, card.version);
   if (fs.existsSync(target)) {
-    throw new ConfigError(`model ${card.name}@${card.version} already exists at ${target}`, 'versions are immutable: save under the next version');
+    throw new ConfigError(
+      `model ${card.name}@${card.version} already exists at ${target}`,
+      'versions are immutable: save under the next version',
+    );
   }
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
+  removeAbandonedTemps(parent);
   // Same parent directory as the target, so the final rename is atomic (same filesystem).
-  const temp = path.join(parent, `.tmp-${card.version}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temp = path.join(parent, `${TEMP_PREFIX}${card.version}-${process.pid}-${randomBytes(4).toString('hex')}`);
   fs.mkdirSync(temp);
   try {
     const files: Record<string, string> = {};
     files[CARD_FILE] = writeJsonFile(path.join(temp, CARD_FILE), card);
     for (const stem of stems) files[`${stem}.json`] = writeJsonFile(path.join(temp, `${stem}.json`), estimators[stem]);
     writeJsonFile(path.join(temp, CHECKSUM_FILE), { algorithm: 'sha256', files });
+    syncDirectory(temp);
     fs.renameSync(temp, target);
+    syncDirectory(parent);
   } catch (err) {
     fs.rmSync(temp, { recursive: true, force: true });
     if (isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST')) {
-      throw new ConfigError(`model ${card.name}@${card.version} was written by someone else meanwhile at ${target}`, 'save under the next version');
+      throw new ConfigError(
+        `model ${card.name}@${card.version} was written by someone else meanwhile at ${target}`,
+        'save under the next version',
+      );
     }
     throw err;
   }
@@ -179,24 +152,39 @@ export function writeArtifact(root: string, cardInput: ModelCardInput, estimator
 /** Load an artifact after verifying every checksum; a missing or altered file is a DataError naming it. */
 export function loadArtifact(dir: string): LoadedArtifact {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new DataError(`model artifact directory ${dir} does not exist`, 'check the models root and the name@version, or retrain');
+    throw new DataError(
+      `model artifact directory ${dir} does not exist`,
+      'check the models root and the name@version, or retrain',
+    );
   }
   const checksums = readChecksums(dir);
   for (const [file, expected] of Object.entries(checksums.files)) {
     const full = path.join(dir, file);
-    if (path.basename(file) !== file) throw new DataError(`${path.join(dir, CHECKSUM_FILE)} lists '${file}', which is outside the artifact`, RESTORE_HINT);
+    if (path.basename(file) !== file)
+      throw new DataError(
+        `${path.join(dir, CHECKSUM_FILE)} lists '${file}', which is outside the artifact`,
+        RESTORE_HINT,
+      );
     if (!fs.existsSync(full)) throw new DataError(`model artifact file ${full} is missing`, RESTORE_HINT);
     const actual = sha256(fs.readFileSync(full));
     if (actual !== expected) {
-      throw new DataError(`model artifact file ${full} is corrupted: its sha256 is ${actual}, checksums.json says ${expected}`, RESTORE_HINT);
+      throw new DataError(
+        `model artifact file ${full} is corrupted: its sha256 is ${actual}, checksums.json says ${expected}`,
+        RESTORE_HINT,
+      );
     }
   }
-  if (!(CARD_FILE in checksums.files)) throw new DataError(`${path.join(dir, CHECKSUM_FILE)} does not cover ${CARD_FILE}`, RESTORE_HINT);
+  if (!(CARD_FILE in checksums.files))
+    throw new DataError(`${path.join(dir, CHECKSUM_FILE)} does not cover ${CARD_FILE}`, RESTORE_HINT);
   const card = parseCard(readJsonFile(path.join(dir, CARD_FILE)), path.join(dir, CARD_FILE));
   const estimators: Record<string, unknown> = {};
   for (const stem of card.estimators) {
     const file = `${stem}.json`;
-    if (!(file in checksums.files)) throw new DataError(`${path.join(dir, CHECKSUM_FILE)} does not cover ${file}, listed in the model card`, RESTORE_HINT);
+    if (!(file in checksums.files))
+      throw new DataError(
+        `${path.join(dir, CHECKSUM_FILE)} does not cover ${file}, listed in the model card`,
+        RESTORE_HINT,
+      );
     estimators[stem] = readJsonFile(path.join(dir, file));
   }
   return { dir, card, estimators };
@@ -211,20 +199,19 @@ export function readModelCard(dir: string): ModelCard {
 
 function readChecksums(dir: string): z.infer<typeof ChecksumsSchema> {
   const file = path.join(dir, CHECKSUM_FILE);
-  if (!fs.existsSync(file)) throw new DataError(`model artifact file ${file} is missing, so the artifact cannot be verified`, RESTORE_HINT);
+  if (!fs.existsSync(file))
+    throw new DataError(`model artifact file ${file} is missing, so the artifact cannot be verified`, RESTORE_HINT);
   const parsed = ChecksumsSchema.safeParse(readJsonFile(file));
-  if (!parsed.success) throw new DataError(`model artifact file ${file} is malformed: ${formatIssues(parsed.error)}`, RESTORE_HINT);
+  if (!parsed.success)
+    throw new DataError(`model artifact file ${file} is malformed: ${z.prettifyError(parsed.error)}`, RESTORE_HINT);
   return parsed.data;
 }
 
 function parseCard(value: unknown, where: string): ModelCard {
   const parsed = ModelCardSchema.safeParse(value);
-  if (!parsed.success) throw new ConfigError(`invalid model card (${where}): ${formatIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw configErrorFromZod(ModelCardSchema, parsed.error, value, `model card ${where}`, RESTORE_HINT);
   return parsed.data;
-}
-
-function formatIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
 function readJsonFile(file: string): unknown {
@@ -238,14 +225,30 @@ function readJsonFile(file: string): unknown {
 /** Write pretty JSON, flushed to disk before the directory rename publishes it; returns its sha256. */
 function writeJsonFile(file: string, value: unknown): string {
   const text = JSON.stringify(value, null, 2) + '\n';
-  const fd = fs.openSync(file, 'wx');
-  try {
-    fs.writeFileSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  writeFileDurable(file, text);
   return sha256(text);
+}
+
+/**
+ * Temp directories of writers that died before their rename (killed mid-train): removed so they do
+ * not pile up. Only those whose process is gone: a live writer's directory is left alone.
+ */
+function removeAbandonedTemps(parent: string): void {
+  for (const entry of fs.readdirSync(parent)) {
+    const m = /^\.tmp-v\d+-(\d+)-[0-9a-f]+$/.exec(entry);
+    if (!m || processAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrno(err, 'EPERM'); // exists, but not ours to signal
+  }
 }
 
 function sha256(data: string | Buffer): string {

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { ConfigError, DataError } from '../errors.ts';
 import { denseMatrix } from '../schema/matrix.ts';
 import { logit } from './link.ts';
-import { LogisticRegression, LogisticStateSchema, parseParams, type LogisticState } from './logistic.ts';
+import { LogisticRegression, LogisticStateSchema, type LogisticState } from './logistic.ts';
+import { parseParams } from './estimator-kit.ts';
 
 /** How a base input enters the blend: 'logit' for probabilities, 'scale100' for 0-100 points. */
 export type BlendTransform = 'logit' | 'scale100';
@@ -62,7 +63,8 @@ export class StackingBlender {
     const spec = inputs.map(({ name, transform }) => ({ name, transform }));
     const names = new Set(spec.map((s) => s.name));
     if (spec.length === 0) throw new ConfigError('blend needs at least one base input');
-    if (names.size !== spec.length) throw new ConfigError(`blend input names must be unique, got ${spec.map((s) => s.name).join(', ')}`);
+    if (names.size !== spec.length)
+      throw new ConfigError(`blend input names must be unique, got ${spec.map((s) => s.name).join(', ')}`);
     const X = buildMatrix(inputs, spec, y.length);
     const model = new LogisticRegression({ C: this.params.C }).fit(X, y, { sampleWeight });
     this.state = { inputs: spec, logistic: model.state as LogisticState };
@@ -100,7 +102,8 @@ export class StackingBlender {
   /** Rebuild from toJSON() output. */
   static fromJSON(json: unknown): StackingBlender {
     const j = json as Partial<BlendJSON> | null;
-    if (!j || j.kind !== 'blend') throw new ConfigError(`expected a model of kind 'blend', got ${JSON.stringify(j?.kind)}`);
+    if (!j || j.kind !== 'blend')
+      throw new ConfigError(`expected a model of kind 'blend', got ${JSON.stringify(j?.kind)}`);
     const b = new StackingBlender(j.params);
     b.state = parseParams(BlendStateSchema, j.state, 'blend state');
     return b;
@@ -125,10 +128,18 @@ function buildMatrix(inputs: BaseInput[], spec: BlendState['inputs'], rows: numb
   const data = new Float32Array(rows * k);
   spec.forEach((s, j) => {
     const input = byName.get(s.name);
-    if (!input) throw new DataError(`blend input '${s.name}' is missing; got ${[...byName.keys()].join(', ') || 'none'}`);
-    if (input.transform !== s.transform) throw new DataError(`blend input '${s.name}' uses transform '${input.transform}', fitted with '${s.transform}'`);
-    if (input.values.length !== rows) throw new DataError(`blend input '${s.name}' has ${input.values.length} rows, expected ${rows}`);
+    if (!input)
+      throw new DataError(`blend input '${s.name}' is missing; got ${[...byName.keys()].join(', ') || 'none'}`);
+    if (input.transform !== s.transform)
+      throw new DataError(`blend input '${s.name}' uses transform '${input.transform}', fitted with '${s.transform}'`);
+    if (input.values.length !== rows)
+      throw new DataError(`blend input '${s.name}' has ${input.values.length} rows, expected ${rows}`);
     for (let i = 0; i < rows; i++) data[i * k + j] = transformValue(input.values[i], s.transform);
   });
-  return denseMatrix(data, rows, k, spec.map((s) => s.name));
+  return denseMatrix(
+    data,
+    rows,
+    k,
+    spec.map((s) => s.name),
+  );
 }

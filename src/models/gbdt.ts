@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DataError } from '../errors.ts';
 import type { DenseMatrix } from '../schema/matrix.ts';
-import { parseParams } from './logistic.ts';
+import { parseParams } from './estimator-kit.ts';
+import type { BaseEstimatorKind } from './base-estimator.ts';
 
 /**
  * Histogram gradient boosting for log loss (scikit-learn's HistGradientBoostingClassifier recipe):
@@ -69,7 +70,8 @@ function binThresholds(X: DenseMatrix, col: number, maxBins: number): Float64Arr
 
 /** Bin of x: the number of cut points below x (so bin <= b exactly when x <= cuts[b]). */
 function binOf(cuts: Float64Array, x: number): number {
-  let lo = 0, hi = cuts.length;
+  let lo = 0,
+    hi = cuts.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (cuts[mid] < x) lo = mid + 1;
@@ -101,11 +103,13 @@ export class GradientBoosting {
 
   /** Fit on X (rows x cols) and 0/1 labels; keeps no reference to the data. */
   fit(X: DenseMatrix, y: Uint8Array): this {
-    const n = X.rows, d = X.cols;
+    const n = X.rows,
+      d = X.cols;
     if (y.length !== n) throw new DataError(`gradient boosting: ${n} rows but ${y.length} labels`);
     let pos = 0;
     for (let i = 0; i < n; i++) pos += y[i];
-    if (pos === 0 || pos === n) throw new DataError('cannot fit gradient boosting: the training labels need both classes');
+    if (pos === 0 || pos === n)
+      throw new DataError('cannot fit gradient boosting: the training labels need both classes');
     const p = this.params;
     // Column-major bins, and each column's offset into a histogram.
     const cuts: Float64Array[] = [];
@@ -119,7 +123,8 @@ export class GradientBoosting {
     const active = Int32Array.from({ length: d }, (_, c) => c).filter((c) => cuts[c].length > 0);
     const m = active.length;
     const bins = new Uint8Array(n * m);
-    for (let i = 0; i < n; i++) for (let a = 0; a < m; a++) bins[i * m + a] = binOf(cuts[active[a]], X.data[i * d + active[a]]);
+    for (let i = 0; i < n; i++)
+      for (let a = 0; a < m; a++) bins[i * m + a] = binOf(cuts[active[a]], X.data[i * d + active[a]]);
     const activeOffset = Int32Array.from(active, (c) => offset[c]);
     const totalBins = offset[d];
 
@@ -133,7 +138,8 @@ export class GradientBoosting {
       const hist = new Float64Array(totalBins * 3);
       for (let k = 0; k < rows.length; k++) {
         const i = rows[k];
-        const gi = g[i], hi = h[i];
+        const gi = g[i],
+          hi = h[i];
         const base = i * m;
         for (let a = 0; a < m; a++) {
           const at = (activeOffset[a] + bins[base + a]) * 3;
@@ -152,7 +158,9 @@ export class GradientBoosting {
       const count = cand.rows.length;
       if (count < 2 * p.minSamplesLeaf) return;
       for (const c of active) {
-        let gl = 0, hl = 0, nl = 0;
+        let gl = 0,
+          hl = 0,
+          nl = 0;
         const last = offset[c + 1] - 1;
         for (let b = offset[c]; b < last; b++) {
           gl += cand.hist[b * 3];
@@ -180,8 +188,12 @@ export class GradientBoosting {
         h[i] = Math.max(q * (1 - q), 1e-16);
       }
       const tree: GbdtTree = { feature: [-1], threshold: [0], left: [-1], right: [-1], value: [0] };
-      let sumG = 0, sumH = 0;
-      for (let i = 0; i < n; i++) { sumG += g[i]; sumH += h[i]; }
+      let sumG = 0,
+        sumH = 0;
+      for (let i = 0; i < n; i++) {
+        sumG += g[i];
+        sumH += h[i];
+      }
       const root: Candidate = { rows: all, hist: histogram(all), node: 0, gain: 0, feature: -1, bin: 0, sumG, sumH };
       bestSplit(root);
       const open: Candidate[] = [root];
@@ -212,10 +224,18 @@ export class GradientBoosting {
         tree.feature[node] = c;
         tree.threshold[node] = cuts[c][cand.bin];
         const mk = (rows: Int32Array, hist: Float64Array): Candidate => {
-          let G = 0, H = 0;
-          for (const i of rows) { G += g[i]; H += h[i]; }
+          let G = 0,
+            H = 0;
+          for (const i of rows) {
+            G += g[i];
+            H += h[i];
+          }
           const id = tree.feature.length;
-          tree.feature.push(-1); tree.threshold.push(0); tree.left.push(-1); tree.right.push(-1); tree.value.push(0);
+          tree.feature.push(-1);
+          tree.threshold.push(0);
+          tree.left.push(-1);
+          tree.right.push(-1);
+          tree.value.push(0);
           const child: Candidate = { rows, hist, node: id, gain: 0, feature: -1, bin: 0, sumG: G, sumH: H };
           bestSplit(child);
           return child;
@@ -242,7 +262,8 @@ export class GradientBoosting {
   predictProba(X: DenseMatrix): Float64Array {
     const s = this.state;
     if (!s) throw new DataError('gradient boosting is not fitted: call fit() first');
-    if (X.cols !== s.columns.length) throw new DataError(`gradient boosting was fitted on ${s.columns.length} columns, got ${X.cols}`);
+    if (X.cols !== s.columns.length)
+      throw new DataError(`gradient boosting was fitted on ${s.columns.length} columns, got ${X.cols}`);
     const out = new Float64Array(X.rows);
     for (let i = 0; i < X.rows; i++) {
       let z = s.baseScore;
@@ -265,9 +286,20 @@ export class GradientBoosting {
 
   /** Rebuild from toJSON() output; predictions are identical. */
   static fromJSON(json: GbdtJSON): GradientBoosting {
-    if (json?.kind !== 'gbdt') throw new DataError(`expected a gradient boosting model, got ${JSON.stringify((json as { kind?: unknown })?.kind)}`);
+    if (json?.kind !== 'gbdt')
+      throw new DataError(
+        `expected a gradient boosting model, got ${JSON.stringify((json as { kind?: unknown })?.kind)}`,
+      );
     const m = new GradientBoosting(json.params);
     m.state = json.state;
     return m;
   }
 }
+
+/** Gradient-boosted trees as a base estimator of the scoring model. */
+export const GBDT_KIND: BaseEstimatorKind = {
+  name: 'gbdt',
+  label: 'gradient-boosted trees',
+  fit: async (X, y, params) => new GradientBoosting(params).fit(X, y),
+  fromJSON: (json) => GradientBoosting.fromJSON(json as GbdtJSON),
+};

@@ -1,10 +1,6 @@
 /** models/: estimators, blend, calibration, scores and reasons. One export block per module; add new modules below. */
-export {
-  LogisticRegression,
-  LogisticParamsSchema,
-  LogisticStateSchema,
-  effectiveWeights,
-} from './logistic.ts';
+export { LogisticRegression, LogisticParamsSchema, LogisticStateSchema } from './logistic.ts';
+export { effectiveWeights, parseParams } from './estimator-kit.ts';
 export type { LogisticParams, LogisticParamsInput, LogisticState, LogisticJSON } from './logistic.ts';
 
 export { StackingBlender, BlendParamsSchema, BlendStateSchema, transformValue } from './blend.ts';

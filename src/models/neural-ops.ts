@@ -35,6 +35,11 @@ function makeDenseOp(activation: DenseActivation): DenseOp {
 const ops: Record<DenseActivation, DenseOp> = { relu: makeDenseOp('relu'), linear: makeDenseOp('linear') };
 
 /** activation(x·kernel + bias), differentiable in all three inputs, with wasm-friendly gradients. */
-export function denseForTraining(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: DenseActivation): tf.Tensor2D {
+export function denseForTraining(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  activation: DenseActivation,
+): tf.Tensor2D {
   return ops[activation](x, kernel, bias);
 }

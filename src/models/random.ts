@@ -20,7 +20,8 @@ export function shuffleInPlace<T extends { length: number; [i: number]: number }
  * round-robin, so every fold gets about the same share of each class.
  */
 export function stratifiedFolds(y: Uint8Array, folds: number, seed: number): Uint8Array {
-  if (!Number.isInteger(folds) || folds < 2 || folds > 255) throw new RangeError(`folds must be an integer in [2, 255], got ${folds}`);
+  if (!Number.isInteger(folds) || folds < 2 || folds > 255)
+    throw new RangeError(`folds must be an integer in [2, 255], got ${folds}`);
   const random = mulberry32(seed);
   const out = new Uint8Array(y.length);
   for (const label of [0, 1]) {

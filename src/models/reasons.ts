@@ -39,7 +39,8 @@ export interface ReasonRanking {
 /** Rank features per row by summed contribution: top k up (largest positive) and top k down (most negative). */
 export function rankReasons(input: ReasonInput): ReasonRanking {
   const { contributions, rows, cols } = input;
-  if (contributions.length !== rows * cols) throw new RangeError(`contributions has ${contributions.length} values, expected ${rows}x${cols}`);
+  if (contributions.length !== rows * cols)
+    throw new RangeError(`contributions has ${contributions.length} values, expected ${rows}x${cols}`);
   const r = startRanking(input);
   const { columnToFeature, total } = r;
   for (let i = 0; i < rows; i++) {
@@ -92,7 +93,8 @@ interface RankingState {
 function startRanking(input: Omit<ReasonInput, 'contributions'>): RankingState {
   const { rows, cols, columnFeature } = input;
   const k = input.k ?? 3;
-  if (columnFeature.length !== cols) throw new RangeError(`columnFeature has ${columnFeature.length} entries for ${cols} columns`);
+  if (columnFeature.length !== cols)
+    throw new RangeError(`columnFeature has ${columnFeature.length} entries for ${cols} columns`);
   if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer, got ${k}`);
   const features: string[] = [];
   const featureIndex = new Map<string, number>();
@@ -137,7 +139,16 @@ function keepTop(r: RankingState, i: number): void {
 }
 
 /** Insert (f, w) into the slot's list kept sorted by sign·weight descending, capped at k; returns the new length. */
-function insertTop(ids: Int32Array, weights: Float64Array, slot: number, len: number, k: number, f: number, w: number, sign: number): number {
+function insertTop(
+  ids: Int32Array,
+  weights: Float64Array,
+  slot: number,
+  len: number,
+  k: number,
+  f: number,
+  w: number,
+  sign: number,
+): number {
   if (k === 0) return 0;
   const key = sign * w;
   // not better than the worst kept; earlier features win ties
@@ -176,7 +187,12 @@ export function explainRows(options: ExplainOptions): Reason[][] {
         const f = ids[i * r.k + s];
         if (f < 0) break;
         const feature = r.features[f];
-        reasons.push({ feature, direction, weight: weights[i * r.k + s], text: options.describe(feature, raw[feature]?.[i]) });
+        reasons.push({
+          feature,
+          direction,
+          weight: weights[i * r.k + s],
+          text: options.describe(feature, raw[feature]?.[i]),
+        });
       }
     }
     out[i] = reasons;

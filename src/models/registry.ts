@@ -83,26 +83,6 @@ export interface PromotionResult {
   reason: string;
 }
 
-/** One compared key in a diff. */
-export interface DiffRow {
-  key: string;
-  a: unknown;
-  b: unknown;
-  changed: boolean;
-  /** b - a for numeric values */
-  delta?: number;
-}
-
-/** Two versions side by side: parameters, features, metrics, windows. */
-export interface ModelDiff {
-  a: string;
-  b: string;
-  parameters: DiffRow[];
-  metrics: DiffRow[];
-  windows: DiffRow[];
-  features: { added: string[]; removed: string[]; schemaChanged: boolean; schemaHashes: [string, string] };
-}
-
 /** Parse `name` or `name@version`; a UsageError if it is neither. */
 export function parseRef(ref: string): ModelRef {
   const [name, version, ...rest] = ref.split('@');
@@ -135,7 +115,11 @@ export function listVersions(root: string, name: string): string[] {
 
 /** Every model with its versions and champion. */
 export function listModels(root: string = DEFAULT_MODELS_ROOT): ModelListing[] {
-  return listModelNames(root).map((name) => ({ name, versions: listVersions(root, name), champion: readChampion(root, name)?.version ?? null }));
+  return listModelNames(root).map((name) => ({
+    name,
+    versions: listVersions(root, name),
+    champion: readChampion(root, name)?.version ?? null,
+  }));
 }
 
 /** The version after the highest existing one (v0001 for a new model). */
@@ -160,7 +144,10 @@ export function saveNewVersion(
       if (!(err instanceof ConfigError && /already exists|meanwhile/.test(err.message))) throw err;
     }
   }
-  throw new ConfigError(`could not find a free version for model ${card.name} under ${root}`, 'another process keeps saving versions; retry');
+  throw new ConfigError(
+    `could not find a free version for model ${card.name} under ${root}`,
+    'another process keeps saving versions; retry',
+  );
 }
 
 /** The champion record of a model, or null if none was promoted. */
@@ -171,46 +158,75 @@ export function readChampion(root: string, name: string): Champion | null {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`${file} is not valid JSON (${(err as Error).message})`, `promote a version again (leadscore models promote ${name}@<version> --force)`);
+    throw new ConfigError(
+      `${file} is not valid JSON (${(err as Error).message})`,
+      `promote a version again (leadscore models promote ${name}@<version> --force)`,
+    );
   }
   const parsed = ChampionSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(`${file} is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new ConfigError(
+      `${file} is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }
 
 /** `name` -> its champion, `name@version` -> that version; unknown names/versions list what exists. */
-export function resolve(ref: string, root: string = DEFAULT_MODELS_ROOT): { name: string; version: string; dir: string } {
+export function resolve(
+  ref: string,
+  root: string = DEFAULT_MODELS_ROOT,
+): { name: string; version: string; dir: string } {
   const { name, version } = parseRef(ref);
   const versions = requireModel(root, name);
   if (version !== undefined) {
     if (!versions.includes(version)) {
-      throw new NotFoundError(`model ${name} has no version ${version} under ${root}; available: ${versions.join(', ')}`, `use one of: ${versions.map((v) => `${name}@${v}`).join(', ')}`);
+      throw new NotFoundError(
+        `model ${name} has no version ${version} under ${root}; available: ${versions.join(', ')}`,
+        `use one of: ${versions.map((v) => `${name}@${v}`).join(', ')}`,
+      );
     }
     return { name, version, dir: artifactDir(root, name, version) };
   }
   const champion = readChampion(root, name);
   if (!champion) {
-    throw new NotFoundError(`model ${name} has no champion yet; available versions: ${versions.join(', ')}`, `promote one (leadscore models promote ${name}@${versions[versions.length - 1]}) or name a version`);
+    throw new NotFoundError(
+      `model ${name} has no champion yet; available versions: ${versions.join(', ')}`,
+      `promote one (leadscore models promote ${name}@${versions[versions.length - 1]}) or name a version`,
+    );
   }
   if (!versions.includes(champion.version)) {
-    throw new NotFoundError(`model ${name}'s champion ${champion.version} is missing from ${root}; available versions: ${versions.join(', ')}`, `restore ${champion.version} or promote another version with --force`);
+    throw new NotFoundError(
+      `model ${name}'s champion ${champion.version} is missing from ${root}; available versions: ${versions.join(', ')}`,
+      `restore ${champion.version} or promote another version with --force`,
+    );
   }
   return { name, version: champion.version, dir: artifactDir(root, name, champion.version) };
 }
 
 /** The verified artifact behind a reference, plus whether it is the champion. */
-export function show(ref: string, root: string = DEFAULT_MODELS_ROOT): LoadedArtifact & { name: string; version: string; isChampion: boolean } {
+export function show(
+  ref: string,
+  root: string = DEFAULT_MODELS_ROOT,
+): LoadedArtifact & { name: string; version: string; isChampion: boolean } {
   const resolved = resolve(ref, root);
   const artifact = loadArtifact(resolved.dir);
-  return { ...artifact, name: resolved.name, version: resolved.version, isChampion: readChampion(root, resolved.name)?.version === resolved.version };
+  return {
+    ...artifact,
+    name: resolved.name,
+    version: resolved.version,
+    isChampion: readChampion(root, resolved.name)?.version === resolved.version,
+  };
 }
 
 /** Make name@version the champion if it beats the current one on the metric over the same test window. */
 export function promote(ref: string, options: PromoteOptions, root: string = DEFAULT_MODELS_ROOT): PromotionResult {
   const { name, version } = parseRef(ref);
-  if (version === undefined) throw new UsageError(`promote needs an explicit version, got '${ref}'`, `e.g. ${name}@${nextVersionHint(root, name)}`);
+  if (version === undefined)
+    throw new UsageError(
+      `promote needs an explicit version, got '${ref}'`,
+      `e.g. ${name}@${nextVersionHint(root, name)}`,
+    );
   resolve(ref, root); // NotFoundError listing the versions if it does not exist
   const metric = options.metric ?? 'auc';
   const higherIsBetter = options.higherIsBetter ?? !LOWER_IS_BETTER.has(metric);
@@ -219,11 +235,20 @@ export function promote(ref: string, options: PromoteOptions, root: string = DEF
   const challenger = loadArtifact(artifactDir(root, name, version)).card;
   const value = challenger.metrics[metric];
   const current = readChampion(root, name);
-  const result = (promoted: boolean, reason: string): PromotionResult => ({ promoted, name, version, previous: current?.version ?? null, reason });
+  const result = (promoted: boolean, reason: string): PromotionResult => ({
+    promoted,
+    name,
+    version,
+    previous: current?.version ?? null,
+    reason,
+  });
 
   if (current?.version === version) return result(false, `${name}@${version} is already the champion`);
   if (value === undefined && !force) {
-    throw new ConfigError(`${name}@${version} has no '${metric}' in its metrics (it has: ${Object.keys(challenger.metrics).join(', ') || 'none'})`, 'choose another --metric or retrain');
+    throw new ConfigError(
+      `${name}@${version} has no '${metric}' in its metrics (it has: ${Object.keys(challenger.metrics).join(', ') || 'none'})`,
+      'choose another --metric or retrain',
+    );
   }
   let reason: string;
   if (!current) {
@@ -246,32 +271,15 @@ export function promote(ref: string, options: PromoteOptions, root: string = DEF
   return result(true, reason);
 }
 
-/** Parameters, features, metrics and windows of two versions side by side. */
-export function diff(refA: string, refB: string, root: string = DEFAULT_MODELS_ROOT): ModelDiff {
-  const a = resolve(refA, root);
-  const b = resolve(refB, root);
-  const ca = readModelCard(a.dir);
-  const cb = readModelCard(b.dir);
-  const colsA = new Set(ca.features.columns);
-  const colsB = new Set(cb.features.columns);
-  return {
-    a: `${a.name}@${a.version}`,
-    b: `${b.name}@${b.version}`,
-    parameters: diffRows({ ...flatten(ca.parameters), seed: ca.seed }, { ...flatten(cb.parameters), seed: cb.seed }),
-    metrics: diffRows(ca.metrics, cb.metrics),
-    windows: diffRows(flatten({ training: ca.training_window, test: ca.test_window }), flatten({ training: cb.training_window, test: cb.test_window })),
-    features: {
-      added: cb.features.columns.filter((c) => !colsA.has(c)),
-      removed: ca.features.columns.filter((c) => !colsB.has(c)),
-      schemaChanged: ca.features.schema_hash !== cb.features.schema_hash,
-      schemaHashes: [ca.features.schema_hash, cb.features.schema_hash],
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 
-function compare(challenger: ModelCard, champion: ModelCard, metric: string, higherIsBetter: boolean): { ok: boolean; reason: string } {
+function compare(
+  challenger: ModelCard,
+  champion: ModelCard,
+  metric: string,
+  higherIsBetter: boolean,
+): { ok: boolean; reason: string } {
   const ch = `${challenger.name}@${challenger.version}`;
   const cp = `${champion.name}@${champion.version}`;
   if (canonicalJson(challenger.test_window) !== canonicalJson(champion.test_window)) {
@@ -283,13 +291,19 @@ function compare(challenger: ModelCard, champion: ModelCard, metric: string, hig
   const a = challenger.metrics[metric];
   const b = champion.metrics[metric];
   if (a === undefined || b === undefined) {
-    return { ok: false, reason: `${metric} is missing from ${a === undefined ? ch : cp}'s metrics, so the two cannot be compared` };
+    return {
+      ok: false,
+      reason: `${metric} is missing from ${a === undefined ? ch : cp}'s metrics, so the two cannot be compared`,
+    };
   }
   const better = higherIsBetter ? a > b : a < b;
   const direction = higherIsBetter ? 'higher' : 'lower';
   return better
     ? { ok: true, reason: `${ch} ${metric} ${a} beats champion ${cp} ${metric} ${b} (${direction} is better)` }
-    : { ok: false, reason: `${ch} ${metric} ${a} does not beat champion ${cp} ${metric} ${b} (${direction} is better)` };
+    : {
+        ok: false,
+        reason: `${ch} ${metric} ${a} does not beat champion ${cp} ${metric} ${b} (${direction} is better)`,
+      };
 }
 
 function requireModel(root: string, name: string): string[] {
@@ -335,22 +349,6 @@ function compareVersions(a: string, b: string): number {
 }
 
 /** Nested records -> dotted keys; arrays and scalars are leaves. */
-function flatten(value: Record<string, unknown>, prefix = ''): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    const k = prefix ? `${prefix}.${key}` : key;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flatten(v as Record<string, unknown>, k));
-    else out[k] = v;
-  }
-  return out;
-}
 
-function diffRows(a: Record<string, unknown>, b: Record<string, unknown>): DiffRow[] {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-  return keys.map((key) => {
-    const changed = canonicalJson(a[key] ?? null) !== canonicalJson(b[key] ?? null);
-    const row: DiffRow = { key, a: a[key], b: b[key], changed };
-    if (typeof a[key] === 'number' && typeof b[key] === 'number') row.delta = (b[key] as number) - (a[key] as number);
-    return row;
-  });
-}
+export { diff } from './registry-diff.ts';
+export type { DiffRow, ModelDiff } from './registry-diff.ts';

@@ -1,87 +1,11 @@
-import fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { loadConfigFile, parseConfig } from '../config-file.ts';
 import { ConfigError } from '../errors.ts';
+import fs from 'node:fs';
 
-/**
- * Score bands on the calibrated 0-100 score. Each threshold is a score (a lead is `hot` at or above
- * `hot`), or "top N%": the score that puts N% of the test split's leads at or above it, resolved at
- * training time. Percent thresholds suit low base rates, where few leads ever reach a score of 50.
- */
-const Threshold = z.union([
-  z.number().min(0).max(100),
-  z.string().regex(/^top \d+(\.\d+)?%$/, 'a score 0-100 or "top N%"'),
-]);
-export const BandThresholds = z
-  .object({ hot: Threshold.default('top 5%'), warm: Threshold.default('top 25%') })
-  .strict();
-export type BandThresholds = z.infer<typeof BandThresholds>;
+const PIPELINE_HINT = 'see pipelines/README.md for the keys and their defaults';
 
-const SplitFractions = z
-  .object({
-    validation: z.number().gt(0).lt(1).default(0.15),
-    calibration: z.number().gt(0).lt(1).default(0.15),
-    test: z.number().gt(0).lt(1).default(0.2),
-  })
-  .strict();
-
-/** What `leadscore train` runs (pipelines/train.yaml); every key has a sensible default. */
-export const TrainPipelineConfig = z
-  .object({
-    name: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, - and _ only')
-      .default('leadscore'),
-    db: z.string().default('data/leadscore.duckdb'),
-    features: z.string().default('features/default.yaml'),
-    rules: z.string().nullable().default('models/rules.yaml'),
-    models_dir: z.string().default('models'),
-    horizon_days: z.number().int().positive().default(90),
-    snapshots: z
-      .object({
-        /** 'month' (first of each month) or a number of days between snapshot dates */
-        every: z.union([z.literal('month'), z.number().int().positive()]).default('month'),
-        /** first snapshot date, or 'auto': the first month after the data starts */
-        start: z.string().default('auto'),
-        /** last snapshot date, or 'auto': the last date whose label window has closed */
-        end: z.string().default('auto'),
-        /** cap on training rows: above it, a seeded sample of leads (all their snapshots) is kept */
-        max_rows: z.number().int().positive().default(2_000_000),
-      })
-      .strict()
-      .default({ every: 'month', start: 'auto', end: 'auto', max_rows: 2_000_000 }),
-    split: SplitFractions.default({ validation: 0.15, calibration: 0.15, test: 0.2 }),
-    logistic: z.record(z.string(), z.unknown()).default({ C: 1 }),
-    neural: z.record(z.string(), z.unknown()).default({}),
-    /** how the blend gets out-of-sample base predictions: 'auto' is cv below 200k rows, holdout above */
-    stacking: z
-      // 2 folds: on X Education 2, 3 and 5 give the same blend AUC, and each fold refits every base model
-      .object({
-        mode: z.enum(['auto', 'holdout', 'cv']).default('auto'),
-        folds: z.number().int().min(2).max(20).default(2),
-      })
-      .strict()
-      .default({ mode: 'auto', folds: 2 }),
-    calibration: z.enum(['auto', 'platt', 'isotonic']).default('auto'),
-    bands: BandThresholds.default({ hot: 'top 5%', warm: 'top 25%' }),
-    promotion_metric: z.enum(['auc', 'pr_auc', 'logloss', 'brier', 'ece', 'lift_at_10pct']).default('auc'),
-    fail_on_leakage: z.boolean().default(false),
-    seed: z.number().int().default(42),
-  })
-  .strict();
-export type TrainPipelineConfig = z.infer<typeof TrainPipelineConfig>;
-
-/** What `leadscore score` runs (pipelines/score.yaml). */
-export const ScorePipelineConfig = z
-  .object({
-    db: z.string().default('data/leadscore.duckdb'),
-    model: z.string().default('leadscore'),
-    models_dir: z.string().default('models'),
-    leads: z.enum(['open', 'all']).default('open'),
-    reasons: z.number().int().min(0).max(10).default(3),
-  })
-  .strict();
-export type ScorePipelineConfig = z.infer<typeof ScorePipelineConfig>;
+export { BandThresholds, ScorePipelineConfig, TrainPipelineConfig } from '../schema/pipeline-config.ts';
 
 /** Read and validate a pipeline YAML file; a missing file yields the defaults only when `optional`. */
 export function loadPipelineConfig<S extends z.ZodType>(
@@ -89,30 +13,9 @@ export function loadPipelineConfig<S extends z.ZodType>(
   file: string | undefined,
   optional: boolean,
 ): z.infer<S> {
-  let raw: unknown = {};
-  if (file) {
-    if (!fs.existsSync(file)) {
-      if (!optional)
-        throw new ConfigError(`pipeline file not found: ${file}`, 'check the path, or omit it to use the defaults');
-    } else {
-      try {
-        raw = parseYaml(fs.readFileSync(file, 'utf8')) ?? {};
-      } catch (err) {
-        throw new ConfigError(
-          `${file}: not valid YAML: ${(err as Error).message}`,
-          'fix the YAML syntax at the line shown',
-        );
-      }
-    }
+  if (!file || (optional && !fs.existsSync(file))) return parseConfig(schema, {}, 'pipeline defaults');
+  if (!fs.existsSync(file)) {
+    throw new ConfigError(`pipeline file not found: ${file}`, 'check the path, or omit it to use the defaults');
   }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.join('.') || '(top level)';
-    throw new ConfigError(
-      `${file ?? 'pipeline config'}: key "${key}": ${issue.message}`,
-      'see pipelines/README.md for the keys and their defaults',
-    );
-  }
-  return parsed.data;
+  return loadConfigFile(schema, file, 'pipeline file', PIPELINE_HINT);
 }

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { withWarehouse } from '../store/index.ts';
-import { generateCrm, validateGenerateOptions } from '../synth/index.ts';
+import { generateCrm, oracleAucOnSnapshots, validateGenerateOptions } from '../synth/index.ts';
 import { registry } from '../models/index.ts';
 import { TrainPipelineConfig } from './config.ts';
-import { trainCrm, type TrainReport } from './train.ts';
-import { scoreLeads, type ScoreSummary } from './score.ts';
+import { TRAIN_TABLE, trainCrm, type TrainReport } from './train.ts';
+import { scoreLeads, type ScoreSummary } from './score/index.ts';
 import { compareScores, type CompareOutput } from './compare.ts';
 import { monitorModel, type MonitorReport } from './monitor.ts';
 
@@ -26,6 +26,8 @@ export interface DemoResult {
   model: { name: string; version: string; card: string };
   report: string;
   train: TrainReport;
+  /** the generator's true probabilities ranked on the model's test rows: the best AUC any model could get */
+  oracle_auc: number | null;
   score: ScoreSummary;
   compare: CompareOutput['result'];
   monitor: MonitorReport;
@@ -49,6 +51,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   fs.rmSync(path.join(opts.modelsDir, MODEL), { recursive: true, force: true });
   const cfg = TrainPipelineConfig.parse({ db: opts.db, models_dir: opts.modelsDir, name: MODEL, seed: opts.seed });
   const train = await trainCrm(cfg, { now: opts.now, onStage: (s) => stage(`train: ${s}`) });
+  const window = train.test_window;
+  const oracle = await withWarehouse(opts.db, (w) =>
+    oracleAucOnSnapshots(w, TRAIN_TABLE, new Date(window.start), new Date(window.end)),
+  );
   registry.promote(`${MODEL}@${train.model.version}`, { at: opts.now.toISOString() }, opts.modelsDir);
   const end = new Date(gen.end);
   stage(`scoring open leads as of ${end.toISOString().slice(0, 10)}`);
@@ -90,6 +96,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     model: { name: MODEL, version: train.model.version, card: path.join(train.model.dir, 'model.json') },
     report: cmp.report_path!,
     train,
+    oracle_auc: oracle,
     score,
     compare: cmp.result,
     monitor,

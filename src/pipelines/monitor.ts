@@ -3,7 +3,8 @@ import { quoteIdent, withWarehouse, type Warehouse } from '../store/index.ts';
 import { buildFeatureTable, readFrame, type FeatureFrame } from '../features/index.ts';
 import { psiAgainst, type FeatureProfile } from '../evaluate/drift.ts';
 import { ece, psi } from '../evaluate/metrics.ts';
-import { loadModel } from './loaded-model.ts';
+import { DATA_END_SQL, labelSql } from '../schema/index.ts';
+import { crmSpecOf, openModel } from './trained-model.ts';
 import { MONITOR_DDL } from './tables.ts';
 
 /** Options for a monitoring run. */
@@ -66,7 +67,8 @@ export function featureDrift(
  */
 export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport> {
   const stage = opts.onStage ?? (() => undefined);
-  const loaded = await loadModel(opts.model, opts.modelsDir);
+  const loaded = await openModel(opts.model, opts.modelsDir);
+  const spec = crmSpecOf(loaded, 'monitor');
   if (Object.keys(loaded.profiles).length === 0) {
     throw new DataError(
       `model ${loaded.name}@${loaded.version} has no training profile to compare with`,
@@ -98,17 +100,18 @@ export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport>
       [run.run_id],
     );
     try {
-      await buildFeatureTable(w, loaded.spec, {
+      await buildFeatureTable(w, spec, {
         asOf: pairs,
         horizonDays: loaded.horizonDays,
         withLabels: false,
         leads: 'all',
         into: FEATURES,
       });
-      const frame = await readFrame(w, FEATURES, loaded.spec);
+      const frame = await readFrame(w, FEATURES, spec);
       const features = featureDrift(frame, loaded.profiles, opts.threshold);
       const scores = await w.float64(`SELECT probability FROM lead_score_history WHERE run_id = $1`, [run.run_id]);
-      const scorePsi = loaded.reference.length ? psi(loaded.reference, scores) : NaN;
+      const reference = loaded.model.toParts().reference;
+      const scorePsi = reference.length ? psi(reference, scores) : NaN;
       stage('calibration of closed outcomes');
       const calibration = await closedCalibration(w, loaded.name, loaded.horizonDays);
       const drifted = features.filter((f) => f.drifted).map((f) => f.feature);
@@ -147,14 +150,11 @@ async function closedCalibration(
   model: string,
   horizonDays: number,
 ): Promise<MonitorReport['calibration']> {
-  const end = await w.one<{ last: Date | null }>(
-    `SELECT greatest((SELECT max(occurred_at) FROM activities), (SELECT max(coalesce(closed_at, created_at)) FROM outcomes)) AS last`,
-  );
+  const end = await w.one<{ last: Date | null }>(`SELECT ${DATA_END_SQL} AS last`);
   if (!end?.last) return { rows: 0, ece: null, mean_probability: null, observed_rate: null };
   const cols = await w.columns(
     `SELECT h.probability AS p,
-            (EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = h.lead_id AND o.status = 'won'
-                     AND o.closed_at >= h.as_of AND o.closed_at < h.as_of + to_days(${Math.trunc(horizonDays)})))::INTEGER AS y
+            ${labelSql('h.lead_id', 'h.as_of', horizonDays)} AS y
      FROM lead_score_history h JOIN score_runs r USING (run_id)
      WHERE r.model = $1 AND r.status = 'succeeded' AND h.as_of + to_days(${Math.trunc(horizonDays)}) <= $2::TIMESTAMP`,
     [model, end.last.toISOString()],

@@ -2,10 +2,12 @@ import path from 'node:path';
 import { DataError } from '../errors.ts';
 import { formatOf, readFileSql, quoteIdent, withWarehouse } from '../store/index.ts';
 import { loadFlatFrame, stratifiedSplit } from '../features/index.ts';
+import { FLAT_MISSING_VALUES, type FlatCardSpec } from '../schema/index.ts';
 import { ensureBackend } from '../models/tf.ts';
 import type { TrainPipelineConfig } from './config.ts';
 import { auditAndExclude } from './leakage.ts';
-import { dropColumns, fitAndSave, type ModelTuning, type StageReporter, type TrainReport } from './train.ts';
+import { dropColumns, type TrainReport } from './train.ts';
+import { fitAndSave, type ModelTuning, type StageReporter } from './train-fit.ts';
 
 /**
  * Model choices for flat tables (thousands of rows, a few numeric columns), measured on X Education:
@@ -13,20 +15,18 @@ import { dropColumns, fitAndSave, type ModelTuning, type StageReporter, type Tra
  * gradient-boosted trees catch interactions (0.936 alone) and carry most of the blend; the neural
  * network then adds little, so a small, short one keeps training within the time budget.
  */
-export const FLAT_TUNING: ModelTuning = {
-  numericBins: 10,
-  neuralEnsemble: 1,
-  neural: { hidden: [32, 16], dropout: 0.2, patience: 5, maxEpochs: 20 },
-  // smaller trees, more of them: better AUC, log loss and ECE than scikit-learn's 31 leaves x 100
-  // (chosen on seeds 1 and 2, so the reported seeds 42/7/123 stay untouched by the choice)
-  gbdt: { maxLeafNodes: 15, maxIter: 150 },
-};
-
-/**
- * Flat files mark "left at the form default" with a placeholder such as "Select"; that is a
- * behaviour (the lead skipped the field), not an unknown, so by default only empty cells are missing.
- */
-export const FLAT_MISSING_VALUES = [''];
+export function flatTuning(cfg: TrainPipelineConfig): ModelTuning {
+  return {
+    numericBins: 10,
+    members: [
+      { name: 'logistic', params: cfg.logistic },
+      { name: 'neural', params: { ...cfg.neural, hidden: [32, 16], dropout: 0.2, patience: 5, maxEpochs: 20 } },
+      // smaller trees, more of them: better AUC, log loss and ECE than scikit-learn's 31 leaves x 100
+      // (chosen on seeds 1 and 2, so the reported seeds 42/7/123 stay untouched by the choice)
+      { name: 'gbdt', params: { maxLeafNodes: 15, maxIter: 150 } },
+    ],
+  };
+}
 
 /** Options for training on a flat table (one row per lead, a target column). */
 export interface TrainFlatOptions {
@@ -39,7 +39,7 @@ export interface TrainFlatOptions {
   missingValues?: string[];
   /** write the input rows plus a `split` column here (for the scikit-learn peer on identical rows) */
   exportSplit?: string;
-  /** overrides of FLAT_TUNING */
+  /** overrides of flatTuning(cfg) */
   tuning?: ModelTuning;
   now: Date;
   onStage?: StageReporter;
@@ -57,7 +57,7 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
     target: opts.target,
     id: opts.id,
     positive: opts.positive,
-    missingValues: opts.missingValues ?? FLAT_MISSING_VALUES,
+    missingValues: opts.missingValues ?? [...FLAT_MISSING_VALUES],
     overrides: { columns: {}, exclude: opts.exclude },
   });
   if (!frame.label) throw new DataError(`${opts.data}: no labels read from ${opts.target}`);
@@ -79,7 +79,7 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
     frame,
     excluded.map((e) => e.column),
   );
-  const cardSpec = {
+  const cardSpec: FlatCardSpec = {
     kind: 'flat',
     source: path.basename(opts.data),
     target: opts.target,
@@ -88,8 +88,8 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
     excluded_by_user: opts.exclude,
     excluded_by_audit: excluded,
   };
-  const tuning = { ...FLAT_TUNING, ...(opts.tuning ?? {}) };
-  const result = await fitAndSave(cfg, opts.now, { cardSpec }, used, null, split, stage, { tuning });
+  const tuning = { ...flatTuning(cfg), ...(opts.tuning ?? {}) };
+  const result = await fitAndSave(cfg, opts.now, { frame: used, split, ruleScores: null, cardSpec, tuning }, stage);
   if (opts.exportSplit) {
     stage(`writing the split to ${opts.exportSplit}`);
     await exportSplit(opts.data, opts.id, frame.ids, split, opts.exportSplit);

@@ -1,5 +1,5 @@
 import { quoteIdent, quoteLiteral } from '../store/index.ts';
-import { orderFreeSumSql } from '../schema/index.ts';
+import { openLeadSql, orderFreeSumSql, timestampSql } from '../schema/index.ts';
 import { ATTRIBUTES, DICTIONARY_ATTRIBUTES } from './attributes.ts';
 import { engagementTypes, groupOf, type ActivityCriterion, type AttributeMatch, type RuleSet } from './types.ts';
 
@@ -31,11 +31,6 @@ export interface CompileOptions {
 export const CODE = { band: 0, fitGrade: 4, level: 8, mql: 12, sql: 13, excluded: 14, exclusion: 16 } as const;
 
 const DAY_US = 86_400_000_000;
-
-/** SQL timestamp literal for a UTC instant. */
-export function timestampSql(d: Date): string {
-  return `TIMESTAMP ${quoteLiteral(d.toISOString().replace('T', ' ').replace('Z', ''))}`;
-}
 
 const num = (x: number) => {
   if (!Number.isFinite(x)) throw new Error(`not a finite number: ${x}`);
@@ -84,9 +79,7 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
   const where = [`l.created_at < ${asOfSql}`];
   if (opts.leadId !== undefined) where.push(`l.lead_id = ${quoteLiteral(opts.leadId)}`);
   if (opts.leads === 'open') {
-    where.push(
-      `NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.lead_id AND o.status = 'won' AND coalesce(o.closed_at, o.created_at) < ${asOfSql})`,
-    );
+    where.push(openLeadSql('l.lead_id', asOfSql));
   }
   ctes.push(`snap AS (
   SELECT l.lead_id, ${asOfSql} AS as_of, l.created_at${attrCols.map((c) => `,\n    ${c}`).join('')}

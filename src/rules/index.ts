@@ -8,6 +8,8 @@ export type { RuleScores, ScoreRulesOptions } from './engine.ts';
 export { explainLead } from './explain.ts';
 export type { LeadExplanation, FiredRule, GroupExplanation } from './explain.ts';
 export { compileRules } from './compile.ts';
+export { alignedRuleScores } from './aligned.ts';
+export type { AlignedRuleScores, AlignedRuleOptions } from './aligned.ts';
 export type { CompileOptions } from './compile.ts';
 export { describeRules } from './describe.ts';
 export { ATTRIBUTES, ATTRIBUTE_NAMES } from './attributes.ts';

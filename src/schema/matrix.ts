@@ -24,3 +24,10 @@ export function takeRows(m: DenseMatrix, idx: ArrayLike<number>): DenseMatrix {
   }
   return { data: out, rows: idx.length, cols: m.cols, columns: m.columns };
 }
+
+/** Values of a per-row array picked by index (labels, weights, scores): a new array of the same type. */
+export function pickValues<T extends Float64Array | Uint8Array | Int32Array>(a: T, idx: ArrayLike<number>): T {
+  const out = new (a.constructor as new (n: number) => T)(idx.length);
+  for (let i = 0; i < idx.length; i++) out[i] = a[idx[i]];
+  return out;
+}

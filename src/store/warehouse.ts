@@ -1,32 +1,18 @@
-import {
-  DuckDBDataChunk,
-  DuckDBInstance,
-  DuckDBTimestampValue,
-  DuckDBTypeId,
-  type DuckDBConnection,
-  type DuckDBValue,
-  type DuckDBVector,
-} from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../errors.ts';
 import { quoteIdent, quoteLiteral } from './quote.ts';
 import { fillVector, readNumericColumns } from './typed-columns.ts';
+import { readFileSql, type FileFormat } from './files.ts';
+import { appendValue, chunkSetter, isBlockCopyable, VECTOR_ROWS, type AppendColumn } from './appender.ts';
+
+export { formatOf, readFileSql, type FileFormat } from './files.ts';
 
 /** A parameter for a query: positional ($1, $2, ...) or named ($name). */
 export type SqlParams = DuckDBValue[] | Record<string, DuckDBValue>;
 
-/** Column types the appender knows how to write. */
-export type AppendType = 'VARCHAR' | 'TIMESTAMP' | 'BIGINT' | 'INTEGER' | 'DOUBLE' | 'BOOLEAN' | 'JSON';
-
-/** One column of a bulk append: its type and one value per row (null for NULL). */
-export interface AppendColumn {
-  name: string;
-  type: AppendType;
-  values: ArrayLike<unknown>;
-}
-
-export type FileFormat = 'csv' | 'parquet' | 'json';
+export type { AppendColumn, AppendType } from './appender.ts';
 
 /** Options for opening a warehouse. */
 export interface OpenOptions {
@@ -351,29 +337,6 @@ export class Warehouse {
   }
 }
 
-/** The DuckDB table function that reads a file of the given format (types inferred, or all text). */
-export function readFileSql(file: string, format: FileFormat, opts: { allVarchar?: boolean } = {}): string {
-  const f = quoteLiteral(file);
-  switch (format) {
-    case 'csv':
-      return opts.allVarchar
-        ? `read_csv(${f}, header = true, all_varchar = true, sample_size = -1)`
-        : `read_csv(${f}, header = true, sample_size = -1)`;
-    case 'parquet':
-      return `read_parquet(${f})`;
-    case 'json':
-      return `read_json(${f}, format = 'newline_delimited')`;
-  }
-}
-
-/** Guess a file's format from its extension. */
-export function formatOf(file: string): FileFormat {
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.parquet' || ext === '.pq') return 'parquet';
-  if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') return 'json';
-  return 'csv';
-}
-
 function normalize(v: unknown): unknown {
   if (typeof v === 'bigint') {
     return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString();
@@ -381,70 +344,3 @@ function normalize(v: unknown): unknown {
   return v;
 }
 
-type Appender = Awaited<ReturnType<DuckDBConnection['createAppender']>>;
-
-/** Typed arrays whose memory layout is the column's: appended as block copies, not value by value. */
-function isBlockCopyable(c: AppendColumn, tableType: DuckDBTypeId): boolean {
-  if (c.type === 'DOUBLE') return c.values instanceof Float64Array && tableType === DuckDBTypeId.DOUBLE;
-  if (c.type === 'INTEGER') return c.values instanceof Int32Array && tableType === DuckDBTypeId.INTEGER;
-  return false;
-}
-
-/** Rows per data chunk in appendColumns: DuckDB's standard vector size. */
-const VECTOR_ROWS = 2048;
-
-type ChunkSetter = (vector: DuckDBVector, row: number, v: unknown) => void;
-
-/** How appendColumns writes one value of a column type into a chunk vector (null, undefined and NaN: NULL). */
-function chunkSetter(type: AppendType): ChunkSetter {
-  const isNull = (v: unknown) => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
-  switch (type) {
-    case 'VARCHAR':
-    case 'JSON':
-      return (vec, r, v) => vec.setItem(r, isNull(v) ? null : typeof v === 'string' ? v : JSON.stringify(v));
-    case 'TIMESTAMP':
-      return (vec, r, v) => {
-        if (isNull(v)) return vec.setItem(r, null);
-        const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(String(v));
-        vec.setItem(r, new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n));
-      };
-    case 'BIGINT':
-      return (vec, r, v) => vec.setItem(r, isNull(v) ? null : BigInt(Math.trunc(Number(v))));
-    case 'INTEGER':
-      return (vec, r, v) => vec.setItem(r, isNull(v) ? null : Math.trunc(Number(v)));
-    case 'DOUBLE':
-      return (vec, r, v) => vec.setItem(r, isNull(v) ? null : Number(v));
-    case 'BOOLEAN':
-      return (vec, r, v) => vec.setItem(r, isNull(v) ? null : Boolean(v));
-  }
-}
-
-function appendValue(a: Appender, type: AppendType, v: unknown): void {
-  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
-    a.appendNull();
-    return;
-  }
-  switch (type) {
-    case 'VARCHAR':
-    case 'JSON':
-      a.appendVarchar(typeof v === 'string' ? v : JSON.stringify(v));
-      return;
-    case 'TIMESTAMP': {
-      const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(String(v));
-      a.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n));
-      return;
-    }
-    case 'BIGINT':
-      a.appendBigInt(BigInt(Math.trunc(Number(v))));
-      return;
-    case 'INTEGER':
-      a.appendInteger(Math.trunc(Number(v)));
-      return;
-    case 'DOUBLE':
-      a.appendDouble(Number(v));
-      return;
-    case 'BOOLEAN':
-      a.appendBoolean(Boolean(v));
-      return;
-  }
-}

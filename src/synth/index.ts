@@ -6,4 +6,4 @@ export type { GenerateOptions, RawGenerateOptions } from './options.ts';
 export { PERSONAS, DEFAULT_PERSONA_MIX, PERSONA_BEHAVIOUR } from './personas.ts';
 export type { Persona, PersonaBehaviour } from './personas.ts';
 export { TARGET_INDUSTRIES } from './words.ts';
-export { rocAucSql } from './oracle.ts';
+export { rocAucSql, oracleAucOnSnapshots } from './oracle.ts';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { readConfigFile } from '../config-file.ts';
 import { closestName, ConfigError, UsageError } from '../errors.ts';
 import { DEFAULT_PERSONA_MIX, PERSONAS, type Persona } from './personas.ts';
 
@@ -127,12 +127,7 @@ export function parsePersonaMix(text: string): Partial<Record<Persona, number>> 
 function readPersonaFile(file: string): Partial<Record<Persona, number>> {
   if (!fs.existsSync(file))
     throw new UsageError(`--personas: file not found: ${file}`, 'pass a YAML file like `ideal: 0.1` per line');
-  let doc: unknown;
-  try {
-    doc = parseYaml(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
-  }
+  const doc = readConfigFile(file, 'personas file', { bundled: false });
   const body = doc && typeof doc === 'object' && 'personas' in doc ? (doc as { personas: unknown }).personas : doc;
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw new ConfigError(`${file}: expected a map of persona shares, e.g. "ideal: 0.1"`);

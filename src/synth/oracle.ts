@@ -1,4 +1,4 @@
-import type { Warehouse } from '../store/index.ts';
+import { quoteIdent, type Warehouse } from '../store/index.ts';
 
 /**
  * ROC AUC computed inside DuckDB (Mann-Whitney with average ranks for ties), so the oracle over
@@ -27,5 +27,18 @@ export function oracleAucWindow(w: Warehouse, horizonDays: number): Promise<numb
     `SELECT s.p_true_90d AS p,
        (t.won_at IS NOT NULL AND t.won_at >= s.as_of AND t.won_at < s.as_of + to_days(${Math.trunc(horizonDays)}))::INTEGER AS y
      FROM truth_snapshots s JOIN truth t USING (lead_id)`,
+  );
+}
+
+/**
+ * Oracle AUC on a feature table's snapshots in [start, end] (e.g. a model's test window): the true
+ * 90-day probabilities of the generator against the labels, the best any model could rank those rows.
+ */
+export function oracleAucOnSnapshots(w: Warehouse, table: string, start: Date, end: Date): Promise<number | null> {
+  const range = `epoch_ms(${start.getTime()}::BIGINT) AND epoch_ms(${end.getTime()}::BIGINT)`;
+  return rocAucSql(
+    w,
+    `SELECT s.p_true_90d AS p, f.label AS y FROM ${quoteIdent(table)} f JOIN truth_snapshots s USING (lead_id, as_of)
+     WHERE f.as_of BETWEEN ${range}`,
   );
 }

@@ -8,12 +8,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { withWarehouse } from '../../src/store/index.ts';
-import { generateCrm, validateGenerateOptions } from '../../src/synth/index.ts';
+import { generateCrm, oracleAucOnSnapshots, validateGenerateOptions } from '../../src/synth/index.ts';
 import { ingest } from '../../src/ingest/index.ts';
 import { buildFeatureTable, loadFeatureSpec, snapshotDates } from '../../src/features/index.ts';
 import { TrainPipelineConfig } from '../../src/pipelines/config.ts';
-import { trainCrm } from '../../src/pipelines/train.ts';
-import { scoreLeads } from '../../src/pipelines/score.ts';
+import { TRAIN_TABLE, trainCrm } from '../../src/pipelines/train.ts';
+import { scoreLeads } from '../../src/pipelines/score/index.ts';
 import { compareScores } from '../../src/pipelines/compare.ts';
 import { registry } from '../../src/models/index.ts';
 import { writeFloor } from './write-floor.ts';
@@ -87,7 +87,9 @@ switch (stage) {
     Object.assign(extra, {
       auc_blend: r.metrics.blend.auc,
       auc_rules: r.metrics.rules?.auc,
-      oracle_auc: r.oracle_auc,
+      oracle_auc: await withWarehouse(db, (w) =>
+        oracleAucOnSnapshots(w, TRAIN_TABLE, new Date(r.test_window.start), new Date(r.test_window.end)),
+      ),
       notes: r.notes,
     });
     break;

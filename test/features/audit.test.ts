@@ -57,10 +57,10 @@ describe('auditLeakage', () => {
     expect(frame.ids.length).toBe(9240);
     expect(frame.notes!.join(' ')).toMatch(/"Lead Number" looks like an ID/);
     expect(frame.columns.find((c) => c.name === 'TotalVisits')!.kind).toBe('numeric');
-    // "Select" is a placeholder: missing, not a level
+    // "Select" (the form's placeholder) is a behaviour, kept as a level: the same table `train --data` reads
     expect(
       (frame.columns.find((c) => c.name === 'Specialization')!.values as (string | null)[]).includes('Select'),
-    ).toBe(false);
+    ).toBe(true);
     for (const seed of [1, 2, 3]) {
       const split = stratifiedSplit(frame.label!, { train: 0.7, test: 0.3 }, seed);
       const report = auditLeakage(frame, split.train, { seed });
@@ -87,7 +87,7 @@ describe('auditLeakage', () => {
       );
       const f = await loadFlatFrame({ w, table: 't' }, { target: 'won', id: 'id' });
       expect(f.columns.map((c) => `${c.name}:${c.kind}`)).toEqual(['c:categorical', 'v:numeric']);
-      expect((f.columns[0].values as (string | null)[])[0]).toBeNull();
+      expect((f.columns[0].values as (string | null)[])[0]).toBe('Select'); // a placeholder is a level, not missing
       await expect(loadFlatFrame({ w, table: 't' }, { target: 'wonn' })).rejects.toThrow(DataError);
       await expect(loadFlatFrame({ w, table: 't' }, { target: 'wonn' })).rejects.toMatchObject({
         hint: 'did you mean "won"?',

@@ -266,8 +266,8 @@ describe('ingestFlat', () => {
       expect(r.samples.map((s) => s.reason)).toEqual([
         'id: duplicate of row 2 in this file (the first occurrence is kept)',
         'id: missing (an id is required)',
-        'Outcome: "maybe" is not one of yes, 1, true, won (positive) or no, 0, false, lost (negative)',
-        'Outcome: missing (must be one of yes, 1, true, won (positive) or no, 0, false, lost (negative))',
+        'Outcome: "maybe" is not one of 1, yes, true, y, won, converted (positive) or 0, no, false, n, lost, not converted (negative)',
+        'Outcome: missing (must be one of 1, yes, true, y, won, converted (positive) or 0, no, false, n, lost, not converted (negative))',
       ]);
       const r2 = await ingestFlat(w, {
         file,

@@ -12,29 +12,19 @@ import {
   type ModelCardInput,
 } from '../../src/models/artifact.ts';
 import { ConfigError, DataError } from '../../src/errors.ts';
+import { fixtureCard, fixtureSpec } from './card-fixture.ts';
 
-const featureSpec = { features: [{ name: 'email_opens_30d', kind: 'count' }, { name: 'industry', kind: 'category' }], horizon_days: 90 };
+const featureSpec = fixtureSpec();
 
 /** A complete card as the training pipeline would build it. */
 function sampleCard(overrides: Partial<ModelCardInput> = {}): ModelCardInput {
-  return {
-    name: 'lead-conversion',
-    version: 'v0001',
-    created_at: '2026-01-15T10:00:00Z',
-    seed: 42,
-    parameters: { logistic: { C: 1 }, neural: { hidden: [32, 16], dropout: 0.1 } },
-    features: { spec: featureSpec, encoders: { industry: ['retail', 'software'] }, columns: ['email_opens_30d', 'industry=retail', 'industry=software'], schema_hash: schemaHash(featureSpec) },
-    blend: { weights: { logistic: 0.6, neural: 0.3, rules: 0.1 } },
-    calibrator: { kind: 'platt', a: 1.1, b: -0.2 },
-    training_window: { from: '2025-01-01', to: '2025-09-30' },
-    test_window: { from: '2025-10-01', to: '2025-12-31' },
-    metrics: { auc: 0.81, logloss: 0.41 },
-    library_versions: { '@tensorflow/tfjs': '4.22.0' },
-    ...overrides,
-  };
+  return { version: 'v0001', ...fixtureCard(overrides) } as ModelCardInput;
 }
 
-const estimators = { logistic: { kind: 'logistic', state: { coef: [0.1, -0.2, 0.3] } }, neural: { kind: 'neural', state: { layers: [] } } };
+const estimators = {
+  logistic: { kind: 'logistic', state: { coef: [0.1, -0.2, 0.3] } },
+  neural: { kind: 'neural', state: { layers: [] } },
+};
 
 let root: string;
 beforeEach(() => {
@@ -83,7 +73,7 @@ describe('writeArtifact / loadArtifact', () => {
     expect(Object.keys(checksums.files).sort()).toEqual(['logistic.json', 'model.json', 'neural.json']);
     const loaded = loadArtifact(dir);
     expect(loaded.card.estimators).toEqual(['logistic', 'neural']);
-    expect(loaded.card.metrics).toEqual({ auc: 0.81, logloss: 0.41 });
+    expect(loaded.card.metrics).toEqual({ auc: 0.8, logloss: 0.42 });
     expect(loaded.card.features.spec).toEqual(featureSpec);
     expect(loaded.estimators).toEqual(estimators);
     // No temp directories left behind.
@@ -107,7 +97,11 @@ describe('writeArtifact / loadArtifact', () => {
 
   it('refuses a missing weights file, model card or checksums file', () => {
     for (const victim of ['logistic.json', 'model.json', 'checksums.json']) {
-      const dir = writeArtifact(root, sampleCard({ version: `v000${['logistic.json', 'model.json', 'checksums.json'].indexOf(victim) + 1}` }), estimators);
+      const dir = writeArtifact(
+        root,
+        sampleCard({ version: `v000${['logistic.json', 'model.json', 'checksums.json'].indexOf(victim) + 1}` }),
+        estimators,
+      );
       fs.rmSync(path.join(dir, victim));
       expect(() => loadArtifact(dir)).toThrow(DataError);
       expect(() => loadArtifact(dir)).toThrow(new RegExp(`${victim.replace('.', '\\.')} is missing`));
@@ -121,7 +115,7 @@ describe('writeArtifact / loadArtifact', () => {
   it('never overwrites an existing version', () => {
     writeArtifact(root, sampleCard(), estimators);
     expect(() => writeArtifact(root, sampleCard({ metrics: { auc: 0.99 } }), estimators)).toThrow(/already exists/);
-    expect(loadArtifact(path.join(root, 'lead-conversion', 'v0001')).card.metrics.auc).toBe(0.81);
+    expect(loadArtifact(path.join(root, 'lead-conversion', 'v0001')).card.metrics.auc).toBe(0.8);
   });
 
   it('leaves nothing behind when a write fails half-way', () => {
@@ -135,7 +129,9 @@ describe('writeArtifact / loadArtifact', () => {
     expect(() => writeArtifact(root, sampleCard({ version: '1' }), estimators)).toThrow(ConfigError);
     expect(() => writeArtifact(root, sampleCard({ version: '1' }), estimators)).toThrow(/version/);
     expect(() => writeArtifact(root, sampleCard({ name: '../evil' }), estimators)).toThrow(/name/);
-    expect(() => writeArtifact(root, { ...sampleCard(), metrics: { auc: 'high' } } as never, estimators)).toThrow(/metrics\.auc/);
+    expect(() => writeArtifact(root, { ...sampleCard(), metrics: { auc: 'high' } } as never, estimators)).toThrow(
+      /metrics\.auc/,
+    );
     expect(() => writeArtifact(root, sampleCard(), { 'Bad Name': {} })).toThrow(/cannot be used as a file name/);
   });
 

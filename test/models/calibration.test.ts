@@ -47,7 +47,9 @@ describe('IsotonicCalibrator', () => {
   it('keeps only the ends of flat runs (sklearn X_thresholds_) and merges duplicate inputs', () => {
     const c = new IsotonicCalibrator().fit(f64([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]), u8([0, 1, 0, 0, 1, 1]));
     expect(c.state!.x).toEqual([0.1, 0.2, 0.4, 0.5, 0.6]);
-    expect(c.state!.y.map((v) => Number(v.toFixed(12)))).toEqual([0, 1 / 3, 1 / 3, 1, 1].map((v) => Number(v.toFixed(12))));
+    expect(c.state!.y.map((v) => Number(v.toFixed(12)))).toEqual(
+      [0, 1 / 3, 1 / 3, 1, 1].map((v) => Number(v.toFixed(12))),
+    );
     expect(c.predict(f64([0.45]))[0]).toBeCloseTo(2 / 3, 12);
     const d = new IsotonicCalibrator().fit(f64([0.5, 0.5, 0.5]), u8([1, 0, 0]));
     expect(d.predict(f64([0.1, 0.9])).every((v) => Math.abs(v - 1 / 3) < 1e-12)).toBe(true);

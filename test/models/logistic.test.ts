@@ -71,7 +71,7 @@ describe('LogisticRegression on the shared reference problem', () => {
         let ll = 0;
         for (let i = 0; i < p.length; i++) ll -= fixture.y[i] ? Math.log(p[i]) : Math.log(1 - p[i]);
         // the two points differ slightly, see above;
-        expect(ll / p.length).toBeCloseTo(fixture.reference[key].train_logloss_mean, 4)
+        expect(ll / p.length).toBeCloseTo(fixture.reference[key].train_logloss_mean, 4);
       });
     });
   }
@@ -95,7 +95,10 @@ describe('LogisticRegression behaviour', () => {
     const dup: number[] = [];
     for (let i = 0; i < rows; i++) for (let k = 0; k < w[i]; k++) dup.push(i);
     const weighted = new LogisticRegression().fit(X, y, { sampleWeight: w }).state!;
-    const duplicated = new LogisticRegression().fit(takeRows(X, dup), Uint8Array.from(dup, (i) => y[i])).state!;
+    const duplicated = new LogisticRegression().fit(
+      takeRows(X, dup),
+      Uint8Array.from(dup, (i) => y[i]),
+    ).state!;
     expect(maxAbsDiff(weighted.coef, duplicated.coef)).toBeLessThan(1e-8);
     expect(Math.abs(weighted.intercept - duplicated.intercept)).toBeLessThan(1e-8);
   });

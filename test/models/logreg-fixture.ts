@@ -22,7 +22,9 @@ export interface LogregFixture {
 /** Read the CSV, keeping its feature columns in the order the reference JSON lists them. */
 export function loadLogregFixture(): LogregFixture {
   const json = JSON.parse(readFileSync(fixtures + 'logreg_sklearn_coefficients.json', 'utf8'));
-  const lines = readFileSync(fixtures + 'logreg_problem.csv', 'utf8').trim().split(/\r?\n/);
+  const lines = readFileSync(fixtures + 'logreg_problem.csv', 'utf8')
+    .trim()
+    .split(/\r?\n/);
   const header = lines[0].split(',');
   const labelAt = header.indexOf('y');
   const columns: string[] = (json.columns as string[]).filter((c) => header.includes(c) && c !== 'y');

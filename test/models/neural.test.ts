@@ -117,7 +117,16 @@ describe('denseForTraining', () => {
 describe('NeuralNet params', () => {
   it('fills the documented defaults', () => {
     const p = new NeuralNet().params;
-    expect(p).toMatchObject({ hidden: [32, 16], dropout: 0.1, l2: 1e-4, learningRate: 1e-3, maxEpochs: 50, patience: 5, classWeight: null, seed: 42 });
+    expect(p).toMatchObject({
+      hidden: [32, 16],
+      dropout: 0.1,
+      l2: 1e-4,
+      learningRate: 1e-3,
+      maxEpochs: 50,
+      patience: 5,
+      classWeight: null,
+      seed: 42,
+    });
   });
 
   it('refuses bad params with a ConfigError naming the key', () => {
@@ -153,7 +162,9 @@ describe('NeuralNet fit/predict', () => {
     net.predictProba(test.X);
     expect(tf.memory().numTensors).toBe(before);
     // ...and none when fit fails half-way either.
-    await expect(new NeuralNet({ ...quick, learningRate: 1e30, dropout: 0 }).fit(train.X, train.y)).rejects.toThrow(/diverged/);
+    await expect(new NeuralNet({ ...quick, learningRate: 1e30, dropout: 0 }).fit(train.X, train.y)).rejects.toThrow(
+      /diverged/,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -190,11 +201,16 @@ describe('NeuralNet fit/predict', () => {
     const small = nonlinearProblem(300, 6, 5);
     const val = nonlinearProblem(1000, 6, 6);
     const messages: string[] = [];
-    const net = await new NeuralNet({ hidden: [128, 64], dropout: 0, l2: 0, learningRate: 0.02, batchSize: 32, maxEpochs: 200, patience: 3, seed: 1 }).fit(
-      small.X,
-      small.y,
-      { validation: val, onProgress: (m) => messages.push(m) },
-    );
+    const net = await new NeuralNet({
+      hidden: [128, 64],
+      dropout: 0,
+      l2: 0,
+      learningRate: 0.02,
+      batchSize: 32,
+      maxEpochs: 200,
+      patience: 3,
+      seed: 1,
+    }).fit(small.X, small.y, { validation: val, onProgress: (m) => messages.push(m) });
     const state = net.state!;
     expect(state.history.length).toBeLessThan(200);
     expect(state.history.length).toBe(state.bestEpoch + 3);
@@ -227,7 +243,9 @@ describe('NeuralNet fit/predict', () => {
     const opts = { ...quick, maxEpochs: 10 };
     const plain = await new NeuralNet(opts).fit(rare.X, y);
     const balanced = await new NeuralNet({ ...opts, classWeight: 'balanced' }).fit(rare.X, y);
-    const upweighted = await new NeuralNet(opts).fit(rare.X, y, { sampleWeight: Float64Array.from(y, (v) => (v === 1 ? 8 : 1)) });
+    const upweighted = await new NeuralNet(opts).fit(rare.X, y, {
+      sampleWeight: Float64Array.from(y, (v) => (v === 1 ? 8 : 1)),
+    });
     const base = mean(plain.predictProba(rare.X));
     expect(base).toBeLessThan(0.3);
     expect(mean(balanced.predictProba(rare.X))).toBeGreaterThan(base + 0.15);
@@ -259,12 +277,27 @@ describe('NeuralNet fit/predict', () => {
     const testWithInf = { ...test.X, data: test.X.data.slice() };
     testWithInf.data[7 * 6 + 1] = Infinity;
     expect(() => net.predictProba(testWithInf)).toThrow(/Infinity in column 'f1' at row 7/);
-    expect(() => net.predictProba({ ...test.X, cols: 5, columns: test.X.columns.slice(0, 5), data: new Float32Array(5 * test.X.rows) })).toThrow(/5 columns/);
+    expect(() =>
+      net.predictProba({
+        ...test.X,
+        cols: 5,
+        columns: test.X.columns.slice(0, 5),
+        data: new Float32Array(5 * test.X.rows),
+      }),
+    ).toThrow(/5 columns/);
   });
 
   it('with hidden: [] is a logistic regression close to the exact solver', async () => {
     // Validate on the training rows themselves so both fit all 3000 rows; patience high enough to converge.
-    const net = await new NeuralNet({ hidden: [], dropout: 0, l2: 0, learningRate: 0.03, maxEpochs: 60, patience: 60, seed: 2 }).fit(train.X, train.y, {
+    const net = await new NeuralNet({
+      hidden: [],
+      dropout: 0,
+      l2: 0,
+      learningRate: 0.03,
+      maxEpochs: 60,
+      patience: 60,
+      seed: 2,
+    }).fit(train.X, train.y, {
       validation: train,
     });
     const exact = new LogisticRegression({ C: 1e6 }).fit(train.X, train.y);

@@ -6,8 +6,7 @@ const columnFeature = ['industry', 'industry', 'visits', 'emails', 'title'];
 // rows x cols contributions; one-hot 'industry=...' columns sum into 'industry'
 const contributions = Float64Array.from([
   // industry=software, industry=retail, visits, emails, title
-  0.5, 0.25, 1.0, -0.3, -0.1,
-  -0.2, -0.2, 0.0, 0.6, 0.0,
+  0.5, 0.25, 1.0, -0.3, -0.1, -0.2, -0.2, 0.0, 0.6, 0.0,
 ]);
 
 describe('rankReasons', () => {
@@ -35,9 +34,19 @@ describe('rankReasons', () => {
       const totals = new Map<string, number>();
       for (let j = 0; j < cols; j++) totals.set(feat[j], (totals.get(feat[j]) ?? 0) + c[i * cols + j]);
       const sorted = [...totals.entries()].sort((a, b) => b[1] - a[1]);
-      const upNames = sorted.filter(([, w]) => w > 0).slice(0, k).map(([n]) => n);
-      const downNames = sorted.filter(([, w]) => w < 0).reverse().slice(0, k).map(([n]) => n);
-      const got = (ids: Int32Array) => Array.from(ids.subarray(i * k, i * k + k)).filter((f) => f >= 0).map((f) => r.features[f]);
+      const upNames = sorted
+        .filter(([, w]) => w > 0)
+        .slice(0, k)
+        .map(([n]) => n);
+      const downNames = sorted
+        .filter(([, w]) => w < 0)
+        .reverse()
+        .slice(0, k)
+        .map(([n]) => n);
+      const got = (ids: Int32Array) =>
+        Array.from(ids.subarray(i * k, i * k + k))
+          .filter((f) => f >= 0)
+          .map((f) => r.features[f]);
       expect(got(r.up)).toEqual(upNames);
       expect(got(r.down)).toEqual(downNames);
     }
@@ -57,7 +66,9 @@ describe('rankLinearReasons', () => {
     const b = rankLinearReasons({ x, coef, rows, cols, columnFeature: feature, k: 3, minAbsWeight: 0.05 });
     expect(b).toEqual(a);
     expect(Array.from(a.up).filter((f) => f >= 0).length).toBeGreaterThan(rows); // not a vacuous comparison
-    expect(() => rankLinearReasons({ x, coef: coef.subarray(1), rows, cols, columnFeature: feature })).toThrow(/coef has 8 values/);
+    expect(() => rankLinearReasons({ x, coef: coef.subarray(1), rows, cols, columnFeature: feature })).toThrow(
+      /coef has 8 values/,
+    );
   });
 });
 
@@ -80,7 +91,15 @@ describe('explainRows', () => {
   });
 
   it('respects minAbsWeight', () => {
-    const out = explainRows({ contributions, rows: 2, cols: 5, columnFeature, k: 3, minAbsWeight: 0.5, describe: (f) => f });
+    const out = explainRows({
+      contributions,
+      rows: 2,
+      cols: 5,
+      columnFeature,
+      k: 3,
+      minAbsWeight: 0.5,
+      describe: (f) => f,
+    });
     expect(out[0].map((r) => r.feature)).toEqual(['visits', 'industry']);
     expect(out[1].map((r) => r.feature)).toEqual(['emails']);
   });

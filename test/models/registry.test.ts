@@ -16,23 +16,12 @@ import {
   show,
 } from '../../src/models/registry.ts';
 import { ConfigError, DataError, NotFoundError, UsageError } from '../../src/errors.ts';
+import { fixtureCard, fixtureEncoders, fixtureSpec } from './card-fixture.ts';
 
-const spec = { features: ['email_opens_30d', 'industry'] };
 const AT = '2026-02-01T00:00:00Z';
 
 function card(overrides: Partial<ModelCardInput> = {}): Omit<ModelCardInput, 'version' | 'estimators'> {
-  return {
-    name: 'lead-conversion',
-    created_at: '2026-01-15T10:00:00Z',
-    seed: 42,
-    parameters: { neural: { hidden: [32, 16], dropout: 0.1 }, calibration: 'platt' },
-    features: { spec, encoders: {}, columns: ['email_opens_30d', 'industry=retail'], schema_hash: schemaHash(spec) },
-    training_window: { from: '2025-01-01', to: '2025-09-30' },
-    test_window: { from: '2025-10-01', to: '2025-12-31' },
-    metrics: { auc: 0.8, logloss: 0.42 },
-    library_versions: {},
-    ...overrides,
-  };
+  return fixtureCard(overrides);
 }
 
 const weights = { neural: { kind: 'neural' } };
@@ -51,7 +40,9 @@ describe('versions', () => {
     expect(saveNewVersion(root, card(), weights).version).toBe('v0001');
     expect(saveNewVersion(root, card(), weights).version).toBe('v0002');
     // A later version with more digits still sorts last.
-    fs.cpSync(path.join(root, 'lead-conversion', 'v0002'), path.join(root, 'lead-conversion', 'v10000'), { recursive: true });
+    fs.cpSync(path.join(root, 'lead-conversion', 'v0002'), path.join(root, 'lead-conversion', 'v10000'), {
+      recursive: true,
+    });
     expect(listVersions(root, 'lead-conversion')).toEqual(['v0001', 'v0002', 'v10000']);
     expect(nextVersion(root, 'lead-conversion')).toBe('v10001');
   });
@@ -84,7 +75,11 @@ describe('parseRef / resolve / show', () => {
     saveNewVersion(root, card({ metrics: { auc: 0.7 } }), weights);
     promote('lead-conversion@v0001', { at: AT }, root);
     expect(resolve('lead-conversion', root).version).toBe('v0001');
-    expect(resolve('lead-conversion@v0002', root)).toEqual({ name: 'lead-conversion', version: 'v0002', dir: path.join(root, 'lead-conversion', 'v0002') });
+    expect(resolve('lead-conversion@v0002', root)).toEqual({
+      name: 'lead-conversion',
+      version: 'v0002',
+      dir: path.join(root, 'lead-conversion', 'v0002'),
+    });
   });
 
   it('says which models and versions exist when asked for an unknown one', () => {
@@ -131,25 +126,46 @@ describe('promote', () => {
 
     const better = promote('lead-conversion@v0004', { at: AT }, root);
     expect(better).toMatchObject({ promoted: true, previous: 'v0001' });
-    expect(readChampion(root, 'lead-conversion')).toMatchObject({ version: 'v0004', metric: 'auc', value: 0.83, previous: 'v0001', forced: false, promoted_at: AT });
-    expect(promote('lead-conversion@v0004', { at: AT }, root)).toMatchObject({ promoted: false, reason: expect.stringMatching(/already the champion/) });
+    expect(readChampion(root, 'lead-conversion')).toMatchObject({
+      version: 'v0004',
+      metric: 'auc',
+      value: 0.83,
+      previous: 'v0001',
+      forced: false,
+      promoted_at: AT,
+    });
+    expect(promote('lead-conversion@v0004', { at: AT }, root)).toMatchObject({
+      promoted: false,
+      reason: expect.stringMatching(/already the champion/),
+    });
   });
 
   it('knows lower is better for logloss, and honours higherIsBetter', () => {
     saveNewVersion(root, card({ metrics: { auc: 0.8, logloss: 0.42 } }), weights);
     saveNewVersion(root, card({ metrics: { auc: 0.79, logloss: 0.4 } }), weights);
     promote('lead-conversion@v0001', { at: AT }, root);
-    expect(promote('lead-conversion@v0002', { at: AT, metric: 'logloss', higherIsBetter: true }, root).promoted).toBe(false);
+    expect(promote('lead-conversion@v0002', { at: AT, metric: 'logloss', higherIsBetter: true }, root).promoted).toBe(
+      false,
+    );
     expect(promote('lead-conversion@v0002', { at: AT, metric: 'logloss' }, root).promoted).toBe(true);
   });
 
   it('refuses to compare different test windows unless forced, and records the force', () => {
     saveNewVersion(root, card(), weights);
-    saveNewVersion(root, card({ test_window: { from: '2025-11-01', to: '2026-01-31' }, metrics: { auc: 0.95 } }), weights);
+    saveNewVersion(
+      root,
+      card({
+        test_window: { start: '2025-11-01', end: '2026-01-31', snapshots: 3, rows: 300 },
+        metrics: { auc: 0.95 },
+      }),
+      weights,
+    );
     promote('lead-conversion@v0001', { at: AT }, root);
     const refused = promote('lead-conversion@v0002', { at: AT }, root);
     expect(refused.promoted).toBe(false);
-    expect(refused.reason).toMatch(/tested on .*2025-11-01.* but champion lead-conversion@v0001 on .*2025-10-01.*not comparable/);
+    expect(refused.reason).toMatch(
+      /tested on .*2025-11-01.* but champion lead-conversion@v0001 on .*2025-10-01.*not comparable/,
+    );
     const forced = promote('lead-conversion@v0002', { at: AT, force: true }, root);
     expect(forced.promoted).toBe(true);
     expect(readChampion(root, 'lead-conversion')).toMatchObject({ version: 'v0002', forced: true, previous: 'v0001' });
@@ -170,25 +186,45 @@ describe('promote', () => {
 describe('diff', () => {
   it('puts parameters, features, metrics and windows side by side', () => {
     saveNewVersion(root, card(), weights);
-    const spec2 = { features: ['email_opens_30d', 'industry', 'web_visits_7d'] };
+    const spec2 = fixtureSpec(['web_visits_7d']);
     saveNewVersion(
       root,
       card({
-        parameters: { neural: { hidden: [64, 32], dropout: 0.1 }, calibration: 'platt' },
-        features: { spec: spec2, encoders: {}, columns: ['email_opens_30d', 'web_visits_7d'], schema_hash: schemaHash(spec2) },
+        parameters: {
+          neural: { hidden: [64, 32], dropout: 0.1 },
+          calibration: 'platt',
+          bands: { hot: 40, warm: 15 },
+          bands_requested: {},
+        },
+        features: {
+          spec: spec2,
+          encoders: fixtureEncoders(['email_opens_30d', 'web_visits_7d']),
+          columns: ['email_opens_30d', 'web_visits_7d'],
+          schema_hash: schemaHash(spec2),
+        },
         metrics: { auc: 0.85, logloss: 0.4 },
       }),
       weights,
     );
     const d = diff('lead-conversion@v0001', 'lead-conversion@v0002', root);
     expect(d.a).toBe('lead-conversion@v0001');
-    expect(d.parameters.find((r) => r.key === 'neural.hidden')).toEqual({ key: 'neural.hidden', a: [32, 16], b: [64, 32], changed: true });
+    expect(d.parameters.find((r) => r.key === 'neural.hidden')).toEqual({
+      key: 'neural.hidden',
+      a: [32, 16],
+      b: [64, 32],
+      changed: true,
+    });
     expect(d.parameters.find((r) => r.key === 'neural.dropout')!.changed).toBe(false);
     expect(d.parameters.find((r) => r.key === 'seed')!.changed).toBe(false);
     const auc = d.metrics.find((r) => r.key === 'auc')!;
     expect(auc.changed).toBe(true);
     expect(auc.delta).toBeCloseTo(0.05, 12);
-    expect(d.features).toEqual({ added: ['web_visits_7d'], removed: ['industry=retail'], schemaChanged: true, schemaHashes: [schemaHash(spec), schemaHash(spec2)] });
+    expect(d.features).toEqual({
+      added: ['web_visits_7d'],
+      removed: ['industry=retail', 'industry=software'],
+      schemaChanged: true,
+      schemaHashes: [schemaHash(fixtureSpec()), schemaHash(spec2)],
+    });
     expect(d.windows.every((r) => !r.changed)).toBe(true);
   });
 });

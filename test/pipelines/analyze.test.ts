@@ -5,9 +5,9 @@ import { withWarehouse } from '../../src/store/index.ts';
 import { registry } from '../../src/models/index.ts';
 import { compareScores } from '../../src/pipelines/compare.ts';
 import { featureDrift, monitorModel } from '../../src/pipelines/monitor.ts';
-import { scoreLeads } from '../../src/pipelines/score.ts';
-import { loadModel } from '../../src/pipelines/loaded-model.ts';
-import { featureProfiles } from '../../src/pipelines/train.ts';
+import { scoreLeads } from '../../src/pipelines/score/index.ts';
+import { crmSpecOf, openModel } from '../../src/pipelines/trained-model.ts';
+import { featureProfiles } from '../../src/pipelines/train-fit.ts';
 import { readFrame, loadFeatureSpec } from '../../src/features/index.ts';
 import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
 
@@ -99,10 +99,10 @@ describe('leadscore compare', () => {
 
 describe('leadscore monitor', () => {
   it('reports PSI of exactly 0 for the training rows themselves and flags a feature shifted on purpose', async () => {
-    const loaded = await loadModel('fixture', fx.modelsDir);
+    const loaded = await openModel('fixture', fx.modelsDir);
     const spec = loadFeatureSpec('features/default.yaml');
     await withWarehouse(fx.db, async (w) => {
-      const frame = await readFrame(w, 'training_features', loaded.spec ?? spec);
+      const frame = await readFrame(w, 'training_features', crmSpecOf(loaded, 'test') ?? spec);
       const rows = Int32Array.from(frame.ids.keys());
       const profiles = featureProfiles(frame, rows);
       const same = featureDrift(frame, profiles, 0.2);

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Warehouse, withWarehouse } from '../../src/store/index.ts';
-import { buildFeatureTable, describeFeature, readFrame, transform } from '../../src/features/index.ts';
-import { loadModel } from '../../src/pipelines/loaded-model.ts';
-import { scoreLeads, type ScoreOptions } from '../../src/pipelines/score.ts';
-import { ruleScoresAligned } from '../../src/pipelines/train.ts';
+import { buildFeatureTable, describeFeature, loadFeatureSpec, readFrame, transform } from '../../src/features/index.ts';
+import { openModel } from '../../src/pipelines/trained-model.ts';
+import { scoreLeads, type ScoreOptions } from '../../src/pipelines/score/index.ts';
+import { alignedRuleScores, loadRules, scoreRules } from '../../src/rules/index.ts';
+import type { FeatureSpec } from '../../src/features/index.ts';
 import { explainRows, rankReasons, registry } from '../../src/models/index.ts';
 import { reasonsJson } from '../../src/models/reasons.ts';
 import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
@@ -63,13 +64,20 @@ describe('leadscore score', () => {
   it('writes exactly the probabilities the model gives the same leads in memory', async () => {
     const db = copyDb(fx.db, 'score-memory.duckdb');
     await scoreLeads(opts(db, { runId: 'mem' }));
-    const loaded = await loadModel('fixture', fx.modelsDir);
+    const loaded = await openModel('fixture', fx.modelsDir);
     await withWarehouse(db, async (w) => {
       await w.run(`CREATE TABLE pairs AS SELECT lead_id, as_of FROM lead_scores`);
-      await buildFeatureTable(w, loaded.spec, { asOf: 'pairs', withLabels: false, leads: 'all', into: 'feat' });
-      const frame = await readFrame(w, 'feat', loaded.spec);
+      await buildFeatureTable(w, loaded.spec as FeatureSpec, {
+        asOf: 'pairs',
+        withLabels: false,
+        leads: 'all',
+        into: 'feat',
+      });
+      const frame = await readFrame(w, 'feat', loaded.spec as FeatureSpec);
       const { matrix } = transform(loaded.encoders, frame);
-      const aligned = loaded.rules ? await ruleScoresAligned(w, loaded.rules, 'feat') : null;
+      const aligned = loaded.rules
+        ? await alignedRuleScores(w, loaded.rules, { pairs: 'feat', order: 'as_of, lead_id' })
+        : null;
       const rules = aligned ? aligned.total : null;
       const p = loaded.model.predict(matrix, rules).probability;
       const written = new Map(
@@ -83,7 +91,7 @@ describe('leadscore score', () => {
       // explainRows + JSON.stringify
       const { matrix: X, source } = transform(loaded.encoders, frame);
       const explained = explainRows({
-        contributions: loaded.model.logistic.contributions(X),
+        contributions: loaded.model.linearContributions(X)!,
         rows: X.rows,
         cols: X.cols,
         columnFeature: source,
@@ -203,23 +211,8 @@ describe('leadscore score', () => {
     for (const point of ['part-written', 'in-transaction']) {
       const child = spawn(
         process.execPath,
-        [
-          '--import',
-          'tsx',
-          'src/cli/main.ts',
-          'score',
-          '--db',
-          db,
-          '--model',
-          'fixture',
-          '--models-dir',
-          fx.modelsDir,
-          '--as-of',
-          '2025-12-15',
-          '--run-id',
-          `killed-${point}`,
-        ],
-        { env: { ...process.env, LEADSCORE_PAUSE_AT: point }, stdio: ['ignore', 'ignore', 'pipe'] },
+        ['--import', 'tsx', 'test/pipelines/score-child.ts', db, fx.modelsDir, `killed-${point}`, '2025-12-15', point],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
       );
       await new Promise<void>((resolve, reject) => {
         let err = '';
@@ -248,6 +241,42 @@ describe('leadscore score', () => {
         { run_id: 'killed-in-transaction', status: 'failed' },
         { run_id: 'killed-part-written', status: 'failed' },
       ]);
+    });
+  });
+
+  it('a won outcome with no closed_at counts as won at its created_at: features, rules, labels and scoring agree', async () => {
+    const db = copyDb(fx.db, 'won-no-close.duckdb');
+    const wonAt = new Date(AS_OF.getTime() - 10 * 86_400_000);
+    const lead = await withWarehouse(db, async (w) => {
+      const row = await w.one<{ lead_id: string }>(
+        `SELECT lead_id FROM leads l WHERE created_at < $1::TIMESTAMP - INTERVAL 60 DAY
+           AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.lead_id) ORDER BY lead_id LIMIT 1`,
+        [AS_OF.toISOString()],
+      );
+      await w.run(`INSERT INTO outcomes VALUES ($1, 'opp-no-close', $2::TIMESTAMP, NULL, 'won', 100)`, [
+        row!.lead_id,
+        wonAt.toISOString(),
+      ]);
+      return row!.lead_id;
+    });
+    const spec = loadFeatureSpec('features/default.yaml');
+    const rules = loadRules('models/rules.yaml');
+    const before = new Date(wonAt.getTime() - 20 * 86_400_000);
+    await withWarehouse(db, async (w) => {
+      // after the win: not an open lead for features, rules or scoring
+      await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: false, leads: 'open', into: 'f_after' });
+      expect(await w.count('f_after', `lead_id = '${lead}'`)).toBe(0);
+      const ruled = await scoreRules(w, rules, { asOf: AS_OF, leads: 'open' });
+      expect(ruled.ids).not.toContain(lead);
+      // before it: open, and labelled converted (won within the horizon)
+      await buildFeatureTable(w, spec, { asOf: [before], withLabels: true, leads: 'open', into: 'f_before' });
+      const label = await w.one<{ label: number }>(`SELECT label FROM f_before WHERE lead_id = $1`, [lead]);
+      expect(label?.label).toBe(1);
+    });
+    await scoreLeads(opts(db, { runId: 'won-no-close' }));
+    await withWarehouse(db, async (w) => {
+      expect(await w.count('lead_scores', `lead_id = '${lead}'`)).toBe(0);
+      expect(await w.count('lead_scores')).toBeGreaterThan(100);
     });
   });
 
@@ -317,13 +346,15 @@ describe('reasons as JSON text', () => {
 
 describe('model artifacts', () => {
   it('save, load and predict gives bit-identical probabilities; the same seed trains the same model', async () => {
-    const a = await loadModel(`fixture@${fx.report.model.version}`, fx.modelsDir);
+    const a = await openModel(`fixture@${fx.report.model.version}`, fx.modelsDir);
     const again = await trainedFixture(3000, 7);
-    const b = await loadModel(`fixture@${again.report.model.version}`, again.modelsDir);
+    const b = await openModel(`fixture@${again.report.model.version}`, again.modelsDir);
     await withWarehouse(fx.db, async (w) => {
-      await buildFeatureTable(w, a.spec, { asOf: [AS_OF], withLabels: false, into: 'feat_cmp' });
-      const frame = await readFrame(w, 'feat_cmp', a.spec);
-      const rules = a.rules ? (await ruleScoresAligned(w, a.rules, 'feat_cmp')).total : null;
+      await buildFeatureTable(w, a.spec as FeatureSpec, { asOf: [AS_OF], withLabels: false, into: 'feat_cmp' });
+      const frame = await readFrame(w, 'feat_cmp', a.spec as FeatureSpec);
+      const rules = a.rules
+        ? (await alignedRuleScores(w, a.rules, { pairs: 'feat_cmp', order: 'as_of, lead_id' })).total
+        : null;
       const pa = a.model.predict(transform(a.encoders, frame).matrix, rules).probability;
       const pb = b.model.predict(transform(b.encoders, frame).matrix, rules).probability;
       expect(Array.from(pb)).toEqual(Array.from(pa));

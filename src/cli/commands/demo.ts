@@ -62,8 +62,8 @@ Examples:
           Object.entries(r.train.metrics).map(([scorer, m]) => ({ scorer, ...m })),
           ['scorer', 'auc', 'pr_auc', 'logloss', 'brier', 'ece', 'lift_at_10pct'],
         );
-        if (r.train.oracle_auc !== undefined)
-          out.write(`best achievable AUC on those rows (the generator's truth): ${r.train.oracle_auc.toFixed(4)}\n`);
+        if (r.oracle_auc !== null)
+          out.write(`best achievable AUC on those rows (the generator's truth): ${r.oracle_auc.toFixed(4)}\n`);
         out.write(
           `\nscored ${r.score.rows} open leads as of ${r.score.as_of.slice(0, 10)}: ${Object.entries(r.score.bands)
             .map(([b, n]) => `${b} ${n}`)

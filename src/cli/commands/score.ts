@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { ScorePipelineConfig, loadPipelineConfig } from '../../pipelines/config.ts';
-import { scoreLeads, type Shard } from '../../pipelines/score.ts';
+import { scoreLeads, type Shard } from '../../pipelines/score/index.ts';
 import { action, printJson, printTable, progress } from '../output.ts';
 import { parseAsOf, parseInteger } from '../options.ts';
 

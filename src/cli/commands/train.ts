@@ -130,8 +130,6 @@ function printTrainReport(r: TrainReport): void {
     Object.entries(r.metrics).map(([scorer, m]) => ({ scorer, ...m })),
     ['scorer', 'auc', 'pr_auc', 'logloss', 'brier', 'ece', 'lift_at_10pct'],
   );
-  if (r.oracle_auc !== undefined)
-    out.write(`\noracle AUC on the same test rows (the generator's true probabilities): ${r.oracle_auc.toFixed(4)}\n`);
   out.write(
     `\nblend weights: ${Object.entries(r.blend_weights)
       .map(([k, v]) => `${k} ${formatNumber(v)}`)

@@ -1,14 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { denseMatrix } from '../../src/schema/matrix.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { denseMatrix, type DenseMatrix } from '../../src/schema/matrix.ts';
 import { mulberry32 } from '../../src/models/random.ts';
-import {
-  PredictiveModel,
-  baseModelRows,
-  calibrateBlend,
-  chooseStacking,
-  type Splits,
-} from '../../src/pipelines/predictive.ts';
+import { ScoringModel, type ScoringFitOptions } from '../../src/models/scoring-model.ts';
+import { baseModelRows, chooseStacking, type Splits } from '../../src/models/stacking.ts';
+import { calibrateBlend } from '../../src/models/blend-calibration.ts';
+import { loadScoringModel, saveScoringModel } from '../../src/models/scoring-artifact.ts';
+import { registerBaseEstimator, type BaseEstimatorKind } from '../../src/models/base-estimators.ts';
 import { GradientBoosting } from '../../src/models/gbdt.ts';
+import { fixtureCard } from './card-fixture.ts';
 
 /** n rows, 4 columns; the label depends on x0 and on an x1*x2 interaction. */
 function problem(n: number, seed: number) {
@@ -29,24 +31,52 @@ function splitsOf(n: number): Splits {
   return { train, validation: part(0), calibration: part(1), test: part(2) };
 }
 
-const fast = { neural: { hidden: [4], maxEpochs: 3, patience: 1 }, gbdt: { maxIter: 10 }, seed: 5 };
+function fast(extra: Partial<ScoringFitOptions> = {}, ensemble = 1): ScoringFitOptions {
+  return {
+    members: [
+      { name: 'logistic', params: {} },
+      { name: 'neural', params: { hidden: [4], maxEpochs: 3, patience: 1, ensemble } },
+      { name: 'gbdt', params: { maxIter: 10 } },
+    ],
+    seed: 5,
+    bands: { hot: 'top 5%', warm: 'top 25%' },
+    ...extra,
+  };
+}
 
-describe('PredictiveModel stacking', () => {
+let root: string;
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-scoring-model-'));
+});
+afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+/** Save through the artifact and load back (what scoring does). */
+function roundTrip(model: ScoringModel): ScoringModel {
+  const { dir } = saveScoringModel(root, fixtureCard(), model, {});
+  return loadScoringModel(dir).model;
+}
+
+describe('ScoringModel stacking', () => {
   it('cv: no base model ever predicts a row it was fitted on, and calibration/test rows are never fitted', async () => {
     const { X, y } = problem(600, 1);
     const splits = splitsOf(600);
     const fits: Array<{ fitted: Set<number>; predicted: Int32Array }> = [];
     const encodedOn: Int32Array[] = [];
-    await PredictiveModel.fit(X, y, null, splits, {
-      ...fast,
-      stacking: 'cv',
-      folds: 3,
-      encodeFor: (rows) => {
-        encodedOn.push(rows);
-        return X;
-      },
-      onBaseFit: (fitted, predicted) => fits.push({ fitted: new Set(fitted), predicted }),
-    });
+    await ScoringModel.fit(
+      X,
+      y,
+      null,
+      splits,
+      fast({
+        stacking: 'cv',
+        folds: 3,
+        encodeFor: (rows) => {
+          encodedOn.push(rows);
+          return X;
+        },
+        onBaseFit: (fitted, predicted) => fits.push({ fitted: new Set(fitted), predicted }),
+      }),
+    );
     expect(fits).toHaveLength(4); // 3 folds + the final refit
     const base = new Set(baseModelRows(splits, 'cv'));
     expect(base.size).toBe(splits.train.length + splits.validation.length);
@@ -65,11 +95,7 @@ describe('PredictiveModel stacking', () => {
     const { X, y } = problem(400, 2);
     const splits = splitsOf(400);
     const fits: Set<number>[] = [];
-    await PredictiveModel.fit(X, y, null, splits, {
-      ...fast,
-      stacking: 'holdout',
-      onBaseFit: (f) => fits.push(new Set(f)),
-    });
+    await ScoringModel.fit(X, y, null, splits, fast({ stacking: 'holdout', onBaseFit: (f) => fits.push(new Set(f)) }));
     expect(fits).toHaveLength(1);
     expect(fits[0]).toEqual(new Set(splits.train));
   });
@@ -77,13 +103,17 @@ describe('PredictiveModel stacking', () => {
   it('same seed, same probabilities; JSON round trip predicts identically (gbdt and a neural ensemble included)', async () => {
     const { X, y } = problem(500, 3);
     const splits = splitsOf(500);
-    const opts = { ...fast, stacking: 'cv' as const, folds: 2, neuralEnsemble: 2 };
-    const a = await PredictiveModel.fit(X, y, null, splits, opts);
-    const b = await PredictiveModel.fit(X, y, null, splits, opts);
+    const opts = fast({ stacking: 'cv', folds: 2 }, 2);
+    const a = await ScoringModel.fit(X, y, null, splits, opts);
+    const b = await ScoringModel.fit(X, y, null, splits, opts);
     expect(Array.from(b.predict(X, null).probability)).toEqual(Array.from(a.predict(X, null).probability));
     expect(Object.keys(a.blendWeights())).toEqual(['logistic', 'neural', 'gbdt']);
-    const back = PredictiveModel.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
+    const back = roundTrip(a);
     expect(Array.from(back.predict(X, null).probability)).toEqual(Array.from(a.predict(X, null).probability));
+    expect(back.bands).toEqual(a.bands);
+    expect(Array.from(back.percentiles(a.predict(X, null).probability))).toEqual(
+      Array.from(a.percentiles(a.predict(X, null).probability)),
+    );
   });
 
   it("'auto' picks cv for small flat data, holdout for big or time-ordered data", () => {
@@ -106,6 +136,56 @@ describe('PredictiveModel stacking', () => {
     expect(passThrough.method).toBe('platt');
     const squashed = p.map((q) => 0.4 + 0.2 * q); // right order, far too timid
     expect(calibrateBlend(squashed, y, 'auto', 1).method).toBe('platt');
+  });
+});
+
+/** A fourth base estimator, defined and registered only here: the share of positives among training rows. */
+class BaseRate {
+  constructor(readonly rate: number) {}
+  predictProba(X: DenseMatrix): Float64Array {
+    return new Float64Array(X.rows).fill(this.rate);
+  }
+  toJSON(): unknown {
+    return { rate: this.rate };
+  }
+}
+const BASE_RATE_KIND: BaseEstimatorKind = {
+  name: 'base_rate',
+  label: 'base rate',
+  fit: async (_X, y) => new BaseRate(y.reduce((a, b) => a + b, 0) / y.length),
+  fromJSON: (json) => new BaseRate((json as { rate: number }).rate),
+};
+
+describe('a fourth base estimator', () => {
+  it('is one registration: it is fitted, blended, saved and loaded by name', async () => {
+    registerBaseEstimator(BASE_RATE_KIND);
+    const { X, y } = problem(400, 7);
+    const splits = splitsOf(400);
+    const model = await ScoringModel.fit(X, y, null, splits, {
+      members: [
+        { name: 'logistic', params: {} },
+        { name: 'base_rate', params: {} },
+      ],
+      seed: 1,
+      bands: { hot: 'top 5%', warm: 'top 25%' },
+    });
+    expect(model.memberNames).toEqual(['logistic', 'base_rate']);
+    expect(Object.keys(model.blendWeights())).toEqual(['logistic', 'base_rate']);
+    const out = model.predict(X, null);
+    expect(new Set(out.base.base_rate).size).toBe(1);
+    const back = roundTrip(model);
+    expect(Array.from(back.predict(X, null).probability)).toEqual(Array.from(out.probability));
+  });
+
+  it('an unknown name is refused with the known ones', async () => {
+    const { X, y } = problem(200, 8);
+    const fit = ScoringModel.fit(X, y, null, splitsOf(200), {
+      members: [{ name: 'logistik', params: {} }],
+      seed: 1,
+      bands: { hot: 50, warm: 20 },
+    });
+    await expect(fit).rejects.toThrow(/unknown base estimator 'logistik'/);
+    await expect(fit).rejects.toMatchObject({ hint: expect.stringMatching(/did you mean 'logistic'/) });
   });
 });
 

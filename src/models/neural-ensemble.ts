@@ -1,4 +1,7 @@
-import { NeuralNet } from '../models/neural.ts';
+import { derivedSeed } from '../random.ts';
+import { ConfigError } from '../errors.ts';
+import { NeuralNet } from './neural.ts';
+import type { BaseEstimatorKind } from './base-estimator.ts';
 import type { DenseMatrix } from '../schema/matrix.ts';
 
 /**
@@ -9,11 +12,6 @@ import type { DenseMatrix } from '../schema/matrix.ts';
 
 /** Serialized ensemble: one member is stored as the bare network (what older artifacts hold). */
 export type NeuralEnsembleJSON = ReturnType<NeuralNet['toJSON']> | Array<ReturnType<NeuralNet['toJSON']>>;
-
-/** The seed of ensemble member `m` (member 0 keeps the seed itself). */
-export function memberSeed(seed: number, m: number): number {
-  return (seed + m * 7919) >>> 0;
-}
 
 /** Neural networks whose logits are averaged. */
 export class NeuralEnsemble {
@@ -30,7 +28,7 @@ export class NeuralEnsemble {
     const members: NeuralNet[] = [];
     for (let m = 0; m < Math.max(1, size); m++) {
       members.push(
-        await new NeuralNet({ ...params, seed: memberSeed(params.seed, m) }).fit(X, y, {
+        await new NeuralNet({ ...params, seed: derivedSeed(params.seed, m) }).fit(X, y, {
           onProgress: onProgress ? (s) => onProgress(`member ${m + 1}/${size}: ${s}`) : undefined,
         }),
       );
@@ -62,3 +60,21 @@ export class NeuralEnsemble {
     return new NeuralEnsemble((Array.isArray(json) ? json : [json]).map((j) => NeuralNet.fromJSON(j)));
   }
 }
+
+/**
+ * The neural network as a base estimator of the scoring model. `ensemble` (default 1) networks are
+ * averaged in the final fit; fold fits train one, since their predictions only teach the blend.
+ */
+export const NEURAL_KIND: BaseEstimatorKind = {
+  name: 'neural',
+  label: 'neural network',
+  fit: async (X, y, params, ctx) => {
+    const { ensemble = 1, ...rest } = params;
+    const size = ctx.final ? Number(ensemble) : 1;
+    if (!Number.isInteger(size) || size < 1) {
+      throw new ConfigError(`neural.ensemble must be a whole number of networks >= 1, got ${String(ensemble)}`);
+    }
+    return NeuralEnsemble.fit(X, y, { ...rest, seed: ctx.seed }, size, ctx.onProgress);
+  },
+  fromJSON: (json) => NeuralEnsemble.fromJSON(json as NeuralEnsembleJSON),
+};

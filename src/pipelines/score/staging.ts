@@ -1,0 +1,206 @@
+/**
+ * Staging a scoring run's rows: JavaScript computes the per-row numbers chunk by chunk (blend,
+ * calibration, score, band, percentile, reason phrase ids) and appends them as block copies to a TEMP
+ * table; the text (ids, bands, grades, the run's constants, the reasons JSON) is made in SQL on the way
+ * out, when the rows are published.
+ */
+import { quoteIdent, quoteLiteral, type AppendColumn, type Warehouse } from '../../store/index.ts';
+import { bandFor, scoreFromProbability } from '../../models/score.ts';
+import type { ReasonPhrases } from '../../models/reasons.ts';
+import { SCORE_COLUMNS } from '../tables.ts';
+import { phraseTableDdl, reasonColumns, reasonColumnTypes, reasonsJoinSql, reasonsJsonSql } from '../reasons-sql.ts';
+import type { TrainedModel } from '../trained-model.ts';
+import type { Prepared, Progress, ScoreTables } from './types.ts';
+
+/** Rows computed and appended per chunk. */
+const CHUNK = 50_000;
+
+/** The staged columns of rows [from, to), computed on demand, chunk by chunk; counts bands as it goes. */
+export interface ChunkSource {
+  rows: number;
+  bands: Record<string, number>;
+  /** predict time so far (s) */
+  predictSeconds: number;
+  chunk(from: number, to: number): AppendColumn[];
+}
+
+export function scoredChunks(loaded: TrainedModel, prepared: Prepared, dictionaries: Dictionaries): ChunkSource {
+  const src: ChunkSource = {
+    rows: prepared.frame.ids.length,
+    bands: {},
+    predictSeconds: 0,
+    chunk: (from, to) => {
+      const t = performance.now();
+      const cols = scoreChunk(loaded, prepared, from, to, { dictionaries, bands: src.bands });
+      src.predictSeconds += (performance.now() - t) / 1000;
+      return cols;
+    },
+  };
+  return src;
+}
+// Rows [from, to): blend and calibration (the rule score is in now), score, band, percentile, reasons in words.
+function scoreChunk(
+  loaded: TrainedModel,
+  prepared: Prepared,
+  from: number,
+  to: number,
+  run: { dictionaries: Dictionaries; bands: Record<string, number> },
+): AppendColumn[] {
+  const n = to - from;
+  const { base, ranking, phrases, rules } = prepared;
+  const baseChunk = Object.fromEntries(Object.entries(base).map(([name, p]) => [name, p.subarray(from, to)]));
+  const out = loaded.model.combine(baseChunk, rules ? rules.total.subarray(from, to) : null);
+  const p = out.probability;
+  const bands = loaded.model.bandThresholds();
+  const score = new Int32Array(n);
+  const band = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    score[i] = scoreFromProbability(p[i]);
+    const name = bandFor(score[i], bands);
+    band[i] = run.dictionaries.band.code(name);
+    run.bands[name] = (run.bands[name] ?? 0) + 1;
+  }
+  const pct = loaded.model.percentiles(p);
+  const rowNumber = new Int32Array(n);
+  for (let i = 0; i < n; i++) rowNumber[i] = from + i;
+  const codes = (values: string[] | undefined, dict: TextCodes) => {
+    const c = new Int32Array(n).fill(-1);
+    if (values) for (let i = 0; i < n; i++) c[i] = dict.code(values[from + i]);
+    return c;
+  };
+  return [
+    { name: 'rn', type: 'INTEGER', values: rowNumber },
+    { name: 'probability', type: 'DOUBLE', values: p },
+    { name: 'score', type: 'INTEGER', values: score },
+    { name: 'percentile', type: 'DOUBLE', values: pct },
+    { name: 'band_code', type: 'INTEGER', values: band },
+    { name: 'grade_code', type: 'INTEGER', values: codes(rules?.grade, run.dictionaries.grade) },
+    { name: 'rule_score', type: 'DOUBLE', values: rules ? rules.total.slice(from, to) : new Float64Array(n).fill(NaN) },
+    { name: 'rule_band_code', type: 'INTEGER', values: codes(rules?.band, run.dictionaries.rule_band) },
+    ...reasonColumns(phrases, ranking, from, to, round4),
+  ];
+}
+
+/** Codes for a text column with few distinct values (bands, grades): staged as integers, decoded in SQL. */
+export class TextCodes {
+  readonly levels: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  /** The code of a value, assigned on first sight. */
+  code(value: string): number {
+    let c = this.index.get(value);
+    if (c === undefined) {
+      c = this.levels.length;
+      this.levels.push(value);
+      this.index.set(value, c);
+    }
+    return c;
+  }
+
+  /** SQL turning a code column back into the text (code -1: NULL). */
+  decodeSql(column: string): string {
+    if (this.levels.length === 0) return 'CAST(NULL AS VARCHAR)';
+    return `CASE WHEN ${column} >= 0 THEN [${this.levels.map(quoteLiteral).join(', ')}][${column} + 1] END`;
+  }
+}
+
+/** The coded text columns of the staging table. */
+export interface Dictionaries {
+  band: TextCodes;
+  grade: TextCodes;
+  rule_band: TextCodes;
+}
+
+/** Values that are the same for every row of a run: not staged per row, filled in by SQL when published. */
+export interface RunConstants {
+  asOf: Date;
+  scoredAt: Date;
+  model: string;
+  modelVersion: string;
+  runId: string;
+  dictionaries: Dictionaries;
+  /** reasons each way (k) */
+  reasons: number;
+}
+
+/**
+ * The staging table holds only per-row numbers (a TEMP table: never written to the warehouse file or
+ * its log), so every column is appended as a block copy; ids, text codes, the run's constants and the
+ * reasons JSON (from phrase ids and weights) are made in SQL on the way out.
+ */
+const STAGED_COLUMN_TYPES = [
+  ['rn', 'INTEGER NOT NULL'],
+  ['probability', 'DOUBLE NOT NULL'],
+  ['score', 'INTEGER NOT NULL'],
+  ['percentile', 'DOUBLE'],
+  ['band_code', 'INTEGER NOT NULL'],
+  ['grade_code', 'INTEGER'],
+  ['rule_score', 'DOUBLE'],
+  ['rule_band_code', 'INTEGER'],
+] as const;
+function STAGING_DDL(quotedName: string, reasons: number): string {
+  const columns = [...STAGED_COLUMN_TYPES, ...reasonColumnTypes(reasons)];
+  return `CREATE TEMP TABLE ${quotedName} (${columns.map(([c, t]) => `${quoteIdent(c)} ${t}`).join(', ')})`;
+}
+
+/** The run's reason phrases, staged once (a few thousand rows), then as the table the JSON joins. */
+export async function stagePhrases(w: Warehouse, tables: ScoreTables, phrases: ReasonPhrases): Promise<void> {
+  await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(tables.phrases)} (id INTEGER NOT NULL, s VARCHAR NOT NULL)`);
+  await w.appendColumns(tables.phrases, [
+    { name: 'id', type: 'INTEGER', values: Int32Array.from(phrases.phrases, (_, i) => i) },
+    { name: 's', type: 'VARCHAR', values: phrases.phrases },
+  ]);
+  await w.run(phraseTableDdl(tables.phraseJoin, tables.phrases));
+}
+
+/**
+ * SELECT list giving `columns` (default SCORE_COLUMNS), in order, from staging `s` joined to ids `i`, plus the run's
+ * constants.
+ */
+export function scoreSelectList(c: RunConstants, columns: readonly string[] = SCORE_COLUMNS): string {
+  const ts = (d: Date) => `epoch_ms(${Math.round(d.getTime())}::BIGINT)`;
+  const expr: Record<string, string> = {
+    lead_id: 'i.lead_id',
+    as_of: ts(c.asOf),
+    scored_at: ts(c.scoredAt),
+    model: quoteLiteral(c.model),
+    model_version: quoteLiteral(c.modelVersion),
+    run_id: quoteLiteral(c.runId),
+    band: c.dictionaries.band.decodeSql('s.band_code'),
+    grade: c.dictionaries.grade.decodeSql('s.grade_code'),
+    rule_band: c.dictionaries.rule_band.decodeSql('s.rule_band_code'),
+    reasons: reasonsJsonSql(c.reasons, 's'),
+  };
+  return columns.map((col) => `${expr[col] ?? `s.${quoteIdent(col)}`} AS ${quoteIdent(col)}`).join(', ');
+}
+
+/**
+ * FROM clause pairing staged rows with their lead ids and the phrases of their first `reasons` reasons each way (0:
+ * none).
+ */
+export function scoredRowsSql(tables: ScoreTables, reasons: number): string {
+  return `${quoteIdent(tables.staging)} s JOIN ${quoteIdent(tables.ids)} i ON i.rn = s.rn ${reasonsJoinSql(reasons, 's', tables.phraseJoin)}`;
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+/**
+ * Stage every row: chunk by chunk, JavaScript computes the numbers (blend, calibration, score, band,
+ * reason phrase ids) and appends them as block copies to the TEMP staging table.
+ */
+export async function stageAll(
+  w: Warehouse,
+  tables: ScoreTables,
+  constants: RunConstants,
+  chunks: ChunkSource,
+  progress: Progress,
+): Promise<void> {
+  await w.run(STAGING_DDL(quoteIdent(tables.staging), constants.reasons));
+  for (let from = 0; from < chunks.rows; from += CHUNK) {
+    const to = Math.min(chunks.rows, from + CHUNK);
+    await w.appendColumns(tables.staging, chunks.chunk(from, to));
+    progress(to);
+  }
+}

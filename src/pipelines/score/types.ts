@@ -1,0 +1,76 @@
+/** The shapes a scoring run passes between its steps (prepare, stage, publish). */
+import type { FeatureFrame } from '../../features/index.ts';
+import type { ReasonPhrases, ReasonRanking } from '../../models/reasons.ts';
+import type { AlignedRuleScores } from '../../rules/index.ts';
+
+/** Which slice of the leads this run scores: shard k of n (1-based), by a stable hash of lead_id. */
+export interface Shard {
+  k: number;
+  n: number;
+}
+
+/** The points at which a run can be paused by a test (a kill -9 test's window). */
+export type FaultPoint = 'staged' | 'part-written' | 'in-transaction';
+
+/** Options for a scoring run. */
+export interface ScoreOptions {
+  db: string;
+  model: string;
+  modelsDir: string;
+  asOf: Date;
+  leads: 'open' | 'all';
+  runId?: string;
+  shard?: Shard;
+  /** write Parquet here instead of the warehouse tables */
+  outDir?: string;
+  reasons: number;
+  /** the clock, injected: only the CLI reads the wall clock */
+  now: () => Date;
+  onProgress?: (done: number, total: number, stage: string) => void;
+  /** called at each fault point (tests inject a pause there to kill the process at a known moment) */
+  atFaultPoint?: (point: FaultPoint) => void;
+}
+
+/** What a run reports. */
+export interface ScoreSummary {
+  run_id: string;
+  rows: number;
+  duration_s: number;
+  rows_per_second: number;
+  as_of: string;
+  model: string;
+  model_version: string;
+  bands: Record<string, number>;
+  output: string;
+  marked_failed: string[];
+  /**
+   * seconds per step: features (SQL), read_encode, predict (models, blend, calibration, reasons' ranking and
+   * phrases), rules (the wait for it; rules_overlapped: its own run, beside the JS), write (staging, inserts with
+   * the reasons JSON made in SQL, commit)
+   */
+  timings: Record<string, number>;
+}
+
+/** Scratch tables of one run (dropped at the end, whatever happens). */
+export interface ScoreTables {
+  pairs: string;
+  features: string;
+  /** frame row number -> lead_id, so staging holds an integer instead of the id text */
+  ids: string;
+  staging: string;
+  /** the run's distinct reason phrases (id, s) as staged, and as joined to make the JSON (id, s, sc) */
+  phrases: string;
+  phraseJoin: string;
+}
+
+/** Everything a run computes before the per-chunk work: the frame, base outputs, reasons, the rules. */
+export interface Prepared {
+  frame: FeatureFrame;
+  base: Record<string, Float64Array>;
+  ranking: ReasonRanking;
+  phrases: ReasonPhrases;
+  rules: AlignedRuleScores | null;
+}
+
+/** Progress of a run: rows done, and the stage ('scoring' while rows are computed). */
+export type Progress = (done: number, stage?: string) => void;
