@@ -66,3 +66,10 @@ export {
 } from './artifact.ts';
 // resolve/show/diff/promote are too generic to export bare
 export * as registry from './registry.ts';
+
+export { ScoringModel } from './scoring-model.ts';
+export type { MemberSpec, ScoringFitOptions, ScoringOutputs, ScoringParts } from './scoring-model.ts';
+export { baseEstimatorKind, baseEstimatorNames, registerBaseEstimator } from './base-estimators.ts';
+export type { BaseEstimator, BaseEstimatorKind, BaseFitContext } from './base-estimators.ts';
+export { chooseStacking, baseModelRows, type Splits, type StackingMode } from './stacking.ts';
+export { saveScoringModel, loadScoringModel, type LoadedScoringModel } from './scoring-artifact.ts';
