@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { compareScores } from '../../pipelines/compare.ts';
 import { summarySentences } from '../../evaluate/report/index.ts';
 import { DEFAULT_DB, parseAsOf, parseDays, parseInteger } from '../options.ts';
-import { action, printJson, printTable, progress } from '../output.ts';
+import { action, printJson, printTable, progress, writeOut } from '../output.ts';
 import { UsageError } from '../../errors.ts';
 
 interface CompareFlags {
@@ -73,16 +73,16 @@ Examples:
             report_path,
             summary: summarySentences(result).map((s) => ({ key: s.key, text: s.text, value: s.value })),
           });
-        for (const s of summarySentences(result)) process.stdout.write(`${s.text}\n`);
-        process.stdout.write('\n');
+        for (const s of summarySentences(result)) writeOut(`${s.text}\n`);
+        writeOut('\n');
         const keys = Object.keys(result.metrics.rules) as (keyof typeof result.metrics.rules)[];
         printTable(
           keys.map((k) => ({ metric: k, rules: result.metrics.rules[k], predictive: result.metrics.predictive[k] })),
         );
-        process.stdout.write(
+        writeOut(
           `\nreport: ${report_path}\nwarehouse tables: comparison_runs, comparison_metrics, comparison_bands, comparison_agreement (run ${result.run_id})\n`,
         );
-        for (const n of result.notes ?? []) process.stdout.write(`note: ${n}\n`);
+        for (const n of result.notes ?? []) writeOut(`note: ${n}\n`);
       }),
     );
 }

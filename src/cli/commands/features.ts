@@ -17,7 +17,7 @@ import {
 import { summarizeFrame, summarizeTable } from '../../features/summary.ts';
 import { withWarehouse, type Warehouse } from '../../store/index.ts';
 import { DEFAULT_DB, parseAsOf, parseDays } from '../options.ts';
-import { action, printJson, printTable, progress } from '../output.ts';
+import { action, printJson, printTable, progress, writeOut } from '../output.ts';
 
 interface SnapshotFlags {
   db: string;
@@ -73,8 +73,8 @@ function addSnapshotOptions(cmd: Command): Command {
 }
 
 function printAudit(r: AuditReport & { future_events?: number }, notes: string[]): void {
-  for (const n of notes) process.stdout.write(`note: ${n}\n`);
-  process.stdout.write(
+  for (const n of notes) writeOut(`note: ${n}\n`);
+  writeOut(
     `audited ${r.rows} training rows (${r.positives} converted)${r.future_events !== undefined ? `; rows using activities at/after as_of: ${r.future_events}` : ''}\n`,
   );
   printTable(
@@ -89,13 +89,11 @@ function printAudit(r: AuditReport & { future_events?: number }, notes: string[]
         : '',
     })),
   );
-  if (r.suspected.length === 0) process.stdout.write('\nno suspected leakage\n');
+  if (r.suspected.length === 0) writeOut('\nno suspected leakage\n');
   else {
-    process.stdout.write(`\nsuspected leakage (${r.suspected.length}):\n`);
-    for (const s of r.suspected) process.stdout.write(`  ${s.column}: ${s.reason}\n`);
-    process.stdout.write(
-      'drop them with `exclude:` in the features file (or columns: { NAME: exclude } for flat files)\n',
-    );
+    writeOut(`\nsuspected leakage (${r.suspected.length}):\n`);
+    for (const s of r.suspected) writeOut(`  ${s.column}: ${s.reason}\n`);
+    writeOut('drop them with `exclude:` in the features file (or columns: { NAME: exclude } for flat files)\n');
   }
 }
 
@@ -154,7 +152,7 @@ Only activities with occurred_at < as_of count; label = won within the horizon a
             });
             return;
           }
-          process.stdout.write(
+          writeOut(
             `${table}: ${rows} rows x ${summary.length} features, ${dates.length} snapshot(s)${positives !== undefined ? `, ${positives} converted (${((100 * positives) / Math.max(1, rows)).toFixed(1)}%)` : ''}\n`,
           );
           printTable(
@@ -229,7 +227,7 @@ other (gap >= 0.5), or both milder (AUC >= 0.75 and gap >= 0.3).`,
             const split = stratifiedSplit(frame.label!, fractions, seed);
             report = auditLeakage(frame, split.train, { seed });
             if (!flags.json) {
-              process.stdout.write(`${flags.data}: ${frame.ids.length} rows, ${frame.columns.length} features\n`);
+              writeOut(`${flags.data}: ${frame.ids.length} rows, ${frame.columns.length} features\n`);
               printTable(
                 summarizeFrame(frame).map((s) => ({
                   feature: s.feature,
@@ -239,7 +237,7 @@ other (gap >= 0.5), or both milder (AUC >= 0.75 and gap >= 0.3).`,
                   top: s.top ?? '',
                 })),
               );
-              process.stdout.write('\n');
+              writeOut('\n');
             }
           } else {
             if (!fs.existsSync(flags.db))

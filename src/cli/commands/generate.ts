@@ -11,7 +11,7 @@ import {
   type GenerateReport,
 } from '../../synth/index.ts';
 import { DEFAULT_DB } from '../options.ts';
-import { action, formatNumber, printJson, printTable, progress } from '../output.ts';
+import { action, formatNumber, printJson, printTable, progress, writeOut, writeErr } from '../output.ts';
 
 interface GenerateFlags {
   db?: string;
@@ -80,7 +80,7 @@ Examples:
         if (flags.format !== 'parquet' && flags.format !== 'csv') {
           throw new UsageError(`--format must be parquet or csv, got "${flags.format}"`);
         }
-        for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+        for (const w of warnings) writeErr(`warning: ${w}\n`);
         const scratch = flags.out !== undefined && flags.db === undefined ? scratchWarehousePath() : undefined;
         const db = scratch ?? flags.db ?? DEFAULT_DB;
         const bar = progress('generate');
@@ -103,16 +103,16 @@ Examples:
 
 function printReport(r: GenerateReport, db: string | null): void {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  process.stdout.write(
+  writeOut(
     `${db ? `wrote ${db}` : 'wrote files only'} (seed ${r.seed}, ${r.start.slice(0, 10)} .. ${r.end.slice(0, 10)}, ${formatNumber(r.seconds)}s)\n\n`,
   );
   printTable(Object.entries(r.rows).map(([table, rows]) => ({ table, rows })));
-  process.stdout.write('\n');
+  writeOut('\n');
   printTable(Object.entries(r.personas).map(([persona, leads]) => ({ persona, leads, share: pct(leads / r.leads) })));
-  process.stdout.write(
+  writeOut(
     `\nconversion rate: ${pct(r.conversionRate)} (target ${pct(r.conversionRateTarget)})\n` +
       `oracle ROC AUC (point-in-time ceiling; true probability at creation vs converted): ${r.oracleAuc === null ? 'n/a' : r.oracleAuc.toFixed(4)}\n` +
       `oracle ROC AUC, ${r.horizonDays}-day window as of ${r.snapshotDates.length} monthly snapshots: ${r.oracleAuc90d === null ? 'n/a' : r.oracleAuc90d.toFixed(4)}\n`,
   );
-  for (const f of r.files) process.stdout.write(`file: ${f}\n`);
+  for (const f of r.files) writeOut(`file: ${f}\n`);
 }

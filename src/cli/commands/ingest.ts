@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.ts';
 import { ingest, ingestFlat, type FlatIngestReport, type IngestReport, type RejectSample } from '../../ingest/index.ts';
 import { withWarehouse } from '../../store/index.ts';
 import { DEFAULT_DB } from '../options.ts';
-import { action, printJson, printTable } from '../output.ts';
+import { action, printJson, printTable, writeOut, writeErr } from '../output.ts';
 
 interface IngestFlags {
   db: string;
@@ -35,19 +35,19 @@ const list = (raw: string | undefined) =>
 /** stderr progress lines, one per stage, with the time since the command started. */
 function stageLogger(): (msg: string) => void {
   const start = Date.now();
-  return (msg) => process.stderr.write(`ingest: ${msg} (${((Date.now() - start) / 1000).toFixed(1)}s)\n`);
+  return (msg) => writeErr(`ingest: ${msg} (${((Date.now() - start) / 1000).toFixed(1)}s)\n`);
 }
 
 function printSamples(samples: RejectSample[], total: number): void {
   if (samples.length === 0) return;
-  process.stdout.write(`\nfirst rejected rows (all ${total} are in the rejected_rows table):\n`);
-  for (const s of samples) process.stdout.write(`  ${s.table} row ${s.row_number}: ${s.reason}\n`);
+  writeOut(`\nfirst rejected rows (all ${total} are in the rejected_rows table):\n`);
+  for (const s of samples) writeOut(`  ${s.table} row ${s.row_number}: ${s.reason}\n`);
 }
 
 function printReasons(byReason: Record<string, number>): void {
   const entries = Object.entries(byReason);
   if (entries.length === 0) return;
-  process.stdout.write('\nrejected rows by reason:\n');
+  writeOut('\nrejected rows by reason:\n');
   printTable(entries.map(([reason, rows]) => ({ reason, rows })));
 }
 
@@ -60,7 +60,7 @@ function printReport(r: IngestReport): void {
     new_rows: t!.added,
     file: t!.source_file,
   }));
-  process.stdout.write(`run ${r.run_id}\n`);
+  writeOut(`run ${r.run_id}\n`);
   printTable(rows);
   const byColumn: Record<string, number> = {};
   for (const [table, t] of Object.entries(r.tables))
@@ -73,7 +73,7 @@ function printReport(r: IngestReport): void {
 }
 
 function printFlatReport(r: FlatIngestReport): void {
-  process.stdout.write(`run ${r.run_id}\n`);
+  writeOut(`run ${r.run_id}\n`);
   printTable([
     {
       table: r.table,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { registry, readModelCard, artifactDir } from '../../models/index.ts';
-import { action, formatNumber, printJson, printTable } from '../output.ts';
+import { action, formatNumber, printJson, printTable, writeOut } from '../output.ts';
 
 interface ModelsFlags {
   modelsDir: string;
@@ -46,8 +46,7 @@ Examples:
         }),
       );
       if (flags.json) return printJson(rows);
-      if (rows.length === 0)
-        return void process.stdout.write(`no models under ${flags.modelsDir}/ yet: run \`leadscore train\`\n`);
+      if (rows.length === 0) return void writeOut(`no models under ${flags.modelsDir}/ yet: run \`leadscore train\`\n`);
       printTable(rows);
     }),
   );
@@ -71,14 +70,14 @@ Examples:
           metrics,
         });
       const c = a.card;
-      process.stdout.write(
+      writeOut(
         `${a.name}@${a.version}${a.isChampion ? ' (champion)' : ''}  ${a.dir}\ncreated ${c.created_at}, seed ${c.seed}\n`,
       );
-      process.stdout.write(`training window: ${fmt(c.training_window)}\ntest window: ${fmt(c.test_window)}\n`);
-      process.stdout.write(
+      writeOut(`training window: ${fmt(c.training_window)}\ntest window: ${fmt(c.test_window)}\n`);
+      writeOut(
         `features: ${c.features.columns.length} matrix columns, schema ${c.features.schema_hash.slice(0, 12)}\n`,
       );
-      process.stdout.write(`blend: ${fmt(c.blend)}\ncalibrator: ${fmt(c.calibrator)}\n\n`);
+      writeOut(`blend: ${fmt(c.blend)}\ncalibrator: ${fmt(c.calibrator)}\n\n`);
       if (metrics) printTable(Object.entries(metrics).map(([scorer, m]) => ({ scorer, ...m })));
     }),
   );
@@ -99,7 +98,7 @@ Examples:
       );
       if (flags.json) printJson(result);
       else
-        process.stdout.write(
+        writeOut(
           `${result.promoted ? 'promoted' : 'not promoted'}: ${result.name}@${result.version}: ${result.reason}\n`,
         );
       return result.promoted ? 0 : 1;
@@ -127,11 +126,11 @@ Examples:
             delta: r.delta === undefined ? '' : formatNumber(r.delta),
           }));
       printTable([...rows('metric', d.metrics), ...rows('parameter', d.parameters), ...rows('window', d.windows)]);
-      process.stdout.write(
+      writeOut(
         `\nfeatures: +${d.features.added.length} -${d.features.removed.length}${d.features.schemaChanged ? ' (feature schema changed)' : ''}\n`,
       );
-      for (const f of d.features.added) process.stdout.write(`  + ${f}\n`);
-      for (const f of d.features.removed) process.stdout.write(`  - ${f}\n`);
+      for (const f of d.features.added) writeOut(`  + ${f}\n`);
+      for (const f of d.features.removed) writeOut(`  - ${f}\n`);
     }),
   );
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { monitorModel } from '../../pipelines/monitor.ts';
 import { DEFAULT_DB } from '../options.ts';
-import { action, formatNumber, printJson, printTable, progress } from '../output.ts';
+import { action, formatNumber, printJson, printTable, progress, writeOut } from '../output.ts';
 import { UsageError } from '../../errors.ts';
 
 interface MonitorFlags {
@@ -53,7 +53,7 @@ Examples:
         bar.done(r.status);
         if (flags.json) printJson(r);
         else {
-          process.stdout.write(
+          writeOut(
             `model ${r.model}@${r.model_version}, scoring run ${r.score_run_id} (${r.rows} leads as of ${r.score_run_as_of})\n\n`,
           );
           printTable([
@@ -61,12 +61,12 @@ Examples:
             ...r.features.map((f) => ({ feature: f.feature, psi: f.psi, drifted: f.drifted ? 'DRIFT' : '' })),
           ]);
           const c = r.calibration;
-          process.stdout.write(
+          writeOut(
             c.rows > 0
               ? `\ncalibration of ${c.rows} earlier scores with known outcomes: mean probability ${formatNumber(c.mean_probability!)}, observed rate ${formatNumber(c.observed_rate!)}, ECE ${formatNumber(c.ece!)}\n`
               : '\nno earlier scores have a closed outcome window yet\n',
           );
-          process.stdout.write(`\n${r.status === 'ok' ? 'ok' : 'DRIFT'}: ${r.advice}\n`);
+          writeOut(`\n${r.status === 'ok' ? 'ok' : 'DRIFT'}: ${r.advice}\n`);
         }
         return flags.failOnDrift && r.status === 'drift' ? 1 : 0;
       }),

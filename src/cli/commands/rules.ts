@@ -10,7 +10,7 @@ import {
 } from '../../rules/index.ts';
 import { withWarehouse } from '../../store/index.ts';
 import { DEFAULT_DB, parseAsOf } from '../options.ts';
-import { action, printJson, printTable, progress } from '../output.ts';
+import { action, printJson, printTable, progress, writeOut } from '../output.ts';
 
 /** Points for people: at most 2 decimals. */
 const formatNumber = (x: number) => String(Math.round(x * 100) / 100);
@@ -44,10 +44,10 @@ Examples:
       action(async (file: string, opts: { json?: boolean }) => {
         const summary = describeRules(loadRules(file));
         if (opts.json) return printJson({ file, valid: true, ...summary });
-        process.stdout.write(`${file}: valid, ${summary.criteria.length} criteria\n\n`);
+        writeOut(`${file}: valid, ${summary.criteria.length} criteria\n\n`);
         printTable(summary.criteria as unknown as Record<string, unknown>[], ['section', 'name', 'when', 'points']);
         const { caps, thresholds } = summary;
-        process.stdout.write(
+        writeOut(
           `\ncaps: fit ${caps.fit}, engagement ${caps.engagement}, negative -${caps.negative}, total ${caps.total} (floor 0)\n` +
             `decay: ${summary.decay}\n` +
             `exclusions: ${summary.exclusions.map((e) => `${e.name} (${e.when})`).join('; ') || 'none'}\n` +
@@ -93,14 +93,14 @@ Examples:
         ]);
         if (opts.json)
           return printJson({ asOf: asOf.toISOString(), rules: opts.rules, table: opts.out ?? null, ...dist });
-        process.stdout.write(
+        writeOut(
           `as of ${asOf.toISOString()}: ${dist.leads} leads, mean score ${formatNumber(dist.meanScore)}, MQL ${dist.mql}, SQL ${dist.sql}\n\n`,
         );
         printTable(dist.bands, ['band', 'colour', 'leads', 'share']);
-        process.stdout.write('\nleads by grade (fit A-D x engagement 1-4):\n');
+        writeOut('\nleads by grade (fit A-D x engagement 1-4):\n');
         printTable(dist.gradeMatrix, ['fit', '1', '2', '3', '4']);
         if (dist.exclusions.length) {
-          process.stdout.write('\nexcluded:\n');
+          writeOut('\nexcluded:\n');
           printTable(dist.exclusions, ['reason', 'leads']);
         }
       }),
@@ -171,7 +171,7 @@ function distribution(s: RuleScores, bandOrder: Array<[name: string, colour: str
 }
 
 function printExplanation(ex: LeadExplanation): void {
-  const out = (s: string) => process.stdout.write(s + '\n');
+  const out = (s: string) => writeOut(s + '\n');
   out(`lead ${ex.leadId} as of ${ex.asOf}`);
   if (ex.rules.length) {
     out('');

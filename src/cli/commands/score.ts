@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { ScorePipelineConfig, loadPipelineConfig } from '../../pipelines/config.ts';
 import { scoreLeads, type Shard } from '../../pipelines/score.ts';
-import { action, printJson, printTable, progress } from '../output.ts';
+import { action, printJson, printTable, progress, writeOut } from '../output.ts';
 import { parseAsOf, parseInteger } from '../options.ts';
 
 interface ScoreFlags {
@@ -94,12 +94,11 @@ Examples:
         });
         bar.done(`${summary.rows} leads`);
         if (flags.json) return printJson(summary);
-        process.stdout.write(
+        writeOut(
           `run ${summary.run_id}: scored ${summary.rows} leads as of ${summary.as_of} with ${summary.model}@${summary.model_version} in ${summary.duration_s.toFixed(1)}s (${Math.round(summary.rows_per_second)} rows/s)\n`,
         );
-        process.stdout.write(`output: ${summary.output}\n`);
-        for (const r of summary.marked_failed)
-          process.stdout.write(`note: run ${r} had died part-way; marked failed\n`);
+        writeOut(`output: ${summary.output}\n`);
+        for (const r of summary.marked_failed) writeOut(`note: run ${r} had died part-way; marked failed\n`);
         printTable(
           Object.entries(summary.bands).map(([band, leads]) => ({
             band,

@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.ts';
 import { TrainPipelineConfig, loadPipelineConfig } from '../../pipelines/config.ts';
 import { trainCrm, type TrainReport } from '../../pipelines/train.ts';
 import { trainFlat } from '../../pipelines/train-flat.ts';
-import { action, formatNumber, printJson, printTable, progress } from '../output.ts';
+import { action, formatNumber, printJson, printTable, progress, writeOut } from '../output.ts';
 import { parseInteger } from '../options.ts';
 
 interface TrainFlags {
@@ -116,28 +116,27 @@ Examples:
 }
 
 function printTrainReport(r: TrainReport): void {
-  const out = process.stdout;
-  out.write(`\nmodel ${r.model.name}@${r.model.version} saved to ${r.model.dir}\n`);
-  out.write(
+  writeOut(`\nmodel ${r.model.name}@${r.model.version} saved to ${r.model.dir}\n`);
+  writeOut(
     `rows: train ${r.rows.train}, validation ${r.rows.validation}, calibration ${r.rows.calibration}, test ${r.rows.test}${r.rows.dropped ? `, left out in gaps ${r.rows.dropped}` : ''}\n`,
   );
   if (r.excluded_columns.length) {
-    out.write('\nexcluded by the leakage audit:\n');
-    for (const e of r.excluded_columns) out.write(`  ${e.column}: ${e.reason}\n`);
+    writeOut('\nexcluded by the leakage audit:\n');
+    for (const e of r.excluded_columns) writeOut(`  ${e.column}: ${e.reason}\n`);
   }
-  out.write('\ntest-split metrics:\n');
+  writeOut('\ntest-split metrics:\n');
   printTable(
     Object.entries(r.metrics).map(([scorer, m]) => ({ scorer, ...m })),
     ['scorer', 'auc', 'pr_auc', 'logloss', 'brier', 'ece', 'lift_at_10pct'],
   );
   if (r.oracle_auc !== undefined)
-    out.write(`\noracle AUC on the same test rows (the generator's true probabilities): ${r.oracle_auc.toFixed(4)}\n`);
-  out.write(
+    writeOut(`\noracle AUC on the same test rows (the generator's true probabilities): ${r.oracle_auc.toFixed(4)}\n`);
+  writeOut(
     `\nblend weights: ${Object.entries(r.blend_weights)
       .map(([k, v]) => `${k} ${formatNumber(v)}`)
       .join(', ')}\n`,
   );
-  out.write(`calibration: ${r.calibration.method} (${r.calibration.reason})\n`);
-  for (const n of r.notes) out.write(`note: ${n}\n`);
-  out.write(`\nnext: leadscore models promote ${r.model.name}@${r.model.version}\n`);
+  writeOut(`calibration: ${r.calibration.method} (${r.calibration.reason})\n`);
+  for (const n of r.notes) writeOut(`note: ${n}\n`);
+  writeOut(`\nnext: leadscore models promote ${r.model.name}@${r.model.version}\n`);
 }
