@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import type { Warehouse } from '../../src/store/index.ts';
+import { runLeadscore } from '../cli/run.ts';
 
 /** A fresh temp folder for one test. */
 export function tmpDir(): string {
@@ -16,16 +16,10 @@ export function write(dir: string, name: string, text: string): string {
   return file;
 }
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-/** Run the real CLI as a child process. */
-export function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Run the real CLI (in this process). */
+export async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const r = await runLeadscore(args);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** A leads CSV of `n` valid rows, with optional overrides of whole lines by 1-based data row. */
