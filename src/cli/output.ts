@@ -102,7 +102,8 @@ const LOG_INTERVAL_MS = 1000;
 /**
  * Progress on stderr. On a terminal each update redraws one line in place. Otherwise (batch logs,
  * CI, pipes) updates become lines `label: msg (Ns)`, at most one a second: the first at once, and
- * the latest of a burst when its second is up, so a long stage is always the last line shown.
+ * the latest of a burst when its second is up, so a long stage is always the last line shown. A
+ * message equal to the previous one is dropped.
  * stdout is never touched, so --json output stays clean.
  */
 export function progress(label: string): Progress {
@@ -111,6 +112,7 @@ export function progress(label: string): Progress {
   const start = Date.now();
   const secs = () => ((Date.now() - start) / 1000).toFixed(1);
   let lastLine = -Infinity;
+  let lastMsg: string | undefined;
   let pending: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
@@ -124,6 +126,9 @@ export function progress(label: string): Progress {
   run.unfinished.add(flush);
   return {
     update(msg: string) {
+      // a command may announce a stage before loading its pipeline, which then announces it again
+      if (msg === lastMsg) return;
+      lastMsg = msg;
       if (io.isTTY) return io.stderr(`\r\x1b[K${label}: ${msg}`);
       pending = msg;
       const wait = lastLine + LOG_INTERVAL_MS - Date.now();

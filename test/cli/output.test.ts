@@ -23,17 +23,21 @@ describe('progress', () => {
       const p = progress('train');
       p.update('reading x.csv');
       expect(io.err).toBe('train: reading x.csv (0.0s)\n');
-      vi.advanceTimersByTime(300);
+      vi.advanceTimersByTime(2000);
+      p.update('reading x.csv'); // the pipeline repeats the stage the command announced
+      expect(io.err).toBe('train: reading x.csv (0.0s)\n');
       p.update('epoch 1');
+      vi.advanceTimersByTime(300);
       p.update('epoch 2');
-      expect(io.err.split('\n').length).toBe(2);
+      p.update('epoch 3');
+      expect(io.err.split('\n').length).toBe(3);
       vi.advanceTimersByTime(700);
-      expect(io.err).toBe('train: reading x.csv (0.0s)\ntrain: epoch 2 (1.0s)\n');
+      expect(io.err).toBe('train: reading x.csv (0.0s)\ntrain: epoch 1 (2.0s)\ntrain: epoch 3 (3.0s)\n');
       vi.advanceTimersByTime(5000);
       p.update('saving');
-      expect(io.err).toMatch(/train: saving \(6\.0s\)\n$/);
+      expect(io.err).toMatch(/train: saving \(8\.0s\)\n$/);
       p.done('flat@v0001');
-      expect(io.err).toMatch(/train: flat@v0001 \(6\.0s\)\n$/);
+      expect(io.err).toMatch(/train: flat@v0001 \(8\.0s\)\n$/);
       printJson({ ok: true });
     });
     expect(io.out).toBe('{\n  "ok": true\n}\n'); // progress never reaches stdout
