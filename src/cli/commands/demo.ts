@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { runDemo } from '../../pipelines/demo.ts';
-import { summarySentences } from '../../evaluate/report/index.ts';
 import { parseInteger, parsePositiveInt } from '../options.ts';
 import { action, printJson, printTable, progress, writeOut } from '../output.ts';
 
@@ -33,13 +31,18 @@ Examples:
     )
     .action(
       action(async (flags: DemoFlags) => {
+        const leads = parsePositiveInt('--leads', flags.leads);
+        const seed = parseInteger('--seed', flags.seed);
         const bar = progress('demo');
+        bar.update(`generating ${leads} synthetic leads into ${flags.db}`);
+        const { runDemo } = await import('../../pipelines/demo.ts');
+        const { summarySentences } = await import('../../pipelines/compare-summary.ts');
         const r = await runDemo({
           db: flags.db,
           modelsDir: flags.modelsDir,
           report: flags.report,
-          leads: parsePositiveInt('--leads', flags.leads),
-          seed: parseInteger('--seed', flags.seed),
+          leads,
+          seed,
           now: new Date(),
           onStage: bar.update,
         });
@@ -70,12 +73,12 @@ Examples:
         );
         for (const s of summarySentences(r.compare)) writeOut(`${s.text}\n`);
         writeOut(`\ndrift check: ${r.monitor.status} (${r.monitor.advice})\n`);
-        writeOut(
-          `\nwhat it made:\n  warehouse   ${r.db}  (tables lead_scores, lead_score_history, score_runs, comparison_*, monitor_*)\n  model card  ${r.model.card}  (${r.model.name}@${r.model.version}, promoted champion)\n  report      ${r.report}\n`,
-        );
-        writeOut(
-          `\nnext: open the report in a browser, or query the warehouse:\n  $ npx leadscore models show demo\n  $ npx leadscore rules explain --db ${r.db} --lead <id> --as-of ${r.score.as_of.slice(0, 10)}\n`,
-        );
+        const tables = 'lead_scores, lead_score_history, score_runs, comparison_*, monitor_*';
+        writeOut(`\nwhat it made:\n  warehouse   ${r.db}  (tables ${tables})\n`);
+        writeOut(`  model card  ${r.model.card}  (${r.model.name}@${r.model.version}, promoted champion)\n`);
+        writeOut(`  report      ${r.report}\n`);
+        writeOut('\nnext: open the report in a browser, or query the warehouse:\n  $ npx leadscore models show demo\n');
+        writeOut(`  $ npx leadscore rules explain --db ${r.db} --lead <id> --as-of ${r.score.as_of.slice(0, 10)}\n`);
       }),
     );
 }
