@@ -14,6 +14,8 @@ import { summarizeFrame, type FeatureSummary } from '../features/summary.ts';
 import { withWarehouse } from '../store/index.ts';
 import { asOfDates, loadSpecFor, type SnapshotSeries } from './features-input.ts';
 
+export type { AuditReport };
+
 /**
  * The leakage audit as the `features audit` command runs it: on the training part of a seeded,
  * stratified split of a flat file or of point-in-time warehouse features.

@@ -10,6 +10,8 @@ import {
   type RawGenerateOptions,
 } from '../synth/index.ts';
 
+export type { GenerateReport };
+
 /** Options of a synthetic CRM run: the generator's options plus where its tables go. */
 export interface GenerateDataOptions extends RawGenerateOptions {
   /** warehouse file to write; omitted with `out`: files only (made in a scratch warehouse, removed after) */

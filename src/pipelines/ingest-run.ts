@@ -9,6 +9,8 @@ import {
 } from '../ingest/index.ts';
 import { withWarehouse } from '../store/index.ts';
 
+export type { FlatIngestReport, IngestReport, RejectSample } from '../ingest/index.ts';
+
 /** Options of an ingest of CRM exports into a warehouse file. */
 export interface IngestRunOptions extends IngestOptions {
   /** the warehouse file (created if missing) */

@@ -8,6 +8,8 @@ import {
 } from '../rules/index.ts';
 import { withWarehouse } from '../store/index.ts';
 
+export type { LeadExplanation };
+
 /**
  * The points model as the `rules` commands run it on files and warehouses: check a rules file,
  * score every lead as of a date (with the distribution by band, grade and exclusion), explain one lead.

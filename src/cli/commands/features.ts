@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DataError, UsageError } from '../../errors.ts';
-import type { AuditReport } from '../../features/index.ts';
+import type { AuditReport } from '../../pipelines/features-audit.ts';
 import type { SnapshotSeries } from '../../pipelines/features-input.ts';
 import { DEFAULT_DB, parseAsOf, parseDays } from '../options.ts';
 import { action, printJson, printTable, progress, writeOut } from '../output.ts';

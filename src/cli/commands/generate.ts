@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { GENERATE_DEFAULTS } from '../../pipelines/generate-defaults.ts';
-import type { GenerateReport } from '../../synth/index.ts';
+import type { GenerateReport } from '../../pipelines/generate-run.ts';
 import { DEFAULT_DB } from '../options.ts';
 import { action, formatNumber, printJson, printTable, progress, writeOut, writeErr } from '../output.ts';
 

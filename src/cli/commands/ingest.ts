@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import type { FlatIngestReport, IngestReport, RejectSample } from '../../ingest/index.ts';
+import type { FlatIngestReport, IngestReport, RejectSample } from '../../pipelines/ingest-run.ts';
 import { DEFAULT_DB } from '../options.ts';
 import { action, printJson, printTable, writeOut, writeErr } from '../output.ts';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import type { LeadExplanation } from '../../rules/index.ts';
+import type { LeadExplanation } from '../../pipelines/rules-run.ts';
 import { DEFAULT_DB, parseAsOf } from '../options.ts';
 import { action, printJson, printTable, progress, writeOut } from '../output.ts';
 
