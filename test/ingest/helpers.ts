@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Warehouse } from '../../src/store/index.ts';
-import { runLeadscore } from '../cli/run.ts';
 
 /** A fresh temp folder for one test. */
 export function tmpDir(): string {
@@ -14,12 +13,6 @@ export function write(dir: string, name: string, text: string): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);
   return file;
-}
-
-/** Run the real CLI (in this process). */
-export async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const r = await runLeadscore(args);
-  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** A leads CSV of `n` valid rows, with optional overrides of whole lines by 1-based data row. */

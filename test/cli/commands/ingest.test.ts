@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { withWarehouse } from '../../src/store/index.ts';
-import { cli, leadsCsv, snapshot, tmpDir, write } from './helpers.ts';
+import { withWarehouse } from '../../../src/store/index.ts';
+import { leadsCsv, snapshot, tmpDir, write } from '../../ingest/helpers.ts';
+import { runLeadscore } from '../run.ts';
+
+/** Run the real CLI (in this process). */
+async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const r = await runLeadscore(args);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+}
 
 // 100 leads, 3 bad: row 10 a bad date, row 20 a negative company_size, row 30 a duplicate of row 12
 const BAD = {

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Warehouse } from '../../src/store/index.ts';
-import { CANONICAL_DDL } from '../../src/schema/index.ts';
-import { addEvents, addLead, daysBefore } from './helpers.ts';
-import { runLeadscore } from '../cli/run.ts';
+import { Warehouse } from '../../../src/store/index.ts';
+import { CANONICAL_DDL } from '../../../src/schema/index.ts';
+import { addEvents, addLead, daysBefore } from '../../rules/helpers.ts';
+import { runLeadscore } from '../run.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-rules-cli-'));
 const db = path.join(dir, 'w.duckdb');

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PACKAGE_ROOT, resolveBundled } from '../../src/bundled.ts';
-import { runLeadscore } from './run.ts';
+import { PACKAGE_ROOT, resolveBundled } from '../src/bundled.ts';
+import { runLeadscore } from './cli/run.ts';
 
 describe('bundled defaults', () => {
   it('are found from any working directory; a path the user chose is never redirected', async () => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tmpDir } from './helpers.ts';
-import { runLeadscore } from '../cli/run.ts';
+import { tmpDir } from '../../synth/helpers.ts';
+import { runLeadscore } from '../run.ts';
 
 const cli = (...args: string[]) => runLeadscore(['generate', ...args]);
 
