@@ -31,8 +31,9 @@ const trained = await train({ pipeline: 'train.yaml', db, modelsDir: 'models' })
 assert.equal(trained.model.name, 'pkg');
 const auc = trained.metrics.blend?.auc;
 assert.ok(auc > 0.5, `test AUC ${auc} beats chance`);
-const scored = await score({ db, model: `pkg@${trained.model.version}`, modelsDir: 'models', asOf: new Date(report.end) });
+const model = `pkg@${trained.model.version}`;
+const scored = await score({ db, model, modelsDir: 'models', asOf: new Date(report.end) });
 assert.ok(scored.rows > 0, 'scored some open leads');
-console.log(`package check: ${trained.model.name}@${trained.model.version} test AUC ${auc.toFixed(3)}, scored ${scored.rows} leads`);
+console.log(`package check: ${model} test AUC ${auc.toFixed(3)}, scored ${scored.rows} leads`);
 EOF
 node check.mjs
