@@ -1,27 +1,12 @@
-import {
-  describeRules,
-  explainLead,
-  loadRules,
-  scoreRules,
-  type LeadExplanation,
-  type RuleScores,
-} from '../rules/index.ts';
+import { explainLead, loadRules, scoreRules, type LeadExplanation, type RuleScores } from '../rules/index.ts';
 import { withWarehouse } from '../store/index.ts';
 
 export type { LeadExplanation };
 
 /**
- * The points model as the `rules` commands run it on files and warehouses: check a rules file,
- * score every lead as of a date (with the distribution by band, grade and exclusion), explain one lead.
+ * The points model as the `rules` commands run it on a warehouse: score every lead as of a date (with
+ * the distribution by band, grade and exclusion) and explain one lead. Checking a file: rules-check.ts.
  */
-
-/** A rules file's plain-words summary: criteria, caps, decay, exclusions, thresholds, bands, grades. */
-export type RulesSummary = ReturnType<typeof describeRules>;
-
-/** Validate a rules file (ConfigError naming the key path when invalid) and summarize it. */
-export function checkRules(file: string): RulesSummary {
-  return describeRules(loadRules(file));
-}
 
 /** Options of a rule-scoring run over a warehouse. */
 export interface RuleScoreRunOptions {

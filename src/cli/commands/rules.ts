@@ -35,7 +35,7 @@ Examples:
     )
     .action(
       action(async (file: string, opts: { json?: boolean }) => {
-        const { checkRules } = await import('../../pipelines/rules-run.ts');
+        const { checkRules } = await import('../../pipelines/rules-check.ts');
         const summary = checkRules(file);
         if (opts.json) return printJson({ file, valid: true, ...summary });
         writeOut(`${file}: valid, ${summary.criteria.length} criteria\n\n`);
