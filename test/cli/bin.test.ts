@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,5 +76,15 @@ describe('the installed leadscore bin (compiled)', () => {
     expect(missing.stderr).toMatch(/rules file not found: models\/mine.yaml/);
     expect(leadscore(['score', '--shard', 'x'], { cwd: elsewhere }).status).toBe(2);
     fs.rmSync(elsewhere, { recursive: true, force: true });
+  });
+
+  it('stops quietly when its reader closes the pipe early (... | head): no stack trace, same exit code', async () => {
+    const child = spawn(process.execPath, [BIN, '--help'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first line
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
