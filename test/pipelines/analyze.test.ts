@@ -10,6 +10,7 @@ import { crmSpecOf, openModel } from '../../src/pipelines/trained-model.ts';
 import { featureProfiles } from '../../src/pipelines/train-fit.ts';
 import { readFrame, loadFeatureSpec } from '../../src/features/index.ts';
 import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
+import { runLeadscore } from '../cli/run.ts';
 
 let fx: TrainedFixture;
 
@@ -180,29 +181,21 @@ describe('leadscore compare, from the CLI to the browser', () => {
     async () => {
       const db = copyDb(fx.db, 'compare-cli.duckdb');
       const out = path.join(fx.dir, 'cli', 'compare.html');
-      const { spawnSync } = await import('node:child_process');
-      const r = spawnSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'src/cli/main.ts',
-          'compare',
-          '--db',
-          db,
-          '--model',
-          'fixture',
-          '--models-dir',
-          fx.modelsDir,
-          '--as-of',
-          '2025-08-01',
-          '--out',
-          out,
-          '--json',
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(r.status, r.stderr).toBe(0);
+      const r = await runLeadscore([
+        'compare',
+        '--db',
+        db,
+        '--model',
+        'fixture',
+        '--models-dir',
+        fx.modelsDir,
+        '--as-of',
+        '2025-08-01',
+        '--out',
+        out,
+        '--json',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
       const json = JSON.parse(r.stdout);
       const { chromium } = await import('playwright-core');
       const browser = await chromium.launch({

@@ -11,8 +11,9 @@ import { registerCompareCommand } from './compare.ts';
 import { registerMonitorCommand } from './monitor.ts';
 
 /**
- * Every `leadscore` subcommand registers itself here; main.ts calls these in order, which is also
- * the order `leadscore --help` lists them: the flow of the pipeline, data first.
+ * Every `leadscore` subcommand registers itself here; program.ts calls these in order, which is also
+ * the order `leadscore --help` lists them: the flow of the pipeline, data first. Registering imports
+ * nothing heavy: each action imports its pipeline when it runs (test/cli/layering.test.ts checks).
  */
 export const commandRegistrars: Array<(program: Command) => void> = [
   registerDemoCommand,

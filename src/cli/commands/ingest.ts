@@ -1,10 +1,8 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import { ingest, ingestFlat, type FlatIngestReport, type IngestReport, type RejectSample } from '../../ingest/index.ts';
-import { withWarehouse } from '../../store/index.ts';
+import type { FlatIngestReport, IngestReport, RejectSample } from '../../pipelines/ingest-run.ts';
 import { DEFAULT_DB } from '../options.ts';
-import { action, printJson, printTable } from '../output.ts';
+import { action, printJson, printTable, writeOut, writeErr } from '../output.ts';
 
 interface IngestFlags {
   db: string;
@@ -35,19 +33,19 @@ const list = (raw: string | undefined) =>
 /** stderr progress lines, one per stage, with the time since the command started. */
 function stageLogger(): (msg: string) => void {
   const start = Date.now();
-  return (msg) => process.stderr.write(`ingest: ${msg} (${((Date.now() - start) / 1000).toFixed(1)}s)\n`);
+  return (msg) => writeErr(`ingest: ${msg} (${((Date.now() - start) / 1000).toFixed(1)}s)\n`);
 }
 
 function printSamples(samples: RejectSample[], total: number): void {
   if (samples.length === 0) return;
-  process.stdout.write(`\nfirst rejected rows (all ${total} are in the rejected_rows table):\n`);
-  for (const s of samples) process.stdout.write(`  ${s.table} row ${s.row_number}: ${s.reason}\n`);
+  writeOut(`\nfirst rejected rows (all ${total} are in the rejected_rows table):\n`);
+  for (const s of samples) writeOut(`  ${s.table} row ${s.row_number}: ${s.reason}\n`);
 }
 
 function printReasons(byReason: Record<string, number>): void {
   const entries = Object.entries(byReason);
   if (entries.length === 0) return;
-  process.stdout.write('\nrejected rows by reason:\n');
+  writeOut('\nrejected rows by reason:\n');
   printTable(entries.map(([reason, rows]) => ({ reason, rows })));
 }
 
@@ -60,7 +58,7 @@ function printReport(r: IngestReport): void {
     new_rows: t!.added,
     file: t!.source_file,
   }));
-  process.stdout.write(`run ${r.run_id}\n`);
+  writeOut(`run ${r.run_id}\n`);
   printTable(rows);
   const byColumn: Record<string, number> = {};
   for (const [table, t] of Object.entries(r.tables))
@@ -73,7 +71,7 @@ function printReport(r: IngestReport): void {
 }
 
 function printFlatReport(r: FlatIngestReport): void {
-  process.stdout.write(`run ${r.run_id}\n`);
+  writeOut(`run ${r.run_id}\n`);
   printTable([
     {
       table: r.table,
@@ -93,7 +91,8 @@ export function registerIngest(program: Command): void {
   program
     .command('ingest')
     .description(
-      'load leads, activities and outcomes (CSV, Parquet or JSON lines) into the warehouse, validating every row; bad rows go to rejected_rows',
+      'load leads, activities and outcomes (CSV, Parquet or JSON lines) into the warehouse, validating every row; ' +
+        'bad rows go to rejected_rows',
     )
     .option('--db <file>', 'warehouse file', DEFAULT_DB)
     .option('--leads <file>', 'leads: one row per lead (lead_id, created_at, ...; other columns kept as extras)')
@@ -116,7 +115,8 @@ export function registerIngest(program: Command): void {
     .option('--positive <values>', 'with --flat: target values meaning converted', 'yes,1,true,won')
     .option(
       '--negative <values>',
-      'with --flat: target values meaning not converted (default no,0,false,lost; with a custom --positive: every other value)',
+      'with --flat: target values meaning not converted ' +
+        '(default no,0,false,lost; with a custom --positive: every other value)',
     )
     .option('--run-id <id>', 'id recorded on rejected rows (default: a random UUID)')
     .addHelpText(
@@ -152,26 +152,20 @@ transaction: a failed ingest leaves the warehouse as it was. With --strict nothi
               '--flat needs --id <column> and --target <column>',
               'e.g. --flat leads.csv --id "Prospect ID" --target Converted',
             );
-          const name =
-            flags.name ??
-            path
-              .basename(flags.flat, path.extname(flags.flat))
-              .replace(/[^A-Za-z0-9_]/g, '_')
-              .replace(/^([0-9])/, '_$1');
-          const report = await withWarehouse(flags.db, (w) =>
-            ingestFlat(w, {
-              file: flags.flat!,
-              idColumn: flags.id!,
-              targetColumn: flags.target!,
-              name,
-              positive: list(flags.positive),
-              negative: list(flags.negative),
-              strict: flags.strict,
-              runId: flags.runId,
-              now,
-              onProgress: log,
-            }),
-          );
+          const { ingestFlatFile } = await import('../../pipelines/ingest-run.ts');
+          const report = await ingestFlatFile({
+            db: flags.db,
+            file: flags.flat,
+            idColumn: flags.id,
+            targetColumn: flags.target,
+            name: flags.name,
+            positive: list(flags.positive),
+            negative: list(flags.negative),
+            strict: flags.strict,
+            runId: flags.runId,
+            now,
+            onProgress: log,
+          });
           if (flags.json) printJson(report);
           else printFlatReport(report);
           return;
@@ -184,19 +178,19 @@ transaction: a failed ingest leaves the warehouse as it was. With --strict nothi
         }
         if (flags.id || flags.target || flags.name || flags.negative)
           throw new UsageError('--id, --target, --name and --negative only apply with --flat');
-        const report = await withWarehouse(flags.db, (w) =>
-          ingest(w, {
-            leads: flags.leads,
-            activities: flags.activities,
-            outcomes: flags.outcomes,
-            map: flags.map,
-            dateFormat: flags.dateFormat,
-            strict: flags.strict,
-            runId: flags.runId,
-            now,
-            onProgress: log,
-          }),
-        );
+        const { ingestFiles } = await import('../../pipelines/ingest-run.ts');
+        const report = await ingestFiles({
+          db: flags.db,
+          leads: flags.leads,
+          activities: flags.activities,
+          outcomes: flags.outcomes,
+          map: flags.map,
+          dateFormat: flags.dateFormat,
+          strict: flags.strict,
+          runId: flags.runId,
+          now,
+          onProgress: log,
+        });
         if (flags.json) {
           const tables = Object.fromEntries(
             Object.entries(report.tables).map(([t, r]) => [

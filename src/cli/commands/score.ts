@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import { ScorePipelineConfig, loadPipelineConfig } from '../../pipelines/config.ts';
-import { scoreLeads, type Shard } from '../../pipelines/score/index.ts';
-import { action, printJson, printTable, progress } from '../output.ts';
+import type { Shard } from '../../pipelines/score/index.ts';
+import { action, printJson, printTable, progress, writeOut } from '../output.ts';
 import { parseAsOf, parseInteger } from '../options.ts';
 
 interface ScoreFlags {
@@ -65,26 +64,24 @@ Examples:
     )
     .action(
       action(async (pipeline: string | undefined, flags: ScoreFlags) => {
-        const base = loadPipelineConfig(
-          ScorePipelineConfig,
-          pipeline ?? 'pipelines/score.yaml',
-          pipeline === undefined,
-        );
-        const leads = flags.leads ?? base.leads;
-        if (leads !== 'open' && leads !== 'all') throw new UsageError(`--leads must be open or all, got "${leads}"`);
+        const asOf = parseAsOf(flags.asOf);
+        const shard = flags.shard ? parseShard(flags.shard) : undefined;
+        const reasons = flags.reasons !== undefined ? parseInteger('--reasons', flags.reasons) : undefined;
         const bar = progress('score');
         const startedAt = Date.now();
-        const summary = await scoreLeads({
-          db: flags.db ?? base.db,
-          model: flags.model ?? base.model,
-          modelsDir: flags.modelsDir ?? base.models_dir,
-          asOf: parseAsOf(flags.asOf),
-          leads,
+        const { runScoring } = await import('../../pipelines/score-run.ts');
+        const summary = await runScoring({
+          pipeline,
+          db: flags.db,
+          model: flags.model,
+          modelsDir: flags.modelsDir,
+          asOf,
+          leads: flags.leads,
           runId: flags.runId,
-          shard: flags.shard ? parseShard(flags.shard) : undefined,
+          shard,
           outDir: flags.out,
-          reasons: flags.reasons !== undefined ? parseInteger('--reasons', flags.reasons) : base.reasons,
-          now: () => new Date(),
+          reasons,
+          now: () => new Date(), // the CLI is the only place that reads the wall clock
           onProgress: (done, total, stage) => {
             if (stage !== 'scoring' || done === 0) return bar.update(stage);
             const secs = (Date.now() - startedAt) / 1000;
@@ -94,12 +91,13 @@ Examples:
         });
         bar.done(`${summary.rows} leads`);
         if (flags.json) return printJson(summary);
-        process.stdout.write(
-          `run ${summary.run_id}: scored ${summary.rows} leads as of ${summary.as_of} with ${summary.model}@${summary.model_version} in ${summary.duration_s.toFixed(1)}s (${Math.round(summary.rows_per_second)} rows/s)\n`,
+        const model = `${summary.model}@${summary.model_version}`;
+        const speed = `${summary.duration_s.toFixed(1)}s (${Math.round(summary.rows_per_second)} rows/s)`;
+        writeOut(
+          `run ${summary.run_id}: scored ${summary.rows} leads as of ${summary.as_of} with ${model} in ${speed}\n`,
         );
-        process.stdout.write(`output: ${summary.output}\n`);
-        for (const r of summary.marked_failed)
-          process.stdout.write(`note: run ${r} had died part-way; marked failed\n`);
+        writeOut(`output: ${summary.output}\n`);
+        for (const r of summary.marked_failed) writeOut(`note: run ${r} had died part-way; marked failed\n`);
         printTable(
           Object.entries(summary.bands).map(([band, leads]) => ({
             band,

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.ts';
-import { TrainPipelineConfig, loadPipelineConfig } from '../../pipelines/config.ts';
-import { trainCrm, type TrainReport } from '../../pipelines/train.ts';
-import { trainFlat } from '../../pipelines/train-flat.ts';
-import { action, formatNumber, printJson, printTable, progress } from '../output.ts';
+import type { TrainReport } from '../../pipelines/train.ts';
+import { action, formatNumber, printJson, printTable, progress, writeOut } from '../output.ts';
 import { parseInteger } from '../options.ts';
 
 interface TrainFlags {
@@ -21,12 +18,19 @@ interface TrainFlags {
   json?: boolean;
 }
 
+const list = (raw: string) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 /** `leadscore train`: features, leakage audit, splits, logistic + neural, blend, calibration, artifact. */
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
     .description(
-      'train the predictive model (logistic + neural, blended with the rules, calibrated) and save a versioned artifact',
+      'train the predictive model (logistic + neural, blended with the rules, calibrated) ' +
+        'and save a versioned artifact',
     )
     .argument('[pipeline]', 'pipeline YAML for CRM training (default pipelines/train.yaml when present)')
     .option('--db <file>', 'warehouse with leads, activities and outcomes (overrides the pipeline file)')
@@ -53,61 +57,32 @@ models/<name>/<version>/. Promote it with \`leadscore models promote NAME@VERSIO
 Examples:
   $ leadscore train --db data/leadscore.duckdb
   $ leadscore train pipelines/train.yaml --seed 7 --json
-  $ leadscore train --data data/x_education_leads.csv --target Converted --id "Prospect ID" --export-split .tmp/split.csv`,
+  $ leadscore train --data data/x_education_leads.csv --target Converted --id "Prospect ID" ` +
+        '--export-split .tmp/split.csv',
     )
     .action(
       action(async (pipeline: string | undefined, flags: TrainFlags) => {
-        const base = loadPipelineConfig(
-          TrainPipelineConfig,
-          pipeline ?? 'pipelines/train.yaml',
-          pipeline === undefined,
-        );
-        const cfg = TrainPipelineConfig.parse({
-          ...base,
-          ...(flags.db ? { db: flags.db } : {}),
-          ...(flags.seed !== undefined ? { seed: parseInteger('--seed', flags.seed) } : {}),
-          ...(flags.name
-            ? { name: flags.name }
-            : flags.data
-              ? { name: base.name === 'leadscore' ? 'flat' : base.name }
-              : {}),
-          ...(flags.modelsDir ? { models_dir: flags.modelsDir } : {}),
-          ...(flags.failOnLeakage ? { fail_on_leakage: true } : {}),
-          ...(flags.data ? { rules: null } : {}),
-        });
+        const seed = flags.seed !== undefined ? parseInteger('--seed', flags.seed) : undefined;
         const bar = progress('train');
-        const now = new Date();
-        let report: TrainReport;
-        if (flags.data) {
-          if (!flags.target)
-            throw new UsageError(
-              '--data needs --target: the column that says whether the lead converted',
-              'e.g. --target Converted',
-            );
-          report = await trainFlat(cfg, {
-            data: flags.data,
-            target: flags.target,
-            id: flags.id,
-            positive: flags.positive,
-            exclude: flags.exclude
-              ? flags.exclude
-                  .split(',')
-                  .map((s) => s.trim())
-                  .filter(Boolean)
-              : [],
-            exportSplit: flags.exportSplit,
-            now,
-            onStage: bar.update,
-          });
-        } else {
-          for (const f of ['target', 'id', 'exportSplit', 'exclude'] as const) {
-            if (flags[f])
-              throw new UsageError(
-                `--${f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} only applies with --data (flat files)`,
-              );
-          }
-          report = await trainCrm(cfg, { now, onStage: bar.update });
-        }
+        // A first line before the heavy imports (TensorFlow.js, DuckDB), so a log shows the run has started.
+        bar.update(flags.data ? `reading ${flags.data}` : 'loading TensorFlow.js and DuckDB');
+        const { runTraining } = await import('../../pipelines/train-run.ts');
+        const report = await runTraining({
+          pipeline,
+          db: flags.db,
+          seed,
+          name: flags.name,
+          modelsDir: flags.modelsDir,
+          failOnLeakage: flags.failOnLeakage,
+          data: flags.data,
+          target: flags.target,
+          id: flags.id,
+          positive: flags.positive,
+          exclude: flags.exclude === undefined ? undefined : list(flags.exclude),
+          exportSplit: flags.exportSplit,
+          now: new Date(), // the CLI is the only place that reads the wall clock
+          onStage: bar.update,
+        });
         bar.done(`${report.model.name}@${report.model.version}`);
         if (flags.json) return printJson(report);
         printTrainReport(report);
@@ -116,26 +91,25 @@ Examples:
 }
 
 function printTrainReport(r: TrainReport): void {
-  const out = process.stdout;
-  out.write(`\nmodel ${r.model.name}@${r.model.version} saved to ${r.model.dir}\n`);
-  out.write(
-    `rows: train ${r.rows.train}, validation ${r.rows.validation}, calibration ${r.rows.calibration}, test ${r.rows.test}${r.rows.dropped ? `, left out in gaps ${r.rows.dropped}` : ''}\n`,
-  );
+  writeOut(`\nmodel ${r.model.name}@${r.model.version} saved to ${r.model.dir}\n`);
+  const gaps = r.rows.dropped ? `, left out in gaps ${r.rows.dropped}` : '';
+  const { train, validation, calibration, test } = r.rows;
+  writeOut(`rows: train ${train}, validation ${validation}, calibration ${calibration}, test ${test}${gaps}\n`);
   if (r.excluded_columns.length) {
-    out.write('\nexcluded by the leakage audit:\n');
-    for (const e of r.excluded_columns) out.write(`  ${e.column}: ${e.reason}\n`);
+    writeOut('\nexcluded by the leakage audit:\n');
+    for (const e of r.excluded_columns) writeOut(`  ${e.column}: ${e.reason}\n`);
   }
-  out.write('\ntest-split metrics:\n');
+  writeOut('\ntest-split metrics:\n');
   printTable(
     Object.entries(r.metrics).map(([scorer, m]) => ({ scorer, ...m })),
     ['scorer', 'auc', 'pr_auc', 'logloss', 'brier', 'ece', 'lift_at_10pct'],
   );
-  out.write(
+  writeOut(
     `\nblend weights: ${Object.entries(r.blend_weights)
       .map(([k, v]) => `${k} ${formatNumber(v)}`)
       .join(', ')}\n`,
   );
-  out.write(`calibration: ${r.calibration.method} (${r.calibration.reason})\n`);
-  for (const n of r.notes) out.write(`note: ${n}\n`);
-  out.write(`\nnext: leadscore models promote ${r.model.name}@${r.model.version}\n`);
+  writeOut(`calibration: ${r.calibration.method} (${r.calibration.reason})\n`);
+  for (const n of r.notes) writeOut(`note: ${n}\n`);
+  writeOut(`\nnext: leadscore models promote ${r.model.name}@${r.model.version}\n`);
 }
