@@ -14,10 +14,11 @@
  * pushes this lead's score up against the reference lead's and a negative one pushes it down.
  *
  * The blend reads each base model's output as a float32 logit of its float64 (logistic, trees) or float32 (neural)
- * probability, so a method's own sum misses the blend's input by float rounding (about 1e-7 for logistic and trees,
- * 1e-5 for float32 networks). That small gap is spread over the member's groups in proportion to their size, so the
- * groups reproduce the blend's logit to float64 precision; its largest size per member is reported (`residual`),
- * and tests bound it, so a wrong method cannot hide there.
+ * probability, clipped to about ±16, so a method's own sum misses the blend's input by float rounding (about 1e-7
+ * for logistic and trees, 1e-5 for float32 networks) or, for the rare lead beyond the clip, by the clip. That gap is
+ * spread over the member's groups in proportion to their size, so the groups reproduce the blend's logit to float64
+ * precision; its largest size per member over the unclipped rows is reported (`residual`, and `clipped` counts the
+ * others), and tests bound it, so a wrong method cannot hide there.
  */
 import type { DenseMatrix } from '../schema/matrix.ts';
 import { DataError } from '../errors.ts';
@@ -55,8 +56,13 @@ export interface BlendAttribution {
   values: Float64Array;
   /** blend logit of the reference lead: base + Σ values = the row's blend logit */
   base: number;
-  /** the largest gap per base model between its method's sum and the blend's input, before it was spread */
+  /**
+   * the largest gap per base model between its method's sum and the blend's input, before it was spread, over the
+   * rows whose logit the blend does not clip
+   */
   residual: Record<string, number>;
+  /** rows per base model whose logit is beyond the blend's clip (|logit| > 16): there the gap is the clip itself */
+  clipped: Record<string, number>;
 }
 
 /** One base model's contributions for some rows, grouped, against the reference. */
@@ -159,6 +165,8 @@ export function attributeMembers(
   const values = new Float64Array(X.rows * width);
   let baseLogit = parts.blend.intercept();
   const residual: Record<string, number> = {};
+  const clipped: Record<string, number> = {};
+  const clip = Math.abs(transformValue(0, 'logit')) - 1e-3;
   for (const m of parts.members) {
     const w = weights[m.name];
     const p = base[m.name];
@@ -166,6 +174,7 @@ export function attributeMembers(
     const a = attributeMember(m.name, m.estimator, X, reference.row, groups);
     baseLogit += w * a.referenceLogit;
     let worst = 0;
+    let beyond = 0;
     for (let i = 0; i < X.rows; i++) {
       const at = i * G;
       let sum = 0;
@@ -175,9 +184,10 @@ export function attributeMembers(
         size += Math.abs(a.grouped[at + g]);
       }
       // the blend's input for this row, exactly as the blend computes it (a float32 logit)
-      const target = Math.fround(transformValue(p[i], 'logit')) - a.referenceLogit;
-      const gap = target - sum;
-      if (Math.abs(gap) > worst) worst = Math.abs(gap);
+      const input = Math.fround(transformValue(p[i], 'logit'));
+      const gap = input - a.referenceLogit - sum;
+      if (Math.abs(input) > clip || Math.abs(a.referenceLogit + sum) > clip) beyond++;
+      else if (Math.abs(gap) > worst) worst = Math.abs(gap);
       const out = i * width;
       if (size > 0) {
         for (let g = 0; g < G; g++) {
@@ -189,6 +199,7 @@ export function attributeMembers(
       }
     }
     residual[m.name] = worst;
+    clipped[m.name] = beyond;
   }
   return {
     groups: usesRules ? [...groups.names, RULES] : [...groups.names],
@@ -196,6 +207,7 @@ export function attributeMembers(
     values,
     base: baseLogit,
     residual,
+    clipped,
   };
 }
 

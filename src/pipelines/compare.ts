@@ -2,8 +2,8 @@ import { writeFileAtomic } from '../atomic-file.ts';
 import { DataError } from '../errors.ts';
 import { hashToUnit } from '../random.ts';
 import { quoteIdent, withWarehouse, type Warehouse } from '../store/index.ts';
-import { buildFeatureTable, describeFeature, readFrame, transform, type FeatureFrame } from '../features/index.ts';
-import { PlattCalibrator, bandFor, explainRows, scoreFromProbability } from '../models/index.ts';
+import { buildFeatureTable, readFrame, transform, type FeatureFrame } from '../features/index.ts';
+import { PlattCalibrator, bandFor, scoreFromProbability } from '../models/index.ts';
 import {
   agreementCells,
   bandRows,
@@ -21,6 +21,7 @@ import { alignedRuleScores, loadRules, type AlignedRuleScores } from '../rules/i
 import type { RuleSet } from '../rules/types.ts';
 import { pickValues, takeRows, DATA_END_SQL, type DenseMatrix, type ModelWindow } from '../schema/index.ts';
 import { writeComparison, type ComparedLead } from './compare-tables.ts';
+import { attributeRows, explainerFor, reasonsFor, reasonsOf } from './explain-rows.ts';
 import { crmSpecOf, openModel, type TrainedModel } from './trained-model.ts';
 
 export type { ComparedLead } from './compare-tables.ts';
@@ -125,7 +126,17 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
       const ruleBand = evalIdx.map((i) => r.band[i]);
       const ruleOrder = orderOfBands(rules);
       const predOrder = bands.map((b) => b.name);
-      const evaluated: Evaluated = { frame, evalIdx, y: yE, rulesPts, ruleBand, predP, predScore, predBand };
+      const evaluated: Evaluated = {
+        frame,
+        evalIdx,
+        y: yE,
+        rulesPts,
+        ruleBand,
+        predP,
+        predScore,
+        predBand,
+        modelRules,
+      };
       const nConv = yE.reduce((a, b) => a + b, 0);
       const day = opts.asOf.toISOString().slice(0, 10);
       const result: ComparisonResult = {
@@ -196,6 +207,8 @@ interface Evaluated {
   predP: Float64Array;
   predScore: number[];
   predBand: string[];
+  /** the rule score the model blends, per frame row (null when it blends none) */
+  modelRules: Float64Array | null;
 }
 
 /** The leads the two scores disagree on most, with each side's reasons. */
@@ -208,17 +221,10 @@ function mostDisagreed(
   const order = mostDisagreedOrder(e.rulesPts, e.predP);
   const rows = order.map((j) => e.evalIdx[j]);
   const X = takeRows(encoded.matrix, rows);
-  const contributions = trained.model.linearContributions(X) ?? new Float64Array(X.rows * X.cols);
-  const reasons = explainRows({
-    contributions,
-    rows: X.rows,
-    cols: X.cols,
-    columnFeature: encoded.source,
-    k: 3,
-    minAbsWeight: 0.05,
-    rawValues: Object.fromEntries(e.frame.columns.map((c) => [c.name, rows.map((i) => c.values[i])])),
-    describe: (feature, raw) => describeFeature(trained.encoders, feature, raw),
-  });
+  const explainer = explainerFor(trained);
+  const members = attributeRows(trained, explainer, X, trained.model.baseOutputs(X));
+  const modelRules = trained.model.usesRules ? Float64Array.from(rows, (i) => e.modelRules![i]) : null;
+  const reasons = reasonsOf(reasonsFor(trained, explainer, members, modelRules, e.frame, (r) => rows[r], 3));
   return order.map((j, r) => ({
     lead_id: e.frame.ids[e.evalIdx[j]],
     rule_score: e.rulesPts[j],

@@ -62,7 +62,7 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
         modelVersion: trained.version,
         runId,
         dictionaries: { band: new TextCodes(), grade: new TextCodes(), rule_band: new TextCodes() },
-        reasons: prepared.phrases.k,
+        reasons: prepared.phrases.slots,
       };
       const phrasesStarted = performance.now();
       await stagePhrases(w, tables, prepared.phrases);

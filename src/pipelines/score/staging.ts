@@ -6,7 +6,7 @@
  */
 import { quoteIdent, quoteLiteral, type AppendColumn, type Warehouse } from '../../store/index.ts';
 import { bandFor, scoreFromProbability } from '../../models/score.ts';
-import type { ReasonPhrases } from '../../models/reasons.ts';
+import { roundWeight, type ReasonPhrases } from '../../models/reasons.ts';
 import { SCORE_COLUMNS } from '../tables.ts';
 import { phraseTableDdl, reasonColumns, reasonColumnTypes, reasonsJoinSql, reasonsJsonSql } from '../reasons-sql.ts';
 import type { TrainedModel } from '../trained-model.ts';
@@ -47,7 +47,7 @@ function scoreChunk(
   run: { dictionaries: Dictionaries; bands: Record<string, number> },
 ): AppendColumn[] {
   const n = to - from;
-  const { base, ranking, phrases, rules } = prepared;
+  const { base, phrases, rules } = prepared;
   const baseChunk = Object.fromEntries(Object.entries(base).map(([name, p]) => [name, p.subarray(from, to)]));
   const out = loaded.model.combine(baseChunk, rules ? rules.total.subarray(from, to) : null);
   const p = out.probability;
@@ -77,7 +77,7 @@ function scoreChunk(
     { name: 'grade_code', type: 'INTEGER', values: codes(rules?.grade, run.dictionaries.grade) },
     { name: 'rule_score', type: 'DOUBLE', values: rules ? rules.total.slice(from, to) : new Float64Array(n).fill(NaN) },
     { name: 'rule_band_code', type: 'INTEGER', values: codes(rules?.band, run.dictionaries.rule_band) },
-    ...reasonColumns(phrases, ranking, from, to, round4),
+    ...reasonColumns(phrases, from, to, roundWeight),
   ];
 }
 
@@ -119,7 +119,7 @@ export interface RunConstants {
   modelVersion: string;
   runId: string;
   dictionaries: Dictionaries;
-  /** reasons each way (k) */
+  /** reason slots per row (k up + k down) */
   reasons: number;
 }
 
@@ -175,15 +175,11 @@ export function scoreSelectList(c: RunConstants, columns: readonly string[] = SC
 }
 
 /**
- * FROM clause pairing staged rows with their lead ids and the phrases of their first `reasons` reasons each way (0:
- * none).
+ * FROM clause pairing staged rows with their lead ids and the phrases of their `reasons` reason slots (0: none).
  */
 export function scoredRowsSql(tables: ScoreTables, reasons: number): string {
-  return `${quoteIdent(tables.staging)} s JOIN ${quoteIdent(tables.ids)} i ON i.rn = s.rn ${reasonsJoinSql(reasons, 's', tables.phraseJoin)}`;
-}
-
-function round4(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
+  const joins = reasonsJoinSql(reasons, 's', tables.phraseJoin);
+  return `${quoteIdent(tables.staging)} s JOIN ${quoteIdent(tables.ids)} i ON i.rn = s.rn ${joins}`;
 }
 
 /**
