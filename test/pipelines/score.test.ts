@@ -128,6 +128,62 @@ describe('leadscore score', () => {
     });
   });
 
+  it('carries each lead’s previous score and its change since the last run and since about a week before', async () => {
+    const db = copyDb(fx.db, 'score-trend.duckdb');
+    const day = 86_400_000;
+    const at = (days: number) => new Date(AS_OF.getTime() - days * day);
+    // an older warehouse: lead_scores as it was before the trend columns
+    await withWarehouse(db, (w) =>
+      w.run(`CREATE TABLE lead_scores (lead_id VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL, scored_at TIMESTAMP NOT NULL,
+        model VARCHAR NOT NULL, model_version VARCHAR NOT NULL, run_id VARCHAR NOT NULL, probability DOUBLE NOT NULL,
+        score INTEGER NOT NULL, percentile DOUBLE, band VARCHAR NOT NULL, grade VARCHAR, rule_score DOUBLE,
+        rule_band VARCHAR, reasons JSON, PRIMARY KEY (lead_id))`),
+    );
+    await scoreLeads(opts(db, { runId: 't-8', asOf: at(8) }));
+    type Row = {
+      lead_id: string;
+      score: number;
+      previous_score: number | null;
+      previous_as_of: Date | null;
+      score_change: number | null;
+      score_change_7d: number | null;
+      s1: number | null;
+      s8: number | null;
+    };
+    const rows = () =>
+      withWarehouse(
+        db,
+        (w) =>
+          w.all<Row>(`SELECT s.lead_id, s.score, s.previous_score, s.previous_as_of, s.score_change, s.score_change_7d,
+                  h1.score AS s1, h8.score AS s8
+           FROM lead_scores s
+           LEFT JOIN lead_score_history h1 ON h1.lead_id = s.lead_id AND h1.run_id = 't-1'
+           LEFT JOIN lead_score_history h8 ON h8.lead_id = s.lead_id AND h8.run_id = 't-8'
+           WHERE s.as_of = (SELECT max(as_of) FROM lead_scores)`), // leads won since drop out of later runs
+      );
+    const first = await rows();
+    expect(first.every((r) => r.previous_score === null && r.score_change === null && r.score_change_7d === null)).toBe(
+      true,
+    );
+    await scoreLeads(opts(db, { runId: 't-1', asOf: at(1) }));
+    await scoreLeads(opts(db, { runId: 't0', asOf: AS_OF }));
+    const check = (list: Row[]) => {
+      for (const r of list) {
+        expect(r.previous_score).toBe(r.s1);
+        expect(r.previous_as_of?.toISOString() ?? null).toBe(r.s1 === null ? null : at(1).toISOString());
+        expect(r.score_change).toBe(r.s1 === null ? null : r.score - r.s1);
+        // a week before: the run 8 days back (the one a day back is too recent)
+        expect(r.score_change_7d).toBe(r.s8 === null ? null : r.score - r.s8);
+      }
+      expect(list.filter((r) => r.s1 !== null && r.s8 !== null).length).toBeGreaterThan(100);
+      expect(list.some((r) => r.score_change !== 0 && r.score_change !== null)).toBe(true);
+    };
+    check(await rows());
+    // scoring the same date again keeps the change since the run before it, not since itself
+    await scoreLeads(opts(db, { runId: 't0-again', asOf: AS_OF }));
+    check(await rows());
+  });
+
   it('re-running the same run id replaces its history rows instead of duplicating them', async () => {
     const db = copyDb(fx.db, 'score-rerun.duckdb');
     await scoreLeads(opts(db, { runId: 'nightly' }));

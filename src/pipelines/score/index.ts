@@ -116,6 +116,7 @@ function scratchTables(runId: string): ScoreTables {
     staging: `_ls_score_staging_${tag}`,
     phrases: `_ls_score_phrases_${tag}`,
     phraseJoin: `_ls_score_phrase_join_${tag}`,
+    trend: `_ls_score_trend_${tag}`,
   };
 }
 

@@ -62,6 +62,8 @@ export interface ScoreTables {
   /** the run's distinct reason phrases (id, s) as staged, and as joined to make the JSON (id, s, sc) */
   phrases: string;
   phraseJoin: string;
+  /** each staged row's previous score and its score a week before (from earlier runs) */
+  trend: string;
 }
 
 /** Everything a run computes before the per-chunk work: the frame, base outputs, reasons, the rules. */
