@@ -96,6 +96,10 @@ export const ComparisonResult = z.object({
   agreement: z.array(AgreementCell),
   capture: Capture,
   disagreements: z.array(Disagreement),
+  /** each score's band colours (#rrggbb) as the CLI shows them (a rules file may name its own); default: palette */
+  band_colours: z
+    .object({ rules: z.record(z.string(), z.string()), predictive: z.record(z.string(), z.string()) })
+    .optional(),
   /** free-text caveats the pipeline wants the reader to see (e.g. how the rule score was turned into a probability) */
   notes: z.array(z.string()).optional(),
 });
