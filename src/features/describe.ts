@@ -196,7 +196,7 @@ function activityPhrase(def: FeatureDef & { type: 'activity' }, value: unknown, 
       return `${all ? 'active' : noun} on ${num(x)} different ${x === 1 ? 'day' : 'days'}${w}`;
     case 'days_since_last':
       if (isMissing(value)) return `no ${noun} yet`;
-      if (all) return x >= 14 ? `no activity for ${Math.round(x)} days` : `last active ${daysAgo(x)}`;
+      if (all) return x >= 30 ? `no activity for ${Math.round(x)} days` : `last active ${daysAgo(x)}`;
       return `last ${one} ${daysAgo(x)}`;
     case 'days_since_first':
       if (isMissing(value)) return `no ${noun} yet`;

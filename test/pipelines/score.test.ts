@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { alignedRuleScores, loadRules, scoreRules } from '../../src/rules/index.
 import type { FeatureSpec } from '../../src/features/index.ts';
 import { attributedLogits, logit, registry } from '../../src/models/index.ts';
 import { attributeRows, explainerFor, reasonsFor, reasonsOf } from '../../src/pipelines/explain-rows.ts';
+import { explainLeadScore } from '../../src/pipelines/explain.ts';
 import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
 
 const AS_OF = new Date('2025-12-01T00:00:00Z');
@@ -418,6 +419,58 @@ describe('reasons a sales rep trusts (issue #18), on a generated warehouse', () 
       expect(reasons).toBeGreaterThan(3 * frame.ids.length); // not a vacuous check
       expect(factors.size).toBeGreaterThan(6);
     });
+  });
+});
+
+describe('leadscore explain --lead', () => {
+  it('shows both scores and their reasons; its JSON row is the lead_scores row of that date', async () => {
+    const db = copyDb(fx.db, 'score-explain.duckdb');
+    await scoreLeads(opts(db, { runId: 'explain' }));
+    const cols =
+      'lead_id, as_of, model, model_version, probability, score, percentile, band, grade, rule_score, rule_band';
+    const stored = await withWarehouse(db, (w) =>
+      w.all<Record<string, unknown> & { reasons: string; as_of: Date }>(
+        `SELECT ${cols}, reasons::VARCHAR AS reasons FROM (
+           (SELECT * FROM lead_scores ORDER BY score DESC, lead_id LIMIT 2)
+           UNION ALL (SELECT * FROM lead_scores ORDER BY score, lead_id LIMIT 1)
+           UNION ALL (SELECT * FROM lead_scores WHERE rule_band = 'excluded' ORDER BY lead_id LIMIT 1))`,
+      ),
+    );
+    expect(stored.length).toBe(4);
+    for (const row of stored) {
+      const ex = await explainLeadScore({ db, model: 'fixture', modelsDir: fx.modelsDir, leadId: String(row.lead_id) });
+      expect(ex.row).toEqual({ ...row, as_of: row.as_of.toISOString(), reasons: JSON.parse(row.reasons) });
+      // the factors add up to the lead's blend log-odds; the rules' parts to its points
+      const sum = ex.predictive.factors.reduce((a, f) => a + f.contribution, ex.predictive.reference.logit);
+      expect(sum).toBeCloseTo(ex.predictive.logit, 9);
+      expect(ex.rules!.total).toBe(row.rule_score);
+      expect(ex.predictive.factors.map((f) => f.factor)).toContain('rules');
+    }
+    // through the CLI: the JSON row, and the text naming both scores' reasons
+    const lead = String(stored[0].lead_id);
+    const run = (...args: string[]) =>
+      spawnSync('npx', ['tsx', 'src/cli/main.ts', 'explain', '--db', db, '--models-dir', fx.modelsDir, ...args], {
+        encoding: 'utf8',
+      });
+    const json = run('--model', 'fixture', '--lead', lead, '--json');
+    expect(json.status, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { row: unknown; rules: { rules: { rule: string }[] } };
+    expect(parsed.row).toEqual({
+      ...stored[0],
+      as_of: stored[0].as_of.toISOString(),
+      reasons: JSON.parse(stored[0].reasons),
+    });
+    const text = run('--model', 'fixture', '--lead', lead);
+    expect(text.status, text.stderr).toBe(0);
+    for (const r of JSON.parse(stored[0].reasons) as { text: string }[]) expect(text.stdout).toContain(r.text);
+    for (const r of parsed.rules.rules) expect(text.stdout).toContain(r.rule);
+    expect(text.stdout).toMatch(/Points score: the rules that fired/);
+    await expect(explainLeadScore({ db, model: 'fixture', modelsDir: fx.modelsDir, leadId: 'L9x' })).rejects.toThrow(
+      /lead L9x has no score from model fixture/,
+    );
+    await expect(
+      explainLeadScore({ db, model: 'fixture', modelsDir: fx.modelsDir, leadId: 'L9x', asOf: AS_OF }),
+    ).rejects.toThrow(/no lead with id "L9x"/);
   });
 });
 

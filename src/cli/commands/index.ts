@@ -9,6 +9,7 @@ import { registerModelsCommand } from './models.ts';
 import { registerScoreCommand } from './score.ts';
 import { registerCompareCommand } from './compare.ts';
 import { registerMonitorCommand } from './monitor.ts';
+import { registerExplainCommand } from './explain.ts';
 
 /**
  * Every `leadscore` subcommand registers itself here; main.ts calls these in order, which is also
@@ -23,6 +24,7 @@ export const commandRegistrars: Array<(program: Command) => void> = [
   registerTrainCommand,
   registerModelsCommand,
   registerScoreCommand,
+  registerExplainCommand,
   registerCompareCommand,
   registerMonitorCommand,
 ];
