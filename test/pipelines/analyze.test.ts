@@ -8,7 +8,8 @@ import { featureDrift, monitorModel } from '../../src/pipelines/monitor.ts';
 import { scoreLeads } from '../../src/pipelines/score/index.ts';
 import { crmSpecOf, openModel } from '../../src/pipelines/trained-model.ts';
 import { featureProfiles } from '../../src/pipelines/train-fit.ts';
-import { readFrame, loadFeatureSpec } from '../../src/features/index.ts';
+import { buildFeatureTable, readFrame, loadFeatureSpec } from '../../src/features/index.ts';
+import { DATA_END_SQL } from '../../src/schema/index.ts';
 import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
 
 let fx: TrainedFixture;
@@ -118,13 +119,15 @@ describe('leadscore monitor', () => {
     });
   });
 
-  it('end to end: a scoring run on a warehouse whose company sizes moved is flagged, and monitor writes its tables', async () => {
+  it('scored as of the last day of its data the model raises no alarm; company sizes x50 are flagged', async () => {
     const db = copyDb(fx.db, 'monitor.duckdb');
+    // the day it was trained: the end of the data, long after its first training snapshots
+    const end = (await withWarehouse(db, (w) => w.one<{ last: Date }>(`SELECT ${DATA_END_SQL} AS last`)))!.last;
     await scoreLeads({
       db,
       model: 'fixture',
       modelsDir: fx.modelsDir,
-      asOf: new Date('2025-12-01T00:00:00Z'),
+      asOf: end,
       leads: 'open',
       reasons: 1,
       runId: 's1',
@@ -138,14 +141,32 @@ describe('leadscore monitor', () => {
       runId: 'm1',
       now: new Date('2026-01-02T00:00:00Z'),
     });
-    const sizeBefore = before.features.find((f) => f.feature === 'company_size')!;
-    expect(sizeBefore.drifted).toBe(false);
+    expect(before.reference.kind).toBe('snapshot');
+    expect(before.reference.binned_in_days).toEqual(
+      expect.arrayContaining(['lead_age_days', 'first_touch_age_days', 'days_since_last_activity']),
+    );
+    expect(before.drifted).toEqual([]);
+    expect(before.status).toBe('ok');
+    // against the training rows themselves, ages alone would have alarmed: the check is not vacuous
+    const loaded = await openModel('fixture', fx.modelsDir);
+    await withWarehouse(db, async (w) => {
+      await w.run(`CREATE TABLE pairs AS SELECT lead_id, as_of FROM lead_score_history WHERE run_id = 's1'`);
+      await buildFeatureTable(w, crmSpecOf(loaded, 'test'), {
+        asOf: 'pairs',
+        withLabels: false,
+        leads: 'all',
+        into: 'f',
+      });
+      const frame = await readFrame(w, 'f', crmSpecOf(loaded, 'test'));
+      const naive = featureDrift(frame, loaded.profiles, 0.2);
+      expect(naive.find((f) => f.feature === 'lead_age_days')!.drifted).toBe(true);
+    });
     await withWarehouse(db, (w) => w.run(`UPDATE leads SET company_size = company_size * 50`));
     await scoreLeads({
       db,
       model: 'fixture',
       modelsDir: fx.modelsDir,
-      asOf: new Date('2025-12-01T00:00:00Z'),
+      asOf: end,
       leads: 'open',
       reasons: 1,
       runId: 's2',
