@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withWarehouse } from '../../src/store/index.ts';
 import { registry } from '../../src/models/index.ts';
+import { modelSummary } from '../../src/models/model-summary.ts';
 import { compareScores } from '../../src/pipelines/compare.ts';
 import { featureDrift, monitorModel } from '../../src/pipelines/monitor.ts';
 import { scoreLeads } from '../../src/pipelines/score/index.ts';
@@ -191,6 +192,20 @@ describe('leadscore monitor', () => {
       expect(f?.drifted).toBe(true);
     });
   }, 120_000);
+});
+
+describe('leadscore models show', () => {
+  it('lists the band cut-offs, the blend weights and the largest coefficients', async () => {
+    const a = registry.show('fixture', fx.modelsDir);
+    const loaded = await openModel('fixture', fx.modelsDir);
+    const s = modelSummary(a);
+    expect(s.bands).toEqual(loaded.model.bands);
+    expect(s.blend_weights).toEqual(loaded.model.blendWeights());
+    const coef = loaded.model.linearCoefficients()!;
+    expect(s.coefficients).toHaveLength(15);
+    expect(Math.abs(s.coefficients[0].value)).toBe(Math.max(...Array.from(coef, Math.abs)));
+    expect(s.coefficients.map((c) => c.column).every((c) => a.card.features.columns.includes(c))).toBe(true);
+  });
 });
 
 const CHROMIUM = '/usr/bin/chromium';

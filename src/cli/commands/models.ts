@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registry, readModelCard, artifactDir } from '../../models/index.ts';
+import { modelSummary } from '../../models/model-summary.ts';
 import { action, formatNumber, printJson, printTable } from '../output.ts';
 
 interface ModelsFlags {
@@ -61,6 +62,7 @@ Examples:
     action(async (ref: string, flags: ModelsFlags) => {
       const a = registry.show(ref, flags.modelsDir);
       const metrics = a.estimators.metrics as Record<string, Record<string, number>> | undefined;
+      const summary = modelSummary(a);
       if (flags.json)
         return printJson({
           name: a.name,
@@ -69,6 +71,7 @@ Examples:
           dir: a.dir,
           card: { ...a.card, features: { ...a.card.features, encoders: undefined } },
           metrics,
+          summary,
         });
       const c = a.card;
       process.stdout.write(
@@ -80,6 +83,7 @@ Examples:
       );
       process.stdout.write(`blend: ${fmt(c.blend)}\ncalibrator: ${fmt(c.calibrator)}\n\n`);
       if (metrics) printTable(Object.entries(metrics).map(([scorer, m]) => ({ scorer, ...m })));
+      printSummary(summary);
     }),
   );
 
@@ -134,4 +138,24 @@ Examples:
       for (const f of d.features.removed) process.stdout.write(`  - ${f}\n`);
     }),
   );
+}
+
+/** Band cut-offs, blend weights, the largest coefficients and the trees' importances. */
+function printSummary(s: ReturnType<typeof modelSummary>): void {
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  out();
+  if (s.bands) out(`bands: hot at a score of ${s.bands.hot} or more, warm from ${s.bands.warm}, cold below`);
+  out(
+    `blend weights: ${Object.entries(s.blend_weights)
+      .map(([k, v]) => `${k} ${formatNumber(v)}`)
+      .join(', ')}`,
+  );
+  if (s.coefficients.length) {
+    out('\nlargest logistic coefficients (standardized columns; + raises the score):');
+    printTable(s.coefficients.map((c) => ({ column: c.column, coefficient: c.value })));
+  }
+  if (s.importances.length) {
+    out('\nboosted trees: splits per column (importance):');
+    printTable(s.importances.map((c) => ({ column: c.column, splits: c.value })));
+  }
 }
