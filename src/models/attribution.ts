@@ -6,7 +6,9 @@
  * Each base model's logit is split over the columns against one reference row (the training mean):
  *   logistic: exact, coef_j · (x_j - ref_j);
  *   neural:   DeepLIFT Rescale (neural-attribution.ts), averaged over the ensemble's networks;
- *   gbdt:     interventional TreeSHAP with the reference as its one background row (tree-shap.ts);
+ *   gbdt:     interventional TreeSHAP with the reference as its one background row (tree-shap.ts), over what the
+ *             trees split on (a one-hot group split as one categorical is one player, so its share goes to its
+ *             feature's group);
  * each sums to ℓ_k(x) - ℓ_k(ref). Weighted by w_k and summed per group, plus the rule term
  * w_r · (rules - rulesReference) / 100 as a group of its own, they reproduce L - base, where
  *   base = b0 + Σ_k w_k · ℓ_k(ref) + w_r · rulesReference / 100
@@ -24,7 +26,7 @@ import type { DenseMatrix } from '../schema/matrix.ts';
 import { DataError } from '../errors.ts';
 import { transformValue } from './blend.ts';
 import { GradientBoosting } from './gbdt.ts';
-import { normalizedGbdt } from './gbdt-trees.ts';
+import { explainableGbdt, playerGroups, playerValues } from './gbdt-trees.ts';
 import { LogisticRegression } from './logistic.ts';
 import { deepLiftGrouped } from './neural-attribution.ts';
 import { NeuralEnsemble } from './neural-ensemble.ts';
@@ -120,14 +122,17 @@ function attributeMember(
     return { grouped, referenceLogit };
   }
   if (estimator instanceof GradientBoosting) {
+    // the trees' players: matrix columns, or one-hot groups read as one categorical each
+    const { ensemble, players } = explainableGbdt(estimator);
+    const P = players.length;
     const grouped = new Float64Array(X.rows * G);
     const referenceLogit = treeShapGrouped(
-      normalizedGbdt(estimator),
-      X.data,
+      ensemble,
+      playerValues(players, X.data, X.rows, X.cols),
       X.rows,
-      X.cols,
-      reference,
-      group,
+      P,
+      playerValues(players, reference, 1, X.cols),
+      playerGroups(players, group),
       G,
       grouped,
     );

@@ -5,7 +5,7 @@ import { LogisticRegression } from '../../src/models/logistic.ts';
 import { GradientBoosting } from '../../src/models/gbdt.ts';
 import { NeuralNet } from '../../src/models/neural.ts';
 import { ScoringModel } from '../../src/models/scoring-model.ts';
-import { normalizedGbdt } from '../../src/models/gbdt-trees.ts';
+import { explainableGbdt, playerValues } from '../../src/models/gbdt-trees.ts';
 import { ensembleRaw, treeShap, type NormalizedEnsemble } from '../../src/models/tree-shap.ts';
 import { deepLiftGrouped } from '../../src/models/neural-attribution.ts';
 import { attributeBlend, attributedLogits, type ColumnGroups } from '../../src/models/attribution.ts';
@@ -76,7 +76,7 @@ describe('attribution of each base model', () => {
   it('trees: TreeSHAP values are the exact Shapley values and add up to the raw output within 1e-9', () => {
     const { X, y } = problem(600, 2);
     const gbdt = new GradientBoosting({ maxIter: 25, maxLeafNodes: 12, minSamplesLeaf: 5 }).fit(X, y);
-    const e = normalizedGbdt(gbdt);
+    const { ensemble: e } = explainableGbdt(gbdt);
     const ref = means(X);
     const phi = new Float64Array(X.rows * X.cols);
     const fRef = treeShap(e, X.data, X.rows, X.cols, ref, phi);
@@ -100,6 +100,85 @@ describe('attribution of each base model', () => {
     // the noise columns get (almost) nothing, the label's columns most
     const meanAbs = (j: number) => phi.filter((_, k) => k % X.cols === j).reduce((a, v) => a + Math.abs(v), 0);
     expect(meanAbs(0)).toBeGreaterThan(meanAbs(5));
+  });
+
+  it('trees splitting a one-hot group as one categorical: the group is one player, Shapley exact', () => {
+    // the format with categorical splits: players x0 (numeric) and industry (columns 1-3, one-hot)
+    const gbdt = new GradientBoosting();
+    const tree = (
+      feature: number[],
+      threshold: number[],
+      categories: number[][],
+      left: number[],
+      right: number[],
+      value: number[],
+    ) => ({
+      feature,
+      threshold,
+      categories,
+      left,
+      right,
+      value,
+      cover: feature.map(() => 1),
+      count: feature.map(() => 1),
+    });
+    (gbdt as unknown as { state: unknown }).state = {
+      columns: ['x0', 'industry=a', 'industry=b', 'industry=c'],
+      features: [
+        { name: 'x0', kind: 'numeric', column: 0 },
+        { name: 'industry', kind: 'categorical', columns: [1, 2, 3] },
+      ],
+      baseScore: -1,
+      trees: [
+        // industry in {a, c} -> left (0.5); else x0 <= 0.2 -> -0.3, otherwise 0.8
+        tree(
+          [1, -1, 0, -1, -1],
+          [0, 0, 0.2, 0, 0],
+          [[0b101], [], [], [], []],
+          [1, -1, 3, -1, -1],
+          [2, -1, 4, -1, -1],
+          [0, 0.5, 0, -0.3, 0.8],
+        ),
+        // x0 <= -0.5 -> industry b left (1.2) else -0.1; otherwise 0.05
+        tree(
+          [0, 1, -1, -1, -1],
+          [-0.5, 0, 0, 0, 0],
+          [[], [0b010], [], [], []],
+          [1, 3, -1, -1, -1],
+          [2, 4, -1, -1, -1],
+          [0, 0, 0.05, 1.2, -0.1],
+        ),
+      ],
+      validation: null,
+    };
+    const { ensemble, players } = explainableGbdt(gbdt);
+    expect(players).toEqual([
+      { kind: 'numeric', column: 0 },
+      { kind: 'categorical', columns: [1, 2, 3] },
+    ]);
+    const rows = [
+      [0.7, 0, 1, 0],
+      [-0.9, 0, 1, 0],
+      [0.1, 1, 0, 0],
+      [-0.6, 0, 0, 1],
+    ];
+    const data = Float32Array.from(rows.flat());
+    const reference = Float64Array.of(0.1, 0.3, 0.3, 0.4); // the mean: no level above 0.5
+    const values = playerValues(players, data, 4, 4);
+    expect(Array.from(values)).toEqual([0.7, 1, -0.9, 1, 0.1, 0, -0.6, 2].map((v) => Math.fround(v)));
+    const refValues = playerValues(players, reference, 1, 4);
+    expect(refValues[1]).toBe(3); // no level: no categorical split sends it left
+    const phi = new Float64Array(4 * 2);
+    const fRef = treeShap(ensemble, values, 4, 2, refValues, phi);
+    for (let i = 0; i < 4; i++) {
+      const x = values.subarray(i * 2, i * 2 + 2);
+      expect(phi[i * 2] + phi[i * 2 + 1] + fRef).toBeCloseTo(ensembleRaw(ensemble, x, 0), 12);
+      const want = bruteShapley(ensemble, Float32Array.from(x), refValues);
+      expect(phi[i * 2]).toBeCloseTo(want[0], 12);
+      expect(phi[i * 2 + 1]).toBeCloseTo(want[1], 12);
+    }
+    // row 1 (industry b, x0 -0.9): industry earns the 1.2 leaf of tree 2
+    expect(phi[3]).toBeGreaterThan(0.5);
   });
 
   it('neural: DeepLIFT contributions add up to logit(x) - logit(reference) to float32 precision', async () => {
