@@ -26,7 +26,10 @@ describe('reasons JSON assembled by DuckDB', () => {
     const pool = [0, -0, NaN, null, 1, 2.5, 'x', 'y\n"z"', 'ünïcode ✓'];
     const raw = factors.map(() => Array.from({ length: rows }, () => pool[Math.floor(rand() * pool.length)]));
     const source = {
-      text: (f: number, i: number) => `${factors[f]}: ${Object.is(raw[f][i], -0) ? 'minus zero' : String(raw[f][i])} é`,
+      text: (f: number, i: number) => {
+        const v = raw[f][i];
+        return `${factors[f]}: ${Object.is(v, -0) ? 'minus zero' : String(v)} é`;
+      },
       key: (f: number, i: number) => (Object.is(raw[f][i], -0) ? '-0' : String(raw[f][i])),
     };
     const w = await Warehouse.open(':memory:');

@@ -129,7 +129,7 @@ describe('leadscore score', () => {
     });
   });
 
-  it('carries each lead’s previous score and its change since the last run and since about a week before', async () => {
+  it('carries each lead’s previous score, its change since the last run and since about a week before', async () => {
     const db = copyDb(fx.db, 'score-trend.duckdb');
     const day = 86_400_000;
     const at = (days: number) => new Date(AS_OF.getTime() - days * day);
