@@ -168,7 +168,7 @@ function reliabilityTop(r: ComparisonResult): number {
   for (const s of SOURCE_ORDER)
     for (const b of r.curves.reliability[s]) max = Math.max(max, b.mean_predicted, b.observed_rate);
   const step = max <= 0.1 ? 0.01 : max <= 0.3 ? 0.05 : 0.1;
-  return Math.min(1, Math.max(step, Math.ceil((max * 1.05) / step) * step));
+  return Math.min(1, Math.max(step, Math.ceil((max * 1.15) / step) * step));
 }
 
 function reliabilityChart(r: ComparisonResult): ChartSpec {
