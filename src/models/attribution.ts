@@ -174,6 +174,7 @@ export function attributeMembers(
   const clip = Math.abs(transformValue(0, 'logit')) - 1e-3;
   for (const m of parts.members) {
     const w = weights[m.name];
+    if (w === undefined) continue; // a member the blend does not take contributes nothing
     const p = base[m.name];
     if (!p || p.length !== X.rows) throw new DataError(`no predictions of base model '${m.name}' for these rows`);
     const a = attributeMember(m.name, m.estimator, X, reference.row, groups);
