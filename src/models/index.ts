@@ -27,8 +27,11 @@ export type {
 export { scoreFromProbability, percentiles, bandFor, DEFAULT_BANDS } from './score.ts';
 export type { BandThreshold } from './score.ts';
 
-export { rankReasons, explainRows } from './reasons.ts';
-export type { Reason, ReasonInput, ReasonRanking, ExplainOptions } from './reasons.ts';
+export { rankFactors, reasonPhrases, reasonsJson, reasonObjects, roundWeight } from './reasons.ts';
+export type { Reason, RankInput, ReasonRanking, ReasonPhrases, PhraseSource } from './reasons.ts';
+
+export { attributeMembers, attributeBlend, withRules, attributedLogits } from './attribution.ts';
+export type { AttributionReference, BlendAttribution, ColumnGroups } from './attribution.ts';
 
 export { sigmoid, logit, softplus, LOGIT_EPS } from './link.ts';
 export { mulberry32, stratifiedFolds } from './random.ts';

@@ -10,6 +10,9 @@ import {
   type PromoteOptions,
   type PromotionResult,
 } from '../models/registry.ts';
+import { modelSummary, type ModelSummary } from '../models/model-summary.ts';
+
+export type { ModelSummary } from '../models/model-summary.ts';
 
 /** The model registry as the `models` commands use it: list, show, promote, diff. */
 
@@ -44,8 +47,9 @@ export function listModelVersions(modelsDir: string): ModelVersionRow[] {
 }
 
 /** A model's verified artifact (NAME: its champion; NAME@VERSION), and whether it is the champion. */
-export function showModel(ref: string, modelsDir: string): ReturnType<typeof show> {
-  return show(ref, modelsDir);
+export function showModel(ref: string, modelsDir: string): ReturnType<typeof show> & { summary: ModelSummary } {
+  const shown = show(ref, modelsDir);
+  return { ...shown, summary: modelSummary(shown) };
 }
 
 /** Make NAME@VERSION the champion if it beats the current one on the same test window (or when forced). */

@@ -9,6 +9,7 @@ import { registerModelsCommand } from './models.ts';
 import { registerScoreCommand } from './score.ts';
 import { registerCompareCommand } from './compare.ts';
 import { registerMonitorCommand } from './monitor.ts';
+import { registerExplainCommand } from './explain.ts';
 
 /**
  * Every `leadscore` subcommand registers itself here; program.ts calls these in order, which is also
@@ -24,6 +25,7 @@ export const commandRegistrars: Array<(program: Command) => void> = [
   registerTrainCommand,
   registerModelsCommand,
   registerScoreCommand,
+  registerExplainCommand,
   registerCompareCommand,
   registerMonitorCommand,
 ];

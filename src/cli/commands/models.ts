@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ModelSummary } from '../../pipelines/models-admin.ts';
 import { action, formatNumber, printJson, printTable, writeOut } from '../output.ts';
 
 interface ModelsFlags {
@@ -48,6 +49,7 @@ Examples:
       const { showModel } = await import('../../pipelines/models-admin.ts');
       const a = showModel(ref, flags.modelsDir);
       const metrics = a.estimators.metrics as Record<string, Record<string, number>> | undefined;
+      const summary = a.summary;
       if (flags.json)
         return printJson({
           name: a.name,
@@ -56,6 +58,7 @@ Examples:
           dir: a.dir,
           card: { ...a.card, features: { ...a.card.features, encoders: undefined } },
           metrics,
+          summary,
         });
       const c = a.card;
       writeOut(`${a.name}@${a.version}${a.isChampion ? ' (champion)' : ''}  ${a.dir}\n`);
@@ -66,6 +69,7 @@ Examples:
       );
       writeOut(`blend: ${fmt(c.blend)}\ncalibrator: ${fmt(c.calibrator)}\n\n`);
       if (metrics) printTable(Object.entries(metrics).map(([scorer, m]) => ({ scorer, ...m })));
+      printSummary(summary);
     }),
   );
 
@@ -118,4 +122,24 @@ Examples:
       for (const f of d.features.removed) writeOut(`  - ${f}\n`);
     }),
   );
+}
+
+/** Band cut-offs, blend weights, the largest coefficients and the trees' importances. */
+function printSummary(s: ModelSummary): void {
+  const out = (line = '') => writeOut(`${line}\n`);
+  out();
+  if (s.bands) out(`bands: hot at a score of ${s.bands.hot} or more, warm from ${s.bands.warm}, cold below`);
+  out(
+    `blend weights: ${Object.entries(s.blend_weights)
+      .map(([k, v]) => `${k} ${formatNumber(v)}`)
+      .join(', ')}`,
+  );
+  if (s.coefficients.length) {
+    out('\nlargest logistic coefficients (standardized columns; + raises the score):');
+    printTable(s.coefficients.map((c) => ({ column: c.column, coefficient: c.value })));
+  }
+  if (s.importances.length) {
+    out('\nboosted trees: splits per column (importance):');
+    printTable(s.importances.map((c) => ({ column: c.column, splits: c.value })));
+  }
 }

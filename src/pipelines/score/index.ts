@@ -62,7 +62,7 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
         modelVersion: trained.version,
         runId,
         dictionaries: { band: new TextCodes(), grade: new TextCodes(), rule_band: new TextCodes() },
-        reasons: prepared.phrases.k,
+        reasons: prepared.phrases.slots,
       };
       const phrasesStarted = performance.now();
       await stagePhrases(w, tables, prepared.phrases);
@@ -116,6 +116,7 @@ function scratchTables(runId: string): ScoreTables {
     staging: `_ls_score_staging_${tag}`,
     phrases: `_ls_score_phrases_${tag}`,
     phraseJoin: `_ls_score_phrase_join_${tag}`,
+    trend: `_ls_score_trend_${tag}`,
   };
 }
 

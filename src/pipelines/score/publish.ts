@@ -38,9 +38,9 @@ export async function publishToWarehouse(ctx: PublishContext): Promise<string> {
   await stageAll(w, tables, constants, chunks, ctx.progress);
   ctx.progress(chunks.rows, 'writing lead_scores and lead_score_history (one transaction)');
   // (after staging: every text code is in the dictionaries now)
-  const select = `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons)}`;
+  const select = `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons, true)}`;
   // history has no reasons: no phrase joins
-  const historySelect = `SELECT ${scoreSelectList(constants, HISTORY_COLUMNS)} FROM ${scoredRowsSql(tables, 0)}`;
+  const historySelect = `SELECT ${scoreSelectList(constants, HISTORY_COLUMNS)} FROM ${scoredRowsSql(tables, 0, false)}`;
   await w.transaction(async (tx) => {
     await tx.run(`DELETE FROM lead_score_history WHERE run_id = $1`, [constants.runId]);
     // An upsert of a lead lead_scores does not have yet costs DuckDB about twice a plain insert (an
@@ -79,7 +79,7 @@ export async function publishToParquet(ctx: PublishContext, dir: string, shard: 
   const temp = tempPathFor(target);
   try {
     await w.exportQuery(
-      `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons)} ORDER BY i.lead_id`,
+      `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons, true)} ORDER BY i.lead_id`,
       temp,
       'parquet',
     );

@@ -1,6 +1,6 @@
 /** The shapes a scoring run passes between its steps (prepare, stage, publish). */
 import type { FeatureFrame } from '../../features/index.ts';
-import type { ReasonPhrases, ReasonRanking } from '../../models/reasons.ts';
+import type { ReasonPhrases } from '../../models/reasons.ts';
 import type { AlignedRuleScores } from '../../rules/index.ts';
 
 /** Which slice of the leads this run scores: shard k of n (1-based), by a stable hash of lead_id. */
@@ -44,9 +44,10 @@ export interface ScoreSummary {
   output: string;
   marked_failed: string[];
   /**
-   * seconds per step: features (SQL), read_encode, predict (models, blend, calibration, reasons' ranking and
-   * phrases), rules (the wait for it; rules_overlapped: its own run, beside the JS), write (staging, inserts with
-   * the reasons JSON made in SQL, commit)
+   * seconds per step: features (SQL), read_encode, predict (base models, then blend and calibration per chunk),
+   * attribute (each base model's contributions by factor), rules (the wait for it; rules_overlapped: its own run,
+   * beside the JS), reasons (ranking and phrases), write (staging, inserts with the reasons JSON made in SQL,
+   * commit)
    */
   timings: Record<string, number>;
 }
@@ -61,13 +62,15 @@ export interface ScoreTables {
   /** the run's distinct reason phrases (id, s) as staged, and as joined to make the JSON (id, s, sc) */
   phrases: string;
   phraseJoin: string;
+  /** each staged row's previous score and its score a week before (from earlier runs) */
+  trend: string;
 }
 
 /** Everything a run computes before the per-chunk work: the frame, base outputs, reasons, the rules. */
 export interface Prepared {
   frame: FeatureFrame;
   base: Record<string, Float64Array>;
-  ranking: ReasonRanking;
+  /** each row's reasons: phrase ids and weights per slot */
   phrases: ReasonPhrases;
   rules: AlignedRuleScores | null;
 }
