@@ -49,7 +49,14 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
   // fatal checks first
   checkSourceFile(opts.file, 'flat');
   const format = formatOf(opts.file);
-  const src: Source = { file: path.resolve(opts.file), shown: opts.file, format, columns: [] };
+  const src: Source = {
+    file: path.resolve(opts.file),
+    shown: opts.file,
+    format,
+    columns: [],
+    tag: 'flat',
+    skipped: [],
+  };
   const reader = readFileSql(src.file, format);
   let read: number;
   try {
