@@ -49,6 +49,7 @@ export function resolveColumns(
         continue;
       }
       if (origin.lenient && !spec.required) continue;
+      if (spec.name === 'lead_id' && map.lookup) continue;
       if (origin.lenient && (map.constants[spec.name] !== undefined || map.rules[spec.name])) continue;
       const near = closestName(wanted[0], found);
       throw new DataError(

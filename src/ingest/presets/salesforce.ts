@@ -110,7 +110,7 @@ export const SALESFORCE: Preset = {
       mapping: shapeMapping({
         columns: {
           lead_id: ['WhoId'],
-          occurred_at: ['ActivityDateTime', 'StartDateTime', 'ActivityDate', 'CompletedDateTime', 'CreatedDate'],
+          occurred_at: ['ActivityDateTime', 'StartDateTime', 'CompletedDateTime', 'CreatedDate', 'ActivityDate'],
           activity_type: ['TaskSubtype', 'EventSubtype', 'Type'],
         },
         constants: { activity_type: 'task' },
