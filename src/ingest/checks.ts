@@ -128,7 +128,8 @@ export function addColumn(
         message: said(
           c,
           shown(r),
-          ` is not a date in format ${parse.label} (${how}${storedAs(plan, c)}); state the format with --date-format or date_format in the mapping`,
+          ` is not a date in format ${parse.label} (${how}${storedAs(plan, c)}); ` +
+            'state the format with --date-format or date_format in the mapping',
         ),
       });
       return;
@@ -235,7 +236,8 @@ export function checkedSql(plan: TablePlan, numberedSource: string): string {
     .map(([c, sql]) => `, ${sql} AS ${quoteIdent(`__k_${c}`)}`)
     .join('');
   const from = plan.lookup
-    ? `${numberedSource} src LEFT JOIN ${plan.lookup.relation} lk ON lk.key = nullif(trim(src.${sourceAlias(plan.lookup.sourceColumn)}), '')`
+    ? `${numberedSource} src LEFT JOIN ${plan.lookup.relation} lk
+      ON lk.key = nullif(trim(src.${sourceAlias(plan.lookup.sourceColumn)}), '')`
     : numberedSource;
   const bad = plan.checks.length ? plan.checks.map((k) => `coalesce(${k.when}, false)`).join(' OR ') : 'false';
   return `(SELECT *, NOT __ls_skip AND (${bad}) AS __ls_bad FROM (
@@ -252,7 +254,8 @@ export function checkedSql(plan: TablePlan, numberedSource: string): string {
 export function problemsSql(checks: Check[]): string {
   const items = checks.map(
     (k) =>
-      `CASE WHEN coalesce(${k.when}, false) THEN {'col': ${k.column === null ? 'NULL' : lit(k.column)}, 'kind': ${lit(k.kind)}, 'msg': ${k.message}} END`,
+      `CASE WHEN coalesce(${k.when}, false) THEN {'col': ${k.column === null ? 'NULL' : lit(k.column)}, ` +
+      `'kind': ${lit(k.kind)}, 'msg': ${k.message}} END`,
   );
   return `list_filter([${items.join(', ')}], p -> p IS NOT NULL)`;
 }

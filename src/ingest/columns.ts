@@ -53,7 +53,8 @@ export function resolveColumns(
       if (origin.lenient && (map.constants[spec.name] !== undefined || map.rules[spec.name])) continue;
       const near = closestName(wanted[0], found);
       throw new DataError(
-        `${origin.shown}: ${table}.${spec.name} maps to column ${wanted.map((w) => `"${w}"`).join(' or ')}, but ${table} file ${src.shown} has no such column. Columns found: ${found.join(', ')}`,
+        `${origin.shown}: ${table}.${spec.name} maps to column ${wanted.map((w) => `"${w}"`).join(' or ')}, ` +
+          `but ${table} file ${src.shown} has no such column. Columns found: ${found.join(', ')}`,
         near
           ? `did you mean "${near}"? Fix the mapping`
           : 'fix the column name in the mapping (names are case-sensitive)',
@@ -70,7 +71,8 @@ export function resolveColumns(
       const near = closestName(spec.name, found);
       throw new DataError(
         `${table} file ${src.shown} has no column "${spec.name}" (required). Columns found: ${found.join(', ')}`,
-        `${near ? `closest match: "${near}". ` : ''}Rename the column in the file, or map it: --map mapping.yaml with  ${table}: {columns: {${spec.name}: "${near ?? 'Your Column'}"}}`,
+        `${near ? `closest match: "${near}". ` : ''}Rename the column in the file, or map it: ` +
+          `--map mapping.yaml with  ${table}: {columns: {${spec.name}: "${near ?? 'Your Column'}"}}`,
       );
     }
   }
@@ -126,7 +128,8 @@ export function rawColumnSql(
   const rules = map.rules[column];
   if (rules && rules.length > 0) {
     const conds = rules.map((r) => ruleCondition(src, r));
-    value = `CASE ${rules.map((r, k) => `WHEN ${conds[k]} THEN ${r.value === null ? 'NULL' : quoteLiteral(r.value)}`).join(' ')} ELSE ${value} END`;
+    const whens = rules.map((r, k) => `WHEN ${conds[k]} THEN ${r.value === null ? 'NULL' : quoteLiteral(r.value)}`);
+    value = `CASE ${whens.join(' ')} ELSE ${value} END`;
     const ruleSkip = rules.map((r, k) => `WHEN ${conds[k]} THEN ${r.value === null}`).join(' ');
     skip = `CASE ${ruleSkip} ELSE ${skip ?? 'false'} END`;
   }

@@ -51,7 +51,9 @@ function lineReject(r: RejectRow, columns: number): LineReject {
       return {
         row: line - 1,
         kind: 'line_too_long',
-        reason: `line ${line} is ${Number.isFinite(size) ? fmtBytes(size) : 'too'} long; a line may be at most ${fmtBytes(MAX_CSV_LINE_BYTES)}`,
+        reason:
+          `line ${line} is ${Number.isFinite(size) ? fmtBytes(size) : 'too'} long; ` +
+          `a line may be at most ${fmtBytes(MAX_CSV_LINE_BYTES)}`,
         text,
       };
     }
@@ -76,7 +78,8 @@ export async function settleStructure(w: Warehouse, src: Source, what: string): 
   if (encoding.length > 0) {
     const d = src.dialect!;
     throw new DataError(
-      `cannot read ${what} file ${src.shown}: ${encoding.length} line(s) are not valid ${d.encoding}, the first at line ${encoding[0].line}`,
+      `cannot read ${what} file ${src.shown}: ${encoding.length} line(s) are not valid ${d.encoding}, ` +
+        `the first at line ${encoding[0].line}`,
       d.encoding === 'utf-8'
         ? 'if the file was saved as Latin-1 or Windows-1252 (Excel on Windows often does), pass --encoding latin-1; ' +
             'if only these lines are damaged, fix them'
@@ -87,7 +90,8 @@ export async function settleStructure(w: Warehouse, src: Source, what: string): 
   if (quote) {
     const first = cut((quote.csv_line ?? '').split(/\r?\n/)[0], 80);
     throw new DataError(
-      `cannot read ${what} file ${src.shown}: at line ${quote.line} a quoted value does not close properly (${first}); ` +
+      `cannot read ${what} file ${src.shown}: ` +
+        `at line ${quote.line} a quoted value does not close properly (${first}); ` +
         `the lines after it would be read as part of it (read with ${describeDialect(src.dialect!)})`,
       `fix the quotes on line ${quote.line} (a quote inside a quoted value is written twice: ""); ` +
         `if quote characters in this file are plain text, pass --quote ''`,

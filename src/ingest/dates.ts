@@ -167,14 +167,16 @@ export async function detectDateParse(
   if (s.dmy < 4 * other)
     throw new DataError(
       `${ref.where}: the dates mix ISO (yyyy-mm-dd) with day or month first (e.g. "${s.example}")`,
-      'state the format of the file with --date-format (or date_format in the mapping); the other rows are then rejected',
+      'state the format of the file with --date-format (or date_format in the mapping); ' +
+        'the other rows are then rejected',
     );
   const dayFirst = (s.max1 ?? 0) > 12;
   const monthFirst = (s.max2 ?? 0) > 12;
   const sep = s.seps.length === 1 ? s.seps[0] : undefined;
   if ((dayFirst && monthFirst) || !sep)
     throw new DataError(
-      `${ref.where}: the dates are in no single form (e.g. "${s.example}": ${sep ? 'both day-first and month-first values' : `separators ${s.seps.join(' ')}`})`,
+      `${ref.where}: the dates are in no single form (e.g. "${s.example}": ` +
+        `${sep ? 'both day-first and month-first values' : `separators ${s.seps.join(' ')}`})`,
       'state the format with --date-format (or date_format in the mapping), e.g. "%d-%m-%Y"',
     );
   if (!dayFirst && !monthFirst) {
@@ -208,7 +210,8 @@ export function dateSql(rawSql: string, parse: DateParse, sourceIsTemporal: bool
   }
   // only values with an offset after the date part need the (slower) zone-aware cast
   const tail = `${rawSql}[11:]`;
-  return `CASE WHEN contains(${tail}, '+') OR contains(${tail}, '-') THEN timezone('UTC', TRY_CAST(${rawSql} AS TIMESTAMPTZ)) ELSE TRY_CAST(${rawSql} AS TIMESTAMP) END`;
+  return `CASE WHEN contains(${tail}, '+') OR contains(${tail}, '-')
+    THEN timezone('UTC', TRY_CAST(${rawSql} AS TIMESTAMPTZ)) ELSE TRY_CAST(${rawSql} AS TIMESTAMP) END`;
 }
 
 /** True when a source column's type is already a date or timestamp (Parquet). */

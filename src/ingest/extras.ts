@@ -36,7 +36,8 @@ export async function inferExtraKinds(w: Warehouse, src: Source, extras: number[
     return [
       `count(${v}) AS n${i}`,
       `bool_and(${v} IS NULL OR regexp_full_match(${v}, '[+-]?(0|[1-9][0-9]{0,17})')) AS i${i}`,
-      `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?') AND NOT ${leadingZero})) AS d${i}`,
+      `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')
+        AND NOT ${leadingZero})) AS d${i}`,
       `bool_and(${v} IS NULL OR lower(${v}) IN ('true', 'false')) AS b${i}`,
     ].join(', ');
   });

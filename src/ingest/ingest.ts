@@ -75,7 +75,8 @@ async function lookupRelation(w: Warehouse, planned: Planned[], load: Load): Pro
   const leads = planned.find((p) => p.load.table === 'leads' && findColumn(p.load.src, lk.leadsColumn) >= 0);
   if (!leads)
     throw new DataError(
-      `${load.table} file ${load.src.shown} links to leads through the leads file's ${lk.leadsColumn} column, but no leads file with that column is in this ingest`,
+      `${load.table} file ${load.src.shown} links to leads through the leads file's ${lk.leadsColumn} column, ` +
+        'but no leads file with that column is in this ingest',
       `ingest the leads export in the same call (--leads), or add a lead id column to the ${load.table} export`,
     );
   const table = `__ls_lookup_${load.src.tag}`;
@@ -165,8 +166,10 @@ export async function ingest(w: Warehouse, opts: IngestOptions): Promise<IngestR
     if (opts.strict && totalRejected > 0) {
       const lines = samples.map((s) => `  ${s.table} row ${s.row_number}: ${s.reason}`);
       throw new DataError(
-        `--strict: ${totalRejected} row(s) rejected, so nothing was written:\n${lines.join('\n')}${totalRejected > lines.length ? `\n  ... and ${totalRejected - lines.length} more` : ''}`,
-        'fix these rows in the source files, or run without --strict to load the valid rows and keep the rest in rejected_rows',
+        `--strict: ${totalRejected} row(s) rejected, so nothing was written:\n${lines.join('\n')}` +
+          (totalRejected > lines.length ? `\n  ... and ${totalRejected - lines.length} more` : ''),
+        'fix these rows in the source files, or run without --strict to load the valid rows ' +
+          'and keep the rest in rejected_rows',
       );
     }
     fault('validated');
@@ -195,7 +198,8 @@ export async function ingest(w: Warehouse, opts: IngestOptions): Promise<IngestR
         if (p.load.table === 'activities') t.merged = t.loaded - t.added;
         t.seconds += (performance.now() - started) / 1000;
         say(
-          `${p.load.table}: ${t.loaded} loaded (${t.added} new), ${t.rejected} rejected${t.merged ? `, ${t.merged} merged` : ''}`,
+          `${p.load.table}: ${t.loaded} loaded (${t.added} new), ${t.rejected} rejected` +
+            (t.merged ? `, ${t.merged} merged` : ''),
         );
       }
       await writeRejects(

@@ -19,7 +19,10 @@ export function checkRejectRate(rate: number | undefined): number {
 
 function hintFor(top: string | undefined): string {
   if (top?.endsWith('bad_date'))
-    return 'state the date format with --date-format (e.g. "%d-%m-%Y" or dd-mm-yyyy HH:MM) or date_format in the mapping';
+    return (
+      'state the date format with --date-format (e.g. "%d-%m-%Y" or dd-mm-yyyy HH:MM) ' +
+      'or date_format in the mapping'
+    );
   if (top?.endsWith('unknown_lead'))
     return 'ingest the leads file first (or in the same call), or map lead_id to the column that holds the lead id';
   if (top?.endsWith('ragged_line')) return 'state the delimiter with --delimiter, or quote the values that contain it';
@@ -38,7 +41,8 @@ export function checkRejects(report: TableReport, rate: number, samples: RejectS
   const what =
     report.rejected === considered
       ? `every row (${report.rejected}) was rejected`
-      : `${report.rejected} of ${considered} rows (${(share * 100).toFixed(0)}%) were rejected, more than --max-reject-rate ${rate}`;
+      : `${report.rejected} of ${considered} rows (${(share * 100).toFixed(0)}%) were rejected, ` +
+        `more than --max-reject-rate ${rate}`;
   throw new DataError(
     `${report.table} file ${report.source_file}: ${what}, so nothing was written.\n` +
       `most common reasons:\n${lines.join('\n')}\nfirst rejected rows:\n${examples.join('\n')}`,

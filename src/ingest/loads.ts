@@ -51,7 +51,8 @@ function filesAndEntries(
   if (entries.length === flagged.length) return flagged.map((file, i) => ({ file, map: entries[i] }));
   throw new UsageError(
     `${shown} has ${entries.length} ${table} entries but ${flagged.length} --${table} files were given`,
-    `give one --${table} per entry (in the same order), or name the files in the mapping (file:) and leave --${table} out`,
+    `give one --${table} per entry (in the same order), ` +
+      `or name the files in the mapping (file:) and leave --${table} out`,
   );
 }
 

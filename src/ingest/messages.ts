@@ -18,7 +18,7 @@ export function cutMessage(message: string): string {
   const lines: string[] = [];
   for (const raw of message.split('\n')) {
     const line = raw.trim();
-    if (/^(Possible fixes|LINE \d+:|file =|  )/.test(line) || /^\^/.test(line)) break;
+    if (/^(Possible fixes|LINE \d+:|file =| {2})/.test(line) || /^\^/.test(line)) break;
     if (line === '') continue;
     lines.push(cut(line));
     if (lines.length === MAX_LINES) break;

@@ -9,7 +9,9 @@ import { quoteLiteral } from '../store/index.ts';
  */
 
 const NUM = String.raw`(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?`;
-const FORM = String.raw`^(<=?|under|lessthan|upto|below)?(${NUM})([kmb]?)(?:(-|–|—|to)(${NUM})([kmb]?)|(\+|ormore|andabove|andup))?$`;
+const LESS = '(<=?|under|lessthan|upto|below)?';
+const MORE = String.raw`(\+|ormore|andabove|andup)`;
+const FORM = String.raw`^${LESS}(${NUM})([kmb]?)(?:(-|–|—|to)(${NUM})([kmb]?)|${MORE})?$`;
 const PARTS = ['lt', 'lo', 'ls', 'dash', 'hi', 'hs', 'plus'];
 
 /** SQL for the text as the forms are matched: lower case, no spaces or currency signs. */
@@ -36,7 +38,8 @@ export function isRangeSql(parts: string): string {
  * DuckDB reads 'true'/'false' as 1/0; a boolean is not a number here.
  */
 export function numberSql(raw: string, parts: string, ranges: boolean): string {
-  const lo = `TRY_CAST(replace(${parts}.lo, ',', '') AS DOUBLE) * ${scale(`coalesce(nullif(${parts}.ls, ''), ${parts}.hs)`)}`;
+  const suffix = `coalesce(nullif(${parts}.ls, ''), ${parts}.hs)`;
+  const lo = `TRY_CAST(replace(${parts}.lo, ',', '') AS DOUBLE) * ${scale(suffix)}`;
   const fromParts = ranges
     ? `CASE WHEN ${parts}.lo = '' THEN NULL WHEN ${parts}.lt <> '' THEN 0 ELSE ${lo} END`
     : `CASE WHEN ${parts}.lo = '' OR ${isRangeSql(parts)} THEN NULL ELSE ${lo} END`;

@@ -51,7 +51,8 @@ async function datesFor(w: Warehouse, plan: TablePlan, ctx: PlanContext): Promis
     let parse: DateParse | undefined = stated;
     if (!parse) {
       const idx = plan.columns.get(spec.name);
-      const where = `${plan.table}.${spec.name} (${idx ? `column "${plan.src.columns[idx[0]].name}" of ` : ''}${plan.src.shown})`;
+      const col = idx ? `column "${plan.src.columns[idx[0]].name}" of ` : '';
+      const where = `${plan.table}.${spec.name} (${col}${plan.src.shown})`;
       parse = await detectDateParse(w, plan.raw[spec.name], unnumberedSourceSql(plan.src), { where });
     }
     plan.dates[spec.name] = parse;
@@ -192,7 +193,9 @@ function knownLead(plan: TablePlan, what: string, warehouseLeads: boolean): void
     column: 'lead_id',
     kind: 'unknown_lead',
     when: `lead_id IS NOT NULL AND NOT __ls_known`,
-    message: `'lead_id: ' || ${shown(raw('lead_id'))} || ${quoteLiteral(` is not a known lead (${what} must reference a lead in leads)`)}`,
+    message:
+      `'lead_id: ' || ${shown(raw('lead_id'))} || ` +
+      quoteLiteral(` is not a known lead (${what} must reference a lead in leads)`),
   });
 }
 
@@ -225,8 +228,10 @@ function outcomesChecks(plan: TablePlan, warehouseLeads: boolean): void {
     'lead_id, opportunity_id, CASE WHEN opportunity_id IS NULL THEN created_at END',
     'opportunity_id',
     `CASE WHEN opportunity_id IS NOT NULL
-      THEN 'opportunity_id: duplicate of row ' || __ls_first || ' in this file (same lead_id and opportunity_id, other values; the first occurrence is kept)'
-      ELSE 'created_at: duplicate of row ' || __ls_first || ' in this file (same lead_id and created_at, no opportunity_id, other values; the first occurrence is kept)' END`,
+      THEN 'opportunity_id: duplicate of row ' || __ls_first || ' in this file (same lead_id and opportunity_id, '
+        || 'other values; the first occurrence is kept)'
+      ELSE 'created_at: duplicate of row ' || __ls_first || ' in this file (same lead_id and created_at, '
+        || 'no opportunity_id, other values; the first occurrence is kept)' END`,
   );
   knownLead(plan, 'outcomes', warehouseLeads);
 }
@@ -247,7 +252,8 @@ export async function addNewLeads(w: Warehouse, plan: TablePlan, numbered: strin
 export async function writeLeads(w: Warehouse, plan: TablePlan, numbered: string, extrasSql: string): Promise<void> {
   const list = cols(LEAD_COLUMNS);
   await w.run(
-    `INSERT OR REPLACE INTO leads (${list}, extras) SELECT ${list}, ${extrasSql} FROM ${checkedSql(plan, numbered)} ${valid}`,
+    `INSERT OR REPLACE INTO leads (${list}, extras)
+     SELECT ${list}, ${extrasSql} FROM ${checkedSql(plan, numbered)} ${valid}`,
   );
 }
 

@@ -53,7 +53,8 @@ export async function collectRejects(w: Warehouse, plan: TablePlan, what: string
   const bad = Number(c.bad ?? 0);
   if (bad > 0) {
     await w.run(`INSERT INTO ${REJECTS}
-      SELECT ${quoteLiteral(plan.table)}, ${quoteLiteral(plan.src.file)}, __ls_row, ${problemsSql(plan.checks)}, ${rawRowSql(plan.src)}
+      SELECT ${quoteLiteral(plan.table)}, ${quoteLiteral(plan.src.file)}, __ls_row,
+        ${problemsSql(plan.checks)}, ${rawRowSql(plan.src)}
       FROM ${checkedSql(plan, numberedSourceSql(plan.src))} WHERE __ls_bad`);
   }
   for (const l of lines) {

@@ -53,7 +53,7 @@ export interface TableReport {
   rejected: number;
   /** net new rows in the warehouse table (0 when re-ingesting the same file; identical activities are stored once) */
   added: number;
-  /** loaded rows identical to another (leads, outcomes: in the file; activities: in the file or already stored), stored once */
+  /** loaded rows identical to another (leads, outcomes: in the file; activities: also already stored), stored once */
   merged: number;
   /** rows that are not data for this table, per reason (neither loaded nor rejected) */
   skipped: Record<string, number>;

@@ -58,7 +58,8 @@ async function record(
   note?: string,
 ): Promise<void> {
   await w.run(
-    `INSERT INTO ${JOURNAL} VALUES ($1, $2, now()::TIMESTAMP, ${list(tables)}, $3::JSON, ${files ? list(files) : 'NULL'}, $4)`,
+    `INSERT INTO ${JOURNAL}
+     VALUES ($1, $2, now()::TIMESTAMP, ${list(tables)}, $3::JSON, ${files ? list(files) : 'NULL'}, $4)`,
     [runId, entry, fp ? JSON.stringify(fp) : null, note ?? null],
   );
 }
@@ -105,10 +106,11 @@ interface Row {
  */
 export async function checkJournal(w: Warehouse, settle: boolean): Promise<TornIngest[]> {
   if (!(await w.tableExists(JOURNAL))) return [];
-  const rows =
-    await w.all<Row>(`SELECT run_id, entry, recorded_at AS at, tables, CAST(fingerprint AS VARCHAR) AS fingerprint, files
+  const rows = await w.all<Row>(`SELECT run_id, entry, recorded_at AS at, tables,
+      CAST(fingerprint AS VARCHAR) AS fingerprint, files
     FROM ${JOURNAL} WHERE run_id IN (SELECT run_id FROM ${JOURNAL} GROUP BY run_id
-      HAVING bool_or(entry = 'begin') AND NOT bool_or(entry IN ('settled', 'interrupted', 'repaired'))) ORDER BY recorded_at`);
+      HAVING bool_or(entry = 'begin') AND NOT bool_or(entry IN ('settled', 'interrupted', 'repaired')))
+    ORDER BY recorded_at`);
   const torn: TornIngest[] = [];
   for (const begin of rows.filter((r) => r.entry === 'begin')) {
     const done = rows.find((r) => r.run_id === begin.run_id && r.entry === 'done');
@@ -151,6 +153,7 @@ export function tornError(file: string, torn: TornIngest[]): DataError {
   return new DataError(
     `warehouse ${file} holds an incomplete ingest: run ${t.run_id} (began ${t.began}) was interrupted while ` +
       `committing and only part of it was kept: ${t.detail}`,
-    `run the same ingest again (${t.files.join(', ')}): re-running converges to its complete result, and marks it repaired`,
+    `run the same ingest again (${t.files.join(', ')}): ` +
+      're-running converges to its complete result, and marks it repaired',
   );
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { withWarehouse } from '../../src/store/index.ts';

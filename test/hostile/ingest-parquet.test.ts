@@ -36,7 +36,8 @@ describe('hostile Parquet', () => {
       db,
       dir,
       's.parquet',
-      `SELECT 'P' || i AS lead_id, TIMESTAMP '2024-01-01' + INTERVAL (i) DAY AS created_at, {'a': i} AS meta FROM range(4) t(i)`,
+      `SELECT 'P' || i AS lead_id, TIMESTAMP '2024-01-01' + INTERVAL (i) DAY AS created_at, {'a': i} AS meta
+       FROM range(4) t(i)`,
     );
     const r = await ingestCli(db, '--leads', file);
     expect(r.code).toBe(3);
@@ -63,7 +64,8 @@ describe('hostile Parquet', () => {
       db,
       dir,
       't.parquet',
-      `SELECT i AS lead_id, DATE '2024-01-01' + CAST(i AS INTEGER) AS created_at, CAST(i * 10 AS SMALLINT) AS company_size FROM range(1, 4) t(i)`,
+      `SELECT i AS lead_id, DATE '2024-01-01' + CAST(i AS INTEGER) AS created_at,
+         CAST(i * 10 AS SMALLINT) AS company_size FROM range(1, 4) t(i)`,
     );
     const r = await ingestCli(db, '--leads', file, '--json');
     expect(r.code, r.stderr).toBe(0);

@@ -78,17 +78,19 @@ describe('hostile values', () => {
     expect((await tableState(db)).leads.rows).toBe(before.leads.rows + 3);
   });
 
-  it('duplicate keys: a repeated lead with other values is rejected, an identical one merged; both counted', async () => {
+  it('duplicate keys: a lead repeated with other values is rejected, an identical one merged; counted', async () => {
     const { dir, db, before } = await seeded();
     const leads = write(
       dir,
       'd.csv',
-      'lead_id,created_at,email\nD1,2024-01-01,a@x.com\nD1,2024-01-01,a@x.com\nD1,2024-01-01,b@x.com\nD2,2024-01-02,c@x.com\n',
+      'lead_id,created_at,email\nD1,2024-01-01,a@x.com\nD1,2024-01-01,a@x.com\n' +
+        'D1,2024-01-01,b@x.com\nD2,2024-01-02,c@x.com\n',
     );
     const acts = write(
       dir,
       'a.csv',
-      'lead_id,occurred_at,activity_type\nD1,2024-02-01 10:00,email_open\nD1,2024-02-01 10:00,email_open\nD2,2024-02-01 10:00,page_view\n',
+      'lead_id,occurred_at,activity_type\nD1,2024-02-01 10:00,email_open\n' +
+        'D1,2024-02-01 10:00,email_open\nD2,2024-02-01 10:00,page_view\n',
     );
     const r = await ingestCli(db, '--leads', leads, '--activities', acts, '--json', '--run-id', 'dup');
     expect(r.code, r.stderr).toBe(0);
@@ -121,7 +123,7 @@ describe('hostile values', () => {
       {
         row_number: 1,
         reason: expect.stringMatching(
-          /^created_at: 2099-01-01 00:00:00 is outside the plausible dates 1970-01-01 to .* \(change them with --min-date and --max-date\)$/,
+          /^created_at: 2099-01-01 00:00:00 is outside the plausible dates 1970-01-01 to .* \(change them with/,
         ),
       },
       {
@@ -137,7 +139,9 @@ describe('hostile values', () => {
   it('SQL in column names and values is data: stored verbatim, nothing else touched', async () => {
     const { dir, db, before } = await seeded();
     const evil = `x"); DROP TABLE leads; --`;
-    const text = `lead_id,created_at,"${evil.replaceAll('"', '""')}"\n"S1'); DROP TABLE leads; --",2024-01-01,"'; DELETE FROM outcomes; --"\n`;
+    const text =
+      `lead_id,created_at,"${evil.replaceAll('"', '""')}"\n` +
+      `"S1'); DROP TABLE leads; --",2024-01-01,"'; DELETE FROM outcomes; --"\n`;
     const file = writeBytes(dir, "evil'; DROP TABLE leads.csv", text);
     const r = await ingestCli(db, '--leads', file, '--json');
     expect(r.code, r.stderr).toBe(0);

@@ -22,7 +22,7 @@ async function loaded(): Promise<{ dir: string; db: string; leads: string; acts:
 }
 
 describe('ingest journal', () => {
-  it('a commit kept in part (activities in, the rejected row not) is reported on open, and repaired by re-running', async () => {
+  it('a commit kept in part (activities, not the rejected row) is reported on open; re-running repairs', async () => {
     const { db, acts } = await loaded();
     await withWarehouse(db, async (w) => {
       // what a torn replay leaves: the new activities, but not the rejected row, and no settled entry
@@ -31,7 +31,7 @@ describe('ingest journal', () => {
     });
     const open = () => Warehouse.open(db);
     await expect(open()).rejects.toThrow(
-      /holds an incomplete ingest: run torn .* interrupted while committing .*rejected_rows 0 rows \(before 0, after 1\)/,
+      /incomplete ingest: run torn .* interrupted while committing .*rejected_rows 0 rows \(before 0, after 1\)/,
     );
     await expect(Warehouse.open(db, { readOnly: true })).rejects.toThrow(/incomplete ingest/);
     const err = (await open().catch((e: unknown) => e)) as DataError;

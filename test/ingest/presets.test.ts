@@ -12,14 +12,15 @@ async function filled(db: string): Promise<Record<string, number>> {
     db,
     async (w) =>
       (await w.one<Record<string, number>>(
-        `SELECT count(*) AS leads, count(company) AS company, count(country) AS country, count(lead_source) AS lead_source,
+        `SELECT count(*) AS leads, count(company) AS company, count(country) AS country,
+         count(lead_source) AS lead_source,
          count(company_size) AS company_size, count(DISTINCT company_size) AS sizes FROM leads`,
       ))!,
   );
 }
 
 describe('--preset salesforce', () => {
-  it('reads Lead, Opportunity, Task and CampaignMember exports by their API names, outcomes linked through leads', async () => {
+  it('reads Lead, Opportunity, Task and CampaignMember exports by API names; outcomes linked via leads', async () => {
     const db = path.join(tmpDir(), 'sf.duckdb');
     const sf = (f: string) => path.join(FX, 'salesforce', f);
     const r = await withWarehouse(db, (w) =>
@@ -41,7 +42,8 @@ describe('--preset salesforce', () => {
     expect(f).toMatchObject({ leads: 3000, company: 3000, country: 3000, lead_source: 3000, company_size: 2700 });
     await withWarehouse(db, async (w) => {
       const s = await w.all<{ status: string; n: number; closed: number }>(
-        `SELECT status, count(*)::INTEGER AS n, count(closed_at)::INTEGER AS closed FROM outcomes GROUP BY 1 ORDER BY 1`,
+        `SELECT status, count(*)::INTEGER AS n, count(closed_at)::INTEGER AS closed
+         FROM outcomes GROUP BY 1 ORDER BY 1`,
       );
       expect(s.map((x) => x.status)).toEqual(['lost', 'open', 'won']);
       expect(s.find((x) => x.status === 'open')!.closed).toBe(0); // an expected close date is not a close

@@ -41,7 +41,8 @@ function printCoverage(f: FileReport): void {
       Object.entries(f.ranges)
         .map(
           ([c, n]) =>
-            `${c}: ${n} values were ranges (e.g. 201-500), loaded as their lower bound, the range kept in extras.${c}_band`,
+            `${c}: ${n} values were ranges (e.g. 201-500), loaded as their lower bound, ` +
+            `the range kept in extras.${c}_band`,
         )
         .join('; '),
     ],
@@ -49,7 +50,8 @@ function printCoverage(f: FileReport): void {
     [
       'merged',
       f.merged
-        ? `${f.merged} rows identical to another${f.table === 'activities' ? ' (in the file or already stored)' : ' in the file'}, stored once`
+        ? `${f.merged} rows identical to another` +
+          `${f.table === 'activities' ? ' (in the file or already stored)' : ' in the file'}, stored once`
         : '',
     ],
     ['skipped', kv(f.skipped)],

@@ -25,7 +25,8 @@ export function shapeFor(preset: Preset, table: CanonicalTable, header: string[]
     .map((s) => `${s.name} (columns ${s.signature.map((g) => g.join(' or ')).join(', ')})`)
     .join('; ');
   throw new DataError(
-    `${table} file ${shown} does not look like an export --preset ${preset.name} reads: expected ${expected || 'nothing for this table'}. Columns found: ${header.join(', ')}`,
+    `${table} file ${shown} does not look like an export --preset ${preset.name} reads: ` +
+      `expected ${expected || 'nothing for this table'}. Columns found: ${header.join(', ')}`,
     `export with the standard column names, or map the columns yourself with --map`,
   );
 }

@@ -10,7 +10,7 @@ const FX = path.resolve(import.meta.dirname, '../../fixtures/crm');
 const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 describe('leadscore ingest: real exports', () => {
-  it('loads the two-table funnel (dd-mm-yyyy leads, won-only deals stamped dd-mm-yyyy HH:MM) with one --map call', async () => {
+  it('loads the funnel (dd-mm-yyyy leads, won-only deals at dd-mm-yyyy HH:MM) with one --map call', async () => {
     const db = path.join(tmpDir(), 'w.duckdb');
     const r = await runLeadscore(['ingest', '--db', db, '--map', path.join(FX, 'funnel', 'funnel.yaml'), '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -47,7 +47,7 @@ describe('leadscore ingest: real exports', () => {
     expect(r.stdout).toMatch(/skipped +status: not data/);
   });
 
-  it('a file whose every row is rejected (wrong date format) exits 3, names --date-format, leaves the file byte for byte', async () => {
+  it('every row rejected (wrong date format): exit 3, --date-format named, the file byte for byte', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'w.duckdb');
     expect((await runLeadscore(['ingest', '--db', db, '--leads', write(dir, 'ok.csv', leadsCsv(5))])).code).toBe(0);
