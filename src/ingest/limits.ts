@@ -1,6 +1,11 @@
 import { DataError, UsageError } from '../errors.ts';
 import type { RejectSample, TableReport } from './types.ts';
 
+/** What the check needs of a file's report. */
+export type RejectCounts = Pick<TableReport, 'source_file' | 'read' | 'rejected' | 'skipped' | 'reasons'> & {
+  table: string;
+};
+
 /**
  * When a file is refused whole: every row rejected, or more than --max-reject-rate of them. A file
  * that bad is a wrong mapping, date format or file, not a few bad rows; loading the rest would hide it.
@@ -30,7 +35,7 @@ function hintFor(top: string | undefined): string {
 }
 
 /** Throw a DataError (exit 3; nothing is written) when a file's rejected rows are all or too many of its rows. */
-export function checkRejects(report: TableReport, rate: number, samples: RejectSample[]): void {
+export function checkRejects(report: RejectCounts, rate: number, samples: RejectSample[]): void {
   const considered = report.read - Object.values(report.skipped).reduce((s, n) => s + n, 0);
   if (report.rejected === 0 || considered <= 0) return;
   const share = report.rejected / considered;

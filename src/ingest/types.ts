@@ -115,6 +115,8 @@ export interface FlatIngestOptions {
    */
   negative?: string[];
   strict?: boolean;
+  /** refuse the file (writing nothing) when more than this share of its rows is rejected (default 0.5) */
+  maxRejectRate?: number;
   runId?: string;
   now?: Date;
   onProgress?: ProgressFn;

@@ -272,7 +272,12 @@ describe('ingestFlat', () => {
   it('rejects missing/duplicate ids and unknown targets; custom positive values', async () => {
     await inDb(async (w, dir) => {
       const file = write(dir, 'f.csv', 'id,Outcome,x\n1,Won,a\n2,Lost,b\n2,Won,c\n,Won,d\n3,maybe,e\n4,,f\n');
-      const r = await ingestFlat(w, { file, idColumn: 'id', targetColumn: 'Outcome', name: 'deals', now: NOW });
+      await expect(
+        ingestFlat(w, { file, idColumn: 'id', targetColumn: 'Outcome', name: 'deals', now: NOW }),
+      ).rejects.toThrow(/4 of 6 rows \(67%\) were rejected, more than --max-reject-rate 0\.5, so nothing was written/);
+      expect(await w.tableExists('deals')).toBe(false);
+      const opts = { file, idColumn: 'id', targetColumn: 'Outcome', name: 'deals', now: NOW, maxRejectRate: 1 };
+      const r = await ingestFlat(w, opts);
       expect(r).toMatchObject({ read: 6, loaded: 2, rejected: 4, positives: 1 });
       expect(r.samples.map((s) => s.reason)).toEqual([
         'id: duplicate of row 2 in this file (the first occurrence is kept)',
@@ -280,14 +285,7 @@ describe('ingestFlat', () => {
         'Outcome: "maybe" is not one of 1, yes, true, y, won, converted (positive) or 0, no, false, n, lost, not converted (negative)',
         'Outcome: missing (must be one of 1, yes, true, y, won, converted (positive) or 0, no, false, n, lost, not converted (negative))',
       ]);
-      const r2 = await ingestFlat(w, {
-        file,
-        idColumn: 'id',
-        targetColumn: 'Outcome',
-        name: 'deals',
-        positive: ['maybe'],
-        now: NOW,
-      });
+      const r2 = await ingestFlat(w, { ...opts, positive: ['maybe'] });
       expect(r2).toMatchObject({ loaded: 3, positives: 1 }); // every other non-empty value is negative
       await expect(ingestFlat(w, { file, idColumn: 'ID ', targetColumn: 'Outcome', name: 'deals' })).rejects.toThrow(
         /no column "ID " \(--id\)/,

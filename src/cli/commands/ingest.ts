@@ -165,6 +165,7 @@ ingest, a file whose rows are all (or more than --max-reject-rate) rejected, or 
             positive: list(flags.positive),
             negative: list(flags.negative),
             strict: flags.strict,
+            maxRejectRate: parseRate(flags.maxRejectRate),
             runId: flags.runId,
             now,
             onProgress: log,
