@@ -20,7 +20,9 @@ import {
   addNewLeads,
   buildPlan,
   createNewLeads,
+  KNOWN_LEADS,
   NEW_LEADS,
+  settleKnownLeads,
   writeActivities,
   writeLeads,
   writeOutcomes,
@@ -132,7 +134,6 @@ export async function ingest(w: Warehouse, opts: IngestOptions): Promise<IngestR
         dateFormat: opts.dateFormat,
         bounds,
         activityTypes,
-        warehouseLeads,
         excluded: load.table === 'leads' ? excludedFrom(loads, load) : undefined,
         lookupRelation: load.table === 'leads' ? undefined : await lookupRelation(w, planned, load),
       };
@@ -145,8 +146,10 @@ export async function ingest(w: Warehouse, opts: IngestOptions): Promise<IngestR
     // 3. validate everything before writing anything
     const leadPlans = planned.filter((p) => p.load.table === 'leads');
     for (const p of planned) {
-      if (p.load.table !== 'leads' && p === planned.find((q) => q.load.table !== 'leads'))
+      if (p.load.table !== 'leads' && p === planned.find((q) => q.load.table !== 'leads')) {
         for (const lp of leadPlans) await addNewLeads(w, lp.plan, numberedSourceSql(lp.load.src));
+        await settleKnownLeads(w, warehouseLeads);
+      }
       const started = performance.now();
       const counts = await collectRejects(w, p.plan, p.load.table);
       if (counts.read === 0)
@@ -224,7 +227,7 @@ export async function ingest(w: Warehouse, opts: IngestOptions): Promise<IngestR
     return report;
   } finally {
     await endQuarantine(w);
-    await w.run(`DROP TABLE IF EXISTS ${NEW_LEADS}`).catch(() => undefined);
+    await w.run(`DROP TABLE IF EXISTS ${NEW_LEADS}; DROP TABLE IF EXISTS ${KNOWN_LEADS}`).catch(() => undefined);
     for (const l of loads) {
       await dropStructure(w, l.src).catch(() => undefined);
       await w.run(`DROP TABLE IF EXISTS ${quoteIdent(`__ls_lookup_${l.src.tag}`)}`).catch(() => undefined);

@@ -21,6 +21,8 @@ export const SPECS: Record<CanonicalTable, ColumnSpec[]> = {
 
 /** The temp table of lead ids this ingest is loading (valid rows only): activities and outcomes may refer to them. */
 export const NEW_LEADS = '__ls_new_leads';
+/** The temp table of every lead id activities and outcomes may refer to: stored ones and this ingest's. */
+export const KNOWN_LEADS = '__ls_known_leads';
 
 /** What a plan needs besides its source and mapping. */
 export interface PlanContext {
@@ -33,8 +35,6 @@ export interface PlanContext {
   lookupRelation?: string;
   /** source columns that another table of this ingest reads from the same file as outcomes (never lead extras) */
   excluded?: Set<string>;
-  /** false when the warehouse has no leads table yet */
-  warehouseLeads: boolean;
 }
 
 const cols = (specs: ColumnSpec[]) => specs.map((c) => quoteIdent(c.name)).join(', ');
@@ -119,7 +119,7 @@ export async function buildPlan(
   await datesFor(w, plan, ctx);
   if (table === 'leads') leadsChecks(plan, ctx);
   else if (table === 'activities') activitiesChecks(plan, ctx);
-  else outcomesChecks(plan, ctx.warehouseLeads);
+  else outcomesChecks(plan);
   for (const spec of SPECS[table])
     if (spec.sqlType === 'TIMESTAMP' && spec.name in plan.raw && table !== 'outcomes') addDateBounds(plan, spec.name);
   addNestedChecks(plan);
@@ -143,10 +143,17 @@ function addSpecs(
 /** First-occurrence-wins duplicates by key: identical repeats merged (counted), others rejected. */
 function duplicates(plan: TablePlan, key: string, column: string, message: string): void {
   plan.ordered = true;
+  // one window (one sort): the first occurrence's row number and the hash of its whole row
+  plan.helpers.__ls_hash = `hash(${allText(plan.src)})`;
   plan.context.__ls_first = `CASE WHEN lead_id IS NOT NULL THEN min(__ls_row) OVER (PARTITION BY ${key}) END`;
-  plan.context.__ls_same = `min(__ls_row) OVER (PARTITION BY ${key}, hash(${allText(plan.src)}))`;
-  plan.skips.push({ kind: 'duplicate_merged', when: `__ls_first < __ls_row AND __ls_same = __ls_first` });
-  plan.checks.push({ column, kind: 'duplicate', when: `__ls_first < __ls_row AND __ls_same <> __ls_first`, message });
+  plan.context.__ls_first_hash = `arg_min(__ls_hash, __ls_row) OVER (PARTITION BY ${key})`;
+  plan.skips.push({ kind: 'duplicate_merged', when: `__ls_first < __ls_row AND __ls_hash = __ls_first_hash` });
+  plan.checks.push({
+    column,
+    kind: 'duplicate',
+    when: `__ls_first < __ls_row AND __ls_hash <> __ls_first_hash`,
+    message,
+  });
 }
 
 /** leads: lead_id unique, counts and money non-negative (ranges such as 201-500 read as their lower bound). */
@@ -169,9 +176,8 @@ function leadsChecks(plan: TablePlan, ctx: PlanContext): void {
 }
 
 /** Known leads: in the warehouse already, or valid in this ingest's leads file. */
-function knownLead(plan: TablePlan, what: string, warehouseLeads: boolean): void {
-  const stored = warehouseLeads ? 'SELECT lead_id FROM leads UNION ALL ' : '';
-  plan.context.__ls_known = `lead_id IN (${stored}SELECT lead_id FROM ${NEW_LEADS})`;
+function knownLead(plan: TablePlan, what: string): void {
+  plan.context.__ls_known = `lead_id IN (SELECT lead_id FROM ${KNOWN_LEADS})`;
   if (plan.lookup) {
     const key = `nullif(trim(${sourceAlias(plan.lookup.sourceColumn)}), '')`;
     const leadsColumn = plan.map.lookup!.leadsColumn;
@@ -207,11 +213,11 @@ function activitiesChecks(plan: TablePlan, ctx: PlanContext): void {
     const r = raw('activity_type');
     plan.typed.activity_type = `CASE ${r} ${entries.map(([from, to]) => `WHEN ${quoteLiteral(from)} THEN ${quoteLiteral(to)}`).join(' ')} ELSE ${r} END`;
   }
-  knownLead(plan, 'activities', ctx.warehouseLeads);
+  knownLead(plan, 'activities');
 }
 
 /** outcomes: a known lead, status won|lost|open, closed_at not before created_at, one row per key. */
-function outcomesChecks(plan: TablePlan, warehouseLeads: boolean): void {
+function outcomesChecks(plan: TablePlan): void {
   addSpecs(plan, OUTCOME_COLUMNS, { status: { allowed: OUTCOME_STATUSES } });
   // an open deal's close date is when it is expected to close: not a fact, not stored
   plan.checks.push({
@@ -233,14 +239,21 @@ function outcomesChecks(plan: TablePlan, warehouseLeads: boolean): void {
       ELSE 'created_at: duplicate of row ' || __ls_first || ' in this file (same lead_id and created_at, '
         || 'no opportunity_id, other values; the first occurrence is kept)' END`,
   );
-  knownLead(plan, 'outcomes', warehouseLeads);
+  knownLead(plan, 'outcomes');
 }
 
 const valid = `WHERE NOT __ls_bad AND NOT __ls_skip`;
 
-/** Create the (empty) temp table of this ingest's valid lead ids. */
+/** Create the (empty) temp tables of this ingest's valid lead ids and of every known lead id. */
 export async function createNewLeads(w: Warehouse): Promise<void> {
   await w.run(`CREATE OR REPLACE TEMP TABLE ${NEW_LEADS} (lead_id VARCHAR)`);
+  await w.run(`CREATE OR REPLACE TEMP TABLE ${KNOWN_LEADS} (lead_id VARCHAR)`);
+}
+
+/** Fill the known lead ids: those stored in the warehouse and those this ingest loads (once, before checks use it). */
+export async function settleKnownLeads(w: Warehouse, warehouseLeads: boolean): Promise<void> {
+  const stored = warehouseLeads ? 'SELECT lead_id FROM leads UNION ' : '';
+  await w.run(`INSERT INTO ${KNOWN_LEADS} ${stored}SELECT lead_id FROM ${NEW_LEADS}`);
 }
 
 /** Add a leads plan's valid ids (before anything is written), so activities and outcomes may refer to them. */
