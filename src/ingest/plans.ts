@@ -211,7 +211,8 @@ function activitiesChecks(plan: TablePlan, ctx: PlanContext): void {
   const entries = Object.entries(ctx.activityTypes);
   if (entries.length > 0) {
     const r = raw('activity_type');
-    plan.typed.activity_type = `CASE ${r} ${entries.map(([from, to]) => `WHEN ${quoteLiteral(from)} THEN ${quoteLiteral(to)}`).join(' ')} ELSE ${r} END`;
+    const whens = entries.map(([from, to]) => `WHEN ${quoteLiteral(from)} THEN ${quoteLiteral(to)}`);
+    plan.typed.activity_type = `CASE ${r} ${whens.join(' ')} ELSE ${r} END`;
   }
   knownLead(plan, 'activities');
 }
