@@ -41,9 +41,11 @@ function lineReject(r: RejectRow, columns: number): LineReject {
       return {
         row: line - 1,
         kind: 'ragged_line',
-        reason: `line ${line}: ${found ?? 'a different number of'} fields where the header has ${columns}${
-          r.error_type === 'TOO MANY COLUMNS' ? ' (a value containing the delimiter must be quoted)' : ''
-        }`,
+        // DuckDB stops counting one field past the header's, so "too many" gives no count
+        reason:
+          r.error_type === 'TOO MANY COLUMNS'
+            ? `line ${line}: more fields than the header's ${columns} (a value containing the delimiter must be quoted)`
+            : `line ${line}: ${found ?? 'fewer'} of the header's ${columns} fields`,
         text,
       };
     case 'LINE SIZE OVER MAXIMUM': {

@@ -37,9 +37,9 @@ describe('hostile CSV', () => {
       );
       expect(rej.map((x) => x.row_number)).toEqual([5, 12]);
       expect(rej[0].reason).toBe(
-        'line 6: 4 fields where the header has 3 (a value containing the delimiter must be quoted)',
+        "line 6: more fields than the header's 3 (a value containing the delimiter must be quoted)",
       );
-      expect(rej[1].reason).toBe('line 13: 2 fields where the header has 3');
+      expect(rej[1].reason).toBe("line 13: 2 of the header's 3 fields");
       expect(JSON.parse(rej[0].raw_row)).toEqual({ line: 'Q5,2024-01-01,Co,extra' });
       // rows after a skipped line keep their own row numbers
       expect(await w.count('leads', `lead_id IN ('Q6', 'Q13', 'Q20')`)).toBe(3);
