@@ -147,7 +147,10 @@ export async function ingest(w: Warehouse, opts: IngestOptions): Promise<IngestR
     const leadPlans = planned.filter((p) => p.load.table === 'leads');
     for (const p of planned) {
       if (p.load.table !== 'leads' && p === planned.find((q) => q.load.table !== 'leads')) {
-        for (const lp of leadPlans) await addNewLeads(w, lp.plan, numberedSourceSql(lp.load.src));
+        for (const lp of leadPlans) {
+          const r = lp.report!;
+          await addNewLeads(w, lp.plan, r.rejected === 0 && Object.keys(r.skipped).length === 0);
+        }
         await settleKnownLeads(w, warehouseLeads);
       }
       const started = performance.now();

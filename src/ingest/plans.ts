@@ -4,7 +4,7 @@ import { addColumn, addDateBounds, addNestedChecks, checkedSql, raw, shown, type
 import { rawColumnSql, resolveColumns, type MappingOrigin } from './columns.ts';
 import { detectDateParse, statedDateParse, type DateParse } from './dates.ts';
 import type { TableMapping } from './mapping.ts';
-import { sourceAlias, unnumberedSourceSql, type Source } from './source.ts';
+import { numberedSourceSql, sourceAlias, unnumberedSourceSql, type Source } from './source.ts';
 import type { CanonicalTable } from './types.ts';
 
 /**
@@ -258,8 +258,14 @@ export async function settleKnownLeads(w: Warehouse, warehouseLeads: boolean): P
 }
 
 /** Add a leads plan's valid ids (before anything is written), so activities and outcomes may refer to them. */
-export async function addNewLeads(w: Warehouse, plan: TablePlan, numbered: string): Promise<void> {
-  await w.run(`INSERT INTO ${NEW_LEADS} SELECT lead_id FROM ${checkedSql(plan, numbered)} ${valid}`);
+export async function addNewLeads(w: Warehouse, plan: TablePlan, clean: boolean): Promise<void> {
+  // no row rejected or skipped: every lead id in the file loads, and reading them needs no checks
+  if (clean)
+    await w.run(`INSERT INTO ${NEW_LEADS} SELECT DISTINCT ${plan.raw.lead_id} FROM ${unnumberedSourceSql(plan.src)}`);
+  else
+    await w.run(
+      `INSERT INTO ${NEW_LEADS} SELECT lead_id FROM ${checkedSql(plan, numberedSourceSql(plan.src))} ${valid}`,
+    );
 }
 
 /** Upsert valid leads by lead_id. */

@@ -111,6 +111,16 @@ describe('ingest', () => {
     });
   });
 
+  it('an activity of a lead rejected in the same ingest is rejected too (never an orphan)', async () => {
+    await inDb(async (w, dir) => {
+      const leads = write(dir, 'l.csv', leadsCsv(4, { 2: 'L2,not a date,x,y,1,1,US,API' }));
+      const acts = write(dir, 'a.csv', 'lead_id,occurred_at,activity_type\nL1,2024-02-01,x\nL2,2024-02-01,x\n');
+      const r = await ingest(w, { leads, activities: acts, now: NOW });
+      expect(r.tables.activities).toMatchObject({ loaded: 1, rejected: 1, reasons: { 'lead_id: unknown_lead': 1 } });
+      expect(await w.all('SELECT lead_id FROM activities')).toEqual([{ lead_id: 'L1' }]);
+    });
+  });
+
   it('upserts: a changed lead replaces the old one, an outcome is replaced by its key', async () => {
     await inDb(async (w, dir) => {
       await ingest(w, { leads: write(dir, 'l.csv', leadsCsv(3)), now: NOW });
