@@ -102,6 +102,19 @@ describe('hostile CSV', () => {
     );
   });
 
+  it('a UTF-16 file (its byte order mark says so) loads without --encoding', async () => {
+    const { dir, db, before } = await seeded();
+    const bom = Buffer.from([0xff, 0xfe]);
+    const body = Buffer.from('lead_id,created_at,company\nW1,2024-01-01,Zoë\nW2,2024-01-02,Co\n', 'utf16le');
+    const r = await ingestCli(db, '--leads', writeBytes(dir, 'u16.csv', Buffer.concat([bom, body])), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).tables.leads.dialect).toMatch(/encoding utf-16/);
+    await withWarehouse(db, async (w) =>
+      expect(await w.one(`SELECT company FROM leads WHERE lead_id = 'W1'`)).toEqual({ company: 'Zoë' }),
+    );
+    expect((await tableState(db)).leads.rows).toBe(before.leads.rows + 2);
+  });
+
   it('a byte order mark, CRLF line ends and a semicolon delimiter are read as such', async () => {
     const { dir, db, before } = await seeded();
     const text = '\ufefflead_id;created_at;company\r\nB1;2024-01-01;"Dupont; Fils"\r\nB2;2024-01-02;Co\r\n';
