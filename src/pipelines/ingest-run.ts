@@ -24,10 +24,14 @@ export interface FlatIngestRunOptions extends Omit<FlatIngestOptions, 'name'> {
   name?: string;
 }
 
-/** Load leads, activities and/or outcomes files into a warehouse, validating every row, in one transaction. */
+/**
+ * Load leads, activities and/or outcomes files into a warehouse, validating every row before writing any,
+ * in one journaled transaction.
+ */
 export async function ingestFiles(opts: IngestRunOptions): Promise<IngestReport> {
   const { db, ...options } = opts;
-  return withWarehouse(db, (w) => ingest(w, options));
+  // an ingest torn by a crash is reported by every other command; re-running the ingest repairs it
+  return withWarehouse(db, (w) => ingest(w, options), { allowTornIngest: true });
 }
 
 /** Load one flat table (an id column, a target column, one row per lead) into a warehouse. */

@@ -5,6 +5,7 @@ import { DataError } from '../errors.ts';
 import { quoteIdent, quoteLiteral } from './quote.ts';
 import { fillVector, readNumericColumns } from './typed-columns.ts';
 import { readFileSql, type FileFormat } from './files.ts';
+import { checkJournal, tornError } from './journal.ts';
 import { appendValue, chunkSetter, isBlockCopyable, VECTOR_ROWS, type AppendColumn } from './appender.ts';
 
 export { formatOf, readFileSql, type FileFormat } from './files.ts';
@@ -25,6 +26,8 @@ export interface OpenOptions {
    * number of processes can do this at once (sharded scoring).
    */
   overlay?: boolean;
+  /** open even when an ingest was torn while committing (ingest itself: re-running it repairs) */
+  allowTornIngest?: boolean;
 }
 
 /**
@@ -106,7 +109,9 @@ export class Warehouse {
       );
     }
     const conn = await instance.connect();
-    return new Warehouse(file, instance, conn);
+    const w = new Warehouse(file, instance, conn);
+    if (file !== ':memory:' && !opts.allowTornIngest) await refuseTornIngest(w, !opts.readOnly);
+    return w;
   }
 
   private static async openOverlay(file: string, opts: OpenOptions): Promise<Warehouse> {
@@ -344,3 +349,13 @@ function normalize(v: unknown): unknown {
   return v;
 }
 
+/** A warehouse whose last ingest was torn while committing is refused (closed), naming the ingest to re-run. */
+async function refuseTornIngest(w: Warehouse, settle: boolean): Promise<void> {
+  const torn = await checkJournal(w, settle).catch(async (err) => {
+    await w.close();
+    throw err;
+  });
+  if (torn.length === 0) return;
+  await w.close();
+  throw tornError(w.path, torn);
+}

@@ -43,8 +43,13 @@ describe('leadscore ingest (CLI)', () => {
         [20, 'company_size'],
         [30, 'lead_id'],
       ]);
-      expect(rej[0].reason).toBe('created_at: "31/02/2024" is not a date in format ISO 8601 (YYYY-MM-DD[ HH:MM:SS])');
-      expect(rej[1].reason).toBe('company_size: -5 is negative (must be a whole number >= 0)');
+      expect(rej[0].reason).toBe(
+        'created_at: "31/02/2024" is not a date in format ISO 8601 (YYYY-MM-DD[ HH:MM:SS]) (detected); ' +
+          'state the format with --date-format or date_format in the mapping',
+      );
+      expect(rej[1].reason).toBe(
+        'company_size: -5 is negative (must be a whole number >= 0, or a range such as 201-500 or 10,001+)',
+      );
       expect(rej[2].reason).toMatch(/^lead_id: duplicate of row 12 in this file/);
       expect(JSON.parse(rej[0].raw_row)).toMatchObject({
         lead_id: 'L10',
