@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { exitCodeFor, LeadscoreError } from '../errors.ts';
+import { environmentError, exitCodeFor, LeadscoreError } from '../errors.ts';
 
 /** Global flags every command sees. */
 export interface GlobalFlags {
@@ -147,6 +147,8 @@ export function progress(label: string): Progress {
 /** Print a user-facing error (no stack unless --debug) and return the exit code for it. */
 export function reportError(err: unknown): number {
   const { debug } = current();
+  // a full disk or a busy file that no pipeline named is still the environment's failure, not a bug
+  err = environmentError(err, 'a file') ?? err;
   const code = exitCodeFor(err);
   if (err instanceof LeadscoreError) {
     writeErr(`error: ${err.message}\n`);

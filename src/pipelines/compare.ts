@@ -1,7 +1,7 @@
 import { writeFileAtomic } from '../atomic-file.ts';
 import { DataError } from '../errors.ts';
 import { hashToUnit } from '../random.ts';
-import { quoteIdent, withWarehouse, type Warehouse } from '../store/index.ts';
+import { quoteIdent, requireWarehouse, withWarehouse, type Warehouse } from '../store/index.ts';
 import { buildFeatureTable, describeFeature, readFrame, transform, type FeatureFrame } from '../features/index.ts';
 import { PlattCalibrator, bandFor, explainRows, scoreFromProbability } from '../models/index.ts';
 import {
@@ -70,6 +70,7 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
     );
   }
   const runId = opts.runId ?? `compare-${compactStamp(opts.now)}`;
+  requireWarehouse(opts.db); // a mistyped --db must not create an empty warehouse
   return withWarehouse(opts.db, async (w) => {
     await assertWindowClosed(w, opts.db, opts.asOf, horizonDays);
     stage(`features and labels as of ${opts.asOf.toISOString().slice(0, 10)}`);

@@ -1,6 +1,6 @@
 import { buildFeatureTable } from '../features/index.ts';
 import { summarizeTable, type FeatureSummary } from '../features/summary.ts';
-import { quoteIdent, withWarehouse } from '../store/index.ts';
+import { quoteIdent, requireWarehouse, withWarehouse } from '../store/index.ts';
 import { asOfDates, loadSpecFor, type SnapshotSeries } from './features-input.ts';
 
 /** Options of a point-in-time feature build into a warehouse table. */
@@ -34,6 +34,7 @@ export interface FeatureBuildResult {
 /** Build a feature table as of one or more dates (only earlier activity counts) and summarize it. */
 export async function buildFeatures(opts: FeatureBuildOptions): Promise<FeatureBuildResult> {
   const dates = asOfDates(opts.asOf, opts.series);
+  requireWarehouse(opts.db); // a mistyped --db must not create an empty warehouse
   return withWarehouse(opts.db, async (w) => {
     const spec = await loadSpecFor(w, opts.features);
     opts.onStage?.(`features as of ${dates.length} date(s) into ${opts.into}`);

@@ -1,5 +1,5 @@
 import { DataError } from '../errors.ts';
-import { quoteIdent, withWarehouse, type Warehouse } from '../store/index.ts';
+import { quoteIdent, requireWarehouse, withWarehouse, type Warehouse } from '../store/index.ts';
 import { buildFeatureTable, readFrame, type FeatureFrame } from '../features/index.ts';
 import { psiAgainst, type FeatureProfile } from '../evaluate/drift.ts';
 import { ece, psi } from '../evaluate/metrics.ts';
@@ -81,6 +81,7 @@ export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport>
       .toISOString()
       .replace(/[-:]/g, '')
       .replace(/\.\d+Z$/, 'Z')}`;
+  requireWarehouse(opts.db); // a mistyped --db must not create an empty warehouse
   return withWarehouse(opts.db, async (w) => {
     if (!(await w.tableExists('score_runs')))
       throw new DataError(`no scoring runs in ${opts.db}`, 'run `leadscore score` first');

@@ -1,5 +1,5 @@
 import { explainLead, loadRules, scoreRules, type LeadExplanation, type RuleScores } from '../rules/index.ts';
-import { withWarehouse } from '../store/index.ts';
+import { requireWarehouse, withWarehouse } from '../store/index.ts';
 
 export type { LeadExplanation };
 
@@ -35,6 +35,7 @@ export interface RuleDistribution {
 /** Score every lead with the rules as of a date and summarize the distribution. */
 export async function scoreWithRules(opts: RuleScoreRunOptions): Promise<RuleDistribution> {
   const ruleSet = loadRules(opts.rules);
+  requireWarehouse(opts.db); // a mistyped --db must not create an empty warehouse
   const scores = await withWarehouse(
     opts.db,
     (w) => scoreRules(w, ruleSet, { asOf: opts.asOf, leads: opts.leads, into: opts.out }),

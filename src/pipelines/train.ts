@@ -1,5 +1,5 @@
 import { DataError } from '../errors.ts';
-import { withWarehouse, quoteIdent, type Warehouse } from '../store/index.ts';
+import { requireWarehouse, withWarehouse, quoteIdent, type Warehouse } from '../store/index.ts';
 import {
   buildFeatureTable,
   createDatePairs,
@@ -57,6 +57,7 @@ export async function trainCrm(
   const horizonDays = cfg.horizon_days;
   const rulesDoc = cfg.rules ? readConfigFile(cfg.rules, 'rules file') : null;
   const rules = rulesDoc !== null && cfg.rules ? parseRules(rulesDoc, cfg.rules) : null;
+  requireWarehouse(cfg.db); // a mistyped --db must not create an empty warehouse
   await ensureBackend();
   return withWarehouse(cfg.db, async (w) => {
     const dates = await chooseSnapshotDates(w, cfg, horizonDays);

@@ -4,9 +4,8 @@
  * record (run-record.ts), what is computed before writing (prepare.ts), the staged rows (staging.ts)
  * and where they go (publish.ts).
  */
-import fs from 'node:fs';
 import { DataError } from '../../errors.ts';
-import { Warehouse, quoteIdent } from '../../store/index.ts';
+import { Warehouse, quoteIdent, requireWarehouse } from '../../store/index.ts';
 import { openModel } from '../trained-model.ts';
 import { prepareScoring } from './prepare.ts';
 import { publishToParquet, publishToWarehouse, type PublishContext } from './publish.ts';
@@ -28,12 +27,7 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
     );
   }
   const trained = await openModel(opts.model, opts.modelsDir);
-  if (!fs.existsSync(opts.db)) {
-    throw new DataError(
-      `warehouse not found: ${opts.db}`,
-      'run `leadscore generate` or `leadscore ingest` first, or pass --db',
-    );
-  }
+  requireWarehouse(opts.db);
   const toFiles = opts.outDir !== undefined;
   const w = await Warehouse.open(opts.db, toFiles ? { overlay: true } : {});
   const tables = scratchTables(runId);
