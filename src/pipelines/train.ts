@@ -15,6 +15,7 @@ import { ensureBackend } from '../models/tf.ts';
 import { DATA_END_SQL, latestLabelledAsOf, type ExcludedColumn } from '../schema/index.ts';
 import type { TrainPipelineConfig } from './config.ts';
 import { auditAndExclude } from './leakage.ts';
+import { FEATURE_TABLE_SIGNATURE, claimOutputTable, recordOutputTable } from './output-tables.ts';
 import { fitAndSave, type FitReport, type StageReporter, type TestMetrics } from './train-fit.ts';
 
 export type { StageReporter, TestMetrics } from './train-fit.ts';
@@ -64,7 +65,11 @@ export async function trainCrm(
     stage(`features as of ${dates.length} snapshot dates (${iso(dates[0])} .. ${iso(dates[dates.length - 1])})`);
     const sampled = await snapshotPairs(w, dates, cfg.snapshots.max_rows, cfg.seed);
     if (sampled.note) stage(sampled.note);
+    // a table of the user's that happens to be called training_features is left alone
+    const target = { flag: 'training table', command: 'train', replace: false, signature: FEATURE_TABLE_SIGNATURE };
+    await claimOutputTable(w, TRAIN_TABLE, target);
     await buildFeatureTable(w, spec, { asOf: TRAIN_PAIRS, horizonDays, withLabels: true, into: TRAIN_TABLE });
+    await recordOutputTable(w, TRAIN_TABLE, 'train');
     const frame = await readFrame(w, TRAIN_TABLE, spec);
     if (!frame.label) throw new DataError('training frame has no labels');
     let ruleScores: Float64Array | null = null;
