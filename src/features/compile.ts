@@ -159,6 +159,12 @@ export function leadFeatureSql(spec: FeatureSpec, f: FeatureDef): string {
   const c = (n: string) => `lr.${quoteIdent(n)}`;
   if (f.type === 'attribute')
     return f.kind === 'numeric' ? `TRY_CAST(${c(f.column)} AS DOUBLE)` : `CAST(${c(f.column)} AS VARCHAR)`;
+  if (f.type === 'extra') {
+    // a JSON pointer: any key (spaces, dots, quotes) addressed exactly, ~ and / escaped as the RFC says
+    const pointer = quoteLiteral('/' + f.key.replaceAll('~', '~0').replaceAll('/', '~1'));
+    const v = `json_extract_string(lr.extras, ${pointer})`;
+    return f.kind === 'numeric' ? `TRY_CAST(${v} AS DOUBLE)` : `nullif(trim(${v}), '')`;
+  }
   if (f.type !== 'derived') throw new Error(`not a lead feature: ${f.name}`);
   switch (f.derive) {
     case 'email_domain_kind':
@@ -188,7 +194,8 @@ export function leadFeatureSql(spec: FeatureSpec, f: FeatureDef): string {
   }
 }
 
-const isLeadLevel = (f: FeatureDef) => f.type === 'attribute' || (f.type === 'derived' && f.derive !== 'lead_age_days');
+const isLeadLevel = (f: FeatureDef) =>
+  f.type === 'attribute' || f.type === 'extra' || (f.type === 'derived' && f.derive !== 'lead_age_days');
 
 /** Compile the spec into one SELECT producing lead_id, as_of, <features>, [label], _max_event_at. */
 export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): string {
@@ -291,13 +298,16 @@ act AS (
 )`
     : '';
 
+  // A lead exists from its creation on (created_at <= as_of): a pair at created_at itself is the lead at
+  // creation (`snapshots: {every: created}`). The pairs table decides who is looked at: date snapshots
+  // and scoring take only leads created strictly before their date.
   return `WITH pairs AS (
   SELECT DISTINCT lead_id, CAST(as_of AS TIMESTAMP) AS as_of${opts.rowNumbers ? ', rn' : ''} FROM ${quoteIdent(opts.pairs)}
 ),
 ${lf},
 base AS MATERIALIZED (
   SELECT ${opts.rowNumbers ? 'p.rn' : 'row_number() OVER ()'} AS bid, p.lead_id, p.as_of FROM pairs p JOIN lf ON lf.lead_id = p.lead_id
-  WHERE lf.created_at < p.as_of ${wonBefore}
+  WHERE lf.created_at <= p.as_of ${wonBefore}
 )${actCte}
 SELECT ${select.join(',\n  ')}
 FROM base b JOIN lf ON lf.lead_id = b.lead_id${aggs.length ? ' LEFT JOIN act ON act.bid = b.bid' : ''}${opts.exprTable ? ` LEFT JOIN ${quoteIdent(opts.exprTable)} e ON e.lead_id = b.lead_id` : ''}`;
