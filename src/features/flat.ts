@@ -41,11 +41,14 @@ export function loadFlatSpec(file: string): FlatSpec {
   );
 }
 
+/** A flat table read for training: the frame, and the target value that was read as converted. */
+export type FlatFrame = FeatureFrame & { positive: string };
+
 /** Load a flat table (CSV/Parquet/JSON file, or a warehouse table) into a FeatureFrame with 0/1 labels. */
 export async function loadFlatFrame(
   source: string | { w: Warehouse; table: string },
   opts: FlatOptions,
-): Promise<FeatureFrame> {
+): Promise<FlatFrame> {
   const label = typeof source === 'string' ? source : `table ${source.table}`;
   const raw = typeof source === 'string' ? await readFileAsText(source) : await readTableAsText(source.w, source.table);
   const names = Object.keys(raw);
@@ -130,7 +133,7 @@ export async function loadFlatFrame(
       });
     }
   }
-  return { ids, asOf: new Float64Array(keep.length).fill(NaN), label: labels, columns, notes };
+  return { ids, asOf: new Float64Array(keep.length).fill(NaN), label: labels, columns, notes, positive };
 }
 
 function guessPositive(values: string[], label: string, target: string): string {
