@@ -93,6 +93,8 @@ export function formatNumber(v: number): string {
 /** A command's progress on stderr: `update` as it goes, `done` once at the end. */
 export interface Progress {
   update: (msg: string) => void;
+  /** a line that must be seen (not coalesced or redrawn): counts before a long step, a warning */
+  note: (msg: string) => void;
   done: (msg?: string) => void;
 }
 
@@ -134,6 +136,12 @@ export function progress(label: string): Progress {
       const wait = lastLine + LOG_INTERVAL_MS - Date.now();
       if (wait <= 0) flush();
       else timer ??= setTimeout(flush, wait).unref();
+    },
+    note(msg: string) {
+      if (io.isTTY) io.stderr(`\r\x1b[K`);
+      else flush();
+      io.stderr(`${label}: ${msg}\n`);
+      if (io.isTTY && lastMsg !== undefined) io.stderr(`${label}: ${lastMsg}`);
     },
     done(msg?: string) {
       clearTimeout(timer);
