@@ -52,7 +52,7 @@ describe('a config option pointed at the wrong file', () => {
     expectNoEcho(r.stdout + r.stderr, CSV_LINES.slice(1));
   });
 
-  it('a pipeline file with rules: a password file in the project: exit 3, no line echoed, tables unchanged', async () => {
+  it('a pipeline file with rules: a password file in the project: exit 3, no line echoed', async () => {
     fs.writeFileSync(path.join(dir, 'p-shadow.yaml'), 'rules: shadow\n');
     const before = await tableStates(db);
     const r = await runLeadscore(['train', 'p-shadow.yaml', '--db', db], { cwd: dir });

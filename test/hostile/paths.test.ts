@@ -75,7 +75,7 @@ describe('paths in pipeline files stay inside the project', () => {
     });
   }
 
-  it('allow_outside_project: true lets the file name an absolute path (it then fails on the model, not the path)', async () => {
+  it('allow_outside_project: true lets the file name absolute paths (it fails on the model instead)', async () => {
     const file = pipeline('p-allowed.yaml', `allow_outside_project: true\ndb: ${db}\nmodels_dir: ${outside}\n`);
     const r = await runLeadscore(['score', file, '--model', 'nothing_here'], { cwd: project });
     expect(r.code).toBe(3);
