@@ -59,6 +59,7 @@ const FEATURES = '_ls_compare_features';
  */
 export async function compareScores(opts: CompareOptions): Promise<CompareOutput> {
   const stage = opts.onStage ?? (() => undefined);
+  requireWarehouse(opts.db); // a mistyped --db must not create an empty warehouse
   const trained = await openModel(opts.model, opts.modelsDir);
   const spec = crmSpecOf(trained, 'compare');
   const horizonDays = opts.horizonDays ?? trained.horizonDays;
@@ -70,7 +71,6 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
     );
   }
   const runId = opts.runId ?? `compare-${compactStamp(opts.now)}`;
-  requireWarehouse(opts.db); // a mistyped --db must not create an empty warehouse
   return withWarehouse(opts.db, async (w) => {
     await assertWindowClosed(w, opts.db, opts.asOf, horizonDays);
     stage(`features and labels as of ${opts.asOf.toISOString().slice(0, 10)}`);

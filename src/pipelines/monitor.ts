@@ -67,6 +67,7 @@ export function featureDrift(
  */
 export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport> {
   const stage = opts.onStage ?? (() => undefined);
+  requireWarehouse(opts.db); // a mistyped --db must not create an empty warehouse
   const loaded = await openModel(opts.model, opts.modelsDir);
   const spec = crmSpecOf(loaded, 'monitor');
   if (Object.keys(loaded.profiles).length === 0) {
@@ -81,7 +82,6 @@ export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport>
       .toISOString()
       .replace(/[-:]/g, '')
       .replace(/\.\d+Z$/, 'Z')}`;
-  requireWarehouse(opts.db); // a mistyped --db must not create an empty warehouse
   return withWarehouse(opts.db, async (w) => {
     if (!(await w.tableExists('score_runs')))
       throw new DataError(`no scoring runs in ${opts.db}`, 'run `leadscore score` first');

@@ -96,6 +96,12 @@ export class Warehouse {
       if (!exists && (opts.readOnly || opts.overlay || opts.create === false)) throw warehouseNotFound(file);
       if (exists && fs.statSync(file).isDirectory())
         throw new DataError(`warehouse ${file} is a folder, not a DuckDB file`, 'pass the path of a .duckdb file');
+      if (exists && !isDuckDbFile(file))
+        // DuckDB would open a CSV or Parquet file as a read-only database of one table; a warehouse it is not
+        throw new DataError(
+          `cannot open warehouse ${file}: it is not a DuckDB database file (a CSV, Parquet or other file?)`,
+          'pass the warehouse with --db; a flat file goes to `train --data` or `ingest --flat`',
+        );
       const dir = path.dirname(path.resolve(file));
       if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true });
     }
@@ -354,6 +360,23 @@ export class Warehouse {
     this.closed = true;
     this.conn.closeSync();
     if (this.ownsInstance) this.instance.closeSync();
+  }
+}
+
+/** A DuckDB database file: "DUCK" at bytes 8-11 of its header (an empty file is a new database). */
+function isDuckDbFile(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return true; // unreadable: DuckDB's own open names the problem
+  }
+  try {
+    const head = Buffer.alloc(12);
+    const n = fs.readSync(fd, head, 0, 12, 0);
+    return n === 0 || (n === 12 && head.toString('latin1', 8, 12) === 'DUCK');
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
