@@ -72,9 +72,11 @@ export async function summarizeTable(
   const numeric = new Map<string, Stats>();
   const numericNames = features.filter((f) => featureKind(f) === 'numeric').map((f) => f.name);
   if (numericNames.length > 100) {
-    const rows = await w.all<{ feature: string; n: number; mean: number | null; lo: number | null; hi: number | null }>(
+    type Row = { feature: string; n: number; mean: number | null; lo: number | null; hi: number | null };
+    const rows = await w.all<Row>(
       `SELECT feature, count(v)::BIGINT AS n, avg(v) AS mean, min(v) AS lo, max(v) AS hi
-       FROM (UNPIVOT (SELECT ${numericNames.map(quoteIdent).join(', ')} FROM ${t}) ON COLUMNS(*) INTO NAME feature VALUE v)
+       FROM (UNPIVOT (SELECT ${numericNames.map(quoteIdent).join(', ')} FROM ${t})
+             ON COLUMNS(*) INTO NAME feature VALUE v)
        GROUP BY feature`,
     );
     // UNPIVOT leaves NULLs out: a column with no values has no row here, and is all missing
@@ -86,7 +88,10 @@ export async function summarizeTable(
         `SELECT ${numericNames
           .map((name, k) => {
             const c = quoteIdent(name);
-            return `(count(*) - count(${c}))::BIGINT AS m${k}, avg(${c}) AS a${k}, min(${c}) AS l${k}, max(${c}) AS h${k}`;
+            return (
+              `(count(*) - count(${c}))::BIGINT AS m${k}, avg(${c}) AS a${k}, min(${c}) AS l${k}, ` +
+              `max(${c}) AS h${k}`
+            );
           })
           .join(', ')} FROM ${t}`,
       )) ?? {};
