@@ -16,7 +16,15 @@ import type { ScoreSummary } from './pipelines/score/index.ts';
 import type { TrainRunOptions } from './pipelines/train-run.ts';
 import type { TrainReport } from './pipelines/train.ts';
 
-export { ConfigError, DataError, LeadscoreError, NotFoundError, UsageError, exitCodeFor } from './errors.ts';
+export {
+  ConfigError,
+  DataError,
+  LeadscoreError,
+  NotFoundError,
+  RuntimeError,
+  UsageError,
+  exitCodeFor,
+} from './errors.ts';
 export type { ErrorCode } from './errors.ts';
 export type { CompareOutput, ComparedLead } from './pipelines/compare.ts';
 export type { GenerateDataOptions, GenerateDataResult, GenerateReport } from './pipelines/generate-run.ts';

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { exitCodeFor, LeadscoreError } from '../errors.ts';
+import { environmentError, exitCodeFor, LeadscoreError } from '../errors.ts';
 
 /** Global flags every command sees. */
 export interface GlobalFlags {
@@ -93,6 +93,8 @@ export function formatNumber(v: number): string {
 /** A command's progress on stderr: `update` as it goes, `done` once at the end. */
 export interface Progress {
   update: (msg: string) => void;
+  /** a line that must be seen (not coalesced or redrawn): counts before a long step, a warning */
+  note: (msg: string) => void;
   done: (msg?: string) => void;
 }
 
@@ -135,6 +137,12 @@ export function progress(label: string): Progress {
       if (wait <= 0) flush();
       else timer ??= setTimeout(flush, wait).unref();
     },
+    note(msg: string) {
+      if (io.isTTY) io.stderr(`\r\x1b[K`);
+      else flush();
+      io.stderr(`${label}: ${msg}\n`);
+      if (io.isTTY && lastMsg !== undefined) io.stderr(`${label}: ${lastMsg}`);
+    },
     done(msg?: string) {
       clearTimeout(timer);
       run.unfinished.delete(flush);
@@ -147,6 +155,8 @@ export function progress(label: string): Progress {
 /** Print a user-facing error (no stack unless --debug) and return the exit code for it. */
 export function reportError(err: unknown): number {
   const { debug } = current();
+  // a full disk or a busy file that no pipeline named is still the environment's failure, not a bug
+  err = environmentError(err, 'a file') ?? err;
   const code = exitCodeFor(err);
   if (err instanceof LeadscoreError) {
     writeErr(`error: ${err.message}\n`);

@@ -1,7 +1,7 @@
 import { writeFileAtomic } from '../atomic-file.ts';
 import { DataError } from '../errors.ts';
 import { hashToUnit } from '../random.ts';
-import { quoteIdent, withWarehouse, type Warehouse } from '../store/index.ts';
+import { quoteIdent, requireWarehouse, withWarehouse, type Warehouse } from '../store/index.ts';
 import { buildFeatureTable, readFrame, transform, type FeatureFrame } from '../features/index.ts';
 import { PlattCalibrator, bandFor, scoreFromProbability } from '../models/index.ts';
 import {
@@ -66,6 +66,7 @@ const BOOTSTRAP_REPLICATES = 500;
  */
 export async function compareScores(opts: CompareOptions): Promise<CompareOutput> {
   const stage = opts.onStage ?? (() => undefined);
+  requireWarehouse(opts.db); // a mistyped --db must not create an empty warehouse
   const trained = await openModel(opts.model, opts.modelsDir);
   const spec = crmSpecOf(trained, 'compare');
   const horizonDays = opts.horizonDays ?? trained.horizonDays;

@@ -1,5 +1,5 @@
 import { DataError } from '../errors.ts';
-import { quoteIdent, withWarehouse, type Warehouse } from '../store/index.ts';
+import { quoteIdent, requireWarehouse, withWarehouse, type Warehouse } from '../store/index.ts';
 import { buildFeatureTable, readFrame, type FeatureFrame } from '../features/index.ts';
 import {
   DAY_LINES,
@@ -96,6 +96,7 @@ export function featureDrift(
  */
 export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport> {
   const stage = opts.onStage ?? (() => undefined);
+  requireWarehouse(opts.db); // a mistyped --db must not create an empty warehouse
   const loaded = await openModel(opts.model, opts.modelsDir);
   const spec = crmSpecOf(loaded, 'monitor');
   if (Object.keys(loaded.profiles).length === 0) {

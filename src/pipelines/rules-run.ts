@@ -1,5 +1,13 @@
-import { explainLead, loadRules, scoreRules, type LeadExplanation, type RuleScores } from '../rules/index.ts';
-import { withWarehouse } from '../store/index.ts';
+import {
+  RULE_SCORE_COLUMNS,
+  explainLead,
+  loadRules,
+  scoreRules,
+  type LeadExplanation,
+  type RuleScores,
+} from '../rules/index.ts';
+import { requireWarehouse, withWarehouse } from '../store/index.ts';
+import { checkOutputName, claimOutputTable, recordOutputTable } from './output-tables.ts';
 
 export type { LeadExplanation };
 
@@ -16,8 +24,13 @@ export interface RuleScoreRunOptions {
   asOf: Date;
   /** open: leave out leads won before as_of; all: keep them */
   leads: 'open' | 'all';
-  /** also write one row per lead to this table (replaced whole); without it the warehouse is only read */
+  /**
+   * also write one row per lead to this table (replaced whole; never one of leadscore's own tables, see
+   * output-tables.ts); without it the warehouse is only read
+   */
   out?: string;
+  /** overwrite `out` even when it is a table leadscore did not write */
+  replace?: boolean;
 }
 
 /** How the scored leads spread over the rule set's bands, grades and exclusions. */
@@ -35,9 +48,22 @@ export interface RuleDistribution {
 /** Score every lead with the rules as of a date and summarize the distribution. */
 export async function scoreWithRules(opts: RuleScoreRunOptions): Promise<RuleDistribution> {
   const ruleSet = loadRules(opts.rules);
+  const target = {
+    flag: '--out',
+    command: 'rules score',
+    replace: opts.replace === true,
+    signature: RULE_SCORE_COLUMNS,
+  };
+  if (opts.out) checkOutputName(opts.out, target);
+  requireWarehouse(opts.db); // a mistyped --db must not create an empty warehouse
   const scores = await withWarehouse(
     opts.db,
-    (w) => scoreRules(w, ruleSet, { asOf: opts.asOf, leads: opts.leads, into: opts.out }),
+    async (w) => {
+      if (opts.out) await claimOutputTable(w, opts.out, target);
+      const s = await scoreRules(w, ruleSet, { asOf: opts.asOf, leads: opts.leads, into: opts.out });
+      if (opts.out) await recordOutputTable(w, opts.out, 'rules score');
+      return s;
+    },
     { readOnly: !opts.out },
   );
   return distribution(scores, [

@@ -19,7 +19,10 @@ export interface ScoreRunOptions extends Omit<ScoreOptions, 'db' | 'model' | 'mo
 /** Score leads as of a date with the settings of a pipeline file, overridden by the options, and publish them. */
 export async function runScoring(opts: ScoreRunOptions): Promise<ScoreSummary> {
   const { pipeline, db, model, modelsDir, leads, reasons, ...rest } = opts;
-  const base = loadPipelineConfig(ScorePipelineConfig, pipeline ?? 'pipelines/score.yaml', pipeline === undefined);
+  const overridden = [...(db ? ['db'] : []), ...(modelsDir ? ['models_dir'] : [])];
+  const base = loadPipelineConfig(ScorePipelineConfig, pipeline ?? 'pipelines/score.yaml', pipeline === undefined, {
+    overridden,
+  });
   const which = leads ?? base.leads;
   if (which !== 'open' && which !== 'all') throw new UsageError(`--leads must be open or all, got "${which}"`);
   return scoreLeads({

@@ -6,6 +6,7 @@ import { FLAT_MISSING_VALUES, type FlatCardSpec } from '../schema/index.ts';
 import { ensureBackend } from '../models/tf.ts';
 import type { TrainPipelineConfig } from './config.ts';
 import { auditAndExclude } from './leakage.ts';
+import { checkTrainable, describeCounts, emptyColumns, splitCounts } from './train-checks.ts';
 import { dropColumns, type TrainReport } from './train.ts';
 import { fitAndSave, type ModelTuning, type StageReporter } from './train-fit.ts';
 
@@ -30,7 +31,8 @@ export function flatTuning(cfg: TrainPipelineConfig): ModelTuning {
 
 /** Options for training on a flat table (one row per lead, a target column). */
 export interface TrainFlatOptions {
-  data: string;
+  /** a CSV / Parquet / JSON lines file, or a table `leadscore ingest --flat` loaded into a warehouse */
+  data: string | { db: string; table: string };
   target: string;
   id?: string;
   positive?: string;
@@ -43,6 +45,8 @@ export interface TrainFlatOptions {
   tuning?: ModelTuning;
   now: Date;
   onStage?: StageReporter;
+  /** lines that must be seen as they happen: the counts per part, warnings */
+  onNotice?: StageReporter;
 }
 
 /**
@@ -52,15 +56,23 @@ export interface TrainFlatOptions {
  */
 export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions): Promise<TrainReport> {
   const stage = opts.onStage ?? (() => undefined);
-  stage(`reading ${opts.data}`);
-  const frame = await loadFlatFrame(opts.data, {
+  const notice = opts.onNotice ?? stage;
+  const data = opts.data;
+  const shown = typeof data === 'string' ? data : `table ${data.table} in ${data.db}`;
+  stage(`reading ${shown}`);
+  const missingValues = opts.missingValues ?? [...FLAT_MISSING_VALUES];
+  const flatOptions = {
     target: opts.target,
     id: opts.id,
     positive: opts.positive,
-    missingValues: opts.missingValues ?? [...FLAT_MISSING_VALUES],
+    missingValues,
     overrides: { columns: {}, exclude: opts.exclude },
-  });
-  if (!frame.label) throw new DataError(`${opts.data}: no labels read from ${opts.target}`);
+  };
+  const frame =
+    typeof data === 'string'
+      ? await loadFlatFrame(data, flatOptions)
+      : await withWarehouse(data.db, (w) => loadFlatFrame({ w, table: data.table }, flatOptions), { readOnly: true });
+  if (!frame.label) throw new DataError(`${shown}: no labels read from ${opts.target}`);
   await ensureBackend();
   const test = cfg.split.test;
   const split = stratifiedSplit(
@@ -73,17 +85,38 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
     },
     cfg.seed,
   );
+  const counts = splitCounts(frame.label, split);
+  notice(`rows per part: ${describeCounts(counts)}`);
+  const warnings = checkTrainable(counts, 'flat');
+  for (const w of warnings) notice(`warning: ${w}`);
+  const empty = emptyColumns(frame, split.train);
+  const droppedFeatures = [...empty.missing, ...empty.constant.map((c) => c.name)];
+  const emptyNotes = [
+    ...(empty.missing.length
+      ? [`columns with no value on any training row, left out: ${empty.missing.join(', ')}`]
+      : []),
+    ...(empty.constant.length
+      ? [
+          `columns with one value on every training row, left out: ` +
+            empty.constant.map((c) => `${c.name} (${c.value})`).join(', '),
+        ]
+      : []),
+  ];
   stage('leakage audit on the training split');
-  const { excluded } = auditAndExclude(frame, split.train, null, cfg.fail_on_leakage);
+  const kept = dropColumns(frame, droppedFeatures);
+  const { excluded } = auditAndExclude(kept, split.train, null, cfg.fail_on_leakage);
   const used = dropColumns(
-    frame,
+    kept,
     excluded.map((e) => e.column),
   );
   const cardSpec: FlatCardSpec = {
     kind: 'flat',
-    source: path.basename(opts.data),
+    source: typeof data === 'string' ? path.basename(data) : data.table,
+    ...(typeof data === 'string' ? {} : { table: data.table }),
     target: opts.target,
     id: opts.id ?? null,
+    positive: positiveOf(frame, opts),
+    missing_values: missingValues,
     columns: used.columns.map((c) => ({ name: c.name, kind: c.kind })),
     excluded_by_user: opts.exclude,
     excluded_by_audit: excluded,
@@ -91,14 +124,19 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
   const tuning = { ...flatTuning(cfg), ...(opts.tuning ?? {}) };
   const result = await fitAndSave(cfg, opts.now, { frame: used, split, ruleScores: null, cardSpec, tuning }, stage);
   if (opts.exportSplit) {
+    if (typeof data !== 'string') throw new DataError('--export-split needs --data FILE, not a warehouse table');
     stage(`writing the split to ${opts.exportSplit}`);
-    await exportSplit(opts.data, opts.id, frame.ids, split, opts.exportSplit);
+    await exportSplit(data, opts.id, frame.ids, split, opts.exportSplit);
   }
   return {
     ...result,
     excluded_columns: excluded,
+    counts,
+    dropped_features: droppedFeatures,
+    warnings,
     notes: [
       ...(frame.notes ?? []),
+      ...emptyNotes,
       ...(opts.exportSplit
         ? [
             `split written to ${opts.exportSplit}; compare with: /usr/bin/python3 ../shared/bench/peer_sklearn.py ${opts.exportSplit} ${opts.target} --split-col split --drop "${[opts.id, ...opts.exclude, ...excluded.map((e) => e.column)].filter(Boolean).join(',')}"`,
@@ -137,4 +175,9 @@ async function exportSplit(
       formatOf(out),
     );
   });
+}
+
+/** The target value that means converted, as training read it (stored on the card for scoring). */
+function positiveOf(frame: { positive: string }, opts: TrainFlatOptions): string {
+  return opts.positive ?? frame.positive;
 }

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../src/errors.ts';
 import { loadFeatureSpec, parseFeatureSpec } from '../../src/features/index.ts';
+import { CANONICAL_DDL } from '../../src/schema/index.ts';
+import { withWarehouse } from '../../src/store/index.ts';
 import { runLeadscore } from '../cli/run.ts';
 
 const err = (obj: unknown) => {
@@ -68,6 +70,8 @@ describe('feature spec validation', () => {
         /bad\.yaml: horizon_days: /,
       ],
     ];
+    // an empty warehouse: features build refuses a missing one before reading the features file
+    await withWarehouse(path.join(dir, 'w.duckdb'), (w) => w.run(CANONICAL_DDL));
     for (const [text, pattern] of cases) {
       const file = path.join(dir, 'bad.yaml');
       fs.writeFileSync(file, text);

@@ -103,7 +103,8 @@ export function registerFeaturesCommand(program: Command): void {
   addSnapshotOptions(
     features.command('build').description('compute features AS OF one or more dates into a DuckDB table, with labels'),
   )
-    .option('--into <table>', 'output table (replaced atomically)', 'feature_table')
+    .option('--into <table>', "output table (replaced atomically; never leadscore's own tables)", 'feature_table')
+    .option('--replace', '--into may overwrite an existing table that leadscore did not write')
     .option('--no-labels', 'leave out the label column (e.g. for scoring)')
     .addHelpText(
       'after',
@@ -115,7 +116,7 @@ Examples:
 Only activities with occurred_at < as_of count; label = won within the horizon after as_of.`,
     )
     .action(
-      action(async (flags: SnapshotFlags & { into: string; labels: boolean }) => {
+      action(async (flags: SnapshotFlags & { into: string; labels: boolean; replace?: boolean }) => {
         const snapshots = snapshotFlags(flags);
         const p = progress('features build');
         const { buildFeatures } = await import('../../pipelines/features-build.ts');
@@ -124,6 +125,7 @@ Only activities with occurred_at < as_of count; label = won within the horizon a
           db: flags.db,
           features: flags.features,
           into: flags.into,
+          replace: flags.replace,
           withLabels: flags.labels,
           onStage: p.update,
         });

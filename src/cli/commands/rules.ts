@@ -4,6 +4,16 @@ import type { LeadExplanation } from '../../pipelines/rules-run.ts';
 import { DEFAULT_DB, parseAsOf } from '../options.ts';
 import { action, printJson, printTable, progress, writeOut } from '../output.ts';
 
+interface RuleScoreFlags {
+  asOf: string;
+  db: string;
+  rules: string;
+  leads: string;
+  out?: string;
+  replace?: boolean;
+  json?: boolean;
+}
+
 /** Points for people: at most 2 decimals. */
 const formatNumber = (x: number) => String(Math.round(x * 100) / 100);
 
@@ -60,7 +70,8 @@ Examples:
     .option('--db <file>', 'warehouse file', DEFAULT_DB)
     .option('--rules <file>', 'rules YAML file', DEFAULT_RULES)
     .option('--leads <which>', 'open (not won before as-of) or all', 'open')
-    .option('--out <table>', 'also write one row per lead to this table (replaced whole)')
+    .option('--out <table>', "also write one row per lead to this table (replaced whole; never leadscore's own tables)")
+    .option('--replace', '--out may overwrite an existing table that leadscore did not write')
     .option('--json', 'print the distribution as JSON')
     .addHelpText(
       'after',
@@ -70,14 +81,14 @@ Examples:
   $ leadscore rules score --db data/demo.duckdb --rules models/rules.yaml --as-of now --out rule_scores --json`,
     )
     .action(
-      action(async (opts: { asOf: string; db: string; rules: string; leads: string; out?: string; json?: boolean }) => {
+      action(async (opts: RuleScoreFlags) => {
         if (opts.leads !== 'open' && opts.leads !== 'all')
           throw new UsageError(`--leads must be open or all, got "${opts.leads}"`);
         const asOf = parseAsOf(opts.asOf);
         const p = progress('rules score');
         const { scoreWithRules } = await import('../../pipelines/rules-run.ts');
-        const { db, rules, leads, out } = opts;
-        const dist = await scoreWithRules({ db, rules, leads, out, asOf });
+        const { db, rules, leads, out, replace } = opts;
+        const dist = await scoreWithRules({ db, rules, leads, out, replace, asOf });
         p.done(`${dist.leads} leads${opts.out ? ` written to ${opts.out}` : ''}`);
         if (opts.json)
           return printJson({ asOf: asOf.toISOString(), rules: opts.rules, table: opts.out ?? null, ...dist });

@@ -13,6 +13,8 @@ interface ScoreFlags {
   runId?: string;
   shard?: string;
   out?: string;
+  data?: string;
+  table?: string;
   reasons?: string;
   json?: boolean;
 }
@@ -45,7 +47,12 @@ export function registerScoreCommand(program: Command): void {
     .option('--leads <which>', 'open (not yet won) or all leads created before --as-of')
     .option('--run-id <id>', 'name of this run; re-running the same id replaces its rows')
     .option('--shard <k/n>', 'score only shard k of n (by a stable hash of lead_id)')
-    .option('--out <dir>', 'write Parquet to DIR instead of the warehouse (the warehouse is only read)')
+    .option(
+      '--out <path>',
+      'write FILE.csv / FILE.parquet, or Parquet into DIR, instead of the warehouse (which is then only read)',
+    )
+    .option('--data <file>', 'flat models: score the rows of this file (CSV, Parquet, JSON lines)')
+    .option('--table <name>', 'flat models: score this flat table of the warehouse (default: the one trained on)')
     .option('--reasons <n>', 'reasons per direction per lead')
     .option('--json', 'print a summary as JSON')
     .addHelpText(
@@ -60,7 +67,9 @@ leads convert within the model's horizon.
 Examples:
   $ leadscore score --db data/leadscore.duckdb --model leadscore
   $ leadscore score --model leadscore@v0002 --as-of 2025-06-30 --json
-  $ leadscore score --model leadscore --shard 1/4 --out scores/   # run 1/4 .. 4/4 anywhere, in parallel`,
+  $ leadscore score --model leadscore --shard 1/4 --out scores/   # run 1/4 .. 4/4 anywhere, in parallel
+  $ leadscore score --model x_education_leads --data new_leads.csv --out scores.csv   # a flat model
+  $ leadscore score --db flat.duckdb --model x_education   # a flat table loaded by ingest --flat`,
     )
     .action(
       action(async (pipeline: string | undefined, flags: ScoreFlags) => {
@@ -79,7 +88,10 @@ Examples:
           leads: flags.leads,
           runId: flags.runId,
           shard,
-          outDir: flags.out,
+          ...outTarget(flags.out),
+          data: flags.data,
+          table: flags.table,
+          onNotice: bar.note,
           reasons,
           now: () => new Date(), // the CLI is the only place that reads the wall clock
           onProgress: (done, total, stage) => {
@@ -98,6 +110,7 @@ Examples:
         );
         writeOut(`output: ${summary.output}\n`);
         for (const r of summary.marked_failed) writeOut(`note: run ${r} had died part-way; marked failed\n`);
+        for (const n of summary.notes) writeOut(`note: ${n}\n`);
         printTable(
           Object.entries(summary.bands).map(([band, leads]) => ({
             band,
@@ -107,4 +120,10 @@ Examples:
         );
       }),
     );
+}
+
+/** --out: a file when it ends in .csv, .parquet or .json(l); otherwise a folder for Parquet (shards). */
+export function outTarget(out: string | undefined): { outFile?: string; outDir?: string } {
+  if (out === undefined) return {};
+  return /\.(csv|parquet|pq|json|jsonl|ndjson)$/i.test(out) ? { outFile: out } : { outDir: out };
 }

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import type { TrainReport } from '../../pipelines/train.ts';
 import { action, formatNumber, printJson, printTable, progress, writeOut } from '../output.ts';
-import { parseInteger } from '../options.ts';
+import { parseDays, parseInteger } from '../options.ts';
 
 interface TrainFlags {
   db?: string;
+  label?: string;
+  horizon?: string;
   data?: string;
+  table?: string;
   target?: string;
   id?: string;
   positive?: string;
@@ -34,13 +37,20 @@ export function registerTrainCommand(program: Command): void {
     )
     .argument('[pipeline]', 'pipeline YAML for CRM training (default pipelines/train.yaml when present)')
     .option('--db <file>', 'warehouse with leads, activities and outcomes (overrides the pipeline file)')
+    .option(
+      '--label <how>',
+      'CRM rows: "created" (one per lead as of its creation, labelled won within the horizon after it) ' +
+        'or "snapshots" (every open lead on the 1st of each month)',
+    )
+    .option('--horizon <days>', 'label horizon, e.g. 90d (overrides horizon_days)')
     .option('--data <file>', 'train on a flat file instead (CSV, Parquet or JSON lines; one row per lead)')
+    .option('--table <name>', 'train on a flat table of the warehouse (loaded by `leadscore ingest --flat`)')
     .option('--target <col>', 'with --data: the outcome column (1/0, yes/no, true/false, won/lost)')
     .option('--id <col>', 'with --data: the lead id column (never used as a feature)')
     .option('--positive <value>', 'with --data: the target value that means converted')
     .option('--exclude <cols>', 'with --data: comma-separated columns to leave out')
     .option('--seed <n>', 'random seed (splits, initialization, shuffles)')
-    .option('--name <name>', 'model name under the models folder')
+    .option('--name <name>', 'model name under the models folder (flat data: default the file or table name)')
     .option('--models-dir <dir>', 'where artifacts go (default models/)')
     .option('--export-split <file>', 'with --data: write the input rows plus a `split` column (test rows: "test")')
     .option('--fail-on-leakage', 'stop if the leakage audit suspects a column, instead of excluding it')
@@ -56,6 +66,8 @@ models/<name>/<version>/. Promote it with \`leadscore models promote NAME@VERSIO
 
 Examples:
   $ leadscore train --db data/leadscore.duckdb
+  $ leadscore train --db funnel.duckdb --label created --horizon 180d
+  $ leadscore train --db flat.duckdb --table x_education      # after ingest --flat
   $ leadscore train pipelines/train.yaml --seed 7 --json
   $ leadscore train --data data/x_education_leads.csv --target Converted --id "Prospect ID" ` +
         '--export-split .tmp/split.csv',
@@ -63,6 +75,7 @@ Examples:
     .action(
       action(async (pipeline: string | undefined, flags: TrainFlags) => {
         const seed = flags.seed !== undefined ? parseInteger('--seed', flags.seed) : undefined;
+        const horizonDays = flags.horizon !== undefined ? parseDays('--horizon', flags.horizon) : undefined;
         const bar = progress('train');
         // A first line before the heavy imports (TensorFlow.js, DuckDB), so a log shows the run has started.
         bar.update(flags.data ? `reading ${flags.data}` : 'loading TensorFlow.js and DuckDB');
@@ -70,6 +83,9 @@ Examples:
         const report = await runTraining({
           pipeline,
           db: flags.db,
+          label: flags.label,
+          horizonDays,
+          table: flags.table,
           seed,
           name: flags.name,
           modelsDir: flags.modelsDir,
@@ -82,6 +98,7 @@ Examples:
           exportSplit: flags.exportSplit,
           now: new Date(), // the CLI is the only place that reads the wall clock
           onStage: bar.update,
+          onNotice: bar.note,
         });
         bar.done(`${report.model.name}@${report.model.version}`);
         if (flags.json) return printJson(report);
@@ -92,9 +109,13 @@ Examples:
 
 function printTrainReport(r: TrainReport): void {
   writeOut(`\nmodel ${r.model.name}@${r.model.version} saved to ${r.model.dir}\n`);
-  const gaps = r.rows.dropped ? `, left out in gaps ${r.rows.dropped}` : '';
-  const { train, validation, calibration, test } = r.rows;
-  writeOut(`rows: train ${train}, validation ${validation}, calibration ${calibration}, test ${test}${gaps}\n`);
+  const c = r.counts;
+  const cell = (p: keyof typeof c.rows) => `${c.rows[p]} (${c.conversions[p]} converted)`;
+  const gaps = c.rows.dropped ? `, left out in gaps ${cell('dropped')}` : '';
+  writeOut(
+    `rows: train ${cell('train')}, validation ${cell('validation')}, calibration ${cell('calibration')}, ` +
+      `test ${cell('test')}${gaps}\n`,
+  );
   if (r.excluded_columns.length) {
     writeOut('\nexcluded by the leakage audit:\n');
     for (const e of r.excluded_columns) writeOut(`  ${e.column}: ${e.reason}\n`);

@@ -4,9 +4,9 @@
  * meanwhile) the rule score, then the reasons' ranking and phrases.
  */
 import { DataError } from '../../errors.ts';
-import { buildFeatureTable, readFrame, transform } from '../../features/index.ts';
+import { buildFeatureTable, readFrame, transform, type FeatureFrame } from '../../features/index.ts';
 import type { BlendAttribution } from '../../models/attribution.ts';
-import { alignedRuleScores } from '../../rules/index.ts';
+import { alignedRuleScores, type AlignedRuleScores } from '../../rules/index.ts';
 import { openLeadSql, timestampSql } from '../../schema/index.ts';
 import { quoteIdent, type Warehouse } from '../../store/index.ts';
 import { attributeRows, explainerFor, reasonsFor } from '../explain-rows.ts';
@@ -108,6 +108,29 @@ export async function prepareScoring(
       })
     : Promise.resolve(null);
   rulesJob.catch(() => undefined); // awaited below, on every path
+  return explainFrame(trained, frame, opts.reasons, rulesJob, { lap, progress: (stage) => progress(0, total, stage) });
+}
+
+/** What explainFrame reports as it goes: each step's time, and the stage. */
+export interface ExplainHooks {
+  lap: (step: string) => void;
+  progress: (stage: string) => void;
+}
+
+/**
+ * The step CRM and flat scoring share: a frame of raw features -> the base models' outputs -> the reasons'
+ * ranking and phrases, with the rule score (on its way from a second connection, or null) awaited last,
+ * since only the blend needs it. Everything after (blend, calibration, score, band, staging, publishing)
+ * is staging.ts and publish.ts, also shared.
+ */
+export async function explainFrame(
+  trained: TrainedModel,
+  frame: FeatureFrame,
+  reasons: number,
+  rulesJob: Promise<AlignedRuleScores | null>,
+  hooks: ExplainHooks,
+): Promise<Prepared> {
+  const { lap } = hooks;
   // one turn of the event loop, so the query reaches DuckDB's threads before the synchronous work holds the loop
   await new Promise<void>((resolve) => setImmediate(resolve));
   let base: Record<string, Float64Array>;
@@ -116,7 +139,7 @@ export async function prepareScoring(
   try {
     const { matrix } = transform(trained.encoders, frame);
     lap('read_encode');
-    progress(0, total, 'models');
+    hooks.progress('models');
     base = trained.model.baseOutputs(matrix);
     lap('predict');
     // each base model's contributions to the blend, by factor: no rule score needed yet
@@ -126,7 +149,7 @@ export async function prepareScoring(
     await rulesJob.catch(() => undefined);
     throw err;
   }
-  progress(0, total, 'rules');
+  hooks.progress('rules');
   const rules = await rulesJob;
   lap('rules'); // only the wait: the rest overlapped with the steps above
   if (trained.model.usesRules && !rules) {
@@ -135,7 +158,7 @@ export async function prepareScoring(
       'retrain the model',
     );
   }
-  const explained = reasonsFor(trained, explainer, members, rules?.total ?? null, frame, (i) => i, opts.reasons);
+  const explained = reasonsFor(trained, explainer, members, rules?.total ?? null, frame, (i) => i, reasons);
   lap('reasons');
   return { frame, base, phrases: explained.phrases, rules };
 }

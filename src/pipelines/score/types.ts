@@ -23,10 +23,18 @@ export interface ScoreOptions {
   shard?: Shard;
   /** write Parquet here instead of the warehouse tables */
   outDir?: string;
+  /** write one file instead of the warehouse tables (.parquet, .csv or .json, by its extension) */
+  outFile?: string;
+  /** flat models: score the rows of this file (CSV, Parquet, JSON lines) */
+  data?: string;
+  /** flat models: score the rows of this flat table of the warehouse (default: the one the model was trained on) */
+  table?: string;
   reasons: number;
   /** the clock, injected: only the CLI reads the wall clock */
   now: () => Date;
   onProgress?: (done: number, total: number, stage: string) => void;
+  /** lines that must be seen as they happen (a warning about the as-of date) */
+  onNotice?: (line: string) => void;
   /** called at each fault point (tests inject a pause there to kill the process at a known moment) */
   atFaultPoint?: (point: FaultPoint) => void;
 }
@@ -43,6 +51,10 @@ export interface ScoreSummary {
   bands: Record<string, number>;
   output: string;
   marked_failed: string[];
+  /** things that make these scores less meaningful than they look (an as-of far past the data's end) */
+  warnings: string[];
+  /** what the run decided on the way (rows left out, values read as missing) */
+  notes: string[];
   /**
    * seconds per step: features (SQL), read_encode, predict (base models, then blend and calibration per chunk),
    * attribute (each base model's contributions by factor), rules (the wait for it; rules_overlapped: its own run,
