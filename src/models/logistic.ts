@@ -56,6 +56,8 @@ const ARMIJO = 1e-4;
 const MIN_STEP = 1e-10;
 // Relative objective change below this is float noise: Newton cannot improve further.
 const REL_OBJECTIVE_FLOOR = 1e-15;
+// A Newton decrement below this (relative to the objective) cannot be seen in the objective's value.
+const DECREMENT_FLOOR = 1e-12;
 
 /** L2 logistic regression (scikit-learn's LogisticRegression(penalty='l2') optimum). */
 export class LogisticRegression implements Estimator<LogisticState> {
@@ -92,10 +94,18 @@ export class LogisticRegression implements Estimator<LogisticState> {
       const slope = dot(gradient, direction);
       let step = 1;
       let trialObjective = Infinity;
-      for (; step >= MIN_STEP; step /= 2) {
-        for (let j = 0; j < d; j++) trial[j] = theta[j] + step * direction[j];
+      if (-slope <= DECREMENT_FLOOR * Math.max(1, Math.abs(objective))) {
+        // The decrease left (the Newton decrement) is below what the objective resolves in float64: a
+        // line search would compare rounding noise and crawl, so take the full step (Newton converges
+        // quadratically this close to the optimum) and let the gradient test decide.
+        for (let j = 0; j < d; j++) trial[j] = theta[j] + direction[j];
         trialObjective = problem.objective(trial);
-        if (trialObjective <= objective + ARMIJO * step * slope) break;
+      } else {
+        for (; step >= MIN_STEP; step /= 2) {
+          for (let j = 0; j < d; j++) trial[j] = theta[j] + step * direction[j];
+          trialObjective = problem.objective(trial);
+          if (trialObjective <= objective + ARMIJO * step * slope) break;
+        }
       }
       nIter++;
       if (step < MIN_STEP) break; // no decrease possible along the Newton direction: stop, not converged
