@@ -161,3 +161,45 @@ describe('LogisticRegression behaviour', () => {
     expect(m.converged).toBe(true);
   });
 });
+
+describe('LogisticRegression on one-hot columns (the sparse Hessian path)', () => {
+  // 12 categoricals x 6 levels, one-hot: 1 non-zero in 6 (a flat table's shape), with label signal
+  const rows = 2000;
+  const groups = 12;
+  const levels = 6;
+  const cols = groups * levels;
+  const rnd = mulberry32(21);
+  const data = new Float32Array(rows * cols);
+  const y = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let z = -0.5;
+    for (let g = 0; g < groups; g++) {
+      const l = Math.floor(rnd() * levels);
+      data[i * cols + g * levels + l] = 1;
+      z += (l - 2.5) * 0.15 * (g % 3);
+    }
+    y[i] = rnd() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+  }
+  const X = denseMatrix(
+    data,
+    rows,
+    cols,
+    Array.from({ length: cols }, (_, j) => `g${Math.floor(j / levels)}=${j % levels}`),
+  );
+
+  it('reaches the optimum: w + C·Xᵀ(p - y) = 0 and Σ(p - y) = 0, checked independently', () => {
+    const C = 0.5;
+    const m = new LogisticRegression({ C, tol: 1e-10 }).fit(X, y);
+    expect(m.state!.converged).toBe(true);
+    const p = m.predictProba(X);
+    let gIntercept = 0;
+    const g = Float64Array.from(m.state!.coef);
+    for (let i = 0; i < rows; i++) {
+      const r = p[i] - y[i];
+      gIntercept += r;
+      for (let j = 0; j < cols; j++) g[j] += C * r * X.data[i * cols + j];
+    }
+    expect(Math.max(...Array.from(g, Math.abs))).toBeLessThan(1e-7);
+    expect(Math.abs(gIntercept)).toBeLessThan(1e-7);
+  });
+});
