@@ -41,3 +41,25 @@ export function upperBound(sorted: ArrayLike<number>, v: number): number {
   }
   return lo;
 }
+
+/**
+ * ROC AUC of `score` against 0/1 labels `y` (Mann-Whitney U with average ranks for ties, as
+ * scikit-learn's roc_auc_score); 0.5 when a class is absent.
+ */
+export function rocAucOf(score: ArrayLike<number>, y: ArrayLike<number>): number {
+  const n = score.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a] - score[b]);
+  let nPos = 0;
+  for (let i = 0; i < n; i++) nPos += y[i] ? 1 : 0;
+  const nNeg = n - nPos;
+  if (nPos === 0 || nNeg === 0) return 0.5;
+  let rankSumPos = 0;
+  for (let i = 0; i < n;) {
+    let j = i;
+    while (j + 1 < n && score[order[j + 1]] === score[order[i]]) j++;
+    const avgRank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) if (y[order[k]]) rankSumPos += avgRank;
+    i = j + 1;
+  }
+  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}

@@ -74,7 +74,13 @@ export const NEURAL_KIND: BaseEstimatorKind = {
     if (!Number.isInteger(size) || size < 1) {
       throw new ConfigError(`neural.ensemble must be a whole number of networks >= 1, got ${String(ensemble)}`);
     }
-    return NeuralEnsemble.fit(X, y, { ...rest, seed: ctx.seed }, size, ctx.onProgress);
+    // The final fit trains the fold fits' mean best epoch on every row (no rows held out to stop early).
+    const folds = (ctx.folds ?? []) as Array<{ epochs: number } | null>;
+    const best = folds.filter((f): f is { epochs: number } => typeof f?.epochs === 'number').map((f) => f.epochs);
+    const epochs =
+      ctx.final && best.length > 0 ? Math.max(1, Math.round(best.reduce((a, b) => a + b, 0) / best.length)) : null;
+    return NeuralEnsemble.fit(X, y, { ...rest, seed: ctx.seed, ...(epochs ? { epochs } : {}) }, size, ctx.onProgress);
   },
+  tuning: (est) => ({ epochs: Math.max(1, (est as NeuralEnsemble).members[0].state!.bestEpoch) }),
   fromJSON: (json) => NeuralEnsemble.fromJSON(json as NeuralEnsembleJSON),
 };

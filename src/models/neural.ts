@@ -61,6 +61,11 @@ export const NeuralParamsSchema = z
     validationFraction: z.number().gt(0).lt(1).default(0.1),
     /** caps epochs × training rows so big fits stay bounded (1M rows -> about 11 epochs) */
     rowBudget: z.number().int().positive().default(10_000_000),
+    /**
+     * train exactly this many epochs on every row, holding none out for early stopping (how the final
+     * model is refitted with the fold fits' best epoch); null: early stopping as above
+     */
+    epochs: z.number().int().positive().nullable().default(null),
   })
   .strict();
 
@@ -134,28 +139,37 @@ export class NeuralNet implements Estimator<NeuralState> {
     const backend = await ensureBackend();
 
     const random = mulberry32(this.params.seed);
-    const { train, holdout } = splitRows(y, this.params.validationFraction, opts.validation !== undefined, random);
+    const fixedEpochs = this.params.epochs;
+    const { train, holdout } = splitRows(
+      y,
+      this.params.validationFraction,
+      opts.validation !== undefined || fixedEpochs !== null,
+      random,
+    );
     const scaler = fitScaler(X, train);
     const trainSet = weightedRows(X, y, train, weights);
     // Early stopping compares like with like: validation rows carry the same class weights as training.
-    const validation = opts.validation
-      ? weightedRows(
-          opts.validation.X,
-          opts.validation.y,
-          identity(opts.validation.X.rows),
-          classWeightsOf(opts.validation.y, classWeight),
-        )
-      : holdout.length > 0
-        ? weightedRows(X, y, holdout, weights)
-        : null;
+    const validation =
+      fixedEpochs !== null
+        ? null
+        : opts.validation
+          ? weightedRows(
+              opts.validation.X,
+              opts.validation.y,
+              identity(opts.validation.X.rows),
+              classWeightsOf(opts.validation.y, classWeight),
+            )
+          : holdout.length > 0
+            ? weightedRows(X, y, holdout, weights)
+            : null;
     if (!(trainSet.weightSum > 0))
       throw new DataError('cannot fit the neural network: no training rows with positive weight');
     normalizeWeights(trainSet.weights);
 
     const batchSize = this.params.batchSize === 'auto' ? (train.length < 100_000 ? 256 : 1024) : this.params.batchSize;
     const maxEpochs = Math.min(
-      this.params.maxEpochs,
-      Math.max(MIN_EPOCHS, Math.floor(this.params.rowBudget / train.length)),
+      fixedEpochs ?? this.params.maxEpochs,
+      Math.max(fixedEpochs === null ? MIN_EPOCHS : 1, Math.floor(this.params.rowBudget / train.length)),
     );
     opts.onProgress?.(
       `neural: ${train.length} training rows, ${validation ? validation.rows.length : 0} validation rows, ` +
@@ -182,7 +196,10 @@ export class NeuralNet implements Estimator<NeuralState> {
             'lower learningRate or check the features for extreme values',
           );
         }
-        if (valLoss < best.loss - MIN_DELTA) {
+        if (fixedEpochs !== null) {
+          // a fixed number of epochs: the weights after the last one, whatever the training loss did
+          if (epoch === maxEpochs) best = { loss: valLoss, epoch, weights: snapshot(net) };
+        } else if (valLoss < best.loss - MIN_DELTA) {
           best = { loss: valLoss, epoch, weights: snapshot(net) };
           stale = 0;
         } else if (++stale >= this.params.patience) {

@@ -15,7 +15,7 @@ import { ensureBackend } from '../models/tf.ts';
 import { DATA_END_SQL, latestLabelledAsOf, type ExcludedColumn } from '../schema/index.ts';
 import type { TrainPipelineConfig } from './config.ts';
 import { auditAndExclude } from './leakage.ts';
-import { fitAndSave, type FitReport, type StageReporter, type TestMetrics } from './train-fit.ts';
+import { fitAndSave, fitNotes, type FitReport, type StageReporter, type TestMetrics } from './train-fit.ts';
 
 export type { StageReporter, TestMetrics } from './train-fit.ts';
 
@@ -71,12 +71,9 @@ export async function trainCrm(
       stage('rule scores for every snapshot row');
       ruleScores = (await alignedRuleScores(w, rules, { pairs: TRAIN_TABLE, order: 'as_of, lead_id' })).total;
     }
-    // Validation and calibration share one holdout period (split by lead), so only two one-horizon gaps cost rows.
-    const split = timeSplit(frame, {
-      fractions: { train: 1 - cfg.split.validation - cfg.split.calibration - cfg.split.test, ...cfg.split },
-      horizonDays,
-      sharedHoldout: { seed: cfg.seed },
-    });
+    // train | one-horizon gap | test: every row before the gap trains the final base models; the blend
+    // and the calibrator learn from forward-chaining time folds inside it (see fitPlan).
+    const split = timeSplit(frame, { fractions: { train: 1 - cfg.split.test, test: cfg.split.test }, horizonDays });
     const { spec: usedSpec, excluded } = auditAndExclude(frame, split.train, spec, cfg.fail_on_leakage);
     const usedFrame = dropColumns(
       frame,
@@ -87,7 +84,8 @@ export async function trainCrm(
       opts.now,
       {
         frame: usedFrame,
-        split,
+        split: { fit: split.train, test: split.test, dropped: split.dropped },
+        horizonDays,
         ruleScores,
         encoderSpec: usedSpec,
         cardSpec: usedSpec,
@@ -103,7 +101,9 @@ export async function trainCrm(
       notes: [
         ...(frame.notes ?? []),
         ...(sampled.note ? [sampled.note] : []),
-        `${dropped} snapshot rows fall in the one-horizon gaps between splits and are left out, so no label window straddles a boundary`,
+        `${dropped} snapshot rows fall in the one-horizon gap before the test period and are left out, ` +
+          'so no label window straddles it',
+        ...fitNotes(result),
       ],
     };
   });
