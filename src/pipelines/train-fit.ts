@@ -8,7 +8,7 @@ import { randomFolds, timeFolds, type FitPlan } from '../models/folds.ts';
 import { derivedSeed, hashToUnit } from '../random.ts';
 import { reliabilityBins } from '../evaluate/metrics.ts';
 import { pickValues, takeRows } from '../schema/matrix.ts';
-import type { FlatCardSpec, ModelWindow, TrainPipelineConfig } from '../schema/index.ts';
+import type { FlatCardSpec, LeakageRecord, ModelWindow, TrainPipelineConfig } from '../schema/index.ts';
 
 /**
  * The part of training both pipelines share (CRM snapshots and flat tables): the fit plan (which rows
@@ -97,6 +97,8 @@ export interface FitInput {
   encoderSpec?: FeatureSpec;
   /** what the card records as the feature spec (its hash guards scoring) */
   cardSpec: FeatureSpec | FlatCardSpec;
+  /** the leakage audit's decisions, for the card */
+  leakage?: LeakageRecord;
   /** extra artifact files: the rules document, flat-table reading options */
   files?: Record<string, unknown>;
   tuning?: ModelTuning;
@@ -158,6 +160,7 @@ export async function fitAndSave(
       test_window: testWindow,
       metrics: { ...metrics.blend },
       training: { ...training, test_ece_bins: bins },
+      ...(input.leakage ? { leakage: input.leakage } : {}),
       library_versions: libraryVersions(),
     },
     model,

@@ -6,7 +6,7 @@ import { FLAT_MISSING_VALUES, type FlatCardSpec } from '../schema/index.ts';
 import { ensureBackend } from '../models/tf.ts';
 import type { TrainPipelineConfig } from './config.ts';
 import { auditAndExclude } from './leakage.ts';
-import { dropColumns, type TrainReport } from './train.ts';
+import { dropColumns, leakageNotes, type TrainReport } from './train.ts';
 import { fitAndSave, fitNotes, type ModelTuning, type StageReporter } from './train-fit.ts';
 
 /**
@@ -38,6 +38,8 @@ export interface TrainFlatOptions {
   id?: string;
   positive?: string;
   exclude: string[];
+  /** columns the leakage audit must not exclude (known when a lead is scored) */
+  keep?: string[];
   /** source values that mean "missing" (default FLAT_MISSING_VALUES: empty cells only) */
   missingValues?: string[];
   /** write the input rows plus a `split` column here (for the scikit-learn peer on identical rows) */
@@ -55,13 +57,16 @@ export interface TrainFlatOptions {
  */
 export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions): Promise<TrainReport> {
   const stage = opts.onStage ?? (() => undefined);
+  // columns the user leaves out are never read; the audit's own exclusions come on top
+  const userExcluded = [...new Set([...opts.exclude, ...cfg.leakage.exclude])];
+  const keep = [...new Set([...(opts.keep ?? []), ...cfg.leakage.keep])];
   stage(`reading ${opts.data}`);
   const frame = await loadFlatFrame(opts.data, {
     target: opts.target,
     id: opts.id,
     positive: opts.positive,
     missingValues: opts.missingValues ?? [...FLAT_MISSING_VALUES],
-    overrides: { columns: {}, exclude: opts.exclude },
+    overrides: { columns: {}, exclude: userExcluded },
   });
   if (!frame.label) throw new DataError(`${opts.data}: no labels read from ${opts.target}`);
   await ensureBackend();
@@ -70,7 +75,20 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
   // predictions over them (see fitPlan)
   const split = stratifiedSplit(frame.label, { train: 1 - test, test }, cfg.seed);
   stage('leakage audit on the training split');
-  const { excluded } = auditAndExclude(frame, split.train, null, cfg.fail_on_leakage);
+  const audit = auditAndExclude(frame, split.train, null, {
+    failOnLeakage: cfg.fail_on_leakage,
+    keep,
+    exclude: [],
+    seed: cfg.seed,
+  });
+  const { excluded } = audit;
+  const leakage = {
+    ...audit.record,
+    excluded: [
+      ...userExcluded.map((column) => ({ column, reason: 'excluded by the user (--exclude / leakage.exclude)' })),
+      ...audit.record.excluded,
+    ],
+  };
   const used = dropColumns(
     frame,
     excluded.map((e) => e.column),
@@ -81,26 +99,31 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
     target: opts.target,
     id: opts.id ?? null,
     columns: used.columns.map((c) => ({ name: c.name, kind: c.kind })),
-    excluded_by_user: opts.exclude,
+    excluded_by_user: userExcluded,
     excluded_by_audit: excluded,
   };
   const tuning = { ...flatTuning(cfg), ...(opts.tuning ?? {}) };
   const result = await fitAndSave(
     cfg,
     opts.now,
-    { frame: used, split: { fit: split.train, test: split.test }, ruleScores: null, cardSpec, tuning },
+    { frame: used, split: { fit: split.train, test: split.test }, ruleScores: null, cardSpec, tuning, leakage },
     stage,
   );
   if (opts.exportSplit) {
     stage(`writing the split to ${opts.exportSplit}`);
     await exportSplit(opts.data, opts.id, frame.ids, split, opts.exportSplit);
   }
-  const peerDrop = [opts.id, ...opts.exclude, ...excluded.map((e) => e.column)].filter((c): c is string => Boolean(c));
+  // what the peer leaves out to see the same columns: the id, ID-like columns, the user's and the audit's exclusions
+  const peerDrop = [opts.id, ...idLike(frame.notes), ...userExcluded, ...excluded.map((e) => e.column)].filter(
+    (c): c is string => Boolean(c),
+  );
   return {
     ...result,
     excluded_columns: excluded,
+    leakage,
     notes: [
       ...(frame.notes ?? []),
+      ...leakageNotes(leakage),
       ...fitNotes(result),
       ...(opts.exportSplit
         ? [
@@ -110,6 +133,11 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
         : []),
     ],
   };
+}
+
+/** Columns the loader left out as IDs (named in its notes), so the peer leaves them out too. */
+function idLike(notes: string[] | undefined): string[] {
+  return (notes ?? []).flatMap((n) => /^"(.+)" looks like an ID/.exec(n)?.slice(1, 2) ?? []);
 }
 
 /** Write the source rows with a `split` column (train / validation / calibration / test), same row order. */

@@ -12,7 +12,7 @@ import {
 import { alignedRuleScores, parseRules } from '../rules/index.ts';
 import { readConfigFile } from '../config-file.ts';
 import { ensureBackend } from '../models/tf.ts';
-import { DATA_END_SQL, latestLabelledAsOf, type ExcludedColumn } from '../schema/index.ts';
+import { DATA_END_SQL, latestLabelledAsOf, type ExcludedColumn, type LeakageRecord } from '../schema/index.ts';
 import type { TrainPipelineConfig } from './config.ts';
 import { auditAndExclude } from './leakage.ts';
 import { fitAndSave, fitNotes, type FitReport, type StageReporter, type TestMetrics } from './train-fit.ts';
@@ -23,7 +23,17 @@ export type { StageReporter, TestMetrics } from './train-fit.ts';
 export interface TrainReport extends FitReport {
   metrics: TestMetrics;
   excluded_columns: ExcludedColumn[];
+  /** the leakage audit's decisions: exclusions, columns kept by the user, dominant columns to check */
+  leakage: LeakageRecord;
   notes: string[];
+}
+
+/** Notes that make the audit's warnings and the user's overrides impossible to miss. */
+export function leakageNotes(r: LeakageRecord): string[] {
+  return [
+    ...r.warnings.map((w) => `CHECK that "${w.column}" is known when a lead is scored: ${w.reason}`),
+    ...r.kept_by_user.map((k) => `"${k.column}" ${k.reason}`),
+  ];
 }
 
 /** The warehouse table training builds its snapshot features (and labels) into. */
@@ -74,7 +84,19 @@ export async function trainCrm(
     // train | one-horizon gap | test: every row before the gap trains the final base models; the blend
     // and the calibrator learn from forward-chaining time folds inside it (see fitPlan).
     const split = timeSplit(frame, { fractions: { train: 1 - cfg.split.test, test: cfg.split.test }, horizonDays });
-    const { spec: usedSpec, excluded } = auditAndExclude(frame, split.train, spec, cfg.fail_on_leakage);
+    stage('leakage audit on the training rows');
+    // activity, ratio and burst features are computed from events before each snapshot: no name rule
+    const pointInTime = new Set(
+      spec.features.filter((f) => ['activity', 'ratio', 'burst'].includes(f.type)).map((f) => f.name),
+    );
+    const audit = auditAndExclude(frame, split.train, spec, {
+      failOnLeakage: cfg.fail_on_leakage,
+      keep: cfg.leakage.keep,
+      exclude: cfg.leakage.exclude,
+      seed: cfg.seed,
+      pointInTime,
+    });
+    const { spec: usedSpec, excluded } = audit;
     const usedFrame = dropColumns(
       frame,
       excluded.map((e) => e.column),
@@ -89,6 +111,7 @@ export async function trainCrm(
         ruleScores,
         encoderSpec: usedSpec,
         cardSpec: usedSpec,
+        leakage: audit.record,
         files: rulesDoc ? { rules: rulesDoc } : {},
       },
       stage,
@@ -97,12 +120,14 @@ export async function trainCrm(
     return {
       ...result,
       excluded_columns: excluded,
+      leakage: audit.record,
       rows: { ...result.rows, dropped },
       notes: [
         ...(frame.notes ?? []),
         ...(sampled.note ? [sampled.note] : []),
         `${dropped} snapshot rows fall in the one-horizon gap before the test period and are left out, ` +
           'so no label window straddles it',
+        ...leakageNotes(audit.record),
         ...fitNotes(result),
       ],
     };

@@ -30,6 +30,27 @@ export type ModelWindow = z.infer<typeof WindowSchema>;
 export const ExcludedColumnSchema = z.object({ column: z.string(), reason: z.string() }).strict();
 export type ExcludedColumn = z.infer<typeof ExcludedColumnSchema>;
 
+/**
+ * What the leakage audit decided, for the card: columns excluded (by the audit or the user), suspected
+ * columns the user kept, dominant columns no rule explains (kept, with a warning), the dominance
+ * measurements, and how it was all measured.
+ */
+export const LeakageRecordSchema = z
+  .object({
+    excluded: z.array(ExcludedColumnSchema),
+    kept_by_user: z.array(ExcludedColumnSchema),
+    warnings: z.array(ExcludedColumnSchema),
+    dominance: z.array(
+      z.object({ column: z.string(), permutation_logloss: z.number(), drop_logloss: z.number() }).strict(),
+    ),
+    dominant: z.string().nullable(),
+    /** training rows audited */
+    rows: z.number().int().nonnegative(),
+    method: z.string(),
+  })
+  .strict();
+export type LeakageRecord = z.infer<typeof LeakageRecordSchema>;
+
 /** The feature "spec" of a model trained on a flat table: the file's columns as the model used them. */
 export const FlatCardSpecSchema = z
   .object({
@@ -149,6 +170,8 @@ export const ModelCardSchema = z
      * converge), and the test ECE bin by bin. Absent in cards written before it was recorded.
      */
     training: TrainingRecordSchema.optional(),
+    /** the leakage audit's decisions (absent in cards written before they were recorded) */
+    leakage: LeakageRecordSchema.optional(),
     library_versions: z.record(z.string(), z.string()),
   })
   .strict();

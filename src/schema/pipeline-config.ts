@@ -72,6 +72,14 @@ export const TrainPipelineConfig = z
     bands: BandThresholds.default({ hot: 'top 5%', warm: 'top 25%' }),
     promotion_metric: z.enum(['auc', 'pr_auc', 'logloss', 'brier', 'ece', 'lift_at_10pct']).default('auc'),
     fail_on_leakage: z.boolean().default(false),
+    /**
+     * settle the leakage audit: `keep` columns the audit would exclude (they are known when a lead is
+     * scored), `exclude` columns whatever it says. Both are recorded in the model card.
+     */
+    leakage: z
+      .object({ keep: z.array(z.string()).default([]), exclude: z.array(z.string()).default([]) })
+      .strict()
+      .default({ keep: [], exclude: [] }),
     seed: z.number().int().default(42),
   })
   .strict();

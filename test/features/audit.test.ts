@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { auditLeakage, loadFlatFrame, rocAuc, stratifiedSplit, type FeatureFrame } from '../../src/features/index.ts';
 import { DataError } from '../../src/errors.ts';
+import { auditAndExclude } from '../../src/pipelines/leakage.ts';
 import { Warehouse } from '../../src/store/index.ts';
 
 const XE = fs.existsSync('data/x_education_leads.csv')
@@ -76,6 +76,19 @@ describe('auditLeakage', () => {
         'Last Activity',
       ])
         expect(flagged).not.toContain(ok);
+    }
+  });
+
+  it('as training runs it (names, dominance): Tags and Lead Quality out on X Education, the rest kept', async () => {
+    const frame = await loadFlatFrame(XE, { target: 'Converted', id: 'Prospect ID' });
+    for (const seed of [1, 2, 3]) {
+      const split = stratifiedSplit(frame.label!, { train: 0.8, test: 0.2 }, seed);
+      const r = auditAndExclude(frame, split.train, null, { failOnLeakage: false, keep: [], exclude: [], seed });
+      expect(r.excluded.map((e) => e.column).sort()).toEqual(['Lead Quality', 'Tags']);
+      expect(r.excluded.find((e) => e.column === 'Tags')!.reason).toMatch(/tags sales put on a lead/);
+      // with them out, no column dominates: nothing to warn about
+      expect(r.warnings).toEqual([]);
+      expect(r.record.dominance.map((d) => d.column)).toContain('Total Time Spent on Website');
     }
   });
 
