@@ -13,6 +13,7 @@ interface TrainFlags {
   id?: string;
   positive?: string;
   exclude?: string;
+  keep?: string;
   seed?: string;
   name?: string;
   modelsDir?: string;
@@ -34,7 +35,8 @@ export function registerTrainCommand(program: Command): void {
     .option('--target <col>', 'with --data: the outcome column (1/0, yes/no, true/false, won/lost)')
     .option('--id <col>', 'with --data: the lead id column (never used as a feature)')
     .option('--positive <value>', 'with --data: the target value that means converted')
-    .option('--exclude <cols>', 'with --data: comma-separated columns to leave out')
+    .option('--exclude <cols>', 'comma-separated columns (features) to leave out, whatever the leakage audit says')
+    .option('--keep <cols>', 'comma-separated columns the leakage audit must not exclude (known when a lead is scored)')
     .option('--seed <n>', 'random seed (splits, initialization, shuffles)')
     .option('--name <name>', 'model name under the models folder')
     .option('--models-dir <dir>', 'where artifacts go (default models/)')
@@ -62,8 +64,19 @@ Examples:
           pipeline ?? 'pipelines/train.yaml',
           pipeline === undefined,
         );
+        const list = (v: string | undefined) =>
+          v
+            ? v
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : [];
         const cfg = TrainPipelineConfig.parse({
           ...base,
+          leakage: {
+            keep: [...(base.leakage?.keep ?? []), ...list(flags.keep)],
+            exclude: [...(base.leakage?.exclude ?? []), ...(flags.data ? [] : list(flags.exclude))],
+          },
           ...(flags.db ? { db: flags.db } : {}),
           ...(flags.seed !== undefined ? { seed: parseInteger('--seed', flags.seed) } : {}),
           ...(flags.name
@@ -89,18 +102,13 @@ Examples:
             target: flags.target,
             id: flags.id,
             positive: flags.positive,
-            exclude: flags.exclude
-              ? flags.exclude
-                  .split(',')
-                  .map((s) => s.trim())
-                  .filter(Boolean)
-              : [],
+            exclude: list(flags.exclude),
             exportSplit: flags.exportSplit,
             now,
             onStage: bar.update,
           });
         } else {
-          for (const f of ['target', 'id', 'exportSplit', 'exclude'] as const) {
+          for (const f of ['target', 'id', 'exportSplit'] as const) {
             if (flags[f])
               throw new UsageError(
                 `--${f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} only applies with --data (flat files)`,
