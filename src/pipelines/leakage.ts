@@ -14,7 +14,7 @@ export type { ExcludedColumn, LeakageRecord } from '../schema/index.ts';
  *   1. the per-column audit (src/features/audit.ts): post-outcome CRM field names, single-column AUC,
  *      missing rates per class, dates after creation near the outcome;
  *   2. dominance, among the columns the model will use: a small boosted-tree model is fitted on one
- *      half of the training rows and scored on the other; every column's permutation importance ranks
+ *      half of the training rows and scored on the other, both ways; every column's permutation importance ranks
  *      them, and the top few are dropped one at a time and the model refitted: a column whose removal
  *      costs far more log loss than any other's is dominant;
  *   3. the decision: suspected columns are excluded (unless the user keeps them with --keep / leakage.keep);
@@ -126,7 +126,7 @@ export function auditAndExclude<S>(
 
 /** Dominance: removal cost >= DOMINANT_MIN nats of log loss and >= DOMINANT_RATIO x the next column's. */
 export const DOMINANT_MIN = 0.02;
-export const DOMINANT_RATIO = 3;
+export const DOMINANT_RATIO = 4;
 /** How many columns (by permutation importance) are dropped and refitted. */
 const DROP_TOP = 3;
 
@@ -154,8 +154,8 @@ interface Dominance {
  */
 function dominanceCheck(frame: FeatureFrame, trainIdx: Int32Array, opts: LeakageOptions): Dominance {
   const method =
-    `a ${CHECK_MODEL.maxIter}-tree boosted model fitted on one half of the training rows and scored on the other; ` +
-    `permutation importance (on ${PERMUTATION_ROWS} held-out rows) ranks every column, the top ` +
+    `a ${CHECK_MODEL.maxIter}-tree boosted model fitted on one half of the training rows and scored on the other, ` +
+    `both ways; permutation importance (on ${PERMUTATION_ROWS} held-out rows a side) ranks every column, the top ` +
     `${DROP_TOP} are dropped and refitted; dominant ` +
     `when a column's removal costs >= ${DOMINANT_MIN} nats of log loss and >= ${DOMINANT_RATIO}x the next column's`;
   if (frame.columns.length < 2 || trainIdx.length < 200) return { columns: [], dominant: null, method };
@@ -170,10 +170,10 @@ function dominanceCheck(frame: FeatureFrame, trainIdx: Int32Array, opts: Leakage
   const byColumn = new Map<string, number[]>();
   source.forEach((name, j) => byColumn.set(name, [...(byColumn.get(name) ?? []), j]));
 
-  // held-out log loss of a model fitted on one half without `drop` (and the fitted model)
+  // held-out log loss of a model fitted on one half without `drop`, both ways, averaged (and the fitted models)
   const heldOut = (drop: number[]) => {
     const keepCols = Int32Array.from({ length: matrix.cols }, (_, j) => j).filter((j) => !drop.includes(j));
-    const fits = [0].map((h) => {
+    const fits = [0, 1].map((h) => {
       const fitRows = parts[h];
       const evalRows = parts[1 - h];
       const model = new GradientBoosting({ ...CHECK_MODEL, seed: opts.seed }).fit(
