@@ -4,28 +4,61 @@ import { formatOf, readFileSql, quoteIdent, withWarehouse } from '../store/index
 import { loadFlatFrame, stratifiedSplit } from '../features/index.ts';
 import { FLAT_MISSING_VALUES, type FlatCardSpec } from '../schema/index.ts';
 import { ensureBackend } from '../models/tf.ts';
+import { gbdtCandidates } from '../models/gbdt.ts';
 import type { TrainPipelineConfig } from './config.ts';
 import { auditAndExclude } from './leakage.ts';
 import { dropColumns, leakageNotes, type TrainReport } from './train.ts';
 import { fitAndSave, fitNotes, type ModelTuning, type StageReporter } from './train-fit.ts';
 
 /**
- * Model choices for flat tables (thousands of rows, a few numeric columns), measured on X Education:
- * quantile bins let the logistic model bend along each numeric column (test AUC 0.9205 -> 0.926);
- * gradient-boosted trees catch interactions (0.936 alone) and carry most of the blend; the neural
- * network then adds little, so a small, short one keeps training within the time budget.
+ * Model choices for flat tables (thousands of rows, a few dozen columns). Chosen on X Education with
+ * dev seeds 11-15 only (the reported seeds 1, 2, 3, 7, 42 never chose anything), blend test AUC / log
+ * loss means, XGBoost on the same rows 0.9372 / 0.3085:
+ * - gradient-boosted trees carry most of the blend: depth-6 trees of up to 31 leaves at learning rate
+ *   0.05 with 0.8 row and column subsampling (XGBoost's peer settings) beat 15-leaf trees
+ *   (0.9374 / 0.3082 vs 0.9366 / 0.3099 with logistic), the tree count is chosen on pooled
+ *   out-of-fold loss and the final fit grows 1.25x as many on 1/(1 - 1/folds) more rows (0.9376 /
+ *   0.3074); learning rate 0.1 was worse (0.9368 / 0.3097);
+ * - quantile bins let the logistic model bend along each numeric column (0.9205 -> 0.926 alone);
+ * - a small, short neural network keeps a little weight (0.02-0.15; 0.9378 / 0.3072 with it) for
+ *   ~1 s; a [32, 16] one gave nothing more (0.9377 / 0.3074) for several seconds;
+ * - 4 folds instead of 5: same quality (0.9381 / 0.3066), a fifth less time;
+ * - a seeded search adds two cheaper tree configurations, compared by out-of-fold log loss within a
+ *   budget of 1.6x the default's work (on X Education the default won on every dev seed; the
+ *   search is there for tables it does not suit).
  */
 export function flatTuning(cfg: TrainPipelineConfig): ModelTuning {
   return {
     numericBins: 10,
-    folds: 5,
+    folds: 4,
+    searchBudget: 1.6,
     members: [
       { name: 'logistic', params: cfg.logistic },
-      { name: 'neural', params: { ...cfg.neural, hidden: [32, 16], dropout: 0.2, patience: 5, maxEpochs: 20 } },
+      {
+        name: 'neural',
+        params: {
+          ...cfg.neural,
+          hidden: [16],
+          dropout: 0.1,
+          patience: 3,
+          maxEpochs: 20,
+          batchSize: 512,
+          learningRate: 0.003,
+        },
+      },
       {
         name: 'gbdt',
-        params: { learningRate: 0.1, rowSubsample: 0.8, colSubsample: 0.8 },
-        candidates: [{ maxLeafNodes: 15 }, { maxLeafNodes: 31 }, { maxLeafNodes: 7 }],
+        params: {
+          learningRate: 0.05,
+          maxLeafNodes: 31,
+          maxDepth: 6,
+          minSamplesLeaf: 5,
+          minChildWeight: 1,
+          rowSubsample: 0.8,
+          colSubsample: 0.8,
+          refitScale: 1.25,
+        },
+        candidates: gbdtCandidates(cfg.seed, 3),
       },
     ],
   };
