@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import { auditLeakage, loadFlatFrame, rocAuc, stratifiedSplit, type FeatureFrame } from '../../src/features/index.ts';
 import { DataError } from '../../src/errors.ts';
 import { auditAndExclude } from '../../src/pipelines/leakage.ts';
+import { rocAuc as metricsRocAuc } from '../../src/evaluate/metrics.ts';
+import { mulberry32 } from '../../src/random.ts';
 import { Warehouse } from '../../src/store/index.ts';
 
 const XE = fs.existsSync('data/x_education_leads.csv')
@@ -139,5 +141,18 @@ describe('auditLeakage', () => {
     const failing = spawnSync('npx', [...args.slice(0, -1), '--fail-on-leakage'], { encoding: 'utf8' });
     expect(failing.status).toBe(3);
     expect(failing.stderr).toMatch(/suspected leakage in \d+ column\(s\): .*Tags/);
+  });
+});
+
+describe('rocAuc against the metrics module', () => {
+  it('agrees with evaluate/metrics rocAuc on random scores with many ties', () => {
+    const r = mulberry32(4);
+    for (let t = 0; t < 20; t++) {
+      const n = 50 + Math.floor(r() * 500);
+      const score = Float64Array.from({ length: n }, () => Math.floor(r() * 12) / 3 - (r() < 0.1 ? Infinity : 0));
+      const y = Uint8Array.from({ length: n }, () => (r() < 0.3 ? 1 : 0));
+      if (y.every((v) => v === y[0])) continue;
+      expect(rocAuc(score, y)).toBeCloseTo(metricsRocAuc(y, score), 12);
+    }
   });
 });
