@@ -50,10 +50,10 @@ export interface ScoringFitOptions {
   bands: { hot: number | string; warm: number | string };
   onStage?: (stage: string) => void;
   /**
-   * fit encoders on `fitRows` and encode every row with them, so each fold's encoders never see its
-   * held-out rows. Without it every fold uses X as given (already encoded).
+   * fit encoders on `fitRows` and encode `rows` with them (row r of the result is rows[r]), so each
+   * fold's encoders never see its held-out rows. Without it every fold uses X as given (already encoded).
    */
-  encodeFor?: (fitRows: Int32Array) => DenseMatrix;
+  encodeFor?: (fitRows: Int32Array, rows: Int32Array) => DenseMatrix;
   /** called with the rows each base model is fitted on and the rows it then predicts (for tests) */
   onBaseFit?: (fitted: Int32Array, predicted: Int32Array) => void;
   /**
@@ -150,11 +150,17 @@ export class ScoringModel {
 
     // 1. fold fits: each fold's matrix (its own encoders), then every candidate of every member
     const foldData = plan.folds.map((fold, f) => {
-      const Xf = opts.encodeFor ? opts.encodeFor(fold.fit) : X;
+      // only the fold's own rows are encoded (a CRM fold may use a third of the snapshots)
+      const both = new Int32Array(fold.fit.length + fold.predict.length);
+      both.set(fold.fit);
+      both.set(fold.predict, fold.fit.length);
+      const Xf = opts.encodeFor ? opts.encodeFor(fold.fit, both) : takeRows(X, both);
+      const fitPart = Int32Array.from({ length: fold.fit.length }, (_, r) => r);
+      const predictPart = Int32Array.from({ length: fold.predict.length }, (_, r) => fold.fit.length + r);
       return {
-        fit: takeRows(Xf, fold.fit),
+        fit: takeRows(Xf, fitPart),
         y: pickValues(y, fold.fit),
-        predict: takeRows(Xf, fold.predict),
+        predict: takeRows(Xf, predictPart),
         yPredict: pickValues(y, fold.predict),
         f,
       };

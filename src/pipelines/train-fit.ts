@@ -137,7 +137,8 @@ export async function fitAndSave(
     onStage: stage,
     bands: cfg.bands,
     searchBudget: tuning.searchBudget,
-    encodeFor: (fitRows) => transform(fitEncoders(frame, fitRows, input.encoderSpec, encoderOptions), frame).matrix,
+    encodeFor: (fitRows, rows) =>
+      transform(fitEncoders(frame, fitRows, input.encoderSpec, encoderOptions), frame, rows).matrix,
   });
   stage('test-split metrics');
   const metrics = testMetrics(model, matrix, y, ruleScores, split.test);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { denseMatrix, type DenseMatrix } from '../../src/schema/matrix.ts';
+import { denseMatrix, takeRows, type DenseMatrix } from '../../src/schema/matrix.ts';
 import { mulberry32 } from '../../src/models/random.ts';
 import { ScoringModel, type ScoringFitOptions } from '../../src/models/scoring-model.ts';
 import { randomFolds, timeFolds, type FitPlan } from '../../src/models/folds.ts';
@@ -69,9 +69,9 @@ describe('ScoringModel fit plan', () => {
       null,
       plan,
       fast({
-        encodeFor: (rows) => {
-          encodedOn.push(rows);
-          return X;
+        encodeFor: (fitRows, rows) => {
+          encodedOn.push(fitRows);
+          return takeRows(X, rows);
         },
         onBaseFit: (fitted, predicted) => fits.push({ fitted: new Set(fitted), predicted }),
       }),
@@ -112,7 +112,7 @@ describe('ScoringModel fit plan', () => {
     expect(() => timeFolds(rows.slice(0, 100), asOf, 2, 90)).toThrow(/snapshot dates/);
   });
 
-  it('same seed, same probabilities; JSON round trip predicts identically (gbdt and a neural ensemble included)', async () => {
+  it('same seed, same probabilities; JSON round trip predicts identically (trees, a neural ensemble)', async () => {
     const { X, y } = problem(500, 3);
     const plan = planOf(500, y, 2);
     const opts = fast({}, 2);
