@@ -34,6 +34,8 @@ export interface BaseFitContext {
    * watch to stop early (never to fit on). The kind's `settle` then makes one choice for all folds.
    */
   heldOut?: { X: DenseMatrix; y: Uint8Array };
+  /** final fit only: the member's fold models (after settle), e.g. to start from the last one */
+  foldModels?: BaseEstimator[];
 }
 
 /** One kind of base estimator. */

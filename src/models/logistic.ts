@@ -26,6 +26,11 @@ export const LogisticParamsSchema = z
     /** stop when every component of the gradient of the per-weight-unit objective is below tol */
     tol: z.number().positive().default(1e-8),
     fitIntercept: z.boolean().default(true),
+    /**
+     * above this many rows each Newton step's Hessian is estimated from an even sample of this many
+     * (the gradient and so the optimum use every row): CRM snapshots have hundreds of thousands
+     */
+    hessianRows: z.number().int().positive().default(100_000),
   })
   .strict();
 
@@ -65,19 +70,31 @@ export class LogisticRegression implements Estimator<LogisticState> {
   readonly params: LogisticParams;
   /** learned state; null until fit (or fromJSON) */
   state: LogisticState | null = null;
+  /** the matrix columns of the last fit (not serialized; lets another fit start from these coefficients) */
+  columns: string[] = [];
 
   /** Validate params; nothing else. */
   constructor(params: LogisticParamsInput = {}) {
     this.params = parseParams(LogisticParamsSchema, params, 'logistic regression');
   }
 
-  /** Fit by Newton's method with backtracking; keeps no reference to X, y or the weights. */
-  fit(X: DenseMatrix, y: Uint8Array, opts: FitOptions = {}): this {
+  /**
+   * Fit by Newton's method with backtracking; keeps no reference to X, y or the weights. `start`
+   * (a fitted model's coefficients by column name, and its intercept) only sets where Newton begins:
+   * the optimum is the same, reached in fewer iterations when the start is close.
+   */
+  fit(X: DenseMatrix, y: Uint8Array, opts: FitOptions & { start?: LogisticRegression } = {}): this {
     const weights = effectiveWeights(y, X.rows, opts.sampleWeight, this.params.classWeight);
-    const problem = new Problem(X, y, weights, this.params.C, this.params.fitIntercept);
+    const problem = new Problem(X, y, weights, this.params.C, this.params.fitIntercept, this.params.hessianRows);
     const d = problem.dim;
     const theta = new Float64Array(d);
     if (this.params.fitIntercept) theta[d - 1] = problem.baseLogit(); // start at the base rate: saves an iteration
+    const start = opts.start?.state;
+    if (start && opts.start) {
+      const byName = new Map(opts.start.columns.map((c, j) => [c, start.coef[j]]));
+      for (let j = 0; j < X.cols; j++) theta[j] = byName.get(X.columns[j]) ?? 0;
+      if (this.params.fitIntercept) theta[d - 1] = start.intercept;
+    }
 
     let objective = problem.objective(theta);
     let nIter = 0;
@@ -124,6 +141,7 @@ export class LogisticRegression implements Estimator<LogisticState> {
       converged = maxAbs(problem.derivatives(theta).gradient) <= this.params.tol;
     }
     const coef = Array.from(theta.subarray(0, X.cols));
+    this.columns = X.columns.slice();
     this.state = { coef, intercept: this.params.fitIntercept ? theta[d - 1] : 0, nIter, converged };
     return this;
   }
@@ -218,6 +236,12 @@ export class LogisticRegression implements Estimator<LogisticState> {
 export const LOGISTIC_KIND: BaseEstimatorKind = {
   name: 'logistic',
   label: 'logistic regression',
-  fit: async (X, y, params) => new LogisticRegression(params).fit(X, y),
+  // the final fit starts Newton from the last fold's coefficients (same optimum, fewer iterations)
+  fit: async (X, y, params, ctx) => {
+    const last = ctx.final ? ctx.foldModels?.[ctx.foldModels.length - 1] : undefined;
+    return new LogisticRegression(params).fit(X, y, {
+      start: last instanceof LogisticRegression ? last : undefined,
+    });
+  },
   fromJSON: (json) => LogisticRegression.fromJSON(json),
 };

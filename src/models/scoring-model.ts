@@ -114,6 +114,8 @@ interface CandidateRun {
   oof: Float64Array;
   tuning: unknown[];
   work: number;
+  /** the fold models (after settle), handed to the final fit */
+  models: BaseEstimator[];
 }
 
 /** The fitted predictive model. */
@@ -176,7 +178,7 @@ export class ScoringModel {
         const spent = tried.reduce((a, r) => a + r.work, 0);
         if (c > 0 && spent >= budget * tried[0].work) break;
         const params = { ...spec.params, ...candidates[c] };
-        const run: CandidateRun = { params, oof: new Float64Array(oofRows.length), tuning: [], work: 0 };
+        const run: CandidateRun = { params, oof: new Float64Array(oofRows.length), tuning: [], work: 0, models: [] };
         const fits: BaseEstimator[] = [];
         for (const fd of foldData) {
           const which = candidates.length > 1 ? ` (candidate ${c + 1})` : '';
@@ -194,6 +196,7 @@ export class ScoringModel {
         // what the folds share (e.g. one tree count), then each fold's held-out rows predicted
         const settled = kind.settle ? kind.settle(fits) : null;
         const estimators = settled ? settled.estimators : fits;
+        run.models = estimators;
         run.tuning = settled ? settled.tunings : fits.map((e) => kind.tuning?.(e) ?? null);
         for (const fd of foldData) {
           const fold = plan.folds[fd.f];
@@ -274,6 +277,7 @@ export class ScoringModel {
         seed: opts.seed,
         final: true,
         folds: chosen[k].tuning,
+        foldModels: chosen[k].models,
         onProgress: (m) => stage(`${kind.label}: ${m}`),
       });
       members.push({ name: spec.name, estimator });
