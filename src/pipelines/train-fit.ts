@@ -231,7 +231,10 @@ export function fitPlan(
   const single = cfg.stacking.mode === 'holdout';
   if (timeOrdered) {
     if (horizonDays === undefined) throw new Error('fitPlan: snapshot rows need the label horizon');
-    const k = single ? 1 : (cfg.stacking.folds ?? tuning.folds ?? 2);
+    // one forward fold by default: snapshots are many (the later half of the training period gives the
+    // blend and the calibrator hundreds of thousands of out-of-sample rows at 100k leads), and each fold
+    // refits every base model
+    const k = single ? 1 : (cfg.stacking.folds ?? tuning.folds ?? 1);
     const folds = timeFolds(split.fit, frame.asOf, k, horizonDays);
     const group = Int32Array.from(frame.ids, (id) => Math.floor(hashToUnit(id, cfg.seed) * 1_000_003));
     return { rows: split.fit, folds: single ? folds.slice(-1) : folds, kind: 'time', test: split.test, group };

@@ -59,7 +59,7 @@ export const TrainPipelineConfig = z
      * before the base models are refitted on every non-test row: 'auto' (or 'cv') uses `folds` folds,
      * stratified random for flat tables, forward-chaining time blocks for CRM snapshots; 'holdout'
      * uses one fold only (the last time block, or one random fold): cheapest, for very big data.
-     * folds: default 5 for flat tables, 2 for CRM snapshots (each fold refits every base model).
+     * folds: default 4 for flat tables, 1 for CRM snapshots (each fold refits every base model).
      */
     stacking: z
       .object({
