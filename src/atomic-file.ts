@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { environmentError } from './errors.ts';
 
 /** A temp name beside `target` (same directory, so the final rename is atomic): hidden, unique, recognisable. */
 export function tempPathFor(target: string): string {
@@ -15,12 +16,17 @@ export function tempPathFor(target: string): string {
 
 /** Write `content` to a new file (refusing to overwrite one) and flush it to disk before returning. */
 export function writeFileDurable(file: string, content: string | Uint8Array): void {
-  const fd = fs.openSync(file, 'wx');
   try {
-    fs.writeFileSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(file, 'wx');
+    try {
+      fs.writeFileSync(fd, content);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    // a full disk names the file it was writing (the caller removes the half-written temp)
+    throw environmentError(err, file) ?? err;
   }
 }
 

@@ -52,7 +52,16 @@ export function readConfigFile(file: string, what: string, opts: ReadConfigOptio
   try {
     return parseYaml(text, { maxAliasCount: MAX_ALIASES, prettyErrors: false }) ?? {};
   } catch (err) {
-    throw new ConfigError(`${resolved}: not valid YAML${syntaxPlace(err)}`, 'fix the YAML syntax at the line shown');
+    if (/alias count/i.test((err as Error).message))
+      throw new ConfigError(
+        `${resolved}: more than ${MAX_ALIASES} YAML aliases (*name); refused, as expanding them could exhaust memory`,
+        `write the values out, or check that ${resolved} really is the ${what}`,
+      );
+    const place = syntaxPlace(err);
+    throw new ConfigError(
+      `${resolved}: not valid YAML${place}`,
+      place ? 'fix the YAML syntax at the line shown' : `check that ${resolved} really is the ${what}`,
+    );
   }
 }
 
@@ -106,12 +115,24 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code !== 'unrecognized_keys') return issue.message;
   const [first, ...rest] = issue.keys;
   const others = rest.length ? ` (and ${rest.length} other unknown key${rest.length > 1 ? 's' : ''})` : '';
-  return `unknown key "${shortKey(first)}"${others}`;
+  return `unknown key ${quoteUnknownKey(first)}${others}`;
 }
 
 function shortKey(k: PropertyKey): string {
   const clean = String(k).replace(/[^\x20-\x7e]/g, '?');
   return clean.length > MAX_QUOTED_KEY ? `${clean.slice(0, MAX_QUOTED_KEY)}…` : clean;
+}
+
+/**
+ * An unknown key from a file as an error may show it: `"name"` when it looks like a key someone typed
+ * (letters, digits, _ - . and spaces, at most 40 characters), otherwise a description only. A line of a
+ * password file or a CSV header parses as one long YAML key; quoting it would print the file.
+ */
+export function quoteUnknownKey(k: PropertyKey): string {
+  const s = String(k);
+  return /^[A-Za-z0-9_][A-Za-z0-9_ .-]{0,39}$/.test(s)
+    ? `"${s}"`
+    : `(not shown: ${s.length} characters that do not look like a key name; is this the right file?)`;
 }
 
 /** A key path as `a.b[2] (name).c`: list entries that have a `name` show it, keys longer than 40 chars are cut. */

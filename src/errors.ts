@@ -45,6 +45,54 @@ export class NotFoundError extends LeadscoreError {
   }
 }
 
+/**
+ * The environment failed, not the input: a warehouse another process holds, a full disk, a file we may
+ * not write (exit 1). The message names the file; nothing about it is a bug in leadscore.
+ */
+export class RuntimeError extends LeadscoreError {
+  constructor(message: string, hint?: string) {
+    super('RUNTIME', message, hint);
+  }
+}
+
+/**
+ * The RuntimeError an error from DuckDB or the file system stands for, when it is the environment's
+ * (another process holds the warehouse's lock, the disk is full, writing is not permitted), naming
+ * `file`; undefined for any other error, which keeps its own meaning.
+ */
+export function environmentError(err: unknown, file: string): RuntimeError | undefined {
+  if (err instanceof LeadscoreError) return undefined;
+  if (file === ':memory:') file = 'an in-memory warehouse';
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  const first = message.split('\n')[0];
+  if (/could not set lock on file|conflicting lock/i.test(message)) {
+    const pid = /PID (\d+)/.exec(message)?.[1];
+    return new RuntimeError(
+      `warehouse ${file} is busy: another process${pid ? ` (pid ${pid})` : ''} has it open for writing`,
+      'another leadscore or duckdb process is using this file: wait for it to finish (or close it), then re-run; ' +
+        'one writer per warehouse file at a time',
+    );
+  }
+  if (code === 'ENOSPC' || /no space left on device|disk is full|not enough space/i.test(message)) {
+    return new RuntimeError(
+      `no space left on the disk while writing ${file} (${first})`,
+      'free space on that disk (or write somewhere else with --db / --out / --models-dir) and re-run; ' +
+        'an interrupted write is rolled back, not left half-done',
+    );
+  }
+  if (code === 'EDQUOT' || /disk quota exceeded/i.test(message)) {
+    return new RuntimeError(`disk quota exceeded while writing ${file} (${first})`, 'free space, then re-run');
+  }
+  if (code === 'EROFS' || /read-only file system/i.test(message)) {
+    return new RuntimeError(`cannot write ${file}: the file system is read-only`, 'write somewhere else');
+  }
+  if (code === 'EACCES' || code === 'EPERM' || /permission denied/i.test(message)) {
+    return new RuntimeError(`cannot open or write ${file}: permission denied (${first})`, 'check the file permissions');
+  }
+  return undefined;
+}
+
 /** Exit code for an error code: 2 usage, 3 invalid data/config, 1 anything else. */
 export function exitCodeFor(err: unknown): number {
   if (!(err instanceof LeadscoreError)) return 1;

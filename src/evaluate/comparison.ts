@@ -3,19 +3,8 @@
  * and agreement tables, capture at equal effort, and which leads the two scores disagree on most.
  * No I/O: the compare pipeline reads the warehouse, this turns arrays into the report's numbers.
  */
-import type { ComparisonResult } from './report/index.ts';
-import {
-  averageRanks,
-  brier,
-  cumulativeGains,
-  ece,
-  liftAt,
-  logLoss,
-  prAuc,
-  reliabilityBins,
-  rocAuc,
-  rocCurve,
-} from './metrics.ts';
+import type { ComparisonResult, DisagreementDirection } from './report/index.ts';
+import { averageRanks, brier, cumulativeGains, ece, liftAt, logLoss, prAuc, rocAuc, rocCurve } from './metrics.ts';
 
 export function metricSet(y: Uint8Array, p: Float64Array, rank: Float64Array): ComparisonResult['metrics']['rules'] {
   const gains = (f: number) => {
@@ -48,10 +37,46 @@ export function gainsPoints(y: Uint8Array, p: Float64Array): { fraction: number;
   return g.fraction.map((fraction, i) => ({ fraction, captured: g.gain[i] }));
 }
 
-export function reliabilityPoints(y: Uint8Array, p: Float64Array): ComparisonResult['curves']['reliability']['rules'] {
-  return reliabilityBins(y, p, 10)
-    .map((b, bin) => ({ bin, mean_predicted: b.meanPredicted, observed_rate: b.observedRate, count: b.count }))
-    .filter((b) => b.count > 0);
+/**
+ * Reliability bins on the range the predictions cover: up to `bins` equal-count bins (by the predictions' quantiles,
+ * ties kept together), each with its mean prediction, observed rate, count and a 95% Wilson interval of the rate.
+ * Equal-width bins on [0, 1] put every lead of a low base rate into the first bin; these never hold a handful.
+ */
+export function reliabilityPoints(
+  y: Uint8Array,
+  p: Float64Array,
+  bins = 10,
+): ComparisonResult['curves']['reliability']['rules'] {
+  const n = p.length;
+  const order = Array.from(p.keys()).sort((a, b) => p[a] - p[b] || a - b);
+  const out: ComparisonResult['curves']['reliability']['rules'] = [];
+  let start = 0;
+  for (let b = 0; b < bins && start < n; b++) {
+    // an equal share of the rows left, so a large tie in one bin does not leave the next ones a handful each
+    let end = b === bins - 1 ? n : start + Math.max(1, Math.round((n - start) / (bins - b)));
+    while (end < n && p[order[end]] === p[order[end - 1]]) end++; // a tie never straddles two bins
+    let sumP = 0;
+    let hits = 0;
+    for (let k = start; k < end; k++) {
+      sumP += p[order[k]];
+      hits += y[order[k]];
+    }
+    const count = end - start;
+    const [lower, upper] = wilson(hits, count);
+    out.push({ bin: out.length, mean_predicted: sumP / count, observed_rate: hits / count, count, lower, upper });
+    start = end;
+  }
+  return out;
+}
+
+/** 95% Wilson score interval of a rate of `hits` in `n`. */
+export function wilson(hits: number, n: number, z = 1.959964): [number, number] {
+  if (n === 0) return [0, 1];
+  const q = hits / n;
+  const d = 1 + (z * z) / n;
+  const centre = (q + (z * z) / (2 * n)) / d;
+  const half = (z * Math.sqrt((q * (1 - q)) / n + (z * z) / (4 * n * n))) / d;
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
 export function histogram(
@@ -163,11 +188,63 @@ export function firedWords(json: string): string[] {
   }
 }
 
-/** The k leads (indices into the arrays) whose percentile ranks under the two scores differ most. */
-export function mostDisagreedOrder(rulesPoints: Float64Array, probability: Float64Array, k = 10): number[] {
+/** How hot a band is on a common scale: 0 the hottest band, 1 the next, 2 every colder one (and unknown ones). */
+function heat(band: string, order: string[]): number {
+  const k = order.indexOf(band);
+  return k < 0 ? 2 : Math.min(k, 2);
+}
+
+/**
+ * The direction each lead's two scores disagree in: `rules_higher` when the rules put it in one of their two
+ * hottest bands and the model in neither of its (and the reverse for `model_higher`); null when they agree.
+ */
+export function disagreementDirections(
+  ruleBand: string[],
+  predBand: string[],
+  ruleOrder: string[],
+  predOrder: string[],
+): (DisagreementDirection | null)[] {
+  return ruleBand.map((rb, i) => {
+    const r = heat(rb, ruleOrder);
+    const m = heat(predBand[i], predOrder);
+    return r <= 1 && m === 2 ? 'rules_higher' : m <= 1 && r === 2 ? 'model_higher' : null;
+  });
+}
+
+/** Every lead of each direction of disagreement: how many, and how many converted. */
+export function disagreementGroups(
+  directions: (DisagreementDirection | null)[],
+  y: Uint8Array,
+): NonNullable<ComparisonResult['disagreement_groups']> {
+  return (['rules_higher', 'model_higher'] as const).map((direction) => {
+    let leads = 0;
+    let converted = 0;
+    directions.forEach((d, i) => {
+      if (d !== direction) return;
+      leads++;
+      converted += y[i];
+    });
+    return { direction, leads, converted, rate: leads ? converted / leads : 0 };
+  });
+}
+
+/**
+ * Up to k leads (indices) of each direction of disagreement, the widest gaps between the two scores' percentile
+ * ranks first: so both directions are shown, whichever has the more extreme leads.
+ */
+export function mostDisagreedOrder(
+  rulesPoints: Float64Array,
+  probability: Float64Array,
+  directions: (DisagreementDirection | null)[],
+  k = 6,
+): number[] {
   const rr = rankPct(rulesPoints);
   const pr = rankPct(probability);
-  return Array.from(probability.keys())
-    .sort((a, b) => Math.abs(pr[b] - rr[b]) - Math.abs(pr[a] - rr[a]) || a - b)
-    .slice(0, k);
+  const gap = (i: number) => Math.abs(pr[i] - rr[i]);
+  const pick = (direction: DisagreementDirection) =>
+    Array.from(probability.keys())
+      .filter((i) => directions[i] === direction)
+      .sort((a, b) => gap(b) - gap(a) || a - b)
+      .slice(0, k);
+  return [...pick('rules_higher'), ...pick('model_higher')];
 }

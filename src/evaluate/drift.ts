@@ -2,8 +2,15 @@
  * Drift: a compact profile of a feature's distribution at training time, and the population
  * stability index (PSI) of new values against it. PSI = Σ (a - e) · ln(a / e) over bins, with e and a
  * the expected (training) and actual shares; under 0.1 is stable, 0.1-0.25 a shift, over 0.25 drift.
+ *
+ * Features measured in days that grow with time by construction (a lead's age, the days since its
+ * first or last activity) are binned on fixed lines a sales team reads (a week, a month, a quarter,
+ * half a year, a year) instead of the reference's quantiles: a point mass of leads active on the
+ * reference's snapshot day, or a few days' calendar shift, moves no quantile edge it straddles, while a
+ * real change (no activity arriving for weeks) still moves leads across a line.
  */
 import { z } from 'zod';
+import type { FeatureDef } from '../schema/feature-spec.ts';
 
 /** A numeric feature's training profile: quantile cut points and the share of rows in each bin (last bin: missing). */
 export interface NumericProfile {
@@ -31,6 +38,21 @@ export const FeatureProfilesSchema = z.record(
 );
 
 const EPS = 1e-4;
+
+/** Bins of features measured in days: up to a week, a month, a quarter, half a year, a year, older. */
+export const DAY_LINES = [7, 30, 90, 180, 365];
+
+/** True for a feature measured in days that grows with time by construction (ages, days since). */
+export function growsWithTime(def: FeatureDef | undefined): boolean {
+  if (!def) return false;
+  if (def.type === 'derived') return def.derive === 'lead_age_days';
+  return def.type === 'activity' && (def.agg === 'days_since_last' || def.agg === 'days_since_first');
+}
+
+/** Profile numeric values on fixed cut points (bins right-closed, missing last). */
+export function fixedProfile(values: ArrayLike<number>, cuts: number[]): NumericProfile {
+  return { kind: 'numeric', cuts: [...cuts], shares: numericShares(values, cuts) };
+}
 
 /** Profile numeric values (NaN = missing) with up to `bins` quantile bins. */
 export function numericProfile(values: ArrayLike<number>, bins = 10): NumericProfile {

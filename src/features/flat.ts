@@ -41,11 +41,14 @@ export function loadFlatSpec(file: string): FlatSpec {
   );
 }
 
+/** A flat table read for training: the frame, and the target value that was read as converted. */
+export type FlatFrame = FeatureFrame & { positive: string };
+
 /** Load a flat table (CSV/Parquet/JSON file, or a warehouse table) into a FeatureFrame with 0/1 labels. */
 export async function loadFlatFrame(
   source: string | { w: Warehouse; table: string },
   opts: FlatOptions,
-): Promise<FeatureFrame> {
+): Promise<FlatFrame> {
   const label = typeof source === 'string' ? source : `table ${source.table}`;
   const raw = typeof source === 'string' ? await readFileAsText(source) : await readTableAsText(source.w, source.table);
   const names = Object.keys(raw);
@@ -135,7 +138,7 @@ export async function loadFlatFrame(
       });
     }
   }
-  return { ids, asOf: new Float64Array(keep.length).fill(NaN), label: labels, columns, notes };
+  return { ids, asOf: new Float64Array(keep.length).fill(NaN), label: labels, columns, notes, positive };
 }
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -194,4 +197,101 @@ async function readTableAsText(w: Warehouse, table: string): Promise<Record<stri
     `SELECT ${cols.map((c) => `CAST(${quoteIdent(c)} AS VARCHAR) AS ${quoteIdent(c)}`).join(', ')} FROM ${quoteIdent(table)}`,
   );
   return res as Record<string, (string | null)[]>;
+}
+
+/** What a trained flat model needs to read new rows the way it was trained (its card's flat spec). */
+export interface FlatScoringSpec {
+  source: string;
+  target: string;
+  id: string | null;
+  positive?: string;
+  missing_values?: string[];
+  columns: Array<{ name: string; kind: 'numeric' | 'categorical' }>;
+}
+
+/** A flat table read for scoring: the frame (no labels), and what was noticed on the way. */
+export interface FlatScoringFrame {
+  frame: FeatureFrame;
+  notes: string[];
+  /** rows left out because their target already says converted (leads: 'open') */
+  converted: number;
+}
+
+/**
+ * Read new rows of a flat table for a model trained on one: the model's columns with the kinds it was
+ * trained with (a value that is not a number in a numeric column is read as missing, and counted), the id
+ * column (row numbers without one), and with leads 'open', rows whose target already says converted
+ * left out. A column the model needs that the file lacks is a DataError naming it.
+ */
+export async function loadFlatScoringFrame(
+  source: string | { w: Warehouse; table: string },
+  spec: FlatScoringSpec,
+  opts: { leads: 'open' | 'all' },
+): Promise<FlatScoringFrame> {
+  const label = typeof source === 'string' ? source : `table ${source.table}`;
+  const raw = typeof source === 'string' ? await readFileAsText(source) : await readTableAsText(source.w, source.table);
+  const names = Object.keys(raw);
+  const n = names.length ? raw[names[0]].length : 0;
+  const lacking = [...spec.columns.map((c) => c.name), ...(spec.id ? [spec.id] : [])].filter((c) => !(c in raw));
+  if (lacking.length) {
+    const guess = closestName(lacking[0], names);
+    throw new DataError(
+      `${label} lacks ${lacking.length} column(s) the model was trained on: ${lacking.slice(0, 10).join(', ')}` +
+        `${lacking.length > 10 ? ', ...' : ''}`,
+      guess
+        ? `did you mean "${guess}"? score a file with the columns of ${spec.source}`
+        : `score a file with the columns of ${spec.source}`,
+    );
+  }
+  if (n === 0) throw new DataError(`${label} has no rows to score`, 'check the file');
+  const missing = new Set(spec.missing_values ?? FLAT_MISSING_VALUES);
+  const isMissing = (v: string | null) => v === null || missing.has(v.trim());
+  const notes: string[] = [];
+  const keep: number[] = [];
+  let converted = 0;
+  const target = spec.target in raw && spec.positive !== undefined ? raw[spec.target] : null;
+  for (let i = 0; i < n; i++) {
+    if (opts.leads === 'open' && target && !isMissing(target[i]) && target[i]!.trim() === spec.positive) converted++;
+    else keep.push(i);
+  }
+  if (converted)
+    notes.push(
+      `${converted} rows whose "${spec.target}" already says converted were left out (--leads all keeps them)`,
+    );
+  if (keep.length === 0) throw new DataError(`${label}: every row has already converted`, 'score with --leads all');
+  const ids = spec.id ? keep.map((i) => raw[spec.id!][i]?.trim() ?? '') : keep.map((i) => `row${i + 1}`);
+  if (spec.id) {
+    const seen = new Map<string, number>();
+    keep.forEach((row, k) => {
+      const id = ids[k];
+      if (id === '')
+        throw new DataError(`${label}: row ${row + 1} has no "${spec.id}"`, 'every row to score needs its id');
+      const before = seen.get(id);
+      if (before !== undefined)
+        throw new DataError(
+          `${label}: "${spec.id}" ${id.slice(0, 40)} is on rows ${before + 1} and ${row + 1}`,
+          'ids must be unique: lead_scores keeps one score per lead',
+        );
+      seen.set(id, row);
+    });
+  }
+  const columns: FeatureColumn[] = spec.columns.map((c) => {
+    const values = raw[c.name];
+    if (c.kind === 'categorical')
+      return {
+        name: c.name,
+        kind: 'categorical',
+        values: keep.map((i) => (isMissing(values[i]) ? null : values[i]!.trim())),
+      };
+    let bad = 0;
+    const v = Float64Array.from(keep, (i) => {
+      if (isMissing(values[i])) return NaN;
+      const x = Number(values[i]!.trim());
+      if (!Number.isFinite(x)) bad++;
+      return Number.isFinite(x) ? x : NaN;
+    });
+    if (bad) notes.push(`"${c.name}": ${bad} values are not numbers and were read as missing`);
+    return { name: c.name, kind: 'numeric', values: v };
+  });
+  return { frame: { ids, asOf: new Float64Array(keep.length).fill(NaN), columns, notes }, notes, converted };
 }

@@ -71,3 +71,23 @@ export async function createLeadAgePairs(
     SELECT * FROM (SELECT l.lead_id, l.created_at + to_microseconds(k.us) AS as_of FROM leads l CROSS JOIN (VALUES ${ks}) k(us)) ${cap}`);
   return w.count(into);
 }
+
+/**
+ * Create `into` (lead_id, as_of): one row per lead as of its creation plus `afterDays` days (its first days'
+ * activity then counts), for leads created in [start, ...] whose row falls at or before `end` (e.g. the data's
+ * end minus the horizon, so every label window is complete). Returns the row count.
+ */
+export async function createCreationPairs(
+  w: Warehouse,
+  into: string,
+  opts: { afterDays: number; start?: Date; end: Date },
+): Promise<number> {
+  if (!(Number.isInteger(opts.afterDays) && opts.afterDays >= 0))
+    throw new DataError(`after_days must be a whole number of days >= 0, got ${opts.afterDays}`, 'e.g. after_days: 7');
+  const ts = (d: Date) => `TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}'`;
+  const asOf = `l.created_at + INTERVAL (${opts.afterDays}) DAY`;
+  await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(into)} AS
+    SELECT l.lead_id, ${asOf} AS as_of FROM leads l
+    WHERE ${asOf} <= ${ts(opts.end)}${opts.start ? ` AND l.created_at >= ${ts(opts.start)}` : ''}`);
+  return w.count(into);
+}

@@ -29,6 +29,7 @@ export function featureKind(f: FeatureDef): 'numeric' | 'categorical' {
   switch (f.type) {
     case 'attribute':
     case 'expr':
+    case 'extra':
       return f.kind;
     case 'derived':
       return DERIVATIONS[f.derive];

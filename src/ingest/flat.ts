@@ -7,6 +7,7 @@ import { ensureCanonicalTables, ensureFlatRegistry } from './canonical.ts';
 import { problemsSql, shown, type Check } from './checks.ts';
 import { endQuarantine, reasonKinds, reasonsFor, rejectSamples, startQuarantine, writeRejects } from './quarantine.ts';
 import { checkSourceFile, readError, type Source } from './source.ts';
+import { checkRejectRate, checkRejects } from './limits.ts';
 import type { FlatIngestOptions, FlatIngestReport } from './types.ts';
 
 const RESERVED = new Set(['leads', 'activities', 'outcomes', 'rejected_rows', 'flat_tables']);
@@ -49,7 +50,14 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
   // fatal checks first
   checkSourceFile(opts.file, 'flat');
   const format = formatOf(opts.file);
-  const src: Source = { file: path.resolve(opts.file), shown: opts.file, format, columns: [] };
+  const src: Source = {
+    file: path.resolve(opts.file),
+    shown: opts.file,
+    format,
+    columns: [],
+    tag: 'flat',
+    skipped: [],
+  };
   const reader = readFileSql(src.file, format);
   let read: number;
   try {
@@ -160,6 +168,7 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
         rejected_by_reason: await reasonKinds(tx),
         samples: await rejectSamples(tx, 10),
       };
+      checkRejects({ ...report, table: name, skipped: {} }, checkRejectRate(opts.maxRejectRate), report.samples);
       if (opts.strict && rejected > 0) {
         const lines = report.samples.map((s) => `  row ${s.row_number}: ${s.reason}`);
         throw new DataError(

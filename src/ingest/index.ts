@@ -2,7 +2,9 @@
 export { ingest, checkDateFormat } from './ingest.ts';
 export { ingestFlat } from './flat.ts';
 export { ensureCanonicalTables, ensureFlatRegistry, FLAT_TABLES_DDL } from './canonical.ts';
-export { Mapping, loadMapping, parseMapping } from './mapping.ts';
+export { Mapping, loadMapping, parseMapping, type ResolvedMapping, type TableMapping } from './mapping.ts';
+export { PRESETS, presetNamed } from './presets/index.ts';
+export { DEFAULT_MAX_REJECT_RATE } from './limits.ts';
 export type {
   IngestOptions,
   IngestReport,
@@ -12,4 +14,5 @@ export type {
   FlatIngestReport,
   CanonicalTable,
   ProgressFn,
+  IngestFaultPoint,
 } from './types.ts';

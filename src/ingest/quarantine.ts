@@ -1,5 +1,7 @@
-import { quoteLiteral, type Warehouse } from '../store/index.ts';
+import { quoteIdent, quoteLiteral, type Warehouse } from '../store/index.ts';
 import { checkedSql, problemsSql, rawRowSql, type TablePlan } from './checks.ts';
+import { settleStructure } from './csv-structure.ts';
+import { numberedSourceSql, unnumberedSourceSql } from './source.ts';
 import type { RejectSample } from './types.ts';
 
 /**
@@ -17,37 +19,72 @@ export async function startQuarantine(w: Warehouse): Promise<void> {
     problems STRUCT(col VARCHAR, kind VARCHAR, msg VARCHAR)[], raw_row JSON)`);
 }
 
-/**
- * Count a plan's rows and bad rows in one pass, then (only if there are bad rows) collect them with
- * their row numbers and reasons. The counting pass needs no row order unless a check does, so DuckDB
- * reads it in parallel; numbering rows costs a single-threaded, order-preserving pass.
- */
-export async function collectRejects(
-  w: Warehouse,
-  plan: TablePlan,
-  numberedSource: string,
-  unnumberedSource: string,
-): Promise<{ read: number; rejected: number }> {
-  const counts = await w.one<{ n: number; bad: number }>(
-    `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE __ls_bad)::BIGINT AS bad FROM ${checkedSql(plan, plan.ordered ? numberedSource : unnumberedSource)}`,
-  );
-  const read = Number(counts?.n ?? 0);
-  const bad = Number(counts?.bad ?? 0);
-  if (bad === 0) return { read, rejected: 0 };
-  const before = await w.count(REJECTS);
-  await w.run(`INSERT INTO ${REJECTS}
-    SELECT ${quoteLiteral(plan.table)}, ${quoteLiteral(plan.src.file)}, __ls_row, ${problemsSql(plan.checks)}, ${rawRowSql(plan.src)}
-    FROM ${checkedSql(plan, numberedSource)} WHERE __ls_bad`);
-  return { read, rejected: (await w.count(REJECTS)) - before };
+/** What the validation pass of one plan found. */
+export interface PlanCounts {
+  /** rows read, including lines the CSV reader could not split into columns */
+  read: number;
+  rejected: number;
+  /** skipped rows per kind (not data for this table: neither loaded nor rejected) */
+  skipped: Record<string, number>;
+  /** canonical column -> non-null values among the rows that load */
+  filled: Record<string, number>;
+  /** numeric column -> values given as a range */
+  ranges: Record<string, number>;
 }
 
-/** Rejected rows per `column: kind` for one table of this run. */
-export async function reasonsFor(w: Warehouse, table: string): Promise<Record<string, number>> {
+/**
+ * Validate a plan: count its rows, bad rows, skips and filled columns in one pass (the first full read
+ * of the file, which also records the CSV lines that cannot be read), then collect the bad rows and the
+ * unreadable lines with their row numbers and reasons. The counting pass needs no row order unless a
+ * check does, so DuckDB reads it in parallel; numbering rows costs a single-threaded, order-preserving pass.
+ */
+export async function collectRejects(w: Warehouse, plan: TablePlan, what: string): Promise<PlanCounts> {
+  const ok = 'WHERE NOT __ls_bad AND NOT __ls_skip';
+  const aggs = [
+    'count(*)::BIGINT AS n',
+    'count(*) FILTER (WHERE __ls_bad)::BIGINT AS bad',
+    ...plan.skips.map((s, k) => `count(*) FILTER (WHERE coalesce(${s.when}, false))::BIGINT AS s${k}`),
+    ...Object.keys(plan.raw).map((c, k) => `count(${quoteIdent(c)}) FILTER (${ok})::BIGINT AS f${k}`),
+    ...plan.bands.map((c, k) => `count(${quoteIdent(`__b_${c}`)}) FILTER (${ok})::BIGINT AS b${k}`),
+  ];
+  const first = plan.ordered ? numberedSourceSql(plan.src, true) : unnumberedSourceSql(plan.src, true);
+  const c = (await w.one<Record<string, number>>(`SELECT ${aggs.join(', ')} FROM ${checkedSql(plan, first)}`)) ?? {};
+  const lines = await settleStructure(w, plan.src, what);
+  const bad = Number(c.bad ?? 0);
+  if (bad > 0) {
+    await w.run(`INSERT INTO ${REJECTS}
+      SELECT ${quoteLiteral(plan.table)}, ${quoteLiteral(plan.src.file)}, __ls_row,
+        ${problemsSql(plan.checks)}, ${rawRowSql(plan.src)}
+      FROM ${checkedSql(plan, numberedSourceSql(plan.src))} WHERE __ls_bad`);
+  }
+  for (const l of lines) {
+    await w.run(
+      `INSERT INTO ${REJECTS} VALUES ($1, $2, $3, [{'col': NULL, 'kind': $4, 'msg': $5}], json_object('line', $6))`,
+      [plan.table, plan.src.file, l.row, l.kind, l.reason, l.text],
+    );
+  }
+  const skipped: Record<string, number> = {};
+  plan.skips.forEach((s, k) => {
+    const n = Number(c[`s${k}`] ?? 0);
+    if (n > 0) skipped[s.kind] = (skipped[s.kind] ?? 0) + n;
+  });
+  return {
+    read: Number(c.n ?? 0) + lines.length,
+    rejected: bad + lines.length,
+    skipped,
+    filled: Object.fromEntries(Object.keys(plan.raw).map((col, k) => [col, Number(c[`f${k}`] ?? 0)])),
+    ranges: Object.fromEntries(plan.bands.map((col, k) => [col, Number(c[`b${k}`] ?? 0)])),
+  };
+}
+
+/** Rejected rows per `column: kind` for one table of this run (and one of its files, when given). */
+export async function reasonsFor(w: Warehouse, table: string, file?: string): Promise<Record<string, number>> {
   const rows = await w.all<{ k: string; n: number }>(
-    `SELECT p.col || ': ' || p.kind AS k, count(*)::BIGINT AS n
-     FROM (SELECT DISTINCT row_number, unnest(problems) AS p FROM ${REJECTS} WHERE table_name = $1)
+    `SELECT coalesce(p.col || ': ', '') || p.kind AS k, count(*)::BIGINT AS n
+     FROM (SELECT DISTINCT source_file, row_number, unnest(problems) AS p FROM ${REJECTS}
+       WHERE table_name = $1 AND ($2::VARCHAR IS NULL OR source_file = $2))
      GROUP BY 1 ORDER BY 2 DESC, 1`,
-    [table],
+    [table, file ?? null],
   );
   return Object.fromEntries(rows.map((r) => [r.k, Number(r.n)]));
 }
@@ -62,14 +99,21 @@ export async function reasonKinds(w: Warehouse): Promise<Record<string, number>>
   return Object.fromEntries(rows.map((r) => [r.k, Number(r.n)]));
 }
 
-/** The first `limit` rejected rows, in table and row order. */
-export async function rejectSamples(w: Warehouse, limit = 10, tableOrder: string[] = []): Promise<RejectSample[]> {
+/** The first `limit` rejected rows, in table and row order (of one file, when given). */
+export async function rejectSamples(
+  w: Warehouse,
+  limit = 10,
+  tableOrder: string[] = [],
+  file?: string,
+): Promise<RejectSample[]> {
   const order = tableOrder.length
     ? `list_position(${`[${tableOrder.map(quoteLiteral).join(', ')}]`}, table_name)`
     : 'table_name';
   const rows = await w.all<{ table: string; row_number: number; reason: string }>(
     `SELECT table_name AS "table", row_number, array_to_string(list_transform(problems, p -> p.msg), '; ') AS reason
-     FROM ${REJECTS} ORDER BY ${order}, row_number LIMIT ${Math.trunc(limit)}`,
+     FROM ${REJECTS} WHERE $1::VARCHAR IS NULL OR source_file = $1
+     ORDER BY ${order}, source_file, row_number LIMIT ${Math.trunc(limit)}`,
+    [file ?? null],
   );
   return rows.map((r) => ({ table: r.table, row_number: Number(r.row_number), reason: r.reason }));
 }

@@ -86,7 +86,9 @@ export function timeFolds(rows: Int32Array, asOf: Float64Array, k: number, horiz
     const blockDates = dates.filter((d) => block.get(d) === j);
     if (blockDates.length === 0) continue;
     const first = blockDates[0];
-    const fit = dates.filter((d) => d + gapMs <= first).flatMap((d) => byDate.get(d)!);
+    // strictly before the block (with no gap, as for one row per lead at creation, the block's first
+    // date is still not fitted)
+    const fit = dates.filter((d) => d < first && d + gapMs <= first).flatMap((d) => byDate.get(d)!);
     const predict = blockDates.flatMap((d) => byDate.get(d)!);
     if (fit.length === 0) {
       throw new DataError(

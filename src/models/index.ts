@@ -27,8 +27,11 @@ export type {
 export { scoreFromProbability, percentiles, bandFor, DEFAULT_BANDS } from './score.ts';
 export type { BandThreshold } from './score.ts';
 
-export { rankReasons, explainRows } from './reasons.ts';
-export type { Reason, ReasonInput, ReasonRanking, ExplainOptions } from './reasons.ts';
+export { rankFactors, reasonPhrases, reasonsJson, reasonObjects, roundWeight } from './reasons.ts';
+export type { Reason, RankInput, ReasonRanking, ReasonPhrases, PhraseSource } from './reasons.ts';
+
+export { attributeMembers, attributeBlend, withRules, attributedLogits } from './attribution.ts';
+export type { AttributionReference, BlendAttribution, ColumnGroups } from './attribution.ts';
 
 export { sigmoid, logit, softplus, LOGIT_EPS } from './link.ts';
 export { mulberry32, stratifiedFolds } from './random.ts';
@@ -66,3 +69,10 @@ export {
 } from './artifact.ts';
 // resolve/show/diff/promote are too generic to export bare
 export * as registry from './registry.ts';
+
+export { ScoringModel } from './scoring-model.ts';
+export type { MemberSpec, ScoringFitOptions, ScoringOutputs, ScoringParts } from './scoring-model.ts';
+export { baseEstimatorKind, baseEstimatorNames, registerBaseEstimator } from './base-estimators.ts';
+export type { BaseEstimator, BaseEstimatorKind, BaseFitContext } from './base-estimators.ts';
+export { randomFolds, timeFolds, predictedRows, type Fold, type FitPlan } from './folds.ts';
+export { saveScoringModel, loadScoringModel, type LoadedScoringModel } from './scoring-artifact.ts';

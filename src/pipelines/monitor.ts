@@ -1,10 +1,18 @@
 import { DataError } from '../errors.ts';
-import { quoteIdent, withWarehouse, type Warehouse } from '../store/index.ts';
+import { quoteIdent, requireWarehouse, withWarehouse, type Warehouse } from '../store/index.ts';
 import { buildFeatureTable, readFrame, type FeatureFrame } from '../features/index.ts';
-import { psiAgainst, type FeatureProfile } from '../evaluate/drift.ts';
+import {
+  DAY_LINES,
+  categoricalProfile,
+  fixedProfile,
+  growsWithTime,
+  numericProfile,
+  psiAgainst,
+  type FeatureProfile,
+} from '../evaluate/drift.ts';
 import { ece, psi } from '../evaluate/metrics.ts';
-import { DATA_END_SQL, labelSql } from '../schema/index.ts';
-import { crmSpecOf, openModel } from './trained-model.ts';
+import { DATA_END_SQL, labelSql, type FeatureDef } from '../schema/index.ts';
+import { crmSpecOf, openModel, type TrainedModel } from './trained-model.ts';
 import { MONITOR_DDL } from './tables.ts';
 
 /** Options for a monitoring run. */
@@ -26,6 +34,25 @@ export interface FeatureDrift {
   drifted: boolean;
 }
 
+/** What the features were compared with. */
+export interface DriftReference {
+  /**
+   * snapshot: features from events (activity counts, days since, lead age) are compared with the open leads of the
+   * latest snapshot the model was built with (its test window's end), rebuilt point-in-time from the warehouse; the
+   * lead's own attributes with the training rows' profiles stored in the model. training: every feature with the
+   * stored profiles (when there is no such snapshot before the scoring run).
+   */
+  kind: 'snapshot' | 'training';
+  /** the snapshot's date (null for training) */
+  as_of: string | null;
+  /** leads in the snapshot */
+  rows: number;
+  /** the features compared with the snapshot */
+  from_snapshot: string[];
+  /** features in days that grow with time, binned on fixed lines (a week, a month, ...) */
+  binned_in_days: string[];
+}
+
 /** What monitor reports. */
 export interface MonitorReport {
   run_id: string;
@@ -34,6 +61,7 @@ export interface MonitorReport {
   score_run_id: string;
   score_run_as_of: string;
   rows: number;
+  reference: DriftReference;
   score_psi: number;
   score_drifted: boolean;
   features: FeatureDrift[];
@@ -45,6 +73,7 @@ export interface MonitorReport {
 }
 
 const FEATURES = '_ls_monitor_features';
+const REFERENCE = '_ls_monitor_reference';
 
 /** PSI of every feature in a frame against its training profile (features without a profile are skipped). */
 export function featureDrift(
@@ -67,6 +96,7 @@ export function featureDrift(
  */
 export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport> {
   const stage = opts.onStage ?? (() => undefined);
+  requireWarehouse(opts.db); // a mistyped --db must not create an empty warehouse
   const loaded = await openModel(opts.model, opts.modelsDir);
   const spec = crmSpecOf(loaded, 'monitor');
   if (Object.keys(loaded.profiles).length === 0) {
@@ -108,15 +138,19 @@ export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport>
         into: FEATURES,
       });
       const frame = await readFrame(w, FEATURES, spec);
-      const features = featureDrift(frame, loaded.profiles, opts.threshold);
+      stage('the reference: the latest snapshot the model was built with');
+      const { profiles, reference } = await referenceProfiles(w, loaded, run.as_of);
+      const features = featureDrift(frame, profiles, opts.threshold);
       const scores = await w.float64(`SELECT probability FROM lead_score_history WHERE run_id = $1`, [run.run_id]);
-      const reference = loaded.model.toParts().reference;
-      const scorePsi = reference.length ? psi(reference, scores) : NaN;
+      const testScores = loaded.model.toParts().reference;
+      const scorePsi = testScores.length ? psi(testScores, scores) : NaN;
       stage('calibration of closed outcomes');
       const calibration = await closedCalibration(w, loaded.name, loaded.horizonDays);
       const drifted = features.filter((f) => f.drifted).map((f) => f.feature);
       const scoreDrifted = scorePsi > opts.threshold;
       const status = drifted.length > 0 || scoreDrifted ? 'drift' : 'ok';
+      const since =
+        reference.kind === 'snapshot' ? `the model's latest snapshot (${reference.as_of!.slice(0, 10)})` : 'training';
       const report: MonitorReport = {
         run_id: runId,
         model: loaded.name,
@@ -124,6 +158,7 @@ export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport>
         score_run_id: run.run_id,
         score_run_as_of: run.as_of.toISOString(),
         rows: scores.length,
+        reference,
         score_psi: scorePsi,
         score_drifted: scoreDrifted,
         features,
@@ -132,16 +167,82 @@ export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport>
         status,
         advice:
           status === 'ok'
-            ? `no feature or score moved past PSI ${opts.threshold}; nothing to do`
-            : `${[...drifted, ...(scoreDrifted ? ['the score'] : [])].join(', ')} drifted past PSI ${opts.threshold} since training: check the data feeding them, then retrain (leadscore train) and promote the new model if it beats this one`,
+            ? `no feature or score moved past PSI ${opts.threshold} since ${since}; nothing to do`
+            : `${[...drifted, ...(scoreDrifted ? ['the score'] : [])].join(', ')} drifted past PSI ` +
+              `${opts.threshold} since ${since}: check the data feeding them, then retrain (leadscore train) and ` +
+              'promote the new model if it beats this one',
       };
       await writeMonitor(w, report, opts.now, opts.threshold);
       return report;
     } finally {
       await w.run(`DROP TABLE IF EXISTS ${quoteIdent(pairs)}`);
       await w.run(`DROP TABLE IF EXISTS ${quoteIdent(FEATURES)}`);
+      await w.run(`DROP TABLE IF EXISTS ${quoteIdent(REFERENCE)}`);
     }
   });
+}
+
+/** True for a feature computed from the lead's events (point-in-time in the warehouse); false for its attributes. */
+function fromEvents(def: FeatureDef | undefined): boolean {
+  if (!def) return false;
+  return def.type === 'activity' || def.type === 'ratio' || def.type === 'burst' || growsWithTime(def);
+}
+
+/**
+ * What the scored leads' features are compared with. The training rows span every monthly snapshot since the data
+ * began, when the warehouse was young and its open leads young and busy; scored today, the same CRM holds older,
+ * quieter leads by construction, and a comparison of their activity with those rows alarms on the passage of time.
+ * So features from events are compared with the latest snapshot the model was built with: the open leads at its
+ * test window's end, their features rebuilt point-in-time (events before that date: the values the training
+ * pipeline saw). Features in days that grow with time are binned on fixed lines (DAY_LINES). A lead's own
+ * attributes (company size, industry, title) are not versioned in the warehouse, so a rebuilt snapshot would carry
+ * today's values: those are compared with the training rows' profiles stored in the model, as is every feature when
+ * there is no snapshot before the scoring run.
+ */
+export async function referenceProfiles(
+  w: Warehouse,
+  loaded: TrainedModel,
+  scoredAsOf: Date,
+): Promise<{ profiles: Record<string, FeatureProfile>; reference: DriftReference }> {
+  const spec = crmSpecOf(loaded, 'monitor');
+  const events = spec.features.filter((f) => fromEvents(f));
+  const end = new Date(loaded.card.test_window.end);
+  if (Number.isNaN(end.getTime()) || end >= scoredAsOf || events.length === 0) {
+    return {
+      profiles: loaded.profiles,
+      reference: { kind: 'training', as_of: null, rows: 0, from_snapshot: [], binned_in_days: [] },
+    };
+  }
+  await buildFeatureTable(w, spec, {
+    asOf: [end],
+    horizonDays: loaded.horizonDays,
+    withLabels: false,
+    leads: 'open',
+    into: REFERENCE,
+  });
+  const frame = await readFrame(w, REFERENCE, spec);
+  const profiles: Record<string, FeatureProfile> = { ...loaded.profiles };
+  const defs = new Map(events.map((f) => [f.name, f]));
+  const binned: string[] = [];
+  for (const c of frame.columns) {
+    const def = defs.get(c.name);
+    if (!def) continue;
+    if (c.kind === 'categorical') profiles[c.name] = categoricalProfile(c.values);
+    else if (growsWithTime(def)) {
+      profiles[c.name] = fixedProfile(c.values, DAY_LINES);
+      binned.push(c.name);
+    } else profiles[c.name] = numericProfile(c.values);
+  }
+  return {
+    profiles,
+    reference: {
+      kind: 'snapshot',
+      as_of: end.toISOString(),
+      rows: frame.ids.length,
+      from_snapshot: [...defs.keys()],
+      binned_in_days: binned,
+    },
+  };
 }
 
 /** ECE of every past score of this model whose horizon has passed by the end of the data. */

@@ -1,70 +1,58 @@
 /**
  * Reasons JSON assembled by DuckDB. A run stages, per row and reason slot, a phrase id and the rounded
- * weight (numbers, copied as whole blocks), and the run's few thousand distinct phrases once; DuckDB
- * concatenates each row's JSON while it inserts. Building and handing over a million ~500-byte strings
- * from JavaScript cost more than all the models' arithmetic.
+ * weight (numbers, copied as whole blocks), and the run's distinct phrases once; DuckDB concatenates each
+ * row's JSON array while it inserts. Building and handing over a million ~500-byte strings from
+ * JavaScript cost more than all the models' arithmetic.
  */
 import { DataError } from '../errors.ts';
-import type { ReasonPhrases, ReasonRanking } from '../models/reasons.ts';
+import type { ReasonPhrases } from '../models/reasons.ts';
 import { quoteIdent } from '../store/index.ts';
 import type { AppendColumn } from '../store/index.ts';
 
-const SIDES = [
-  ['up', 'upWeight'],
-  ['down', 'downWeight'],
-] as const;
-
-/** Staged column names and types for k reasons each way: phrase id and weight per slot. */
-export function reasonColumnTypes(k: number): [name: string, type: string][] {
-  return SIDES.flatMap(([side]) =>
-    range(k).flatMap((s): [string, string][] => [
-      [`${side}_phrase${s}`, 'INTEGER'],
-      [`${side}_weight${s}`, 'DOUBLE'],
-    ]),
-  );
+/** Staged column names and types for `slots` reasons per row: phrase id and weight per slot. */
+export function reasonColumnTypes(slots: number): [name: string, type: string][] {
+  return range(slots).flatMap((s): [string, string][] => [
+    [`reason_phrase${s}`, 'INTEGER'],
+    [`reason_weight${s}`, 'DOUBLE'],
+  ]);
 }
 
 /**
- * Rows [from, to) of the reason columns: phrase id (-1: none) and the weight rounded as the JSON
- * shows it (NaN, stored NULL, where there is no reason).
+ * Rows [from, to) of the reason columns: phrase id (-1: none) and the weight rounded as the JSON shows it (NaN,
+ * stored NULL, where there is no reason).
  */
 export function reasonColumns(
   phrases: ReasonPhrases,
-  ranking: ReasonRanking,
   from: number,
   to: number,
   round: (w: number) => number,
 ): AppendColumn[] {
-  const { k } = phrases;
+  const { slots, ids, weights } = phrases;
   const n = to - from;
   const out: AppendColumn[] = [];
-  for (const [side, weightKey] of SIDES) {
-    const ids = phrases[side];
-    const weights = ranking[weightKey];
-    for (let s = 0; s < k; s++) {
-      const id = new Int32Array(n);
-      const weight = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const at = (from + i) * k + s;
-        id[i] = ids[at];
-        if (ids[at] < 0) {
-          weight[i] = NaN;
-          continue;
-        }
-        const w = round(weights[at]);
-        // DuckDB prints these exactly as JSON.stringify does (tested); beyond, notation differs
-        if (!(Math.abs(w) < 1e14))
-          throw new DataError(
-            `reason weight ${w} (row ${from + i}) is out of range`,
-            'the model has degenerate coefficients: retrain it',
-          );
-        weight[i] = w;
+  for (let s = 0; s < slots; s++) {
+    const id = new Int32Array(n);
+    const weight = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const at = (from + i) * slots + s;
+      id[i] = ids[at];
+      if (ids[at] < 0) {
+        weight[i] = NaN;
+        continue;
       }
-      out.push(
-        { name: `${side}_phrase${s}`, type: 'INTEGER', values: id },
-        { name: `${side}_weight${s}`, type: 'DOUBLE', values: weight },
-      );
+      const w = round(weights[at]);
+      // DuckDB prints these exactly as JSON.stringify does (tested); beyond, notation differs
+      if (!(Math.abs(w) < 1e14))
+        throw new DataError(
+          `reason weight ${w} (row ${from + i}) is out of range`,
+          'the model has degenerate coefficients: retrain it',
+        );
+      weight[i] = w;
     }
+    out.push(
+      { name: `reason_phrase${s}`, type: 'INTEGER', values: id },
+      { name: `reason_weight${s}`, type: 'DOUBLE', values: weight },
+    );
   }
   return out;
 }
@@ -73,44 +61,36 @@ export function reasonColumns(
  * DDL of the phrase table the JSON joins: `s` (phrase) and `sc` (`},` + phrase, for the slots after the first), by id.
  */
 export function phraseTableDdl(table: string, phrasesTable: string): string {
-  return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS SELECT id, s, '},' || s AS sc FROM ${quoteIdent(phrasesTable)}`;
+  const source = quoteIdent(phrasesTable);
+  return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS SELECT id, s, '},' || s AS sc FROM ${source}`;
 }
 
 /**
- * The joins giving staged row `row` its phrases from `table` (made by phraseTableDdl), one per slot,
- * as aliases reasonsJsonSql reads. Hash joins on a few thousand phrases: a list of all phrases on
- * every row instead was copied row by row, and ran out of memory at a million rows.
+ * The joins giving staged row `row` its phrases from `table` (made by phraseTableDdl), one per slot, as aliases
+ * reasonsJsonSql reads. Hash joins on a few thousand phrases: a list of all phrases on every row instead was copied
+ * row by row, and ran out of memory at a million rows.
  */
-export function reasonsJoinSql(k: number, row: string, table: string): string {
-  return ['up', 'down']
-    .flatMap((side) =>
-      range(k).map(
-        (s) => `LEFT JOIN ${quoteIdent(table)} ${alias(side, s)} ON ${alias(side, s)}.id = ${row}.${side}_phrase${s}`,
-      ),
-    )
+export function reasonsJoinSql(slots: number, row: string, table: string): string {
+  return range(slots)
+    .map((s) => `LEFT JOIN ${quoteIdent(table)} ${alias(s)} ON ${alias(s)}.id = ${row}.reason_phrase${s}`)
     .join(' ');
 }
 
 /**
- * The JSON text of staged row `row` (its phrases joined by reasonsJoinSql): byte for byte what
- * reasonsJson gives. One concat call (it skips NULLs): absent slots have no phrase and a NULL weight.
+ * The JSON text of staged row `row` (its phrases joined by reasonsJoinSql): byte for byte what reasonsJson gives.
+ * One concat call (it skips NULLs): absent slots have no phrase and a NULL weight.
  */
-export function reasonsJsonSql(k: number, row: string): string {
+export function reasonsJsonSql(slots: number, row: string): string {
   const weight = (c: string) => `CASE WHEN ${c} = trunc(${c}) THEN ${c}::BIGINT::VARCHAR ELSE ${c}::VARCHAR END`;
-  const side = (name: string) =>
-    k === 0
-      ? []
-      : [
-          ...range(k).flatMap((s) => [
-            `${alias(name, s)}.${s === 0 ? 's' : 'sc'}`,
-            weight(`${row}.${name}_weight${s}`),
-          ]),
-          `CASE WHEN ${row}.${name}_phrase0 >= 0 THEN '}' END`,
-        ];
-  return `concat('{"up":[', ${[...side('up'), `'],"down":['`, ...side('down')].join(', ')}, ']}')::JSON`;
+  if (slots === 0) return `'[]'::JSON`;
+  const parts = [
+    ...range(slots).flatMap((s) => [`${alias(s)}.${s === 0 ? 's' : 'sc'}`, weight(`${row}.reason_weight${s}`)]),
+    `CASE WHEN ${row}.reason_phrase0 >= 0 THEN '}' END`,
+  ];
+  return `concat('[', ${parts.join(', ')}, ']')::JSON`;
 }
 
-const alias = (side: string, slot: number) => `_reason_${side}${slot}`;
+const alias = (slot: number) => `_reason${slot}`;
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);

@@ -3,7 +3,10 @@
  * comparisons and monitoring. Created on demand; never dropped by a pipeline.
  */
 
-/** Columns of lead_scores (and, but for reasons, lead_score_history), with their types. */
+/**
+ * Columns of lead_scores, with their types; lead_score_history has all but the reasons and the trend (previous
+ * score and changes), which lead_scores carries for the latest run.
+ */
 const SCORE_COLUMN_TYPES = [
   ['lead_id', 'VARCHAR NOT NULL'],
   ['as_of', 'TIMESTAMP NOT NULL'],
@@ -19,7 +22,16 @@ const SCORE_COLUMN_TYPES = [
   ['rule_score', 'DOUBLE'],
   ['rule_band', 'VARCHAR'],
   ['reasons', 'JSON'],
+  // the trend, from earlier runs (NULL when there is none to compare with): the score of the latest run before this
+  // one's as_of, its date, the change since then, and the change since the latest run 7 to 14 days before
+  ['previous_score', 'INTEGER'],
+  ['previous_as_of', 'TIMESTAMP'],
+  ['score_change', 'INTEGER'],
+  ['score_change_7d', 'INTEGER'],
 ] as const;
+
+/** The trend columns of lead_scores (not in lead_score_history). */
+export const TREND_COLUMNS = ['previous_score', 'previous_as_of', 'score_change', 'score_change_7d'] as const;
 
 /** Column order of lead_scores. */
 export const SCORE_COLUMNS = SCORE_COLUMN_TYPES.map(([name]) => name);
@@ -29,17 +41,24 @@ export const SCORE_COLUMNS = SCORE_COLUMN_TYPES.map(([name]) => name);
  * band, grade over runs); copying every lead's reasons text (~0.5 kB) into it on every run would grow
  * it by ~0.5 GB per nightly run of 1M leads and double the cost of publishing. Reasons live in lead_scores.
  */
-export const HISTORY_COLUMNS = SCORE_COLUMNS.filter((c) => c !== 'reasons');
+export const HISTORY_COLUMNS = SCORE_COLUMNS.filter(
+  (c) => c !== 'reasons' && !(TREND_COLUMNS as readonly string[]).includes(c),
+);
 
-/** DDL for a table with the score columns (`name` must already be quoted); lead_scores keys on lead_id. */
+/**
+ * DDL for a table with the score columns (`name` must already be quoted); lead_scores keys on lead_id;
+ * withReasons false: the history's columns (no reasons, no trend).
+ */
 export function scoreTableDdl(
   quotedName: string,
   opts: { primaryKey?: boolean; ifNotExists?: boolean; withReasons?: boolean } = {},
 ): string {
-  const cols = SCORE_COLUMN_TYPES.filter(([n]) => opts.withReasons !== false || n !== 'reasons')
+  const history = opts.withReasons === false;
+  const cols = SCORE_COLUMN_TYPES.filter(([n]) => !history || (HISTORY_COLUMNS as readonly string[]).includes(n))
     .map(([n, t]) => `  ${n} ${t}`)
     .join(',\n');
-  return `CREATE TABLE ${opts.ifNotExists ? 'IF NOT EXISTS ' : ''}${quotedName} (\n${cols}${opts.primaryKey ? ',\n  PRIMARY KEY (lead_id)' : ''}\n)`;
+  const key = opts.primaryKey ? ',\n  PRIMARY KEY (lead_id)' : '';
+  return `CREATE TABLE ${opts.ifNotExists ? 'IF NOT EXISTS ' : ''}${quotedName} (\n${cols}${key}\n)`;
 }
 
 /** Latest score per lead, its history (append-only, one row per lead per run) and the runs themselves. */
@@ -59,6 +78,9 @@ CREATE TABLE IF NOT EXISTS score_runs (
 );
 ${scoreTableDdl('lead_scores', { primaryKey: true, ifNotExists: true })};
 ${scoreTableDdl('lead_score_history', { ifNotExists: true, withReasons: false })};
+${SCORE_COLUMN_TYPES.filter(([n]) => (TREND_COLUMNS as readonly string[]).includes(n))
+  .map(([n, t]) => `ALTER TABLE lead_scores ADD COLUMN IF NOT EXISTS ${n} ${t};`)
+  .join('\n')}
 `;
 
 /** Comparison results: one run row, metrics per scorer, conversion by band, the agreement matrix. */

@@ -7,6 +7,7 @@ import { ensureBackend } from '../models/tf.ts';
 import { gbdtCandidates } from '../models/gbdt.ts';
 import type { TrainPipelineConfig } from './config.ts';
 import { auditAndExclude } from './leakage.ts';
+import { checkTrainable, describeCounts, emptyColumns, splitCounts } from './train-checks.ts';
 import { dropColumns, leakageNotes, type TrainReport } from './train.ts';
 import { fitAndSave, fitNotes, type ModelTuning, type StageReporter } from './train-fit.ts';
 
@@ -66,7 +67,8 @@ export function flatTuning(cfg: TrainPipelineConfig): ModelTuning {
 
 /** Options for training on a flat table (one row per lead, a target column). */
 export interface TrainFlatOptions {
-  data: string;
+  /** a CSV / Parquet / JSON lines file, or a table `leadscore ingest --flat` loaded into a warehouse */
+  data: string | { db: string; table: string };
   target: string;
   id?: string;
   positive?: string;
@@ -81,6 +83,8 @@ export interface TrainFlatOptions {
   tuning?: ModelTuning;
   now: Date;
   onStage?: StageReporter;
+  /** lines that must be seen as they happen: the counts per part, warnings */
+  onNotice?: StageReporter;
 }
 
 /**
@@ -90,25 +94,51 @@ export interface TrainFlatOptions {
  */
 export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions): Promise<TrainReport> {
   const stage = opts.onStage ?? (() => undefined);
+  const notice = opts.onNotice ?? stage;
+  const data = opts.data;
+  const shown = typeof data === 'string' ? data : `table ${data.table} in ${data.db}`;
   // columns the user leaves out are never read; the audit's own exclusions come on top
   const userExcluded = [...new Set([...opts.exclude, ...cfg.leakage.exclude])];
   const keep = [...new Set([...(opts.keep ?? []), ...cfg.leakage.keep])];
-  stage(`reading ${opts.data}`);
-  const frame = await loadFlatFrame(opts.data, {
+  stage(`reading ${shown}`);
+  const missingValues = opts.missingValues ?? [...FLAT_MISSING_VALUES];
+  const flatOptions = {
     target: opts.target,
     id: opts.id,
     positive: opts.positive,
-    missingValues: opts.missingValues ?? [...FLAT_MISSING_VALUES],
+    missingValues,
     overrides: { columns: {}, exclude: userExcluded },
-  });
-  if (!frame.label) throw new DataError(`${opts.data}: no labels read from ${opts.target}`);
+  };
+  const frame =
+    typeof data === 'string'
+      ? await loadFlatFrame(data, flatOptions)
+      : await withWarehouse(data.db, (w) => loadFlatFrame({ w, table: data.table }, flatOptions), { readOnly: true });
+  if (!frame.label) throw new DataError(`${shown}: no labels read from ${opts.target}`);
   await ensureBackend();
   const test = cfg.split.test;
   // every non-test row is a training row; the blend and the calibrator learn from out-of-fold
   // predictions over them (see fitPlan)
   const split = stratifiedSplit(frame.label, { train: 1 - test, test }, cfg.seed);
+  const counts = splitCounts(frame.label, split);
+  notice(`rows per part: ${describeCounts(counts)}`);
+  const warnings = checkTrainable(counts, 'flat');
+  for (const w of warnings) notice(`warning: ${w}`);
+  const empty = emptyColumns(frame, split.train);
+  const droppedFeatures = [...empty.missing, ...empty.constant.map((c) => c.name)];
+  const emptyNotes = [
+    ...(empty.missing.length
+      ? [`columns with no value on any training row, left out: ${empty.missing.join(', ')}`]
+      : []),
+    ...(empty.constant.length
+      ? [
+          `columns with one value on every training row, left out: ` +
+            empty.constant.map((c) => `${c.name} (${c.value})`).join(', '),
+        ]
+      : []),
+  ];
   stage('leakage audit on the training split');
-  const audit = auditAndExclude(frame, split.train, null, {
+  const kept = dropColumns(frame, droppedFeatures);
+  const audit = auditAndExclude(kept, split.train, null, {
     failOnLeakage: cfg.fail_on_leakage,
     keep,
     exclude: [],
@@ -123,14 +153,17 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
     ],
   };
   const used = dropColumns(
-    frame,
+    kept,
     excluded.map((e) => e.column),
   );
   const cardSpec: FlatCardSpec = {
     kind: 'flat',
-    source: path.basename(opts.data),
+    source: typeof data === 'string' ? path.basename(data) : data.table,
+    ...(typeof data === 'string' ? {} : { table: data.table }),
     target: opts.target,
     id: opts.id ?? null,
+    positive: positiveOf(frame, opts),
+    missing_values: missingValues,
     columns: used.columns.map((c) => ({ name: c.name, kind: c.kind })),
     excluded_by_user: userExcluded,
     excluded_by_audit: excluded,
@@ -143,19 +176,29 @@ export async function trainFlat(cfg: TrainPipelineConfig, opts: TrainFlatOptions
     stage,
   );
   if (opts.exportSplit) {
+    if (typeof data !== 'string') throw new DataError('--export-split needs --data FILE, not a warehouse table');
     stage(`writing the split to ${opts.exportSplit}`);
-    await exportSplit(opts.data, opts.id, frame.ids, split, opts.exportSplit);
+    await exportSplit(data, opts.id, frame.ids, split, opts.exportSplit);
   }
-  // what the peer leaves out to see the same columns: the id, ID-like columns, the user's and the audit's exclusions
-  const peerDrop = [opts.id, ...idLike(frame.notes), ...userExcluded, ...excluded.map((e) => e.column)].filter(
-    (c): c is string => Boolean(c),
-  );
+  // what the peer leaves out to see the same columns: the id, ID-like columns, the user's and the audit's
+  // exclusions, columns empty or constant on the training rows
+  const peerDrop = [
+    opts.id,
+    ...idLike(frame.notes),
+    ...userExcluded,
+    ...droppedFeatures,
+    ...excluded.map((e) => e.column),
+  ].filter((c): c is string => Boolean(c));
   return {
     ...result,
     excluded_columns: excluded,
     leakage,
+    counts,
+    dropped_features: droppedFeatures,
+    warnings,
     notes: [
       ...(frame.notes ?? []),
+      ...emptyNotes,
       ...leakageNotes(leakage),
       ...fitNotes(result),
       ...(opts.exportSplit
@@ -202,4 +245,9 @@ async function exportSplit(
       formatOf(out),
     );
   });
+}
+
+/** The target value that means converted, as training read it (stored on the card for scoring). */
+function positiveOf(frame: { positive: string }, opts: TrainFlatOptions): string {
+  return opts.positive ?? frame.positive;
 }

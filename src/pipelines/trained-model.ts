@@ -59,7 +59,7 @@ export function crmSpecOf(m: TrainedModel, command: string): FeatureSpec {
   if ('kind' in m.spec && m.spec.kind === 'flat') {
     throw new DataError(
       `model ${m.name}@${m.version} was trained on a flat table (${m.spec.source}), not on CRM snapshots`,
-      `${command} needs a model trained with leadscore train --db`,
+      `${command} needs a model trained on CRM data (leads, activities, outcomes), not on a flat table`,
     );
   }
   return m.spec as FeatureSpec;

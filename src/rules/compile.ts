@@ -1,5 +1,6 @@
 import { quoteIdent, quoteLiteral } from '../store/index.ts';
 import { openLeadSql, orderFreeSumSql, timestampSql } from '../schema/index.ts';
+import { BAND_COLOUR_NAMES } from '../schema/palette.ts';
 import { ATTRIBUTES, DICTIONARY_ATTRIBUTES } from './attributes.ts';
 import { engagementTypes, groupOf, type ActivityCriterion, type AttributeMatch, type RuleSet } from './types.ts';
 
@@ -249,7 +250,7 @@ ORDER BY lead_id, as_of`;
 }
 
 /** Colour of the `excluded` band. */
-export const EXCLUDED_COLOUR = 'grey';
+export const EXCLUDED_COLOUR = BAND_COLOUR_NAMES.excluded;
 
 /** Events a criterion counts; `t` is the activity type's small integer code in `ev`. */
 function eventCondition(c: ActivityCriterion, typeCode: Map<string, number>): string {

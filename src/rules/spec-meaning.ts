@@ -4,6 +4,7 @@
  */
 import { ACTIVITY_TYPES, DEFAULT_COMPETITOR_DOMAINS } from '../schema/index.ts';
 import { closestName } from '../errors.ts';
+import { bandColour } from '../schema/palette.ts';
 import { ATTRIBUTES, ATTRIBUTE_NAMES } from './attributes.ts';
 import type { Problem, RawCriterion, RawRules } from './spec.ts';
 import type { AttributeMatch, Band, Criterion, Decay, Exclusion, RuleSet, Section } from './types.ts';
@@ -46,7 +47,13 @@ export function normalize(raw: RawRules, file: string, problems: Problem[]): Rul
       message: `mql (${raw.thresholds.mql}) must not be above sql (${raw.thresholds.sql})`,
     });
   }
-  const bands: Band[] = [...raw.bands].sort((a, b) => b.min - a.min);
+  const sorted = [...raw.bands].sort((a, b) => b.min - a.min);
+  // a band without a colour takes the shared palette's, so the CLI and the report show the same one
+  const bands: Band[] = sorted.map((b, rank) => ({
+    name: b.name,
+    min: b.min,
+    colour: bandColour(b.name, rank, sorted.length, b.colour).name,
+  }));
   const bandNames = new Set<string>();
   raw.bands.forEach((b, i) => {
     if (b.name === 'excluded')

@@ -1,6 +1,7 @@
 import { resolveBundled } from '../bundled.ts';
-import { readConfigFile } from '../config-file.ts';
+import { quoteUnknownKey, readConfigFile } from '../config-file.ts';
 import { z } from 'zod';
+import { COLOURS, colourNamed } from '../schema/palette.ts';
 import { ConfigError, closestName } from '../errors.ts';
 import { normalize } from './spec-meaning.ts';
 import type { RuleSet } from './types.ts';
@@ -65,7 +66,20 @@ const RawRules = z.strictObject({
   total: z.strictObject({ cap: Cap.max(100) }).optional(),
   thresholds: z.strictObject({ mql: z.number().min(0).max(100), sql: z.number().min(0).max(100) }),
   bands: z
-    .array(z.strictObject({ name: z.string().min(1), min: z.number().min(0).max(100), colour: z.string().min(1) }))
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        min: z.number().min(0).max(100),
+        /** default: the shared palette's colour for the band's name (src/schema/palette.ts) */
+        colour: z
+          .string()
+          .min(1)
+          .refine((c) => colourNamed(c) !== undefined, {
+            message: `unknown colour; use one of ${Object.keys(COLOURS).join(', ')} or #rrggbb`,
+          })
+          .optional(),
+      }),
+    )
     .min(1),
   grades: z.strictObject({
     fit: z.strictObject({ A: z.number().min(0), B: z.number().min(0), C: z.number().min(0), D: z.number().min(0) }),
@@ -141,11 +155,14 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
 function zodProblem(issue: z.core.$ZodIssue): Problem {
   const path = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
-    const parts = issue.keys.map((k) => {
-      const near = closestName(k, KNOWN_KEYS);
-      return near ? `"${k}" (did you mean "${near}"?)` : `"${k}"`;
-    });
-    return { path, message: `unknown key ${parts.join(', ')}` };
+    // at most one key is quoted, and only one that looks like a key: a file's lines must never be echoed
+    const [first, ...rest] = issue.keys;
+    const near = /^[A-Za-z0-9_ .-]{1,40}$/.test(first) ? closestName(first, KNOWN_KEYS) : undefined;
+    const others = rest.length ? ` (and ${rest.length} other unknown key${rest.length > 1 ? 's' : ''})` : '';
+    return {
+      path,
+      message: `unknown key ${quoteUnknownKey(first)}${near ? ` (did you mean "${near}"?)` : ''}${others}`,
+    };
   }
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
     return { path, message: `is required (${issue.expected})` };

@@ -42,9 +42,13 @@ export function labelSql(leadId: string, asOf: string, horizonDays: number): str
     AND ${wonAtSql('o')} >= ${asOf} AND ${wonAtSql('o')} < ${asOf} + INTERVAL (${horizonDays}) DAY) AS INTEGER)`;
 }
 
-/** SQL for the last instant the warehouse knows of: the latest activity or outcome (NULL when there is none). */
+/**
+ * SQL for the last instant the warehouse knows of: the latest activity, outcome or lead creation (NULL when
+ * there is none). Leads count: an export with no activities and only won deals still runs up to its
+ * newest lead, and a lead with no deal by then is known not to have converted.
+ */
 export const DATA_END_SQL = `greatest((SELECT max(occurred_at) FROM activities),
-  (SELECT max(coalesce(closed_at, created_at)) FROM outcomes))`;
+  (SELECT max(coalesce(closed_at, created_at)) FROM outcomes), (SELECT max(created_at) FROM leads))`;
 
 /** The latest as_of whose label window is fully observed when outcomes are known up to `dataEnd`. */
 export function latestLabelledAsOf(dataEnd: Date, horizonDays: number): Date {

@@ -183,6 +183,22 @@ const ExprFeature = z
   })
   .strict();
 
+/**
+ * A column the source had beyond the canonical ones, kept in `leads.extras` (JSON) by ingest: a landing
+ * page, a form field, a CRM custom property. `train` adds the low-cardinality and numeric ones itself
+ * (see src/features/extras.ts); a features file can name them too.
+ */
+const ExtraFeature = z
+  .object({
+    ...common,
+    type: z.literal('extra'),
+    kind: z.enum(['numeric', 'categorical']),
+    /** the key in leads.extras (the source column's name) */
+    key: z.string().min(1).max(200),
+    encoding: z.union([NumericEncoding, CategoricalEncoding]).optional(),
+  })
+  .strict();
+
 export const FeatureDef = z.discriminatedUnion('type', [
   AttributeFeature,
   DerivedFeature,
@@ -190,6 +206,7 @@ export const FeatureDef = z.discriminatedUnion('type', [
   RatioFeature,
   BurstFeature,
   ExprFeature,
+  ExtraFeature,
 ]);
 export type FeatureDef = z.infer<typeof FeatureDef>;
 

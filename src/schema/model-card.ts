@@ -55,10 +55,16 @@ export type LeakageRecord = z.infer<typeof LeakageRecordSchema>;
 export const FlatCardSpecSchema = z
   .object({
     kind: z.literal('flat'),
-    /** the data file's base name */
+    /** the data file's base name (or the warehouse table's name) */
     source: z.string(),
+    /** set when trained on a table `leadscore ingest --flat` loaded: its name in the warehouse */
+    table: z.string().optional(),
     target: z.string(),
     id: z.string().nullable(),
+    /** the target value that meant converted (scoring leaves such rows out unless --leads all) */
+    positive: z.string().optional(),
+    /** source values read as missing (older cards: empty cells only) */
+    missing_values: z.array(z.string()).optional(),
     columns: z.array(z.object({ name: z.string(), kind: z.enum(['numeric', 'categorical']) }).strict()),
     excluded_by_user: z.array(z.string()),
     excluded_by_audit: z.array(ExcludedColumnSchema),

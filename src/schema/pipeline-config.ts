@@ -40,17 +40,28 @@ export const TrainPipelineConfig = z
     horizon_days: z.number().int().positive().default(90),
     snapshots: z
       .object({
-        /** 'month' (first of each month) or a number of days between snapshot dates */
-        every: z.union([z.literal('month'), z.number().int().positive()]).default('month'),
-        /** first snapshot date, or 'auto': the first month after the data starts */
+        /**
+         * 'month' (first of each month) or a number of days between snapshot dates: every open lead on each
+         * date, labelled won within horizon_days after it. 'created': one row per lead as of its creation
+         * (plus after_days), labelled won within horizon_days after that, split by creation time.
+         */
+        every: z.union([z.literal('month'), z.literal('created'), z.number().int().positive()]).default('month'),
+        /** with every: created, the row is as of this many days after creation (its first days' activity counts) */
+        after_days: z.number().int().nonnegative().default(0),
+        /** first snapshot date (with every: created, the first creation date), or 'auto': from the data */
         start: z.string().default('auto'),
-        /** last snapshot date, or 'auto': the last date whose label window has closed */
+        /** last snapshot date (with every: created, of the row), or 'auto': the last whose label window has closed */
         end: z.string().default('auto'),
         /** cap on training rows: above it, a seeded sample of leads (all their snapshots) is kept */
         max_rows: z.number().int().positive().default(2_000_000),
       })
       .strict()
-      .default({ every: 'month', start: 'auto', end: 'auto', max_rows: 2_000_000 }),
+      .default({ every: 'month', after_days: 0, start: 'auto', end: 'auto', max_rows: 2_000_000 }),
+    /**
+     * columns the source had beyond the canonical ones (leads.extras): 'auto' adds the numeric and
+     * low-cardinality ones as features (the leakage audit still judges them); 'none' leaves them out
+     */
+    extras: z.enum(['auto', 'none']).default('auto'),
     split: SplitFractions.default({ test: 0.2 }),
     logistic: z.record(z.string(), z.unknown()).default({ C: 1 }),
     neural: z.record(z.string(), z.unknown()).default({}),
@@ -81,6 +92,8 @@ export const TrainPipelineConfig = z
       .strict()
       .default({ keep: [], exclude: [] }),
     seed: z.number().int().default(42),
+    /** paths in this file (db, features, rules, models_dir) may point outside the project folder */
+    allow_outside_project: z.boolean().default(false),
   })
   .strict();
 export type TrainPipelineConfig = z.infer<typeof TrainPipelineConfig>;
@@ -93,6 +106,8 @@ export const ScorePipelineConfig = z
     models_dir: z.string().default('models'),
     leads: z.enum(['open', 'all']).default('open'),
     reasons: z.number().int().min(0).max(10).default(3),
+    /** paths in this file (db, models_dir) may point outside the project folder */
+    allow_outside_project: z.boolean().default(false),
   })
   .strict();
 export type ScorePipelineConfig = z.infer<typeof ScorePipelineConfig>;

@@ -1,10 +1,11 @@
 import { DuckDBDataChunk, DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DataError } from '../errors.ts';
+import { DataError, NotFoundError, environmentError } from '../errors.ts';
 import { quoteIdent, quoteLiteral } from './quote.ts';
 import { fillVector, readNumericColumns } from './typed-columns.ts';
 import { readFileSql, type FileFormat } from './files.ts';
+import { checkJournal, tornError } from './journal.ts';
 import { appendValue, chunkSetter, isBlockCopyable, VECTOR_ROWS, type AppendColumn } from './appender.ts';
 
 export { formatOf, readFileSql, type FileFormat } from './files.ts';
@@ -25,6 +26,27 @@ export interface OpenOptions {
    * number of processes can do this at once (sharded scoring).
    */
   overlay?: boolean;
+  /** open even when an ingest was torn while committing (ingest itself: re-running it repairs) */
+  allowTornIngest?: boolean;
+  /**
+   * Create the file when it does not exist (default true: ingest and generate make warehouses). false:
+   * a missing file is a NotFoundError and nothing is created, neither the file nor its folder, so a
+   * mistyped --db leaves nothing behind.
+   */
+  create?: boolean;
+}
+
+/** Refuse a warehouse file that is not there (`:memory:` always is), before anything creates it. */
+export function requireWarehouse(file: string): void {
+  if (file !== ':memory:' && !fs.existsSync(file)) throw warehouseNotFound(file);
+}
+
+/** The error for a warehouse file that is not there (exit 3), with the same words everywhere. */
+export function warehouseNotFound(file: string): NotFoundError {
+  return new NotFoundError(
+    `warehouse not found: ${file}`,
+    'check --db (or db: in the pipeline file); `leadscore ingest` or `leadscore generate` creates a warehouse',
+  );
 }
 
 /**
@@ -70,20 +92,21 @@ export class Warehouse {
     return new Warehouse(this.path, this.instance, conn, this.sessionSetup, false);
   }
 
-  /** Open (creating if needed) a warehouse file, or `:memory:`. */
+  /** Open a warehouse file (created when missing, unless `create: false` or read-only), or `:memory:`. */
   static async open(file: string, opts: OpenOptions = {}): Promise<Warehouse> {
     if (file !== ':memory:') {
-      const dir = path.dirname(path.resolve(file));
-      if (!fs.existsSync(dir)) {
-        if (opts.readOnly) throw new DataError(`warehouse folder not found: ${dir}`, 'check the --db path');
-        fs.mkdirSync(dir, { recursive: true });
-      }
-      if (opts.readOnly && !fs.existsSync(file)) {
+      const exists = fs.existsSync(file);
+      if (!exists && (opts.readOnly || opts.overlay || opts.create === false)) throw warehouseNotFound(file);
+      if (exists && fs.statSync(file).isDirectory())
+        throw new DataError(`warehouse ${file} is a folder, not a DuckDB file`, 'pass the path of a .duckdb file');
+      if (exists && !isDuckDbFile(file))
+        // DuckDB would open a CSV or Parquet file as a read-only database of one table; a warehouse it is not
         throw new DataError(
-          `warehouse not found: ${file}`,
-          'run `leadscore generate` or `leadscore ingest` first, or pass --db',
+          `cannot open warehouse ${file}: it is not a DuckDB database file (a CSV, Parquet or other file?)`,
+          'pass the warehouse with --db; a flat file goes to `train --data` or `ingest --flat`',
         );
-      }
+      const dir = path.dirname(path.resolve(file));
+      if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true });
     }
     if (opts.overlay) return Warehouse.openOverlay(file, opts);
     const options: Record<string, string> = {};
@@ -93,24 +116,20 @@ export class Warehouse {
     try {
       instance = await DuckDBInstance.create(file, options);
     } catch (err) {
-      const msg = (err as Error).message;
-      if (/lock/i.test(msg)) {
-        throw new DataError(
-          `warehouse ${file} is in use by another process`,
-          'wait for the other leadscore job to finish, or use another --db',
-        );
-      }
+      const env = environmentError(err, file);
+      if (env) throw env;
       throw new DataError(
-        `cannot open warehouse ${file}: ${msg}`,
-        'check that the path is a DuckDB file you can read and write',
+        `cannot open warehouse ${file}: ${(err as Error).message.split('\n')[0]}`,
+        'check that the path is a DuckDB file (not a CSV or another database format) you can read and write',
       );
     }
     const conn = await instance.connect();
-    return new Warehouse(file, instance, conn);
+    const w = new Warehouse(file, instance, conn);
+    if (file !== ':memory:' && !opts.allowTornIngest) await refuseTornIngest(w, !opts.readOnly);
+    return w;
   }
 
   private static async openOverlay(file: string, opts: OpenOptions): Promise<Warehouse> {
-    if (!fs.existsSync(file)) throw new DataError(`warehouse not found: ${file}`, 'check the --db path');
     const instance = await DuckDBInstance.create(':memory:', opts.threads ? { threads: String(opts.threads) } : {});
     const conn = await instance.connect();
     const setup = [`SET search_path = 'memory.main,src.main'`];
@@ -120,6 +139,8 @@ export class Warehouse {
     } catch (err) {
       conn.closeSync();
       instance.closeSync();
+      const env = environmentError(err, file);
+      if (env) throw env;
       throw new DataError(
         `cannot open warehouse ${file} for reading: ${(err as Error).message}`,
         'another job may be writing it; retry when it has finished',
@@ -130,7 +151,12 @@ export class Warehouse {
 
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`warehouse ${this.path} is closed`));
-    const next = this.queue.then(job, job);
+    // A full disk (or a file we may not write) is the environment's failure, named as such: not a bug.
+    const guarded = () =>
+      job().catch((err: unknown) => {
+        throw environmentError(err, this.path) ?? err;
+      });
+    const next = this.queue.then(guarded, guarded);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -202,10 +228,14 @@ export class Warehouse {
     }
   }
 
-  /** True if a table or view with this name exists in the main schema. */
+  /**
+   * True if a table or view with this name exists in the main schema. DuckDB matches names without
+   * regard to case (even quoted ones: "LEADS" is leads), so this does too.
+   */
   async tableExists(name: string): Promise<boolean> {
     const row = await this.one<{ n: number }>(
-      `SELECT count(*)::INTEGER AS n FROM information_schema.tables WHERE table_schema = 'main' AND table_name = $1`,
+      `SELECT count(*)::INTEGER AS n FROM information_schema.tables
+       WHERE table_schema = 'main' AND lower(table_name) = lower($1)`,
       [name],
     );
     return (row?.n ?? 0) > 0;
@@ -214,7 +244,8 @@ export class Warehouse {
   /** Column names of a table, in order. */
   async tableColumns(name: string): Promise<string[]> {
     const rows = await this.all<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = $1 ORDER BY ordinal_position`,
+      `SELECT column_name FROM information_schema.columns
+       WHERE table_schema = 'main' AND table_name = $1 ORDER BY ordinal_position`,
       [name],
     );
     return rows.map((r) => r.column_name);
@@ -337,6 +368,23 @@ export class Warehouse {
   }
 }
 
+/** A DuckDB database file: "DUCK" at bytes 8-11 of its header (an empty file is a new database). */
+function isDuckDbFile(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return true; // unreadable: DuckDB's own open names the problem
+  }
+  try {
+    const head = Buffer.alloc(12);
+    const n = fs.readSync(fd, head, 0, 12, 0);
+    return n === 0 || (n === 12 && head.toString('latin1', 8, 12) === 'DUCK');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function normalize(v: unknown): unknown {
   if (typeof v === 'bigint') {
     return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString();
@@ -344,3 +392,13 @@ function normalize(v: unknown): unknown {
   return v;
 }
 
+/** A warehouse whose last ingest was torn while committing is refused (closed), naming the ingest to re-run. */
+async function refuseTornIngest(w: Warehouse, settle: boolean): Promise<void> {
+  const torn = await checkJournal(w, settle).catch(async (err) => {
+    await w.close();
+    throw err;
+  });
+  if (torn.length === 0) return;
+  await w.close();
+  throw tornError(w.path, torn);
+}

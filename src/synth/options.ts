@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { readConfigFile } from '../config-file.ts';
 import { closestName, ConfigError, UsageError } from '../errors.ts';
+import { GENERATE_DEFAULTS } from './defaults.ts';
 import { DEFAULT_PERSONA_MIX, PERSONAS, type Persona } from './personas.ts';
 
 /** Validated options for `generateCrm`. */
@@ -38,15 +39,7 @@ export interface RawGenerateOptions {
   snapshots?: boolean;
 }
 
-export const GENERATE_DEFAULTS = {
-  leads: 10_000,
-  seed: 42,
-  start: '2024-01-01',
-  end: '2025-12-31',
-  conversionRate: 0.05,
-  chunkSize: 20_000,
-  horizonDays: 90,
-} as const;
+export { GENERATE_DEFAULTS };
 
 /** The largest run: ids are L + 7 digits so they sort as text. */
 export const MAX_LEADS = 9_999_999;

@@ -26,14 +26,8 @@ export class ChunkPool {
     // V8 lets a worker's heap grow to ~150 MB, mostly garbage; a cap sized to the chunk (the live set
     // is ~20 MB plus ~1 KB per buffered lead; the cap allows 2 KB) keeps it near 80 MB at no measurable cost
     const oldSpaceMb = 96 + Math.ceil(chunkLeads / 500);
-    // Node 20 gives workers no loader hooks from execArgv (nodejs/node#47747), so the entry is a
-    // small script that registers tsx in the worker (as bin/leadscore.js does), then imports the module
-    const boot = workerBoot(new URL('./worker.ts', import.meta.url).href);
     this.slots = Array.from({ length: size }, () => {
-      const slot: Slot = {
-        worker: new Worker(boot, { eval: true, resourceLimits: { maxOldGenerationSizeMb: oldSpaceMb } }),
-        waiting: [],
-      };
+      const slot: Slot = { worker: startWorker({ maxOldGenerationSizeMb: oldSpaceMb }), waiting: [] };
       slot.worker.on('message', (reply: WorkerReply) => {
         const w = slot.waiting.shift();
         if (!w) return;
@@ -82,9 +76,16 @@ export class ChunkPool {
   }
 }
 
-// Script that makes a worker load TypeScript, then runs `entry`. tsx is resolved from this module,
-// so it works from any working directory and under `tsx`, bin/leadscore.js and vitest alike.
-function workerBoot(entry: string): string {
-  const api = import.meta.resolve('tsx/esm/api');
-  return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+/**
+ * Start one chunk worker. Compiled (dist/), this module is .js and the worker is its .js sibling. Run
+ * from the TypeScript sources (vitest, tsx), Node 20 gives workers no loader hooks from execArgv
+ * (nodejs/node#47747), so the entry is a small script that registers tsx in the worker, then imports
+ * worker.ts; tsx is resolved from this module, so any working directory works.
+ */
+function startWorker(resourceLimits: { maxOldGenerationSizeMb: number }): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { resourceLimits });
+  const entry = JSON.stringify(new URL('./worker.ts', import.meta.url).href);
+  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const boot = `import(${api}).then((tsx) => { tsx.register(); return import(${entry}); })`;
+  return new Worker(boot, { eval: true, resourceLimits });
 }

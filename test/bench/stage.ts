@@ -107,7 +107,10 @@ switch (stage) {
     });
     rows = r.rows;
     extra.timings = r.timings;
-    extra.inference_and_write_rows_per_second = r.rows / ((r.timings.predict ?? 0) + (r.timings.write ?? 0));
+    // inference is the models, their attribution and the reasons (before #18 the reasons' ranking was in predict)
+    const t = r.timings;
+    const inference = (t.predict ?? 0) + (t.attribute ?? 0) + (t.reasons ?? 0);
+    extra.inference_and_write_rows_per_second = r.rows / (inference + (t.write ?? 0));
     break;
   }
   case 'write-floor': {

@@ -11,11 +11,17 @@ import {
   logLoss,
   orderByScoreDesc,
   prAuc,
-  reliabilityBins,
   rocAuc,
   rocCurve,
 } from '../../src/evaluate/metrics.ts';
 import type { ComparisonResult, MetricSet, ScoreSource } from '../../src/evaluate/report/types.ts';
+import { bootstrapIntervals } from '../../src/evaluate/bootstrap.ts';
+import {
+  disagreementDirections,
+  disagreementGroups,
+  mostDisagreedOrder,
+  reliabilityPoints,
+} from '../../src/evaluate/comparison.ts';
 
 /** mulberry32: small, seeded, good enough for fixtures. */
 function rng(seed: number): () => number {
@@ -97,9 +103,7 @@ export function comparisonFixture(n = 4000, seed = 7): ComparisonResult {
     return {
       roc: roc.fpr.map((fpr, i) => ({ fpr, tpr: roc.tpr[i] })),
       gains: gains.fraction.map((fraction, i) => ({ fraction, captured: gains.gain[i] })),
-      reliability: reliabilityBins(y, scores[s], 10)
-        .map((b, bin) => ({ bin, mean_predicted: b.meanPredicted, observed_rate: b.observedRate, count: b.count }))
-        .filter((b) => b.count > 0),
+      reliability: reliabilityPoints(y, scores[s]),
     };
   };
   const rules = curve('rules');
@@ -146,9 +150,14 @@ export function comparisonFixture(n = 4000, seed = 7): ComparisonResult {
 
   const predictiveScore = (i: number) => Math.round(100 * probability[i]);
   // The widest gaps each way: rules far above the model, and the model far above the rules.
-  const gap = (i: number) => points[i] - predictiveScore(i);
-  const byGap = Array.from({ length: n }, (_, i) => i).sort((a, b) => gap(b) - gap(a) || a - b);
-  const disagreeing = [...byGap.slice(0, 4), ...byGap.slice(-4).reverse()];
+  const directions = disagreementDirections(ruleBands, predictiveBands, BANDS, BANDS);
+  const disagreeing = mostDisagreedOrder(points, probability, directions, 4);
+  const mqlFlags = Array.from(points, (x) => (x >= MQL_POINTS ? 1 : 0));
+  const boot = bootstrapIntervals(
+    y,
+    { rules: { rank: points, probability: ruleProbability }, predictive: { rank: probability, probability } },
+    { seed, replicates: 200, mql: mqlFlags },
+  );
 
   return {
     run_id: `cmp-fixture-${seed}`,
@@ -175,7 +184,18 @@ export function comparisonFixture(n = 4000, seed = 7): ComparisonResult {
       top_predictive_converted: topConverted,
       ratio: topConverted / mql.converted,
     },
+    disagreement_groups: disagreementGroups(directions, y),
+    intervals: {
+      level: boot.level,
+      replicates: boot.replicates,
+      seed: boot.seed,
+      rules: boot.scores.rules,
+      predictive: boot.scores.predictive,
+      capture_ratio: boot.capture_ratio,
+    },
+    training_overlap: { overlaps: false, fitted_until: '2024-03-31' },
     disagreements: disagreeing.map((i) => ({
+      direction: directions[i] ?? undefined,
       lead_id: ids[i],
       rule_score: points[i],
       rule_band: ruleBands[i],

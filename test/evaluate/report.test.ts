@@ -48,7 +48,7 @@ describe('comparison report: content', () => {
 
   it('summarises with the numbers in the result', () => {
     const byKey = Object.fromEntries(summarySentences(result).map((s) => [s.key, s]));
-    expect(Object.keys(byKey)).toEqual(['overview', 'top10_ratio', 'capture', 'ranking', 'calibration']);
+    expect(Object.keys(byKey)).toEqual(['overview', 'ranking', 'top_of_list', 'top10_ratio', 'capture', 'calibration']);
     expect(byKey.top10_ratio.value).toBeCloseTo(
       result.metrics.predictive.gains_at_10pct / result.metrics.rules.gains_at_10pct,
       12,
@@ -59,13 +59,17 @@ describe('comparison report: content', () => {
     expect(byKey.capture.text).toContain(
       `Of the ${result.capture.mql_leads.toLocaleString('en-US')} leads the rules call MQL, ${result.capture.mql_converted} converted`,
     );
+    expect(byKey.ranking.text).toMatch(
+      /^The predictive score ranks leads better overall: ROC AUC 0\.\d{3} \(0\.\d{3}–0\.\d{3}\)/,
+    );
     expect(byKey.calibration.text).toMatch(
-      /^Predicted probabilities are honest: expected calibration error 0\.0\d\d\.$/,
+      /^Predicted probabilities are honest: expected calibration error 0\.0\d\d \(0\.0\d\d–0\.0\d\d\)\.$/,
     );
   });
 
-  it('says so when the points score wins or probabilities are off', () => {
+  it('without intervals, says so when the points score wins or probabilities are off', () => {
     const worse: ComparisonResult = structuredClone(result);
+    delete worse.intervals;
     worse.metrics.predictive.gains_at_10pct = result.metrics.rules.gains_at_10pct / 2;
     worse.metrics.predictive.ece = 0.12;
     worse.metrics.predictive.auc = result.metrics.rules.auc - 0.05;
@@ -79,6 +83,38 @@ describe('comparison report: content', () => {
     ).toBe(Infinity);
   });
 
+  it('never calls one score better when their intervals overlap, and cautions on few converters', () => {
+    // 200 leads, 25 converters: data where the two scores cannot be told apart
+    const small = comparisonFixture(200, 1);
+    const i = small.intervals!;
+    const overlap = (m: string) => !(i.predictive[m][0] > i.rules[m][1] || i.rules[m][0] > i.predictive[m][1]);
+    for (const m of ['auc', 'pr_auc', 'lift_at_5pct', 'gains_at_10pct']) expect(overlap(m), m).toBe(true);
+    const sentences = summarySentences(small);
+    const byKey = Object.fromEntries(sentences.map((s) => [s.key, s.text]));
+    expect(byKey.ranking).toMatch(/^The two scores rank leads about the same overall/);
+    expect(byKey.top_of_list).toMatch(/^At the top of the list the two scores are about the same/);
+    expect(byKey.top10_ratio).toMatch(/^The two scores find about as many converting leads/);
+    expect(byKey.small_sample).toMatch(/^Caution: only \d+ leads converted \(fewer than 100\)/);
+    expect(byKey.calibration).toMatch(/^Too few converters to judge calibration/);
+    for (const s of sentences)
+      expect(s.text).not.toMatch(/ranks leads better|score is better|ranks the top better|honest/);
+  });
+
+  it('inside the training window: a loud banner, no "holdout", no "honest"', async () => {
+    const inside: ComparisonResult = {
+      ...structuredClone(result),
+      training_overlap: { overlaps: true, fitted_until: '2024-09-30' },
+    };
+    const byKey = Object.fromEntries(summarySentences(inside).map((s) => [s.key, s.text]));
+    expect(byKey.overview).toContain('inside the period the model was fitted on (not a holdout)');
+    expect(byKey.calibration).toMatch(/^Calibration cannot be judged on these leads/);
+    const html = await renderCompareReport(inside);
+    expect(html).toContain('data-banner="training-overlap"');
+    expect(html).toContain('Not a holdout.');
+    expect(html).not.toMatch(/\bholdout leads\b|are honest/);
+    expect(await renderCompareReport(result)).not.toContain('data-banner=');
+  });
+
   it('rejects a malformed result naming the bad field', async () => {
     const bad = structuredClone(result) as unknown as { metrics: { rules: { auc: unknown } } };
     bad.metrics.rules.auc = 'high';
@@ -86,9 +122,9 @@ describe('comparison report: content', () => {
     await expect(renderCompareReport(bad as unknown as ComparisonResult)).rejects.toBeInstanceOf(LeadscoreError);
   });
 
-  it('colours bands like traffic lights', () => {
+  it('colours bands from the one palette the CLI and the rules file use', () => {
     expect(bandColor('Hot', 0, 3)).toBe('#d7301f');
-    expect(bandColor('cold', 2, 3)).toBe('#5b8db8');
+    expect(bandColor('cold', 2, 3)).toBe('#3b75af');
     // Unknown names fall back to rank: hottest red, coldest grey.
     expect(bandColor('A', 0, 4)).toBe('#d7301f');
     expect(bandColor('D', 3, 4)).toBe('#8c8c8c');
@@ -224,6 +260,33 @@ describe('comparison report: in a browser', () => {
     expect(better.find((b) => b.row === 'auc')?.winner).toBe('metrics.predictive.auc');
     expect(better.find((b) => b.row === 'ece')?.winner).toBe('metrics.predictive.ece'); // lower is better
     expect(better).toHaveLength(11);
+
+    // Disagreements both ways, each with how its whole group converted and example leads with both sides' reasons.
+    const groups = await page.$$eval('div.disagreement-group', (gs) =>
+      gs.map((g) => ({
+        direction: g.getAttribute('data-direction'),
+        rows: g.querySelectorAll('tbody tr').length,
+        reasons: g.querySelectorAll('tbody td ul li').length,
+        stats: g.querySelector('.group-stats')?.textContent ?? '',
+      })),
+    );
+    expect(groups.map((g) => g.direction)).toEqual(['rules_higher', 'model_higher']);
+    for (const g of groups) {
+      expect(g.rows, g.direction!).toBeGreaterThan(0);
+      expect(g.reasons, g.direction!).toBeGreaterThanOrEqual(2 * g.rows);
+      expect(g.stats).toMatch(/converted \(\d+\.\d%, against \d+\.\d% of all leads\)/);
+    }
+    // A confidence interval under each metric that has one, for both scores.
+    const cis = await page.$$eval('table.metrics small.ci', (els) => els.map((e) => e.textContent ?? ''));
+    expect(cis.length).toBe(2 * Object.keys(result.intervals!.predictive).length);
+    for (const ci of cis) expect(ci).toMatch(/^[\d.,%]+–[\d.,%]+$/);
+    // The reliability diagram's axes cover the predictions' range, not 0-100%.
+    const ticks = await page.$$eval('figure[data-chart="reliability"] .role-axis-label text', (els) =>
+      els.map((e) => parseFloat(e.textContent ?? '')),
+    );
+    const highest = Math.max(...result.curves.reliability.predictive.map((b) => b.mean_predicted));
+    expect(Math.max(...ticks)).toBeLessThan(100);
+    expect(Math.max(...ticks)).toBeGreaterThanOrEqual(100 * highest);
 
     // The embedded JSON round-trips to the input.
     const embedded = await page.$eval('#comparison-data', (e) => JSON.parse(e.textContent ?? 'null'));

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { auditLeakage, loadFlatFrame, rocAuc, stratifiedSplit, type FeatureFrame } from '../../src/features/index.ts';
 import { DataError } from '../../src/errors.ts';
@@ -7,6 +6,7 @@ import { auditAndExclude } from '../../src/pipelines/leakage.ts';
 import { rocAuc as metricsRocAuc } from '../../src/evaluate/metrics.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { Warehouse } from '../../src/store/index.ts';
+import { runLeadscore } from '../cli/run.ts';
 
 const XE = fs.existsSync('data/x_education_leads.csv')
   ? 'data/x_education_leads.csv'
@@ -117,29 +117,17 @@ describe('auditLeakage', () => {
     }
   });
 
-  it('CLI: audit --json on a flat file; --fail-on-leakage exits 3', () => {
-    const args = [
-      'tsx',
-      'src/cli/main.ts',
-      'features',
-      'audit',
-      '--data',
-      XE,
-      '--target',
-      'Converted',
-      '--id',
-      'Prospect ID',
-      '--json',
-    ];
-    const r = spawnSync('npx', args, { encoding: 'utf8' });
-    expect(r.status).toBe(0);
+  it('CLI: audit --json on a flat file; --fail-on-leakage exits 3', async () => {
+    const args = ['features', 'audit', '--data', XE, '--target', 'Converted', '--id', 'Prospect ID', '--json'];
+    const r = await runLeadscore(args);
+    expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.suspected.map((s: { column: string }) => s.column)).toEqual(
       expect.arrayContaining(['Tags', 'Lead Quality']),
     );
     expect(out.features.find((f: { column: string }) => f.column === 'TotalVisits')).toMatchObject({ kind: 'numeric' });
-    const failing = spawnSync('npx', [...args.slice(0, -1), '--fail-on-leakage'], { encoding: 'utf8' });
-    expect(failing.status).toBe(3);
+    const failing = await runLeadscore([...args.slice(0, -1), '--fail-on-leakage']);
+    expect(failing.code).toBe(3);
     expect(failing.stderr).toMatch(/suspected leakage in \d+ column\(s\): .*Tags/);
   });
 });

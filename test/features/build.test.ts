@@ -12,6 +12,7 @@ import {
   snapshotDates,
 } from '../../src/features/index.ts';
 import { canonicalWarehouse, insertCrm } from './helpers.ts';
+import { runLeadscore } from '../cli/run.ts';
 import { departmentSql, emailDomainKindSql, senioritySql } from '../../src/schema/index.ts';
 
 const AS_OF = new Date('2024-03-01T00:00:00Z');
@@ -374,7 +375,6 @@ describe('buildFeatureTable', () => {
 
 describe('features CLI on a warehouse', () => {
   it('build --json prints shape and per-feature summary; audit --json reports no future events', async () => {
-    const { spawnSync } = await import('node:child_process');
     const fs = await import('node:fs');
     const os = await import('node:os');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ls-feat-cli-'));
@@ -386,9 +386,8 @@ describe('features CLI on a warehouse', () => {
     } finally {
       await w.close();
     }
-    const cli = (...args: string[]) =>
-      spawnSync('npx', ['tsx', 'src/cli/main.ts', 'features', ...args], { encoding: 'utf8' });
-    const b = cli(
+    const cli = (...args: string[]) => runLeadscore(['features', ...args]);
+    const b = await cli(
       'build',
       '--db',
       db,
@@ -400,12 +399,12 @@ describe('features CLI on a warehouse', () => {
       'train_set',
       '--json',
     );
-    expect(b.status, b.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
     const out = JSON.parse(b.stdout);
     expect(out).toMatchObject({ table: 'train_set', rows: 4, positives: 2 });
     expect(out.features.find((f: { feature: string }) => f.feature === 'seniority').top).toMatch(/student 50%, vp 50%/);
-    const a = cli('audit', '--db', db, '--as-of', '2024-03-01', '--train-fraction', '1', '--json');
-    expect(a.status, a.stderr).toBe(0);
+    const a = await cli('audit', '--db', db, '--as-of', '2024-03-01', '--train-fraction', '1', '--json');
+    expect(a.code, a.stderr).toBe(0);
     const audit = JSON.parse(a.stdout);
     expect(audit.future_events).toBe(0);
     expect(audit.features.length).toBe(spec.features.length);

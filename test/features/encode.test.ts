@@ -136,13 +136,18 @@ describe('splits', () => {
 describe('describeFeature', () => {
   const spec = loadFeatureSpec(path.resolve('features/default.yaml'));
   it('words values the way a sales rep would', () => {
-    expect(describeFeature(spec, 'pricing_view_7d', 3)).toBe('visited pricing page 3 times in the last 7 days');
-    expect(describeFeature(spec, 'seniority', 'vp')).toBe('job title suggests a decision maker (vp)');
+    expect(describeFeature(spec, 'pricing_view_7d', 3)).toBe('visited the pricing page 3 times in the last 7 days');
+    expect(describeFeature(spec, 'seniority', 'vp')).toBe('decision maker (VP)');
     expect(describeFeature(spec, 'email_domain_kind', 'free', { email: 'Bob@Gmail.com' })).toBe(
-      'free email domain (gmail.com)',
+      'free email address (such as Gmail) (gmail.com)',
     );
-    expect(describeFeature(spec, 'unsubscribed', 1)).toBe('unsubscribed');
-    expect(describeFeature(spec, 'days_since_high_intent', NaN)).toBe('no high intent activities yet');
+    expect(describeFeature(spec, 'unsubscribed', 1)).toBe('unsubscribed from emails');
+    // a group of activity types is worded by what it holds, not by its name
+    expect(describeFeature(spec, 'days_since_high_intent', NaN)).toBe('no demo, trial or sales requests yet');
+    expect(describeFeature(spec, 'high_intent_30d', 2)).toBe(
+      'asked for a demo, a trial or sales twice in the last 30 days',
+    );
+    expect(describeFeature(spec, 'days_since_last_activity', 94.4)).toBe('no activity for 94 days');
     expect(describeFeature(spec, 'max_events_10s', 12)).toBe('up to 12 events within 10 seconds (looks automated)');
     // the fitted state carries the definitions, so the spec is not needed at scoring time
     const f: FeatureFrame = {
@@ -151,8 +156,8 @@ describe('describeFeature', () => {
       columns: [{ name: 'pricing_view_7d', kind: 'numeric', values: Float64Array.from([1]) }],
     };
     const state = fitEncoders(f, [0], spec);
-    expect(describeFeature(state, 'pricing_view_7d', 1)).toBe('visited pricing page 1 time in the last 7 days');
-    expect(describeFeature(state, 'Tags', 'Ringing')).toBe('Tags is "Ringing"');
+    expect(describeFeature(state, 'pricing_view_7d', 1)).toBe('visited the pricing page once in the last 7 days');
+    expect(describeFeature(state, 'Tags', 'Ringing')).toBe('Tags: Ringing');
   });
 });
 

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../src/errors.ts';
 import { loadFeatureSpec, parseFeatureSpec } from '../../src/features/index.ts';
+import { CANONICAL_DDL } from '../../src/schema/index.ts';
+import { withWarehouse } from '../../src/store/index.ts';
+import { runLeadscore } from '../cli/run.ts';
 
 const err = (obj: unknown) => {
   try {
@@ -52,7 +54,7 @@ describe('feature spec validation', () => {
     expect(e8.message).toMatch(/activity_groups\.web\[0\]: unknown activity "page_veiw"/);
   });
 
-  it('exits 3 from the CLI on a bad features file, naming file and key', () => {
+  it('exits 3 from the CLI on a bad features file, naming file and key', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ls-spec-'));
     const cases: Array<[string, RegExp]> = [
       [
@@ -68,32 +70,26 @@ describe('feature spec validation', () => {
         /bad\.yaml: horizon_days: /,
       ],
     ];
+    // an empty warehouse: features build refuses a missing one before reading the features file
+    await withWarehouse(path.join(dir, 'w.duckdb'), (w) => w.run(CANONICAL_DDL));
     for (const [text, pattern] of cases) {
       const file = path.join(dir, 'bad.yaml');
       fs.writeFileSync(file, text);
-      const r = spawnSync(
-        'npx',
-        [
-          'tsx',
-          'src/cli/main.ts',
-          'features',
-          'build',
-          '--db',
-          path.join(dir, 'w.duckdb'),
-          '--features',
-          file,
-          '--as-of',
-          '2024-01-01',
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(r.status).toBe(3);
+      const r = await runLeadscore([
+        'features',
+        'build',
+        '--db',
+        path.join(dir, 'w.duckdb'),
+        '--features',
+        file,
+        '--as-of',
+        '2024-01-01',
+      ]);
+      expect(r.code).toBe(3);
       expect(r.stderr).toMatch(pattern);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     }
     // --help has examples
-    expect(
-      execFileSync('npx', ['tsx', 'src/cli/main.ts', 'features', 'build', '--help'], { encoding: 'utf8' }),
-    ).toMatch(/Examples:/);
+    expect((await runLeadscore(['features', 'build', '--help'])).stdout).toMatch(/Examples:/);
   });
 });

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import type { Warehouse } from '../../src/store/index.ts';
 
 /** A fresh temp folder for one test. */
@@ -14,18 +13,6 @@ export function write(dir: string, name: string, text: string): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);
   return file;
-}
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-/** Run the real CLI as a child process. */
-export function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** A leads CSV of `n` valid rows, with optional overrides of whole lines by 1-based data row. */

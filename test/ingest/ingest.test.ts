@@ -31,7 +31,10 @@ describe('ingest', () => {
       );
       const r = await ingest(w, { leads, activities: acts, map, dateFormat: '%d-%m-%Y %H:%M', now: NOW });
       expect(r.tables.leads).toMatchObject({ read: 2, loaded: 1, rejected: 1 });
-      expect(r.samples[0].reason).toBe('created_at: "31-02-2024 10:30" is not a date in format %d-%m-%Y %H:%M');
+      expect(r.samples[0].reason).toBe(
+        'created_at: "31-02-2024 10:30" is not a date in format %d-%m-%Y %H:%M (stated); ' +
+          'state the format with --date-format or date_format in the mapping',
+      );
       const lead = await w.one<{ created_at: Date; company_size: number; extras: string | null }>(
         'SELECT created_at, company_size, extras FROM leads',
       );
@@ -92,7 +95,7 @@ describe('ingest', () => {
         'o.csv',
         'lead_id,created_at,closed_at,status\nL3,2024-02-01,2024-01-01,won\nL1,2024-02-01,,OPEN\nL998,2024-02-01,,won\n',
       );
-      const r = await ingest(w, { activities: acts, outcomes: outs, now: NOW });
+      const r = await ingest(w, { activities: acts, outcomes: outs, now: NOW, maxRejectRate: 1 });
       expect(r.tables.activities).toMatchObject({ read: 3, loaded: 1, rejected: 2 });
       expect(r.tables.outcomes).toMatchObject({ read: 3, loaded: 1, rejected: 2 });
       const reasons = (
@@ -105,6 +108,16 @@ describe('ingest', () => {
         'lead_id: "L998" is not a known lead (outcomes must reference a lead in leads)',
       ]);
       expect(await w.all('SELECT lead_id, status FROM outcomes')).toEqual([{ lead_id: 'L1', status: 'open' }]);
+    });
+  });
+
+  it('an activity of a lead rejected in the same ingest is rejected too (never an orphan)', async () => {
+    await inDb(async (w, dir) => {
+      const leads = write(dir, 'l.csv', leadsCsv(4, { 2: 'L2,not a date,x,y,1,1,US,API' }));
+      const acts = write(dir, 'a.csv', 'lead_id,occurred_at,activity_type\nL1,2024-02-01,x\nL2,2024-02-01,x\n');
+      const r = await ingest(w, { leads, activities: acts, now: NOW });
+      expect(r.tables.activities).toMatchObject({ loaded: 1, rejected: 1, reasons: { 'lead_id: unknown_lead': 1 } });
+      expect(await w.all('SELECT lead_id FROM activities')).toEqual([{ lead_id: 'L1' }]);
     });
   });
 
@@ -212,12 +225,20 @@ describe('ingest', () => {
 describe('mapping files', () => {
   it('name the file and key on errors', () => {
     const dir = tmpDir();
-    expect(() => loadMapping(write(dir, 'm.yaml', 'leads: {lead_idd: "Prospect ID"}\n'))).toThrow(
-      /m\.yaml: leads\.lead_idd: unknown key \(did you mean "lead_id"\?\)/,
-    );
-    expect(() => loadMapping(write(dir, 'm2.yaml', 'lead: {lead_id: x}\n'))).toThrow(
-      /m2\.yaml: lead: unknown key \(did you mean "leads"\?\)/,
-    );
+    const fails = (file: string) => {
+      try {
+        loadMapping(file);
+      } catch (err) {
+        return err as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    const e1 = fails(write(dir, 'm.yaml', 'leads: {lead_idd: "Prospect ID"}\n'));
+    expect(e1.message).toMatch(/m\.yaml: leads: unknown key "lead_idd"/);
+    expect(e1.hint).toMatch(/did you mean "lead_id"\?/);
+    const e2 = fails(write(dir, 'm2.yaml', 'lead: {lead_id: x}\n'));
+    expect(e2.message).toMatch(/m2\.yaml: unknown key "lead"/);
+    expect(e2.hint).toMatch(/did you mean "leads"\?/);
     expect(() => loadMapping(write(dir, 'm3.yaml', 'leads: {lead_id: 3}\n'))).toThrow(ConfigError);
     expect(() => loadMapping(write(dir, 'm4.yaml', 'leads: {lead_id: "x"\n'))).toThrow(/m4\.yaml: not valid YAML/);
   });
@@ -261,7 +282,12 @@ describe('ingestFlat', () => {
   it('rejects missing/duplicate ids and unknown targets; custom positive values', async () => {
     await inDb(async (w, dir) => {
       const file = write(dir, 'f.csv', 'id,Outcome,x\n1,Won,a\n2,Lost,b\n2,Won,c\n,Won,d\n3,maybe,e\n4,,f\n');
-      const r = await ingestFlat(w, { file, idColumn: 'id', targetColumn: 'Outcome', name: 'deals', now: NOW });
+      await expect(
+        ingestFlat(w, { file, idColumn: 'id', targetColumn: 'Outcome', name: 'deals', now: NOW }),
+      ).rejects.toThrow(/4 of 6 rows \(67%\) were rejected, more than --max-reject-rate 0\.5, so nothing was written/);
+      expect(await w.tableExists('deals')).toBe(false);
+      const opts = { file, idColumn: 'id', targetColumn: 'Outcome', name: 'deals', now: NOW, maxRejectRate: 1 };
+      const r = await ingestFlat(w, opts);
       expect(r).toMatchObject({ read: 6, loaded: 2, rejected: 4, positives: 1 });
       expect(r.samples.map((s) => s.reason)).toEqual([
         'id: duplicate of row 2 in this file (the first occurrence is kept)',
@@ -269,14 +295,7 @@ describe('ingestFlat', () => {
         'Outcome: "maybe" is not one of 1, yes, true, y, won, converted (positive) or 0, no, false, n, lost, not converted (negative)',
         'Outcome: missing (must be one of 1, yes, true, y, won, converted (positive) or 0, no, false, n, lost, not converted (negative))',
       ]);
-      const r2 = await ingestFlat(w, {
-        file,
-        idColumn: 'id',
-        targetColumn: 'Outcome',
-        name: 'deals',
-        positive: ['maybe'],
-        now: NOW,
-      });
+      const r2 = await ingestFlat(w, { ...opts, positive: ['maybe'] });
       expect(r2).toMatchObject({ loaded: 3, positives: 1 }); // every other non-empty value is negative
       await expect(ingestFlat(w, { file, idColumn: 'ID ', targetColumn: 'Outcome', name: 'deals' })).rejects.toThrow(
         /no column "ID " \(--id\)/,

@@ -3,13 +3,16 @@ import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withWarehouse } from '../../src/store/index.ts';
 import { registry } from '../../src/models/index.ts';
+import { modelSummary } from '../../src/models/model-summary.ts';
 import { compareScores } from '../../src/pipelines/compare.ts';
 import { featureDrift, monitorModel } from '../../src/pipelines/monitor.ts';
 import { scoreLeads } from '../../src/pipelines/score/index.ts';
 import { crmSpecOf, openModel } from '../../src/pipelines/trained-model.ts';
 import { featureProfiles } from '../../src/pipelines/train-fit.ts';
-import { readFrame, loadFeatureSpec } from '../../src/features/index.ts';
+import { buildFeatureTable, readFrame, loadFeatureSpec } from '../../src/features/index.ts';
+import { DATA_END_SQL } from '../../src/schema/index.ts';
 import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
+import { runLeadscore } from '../cli/run.ts';
 
 let fx: TrainedFixture;
 
@@ -118,13 +121,15 @@ describe('leadscore monitor', () => {
     });
   });
 
-  it('end to end: a scoring run on a warehouse whose company sizes moved is flagged, and monitor writes its tables', async () => {
+  it('scored as of the last day of its data the model raises no alarm; company sizes x50 are flagged', async () => {
     const db = copyDb(fx.db, 'monitor.duckdb');
+    // the day it was trained: the end of the data, long after its first training snapshots
+    const end = (await withWarehouse(db, (w) => w.one<{ last: Date }>(`SELECT ${DATA_END_SQL} AS last`)))!.last;
     await scoreLeads({
       db,
       model: 'fixture',
       modelsDir: fx.modelsDir,
-      asOf: new Date('2025-12-01T00:00:00Z'),
+      asOf: end,
       leads: 'open',
       reasons: 1,
       runId: 's1',
@@ -138,14 +143,32 @@ describe('leadscore monitor', () => {
       runId: 'm1',
       now: new Date('2026-01-02T00:00:00Z'),
     });
-    const sizeBefore = before.features.find((f) => f.feature === 'company_size')!;
-    expect(sizeBefore.drifted).toBe(false);
+    expect(before.reference.kind).toBe('snapshot');
+    expect(before.reference.binned_in_days).toEqual(
+      expect.arrayContaining(['lead_age_days', 'first_touch_age_days', 'days_since_last_activity']),
+    );
+    expect(before.drifted).toEqual([]);
+    expect(before.status).toBe('ok');
+    // against the training rows themselves, ages alone would have alarmed: the check is not vacuous
+    const loaded = await openModel('fixture', fx.modelsDir);
+    await withWarehouse(db, async (w) => {
+      await w.run(`CREATE TABLE pairs AS SELECT lead_id, as_of FROM lead_score_history WHERE run_id = 's1'`);
+      await buildFeatureTable(w, crmSpecOf(loaded, 'test'), {
+        asOf: 'pairs',
+        withLabels: false,
+        leads: 'all',
+        into: 'f',
+      });
+      const frame = await readFrame(w, 'f', crmSpecOf(loaded, 'test'));
+      const naive = featureDrift(frame, loaded.profiles, 0.2);
+      expect(naive.find((f) => f.feature === 'lead_age_days')!.drifted).toBe(true);
+    });
     await withWarehouse(db, (w) => w.run(`UPDATE leads SET company_size = company_size * 50`));
     await scoreLeads({
       db,
       model: 'fixture',
       modelsDir: fx.modelsDir,
-      asOf: new Date('2025-12-01T00:00:00Z'),
+      asOf: end,
       leads: 'open',
       reasons: 1,
       runId: 's2',
@@ -172,6 +195,20 @@ describe('leadscore monitor', () => {
   }, 120_000);
 });
 
+describe('leadscore models show', () => {
+  it('lists the band cut-offs, the blend weights and the largest coefficients', async () => {
+    const a = registry.show('fixture', fx.modelsDir);
+    const loaded = await openModel('fixture', fx.modelsDir);
+    const s = modelSummary(a);
+    expect(s.bands).toEqual(loaded.model.bands);
+    expect(s.blend_weights).toEqual(loaded.model.blendWeights());
+    const coef = loaded.model.linearCoefficients()!;
+    expect(s.coefficients).toHaveLength(15);
+    expect(Math.abs(s.coefficients[0].value)).toBe(Math.max(...Array.from(coef, Math.abs)));
+    expect(s.coefficients.map((c) => c.column).every((c) => a.card.features.columns.includes(c))).toBe(true);
+  });
+});
+
 const CHROMIUM = '/usr/bin/chromium';
 
 describe('leadscore compare, from the CLI to the browser', () => {
@@ -180,29 +217,21 @@ describe('leadscore compare, from the CLI to the browser', () => {
     async () => {
       const db = copyDb(fx.db, 'compare-cli.duckdb');
       const out = path.join(fx.dir, 'cli', 'compare.html');
-      const { spawnSync } = await import('node:child_process');
-      const r = spawnSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'src/cli/main.ts',
-          'compare',
-          '--db',
-          db,
-          '--model',
-          'fixture',
-          '--models-dir',
-          fx.modelsDir,
-          '--as-of',
-          '2025-08-01',
-          '--out',
-          out,
-          '--json',
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(r.status, r.stderr).toBe(0);
+      const r = await runLeadscore([
+        'compare',
+        '--db',
+        db,
+        '--model',
+        'fixture',
+        '--models-dir',
+        fx.modelsDir,
+        '--as-of',
+        '2025-08-01',
+        '--out',
+        out,
+        '--json',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
       const json = JSON.parse(r.stdout);
       const { chromium } = await import('playwright-core');
       const browser = await chromium.launch({

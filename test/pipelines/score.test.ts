@@ -1,15 +1,16 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Warehouse, withWarehouse } from '../../src/store/index.ts';
-import { buildFeatureTable, describeFeature, loadFeatureSpec, readFrame, transform } from '../../src/features/index.ts';
+import { withWarehouse } from '../../src/store/index.ts';
+import { buildFeatureTable, loadFeatureSpec, readFrame, transform } from '../../src/features/index.ts';
 import { openModel } from '../../src/pipelines/trained-model.ts';
 import { scoreLeads, type ScoreOptions } from '../../src/pipelines/score/index.ts';
 import { alignedRuleScores, loadRules, scoreRules } from '../../src/rules/index.ts';
 import type { FeatureSpec } from '../../src/features/index.ts';
-import { explainRows, rankReasons, registry } from '../../src/models/index.ts';
-import { reasonsJson } from '../../src/models/reasons.ts';
+import { attributedLogits, logit, registry } from '../../src/models/index.ts';
+import { attributeRows, explainerFor, reasonsFor, reasonsOf } from '../../src/pipelines/explain-rows.ts';
+import { explainLeadScore } from '../../src/pipelines/explain.ts';
 import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
 
 const AS_OF = new Date('2025-12-01T00:00:00Z');
@@ -51,8 +52,9 @@ describe('leadscore score', () => {
       expect(bad!.n).toBe(0);
       const reasons = await w.all<{ reasons: string }>(`SELECT reasons FROM lead_scores LIMIT 50`);
       for (const r of reasons) {
-        const parsed = JSON.parse(r.reasons);
-        expect(Array.isArray(parsed.up) && Array.isArray(parsed.down)).toBe(true);
+        const parsed = JSON.parse(r.reasons) as Record<string, unknown>[];
+        expect(Array.isArray(parsed)).toBe(true);
+        for (const x of parsed) expect(Object.keys(x).sort()).toEqual(['direction', 'factor', 'text', 'weight']);
       }
       const run = await w.one<{ status: string; rows_scored: number }>(
         `SELECT status, rows_scored FROM score_runs WHERE run_id = 'basic'`,
@@ -87,19 +89,11 @@ describe('leadscore score', () => {
       );
       expect(frame.ids.length).toBe(written.size);
       frame.ids.forEach((id, i) => expect(written.get(id)).toBe(p[i]));
-      // the rest of each row equals what the (slower) object path gives: rules via (lead_id, as_of) pairs, reasons via
-      // explainRows + JSON.stringify
-      const { matrix: X, source } = transform(loaded.encoders, frame);
-      const explained = explainRows({
-        contributions: loaded.model.linearContributions(X)!,
-        rows: X.rows,
-        cols: X.cols,
-        columnFeature: source,
-        k: 3,
-        minAbsWeight: 0.05,
-        rawValues: Object.fromEntries(frame.columns.map((c) => [c.name, c.values])),
-        describe: (feature, raw) => describeFeature(loaded.encoders, feature, raw),
-      });
+      // the rest of each row equals what the object path gives: rules via (lead_id, as_of) pairs, reasons via
+      // reasonObjects + JSON.stringify
+      const explainer = explainerFor(loaded);
+      const members = attributeRows(loaded, explainer, matrix, loaded.model.baseOutputs(matrix));
+      const explained = reasonsOf(reasonsFor(loaded, explainer, members, rules, frame, (i) => i, 3));
       const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
       const rows = new Map(
         (
@@ -120,14 +114,7 @@ describe('leadscore score', () => {
       );
       frame.ids.forEach((id, i) => {
         const row = rows.get(id)!;
-        const want = JSON.stringify({
-          up: explained[i]
-            .filter((r) => r.direction === 'up')
-            .map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
-          down: explained[i]
-            .filter((r) => r.direction === 'down')
-            .map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
-        });
+        const want = JSON.stringify(explained[i].map((r) => ({ ...r, weight: r4(r.weight) })));
         expect(row.reasons).toBe(want);
         expect(row.rule_score).toBe(aligned ? aligned.total[i] : null);
         expect(row.grade).toBe(aligned ? aligned.grade[i] : null);
@@ -140,6 +127,62 @@ describe('leadscore score', () => {
         ]);
       });
     });
+  });
+
+  it('carries each lead’s previous score, its change since the last run and since about a week before', async () => {
+    const db = copyDb(fx.db, 'score-trend.duckdb');
+    const day = 86_400_000;
+    const at = (days: number) => new Date(AS_OF.getTime() - days * day);
+    // an older warehouse: lead_scores as it was before the trend columns
+    await withWarehouse(db, (w) =>
+      w.run(`CREATE TABLE lead_scores (lead_id VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL, scored_at TIMESTAMP NOT NULL,
+        model VARCHAR NOT NULL, model_version VARCHAR NOT NULL, run_id VARCHAR NOT NULL, probability DOUBLE NOT NULL,
+        score INTEGER NOT NULL, percentile DOUBLE, band VARCHAR NOT NULL, grade VARCHAR, rule_score DOUBLE,
+        rule_band VARCHAR, reasons JSON, PRIMARY KEY (lead_id))`),
+    );
+    await scoreLeads(opts(db, { runId: 't-8', asOf: at(8) }));
+    type Row = {
+      lead_id: string;
+      score: number;
+      previous_score: number | null;
+      previous_as_of: Date | null;
+      score_change: number | null;
+      score_change_7d: number | null;
+      s1: number | null;
+      s8: number | null;
+    };
+    const rows = () =>
+      withWarehouse(
+        db,
+        (w) =>
+          w.all<Row>(`SELECT s.lead_id, s.score, s.previous_score, s.previous_as_of, s.score_change, s.score_change_7d,
+                  h1.score AS s1, h8.score AS s8
+           FROM lead_scores s
+           LEFT JOIN lead_score_history h1 ON h1.lead_id = s.lead_id AND h1.run_id = 't-1'
+           LEFT JOIN lead_score_history h8 ON h8.lead_id = s.lead_id AND h8.run_id = 't-8'
+           WHERE s.as_of = (SELECT max(as_of) FROM lead_scores)`), // leads won since drop out of later runs
+      );
+    const first = await rows();
+    expect(first.every((r) => r.previous_score === null && r.score_change === null && r.score_change_7d === null)).toBe(
+      true,
+    );
+    await scoreLeads(opts(db, { runId: 't-1', asOf: at(1) }));
+    await scoreLeads(opts(db, { runId: 't0', asOf: AS_OF }));
+    const check = (list: Row[]) => {
+      for (const r of list) {
+        expect(r.previous_score).toBe(r.s1);
+        expect(r.previous_as_of?.toISOString() ?? null).toBe(r.s1 === null ? null : at(1).toISOString());
+        expect(r.score_change).toBe(r.s1 === null ? null : r.score - r.s1);
+        // a week before: the run 8 days back (the one a day back is too recent)
+        expect(r.score_change_7d).toBe(r.s8 === null ? null : r.score - r.s8);
+      }
+      expect(list.filter((r) => r.s1 !== null && r.s8 !== null).length).toBeGreaterThan(100);
+      expect(list.some((r) => r.score_change !== 0 && r.score_change !== null)).toBe(true);
+    };
+    check(await rows());
+    // scoring the same date again keeps the change since the run before it, not since itself
+    await scoreLeads(opts(db, { runId: 't0-again', asOf: AS_OF }));
+    check(await rows());
   });
 
   it('re-running the same run id replaces its history rows instead of duplicating them', async () => {
@@ -300,47 +343,134 @@ describe('leadscore score', () => {
   });
 });
 
-describe('reasons as JSON text', () => {
-  it('reasonsJson equals JSON.stringify of explainRows, cached or not, for any raw values', () => {
-    let seed = 7;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const rows = 400;
-    const columnFeature = ['a', 'b', 'b', 'c "q"', 'd', 'e', 'e', 'e'];
-    const cols = columnFeature.length;
-    const contributions = Float64Array.from({ length: rows * cols }, () => (rand() - 0.5) * 2);
-    const pool = [0, -0, NaN, null, 1, 2.5, 'x', 'y\n"z"'];
-    const rawValues: Record<string, unknown[]> = {};
-    for (const f of ['a', 'b', 'c "q"', 'd'])
-      rawValues[f] = Array.from({ length: rows + 5 }, () => pool[Math.floor(rand() * pool.length)]);
-    const describe = (feature: string, raw: unknown) =>
-      `${feature}: ${Object.is(raw, -0) ? 'minus zero' : String(raw)} é`;
-    const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
-    for (const k of [0, 1, 3]) {
-      const slice = Object.fromEntries(Object.entries(rawValues).map(([f, v]) => [f, v.slice(5)]));
-      const explained = explainRows({
-        contributions,
-        rows,
-        cols,
-        columnFeature,
-        k,
-        minAbsWeight: 0.05,
-        rawValues: slice,
-        describe,
-      });
-      const want = explained.map((rs) =>
-        JSON.stringify({
-          up: rs
-            .filter((r) => r.direction === 'up')
-            .map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
-          down: rs
-            .filter((r) => r.direction === 'down')
-            .map((r) => ({ feature: r.feature, text: r.text, weight: r4(r.weight) })),
-        }),
+describe('reasons a sales rep trusts (issue #18), on a generated warehouse', () => {
+  it('each factor once, no feature id in the words, directions agree with an attribution that adds up', async () => {
+    const db = copyDb(fx.db, 'score-reasons.duckdb');
+    await scoreLeads(opts(db, { runId: 'reasons' }));
+    const loaded = await openModel('fixture', fx.modelsDir);
+    const spec = loaded.spec as FeatureSpec;
+    await withWarehouse(db, async (w) => {
+      await w.run(`CREATE TABLE pairs AS SELECT lead_id, as_of FROM lead_scores`);
+      await buildFeatureTable(w, spec, { asOf: 'pairs', withLabels: false, leads: 'all', into: 'feat' });
+      const frame = await readFrame(w, 'feat', spec);
+      const { matrix } = transform(loaded.encoders, frame);
+      const rules = loaded.rules
+        ? (await alignedRuleScores(w, loaded.rules, { pairs: 'feat', order: 'as_of, lead_id' })).total
+        : null;
+      const explainer = explainerFor(loaded);
+      const base = loaded.model.baseOutputs(matrix);
+      const explained = reasonsFor(
+        loaded,
+        explainer,
+        attributeRows(loaded, explainer, matrix, base),
+        rules,
+        frame,
+        (i) => i,
+        3,
       );
-      const ranking = rankReasons({ contributions, rows, cols, columnFeature, k, minAbsWeight: 0.05 });
-      expect(reasonsJson(ranking, { rows, rawValues, rawOffset: 5, describe })).toEqual(want);
-      expect(reasonsJson(ranking, { rows, rawValues, rawOffset: 5, describe, cacheLimit: 2 })).toEqual(want);
+      const a = explained.attribution;
+      // the grouped contributions reproduce the uncalibrated blend logit
+      const blend = loaded.model.combine(base, rules).blend;
+      const sums = attributedLogits(a);
+      let worst = 0;
+      for (let i = 0; i < a.rows; i++) worst = Math.max(worst, Math.abs(sums[i] - logit(blend[i], 1e-300)));
+      expect(worst).toBeLessThan(1e-6);
+      expect(a.residual.logistic).toBeLessThan(2e-6);
+      expect(a.residual.neural).toBeLessThan(1e-3);
+
+      const stored = new Map(
+        (
+          await w.all<{ lead_id: string; reasons: string }>(
+            `SELECT lead_id, reasons::VARCHAR AS reasons FROM lead_scores`,
+          )
+        ).map((r) => [
+          r.lead_id,
+          JSON.parse(r.reasons) as { factor: string; direction: string; text: string; weight: number }[],
+        ]),
+      );
+      const ids = spec.features.map((f) => f.name);
+      const human = (id: string) => id.replaceAll('_', ' ');
+      let reasons = 0;
+      const factors = new Set<string>();
+      const problems: string[] = []; // collected, so one failure shows every bad reason at once
+      const wordy = ids.filter((f) => f.split('_').length >= 3).map(human);
+      frame.ids.forEach((id, i) => {
+        const list = stored.get(id)!;
+        // one factor once per lead
+        if (new Set(list.map((r) => r.factor)).size !== list.length) problems.push(`${id}: a factor twice`);
+        for (const r of list) {
+          reasons++;
+          factors.add(r.factor);
+          // words, not ids: no underscore (so no id like page_view_all), and no id of three or more words spelt
+          // out ("page view all", "first touch age days"); one-word ids (industry, region) are plain English
+          if (/_/.test(r.text) || / per /.test(r.text)) problems.push(`${id}: "${r.text}"`);
+          const spelt = wordy.find((f) => r.text.toLowerCase().includes(f));
+          if (spelt) problems.push(`${id}: "${r.text}" spells out a feature id (${spelt})`);
+          // up reasons push up and down reasons down, by what the attribution says
+          const g = a.groups.indexOf(r.factor);
+          const contribution = g < 0 ? NaN : a.values[i * a.groups.length + g];
+          if (r.direction !== (contribution > 0 ? 'up' : 'down') || Math.sign(r.weight) !== Math.sign(contribution))
+            problems.push(`${id}: ${r.factor} is ${r.direction} (${r.weight}) but contributes ${contribution}`);
+          if (!(Math.abs(r.weight - Math.round(contribution * 1e4) / 1e4) < 1e-9))
+            problems.push(`${id}: ${r.factor} weight ${r.weight} is not its contribution ${contribution}`);
+        }
+      });
+      expect(problems.slice(0, 20)).toEqual([]);
+      expect(reasons).toBeGreaterThan(3 * frame.ids.length); // not a vacuous check
+      expect(factors.size).toBeGreaterThan(6);
+    });
+  });
+});
+
+describe('leadscore explain --lead', () => {
+  it('shows both scores and their reasons; its JSON row is the lead_scores row of that date', async () => {
+    const db = copyDb(fx.db, 'score-explain.duckdb');
+    await scoreLeads(opts(db, { runId: 'explain' }));
+    const cols =
+      'lead_id, as_of, model, model_version, probability, score, percentile, band, grade, rule_score, rule_band';
+    const stored = await withWarehouse(db, (w) =>
+      w.all<Record<string, unknown> & { reasons: string; as_of: Date }>(
+        `SELECT ${cols}, reasons::VARCHAR AS reasons FROM (
+           (SELECT * FROM lead_scores ORDER BY score DESC, lead_id LIMIT 2)
+           UNION ALL (SELECT * FROM lead_scores ORDER BY score, lead_id LIMIT 1)
+           UNION ALL (SELECT * FROM lead_scores WHERE rule_band = 'excluded' ORDER BY lead_id LIMIT 1))`,
+      ),
+    );
+    expect(stored.length).toBe(4);
+    for (const row of stored) {
+      const ex = await explainLeadScore({ db, model: 'fixture', modelsDir: fx.modelsDir, leadId: String(row.lead_id) });
+      expect(ex.row).toEqual({ ...row, as_of: row.as_of.toISOString(), reasons: JSON.parse(row.reasons) });
+      // the factors add up to the lead's blend log-odds; the rules' parts to its points
+      const sum = ex.predictive.factors.reduce((a, f) => a + f.contribution, ex.predictive.reference.logit);
+      expect(sum).toBeCloseTo(ex.predictive.logit, 9);
+      expect(ex.rules!.total).toBe(row.rule_score);
+      expect(ex.predictive.factors.map((f) => f.factor)).toContain('rules');
     }
+    // through the CLI: the JSON row, and the text naming both scores' reasons
+    const lead = String(stored[0].lead_id);
+    const run = (...args: string[]) =>
+      spawnSync('npx', ['tsx', 'src/cli/main.ts', 'explain', '--db', db, '--models-dir', fx.modelsDir, ...args], {
+        encoding: 'utf8',
+      });
+    const json = run('--model', 'fixture', '--lead', lead, '--json');
+    expect(json.status, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { row: unknown; rules: { rules: { rule: string }[] } };
+    expect(parsed.row).toEqual({
+      ...stored[0],
+      as_of: stored[0].as_of.toISOString(),
+      reasons: JSON.parse(stored[0].reasons),
+    });
+    const text = run('--model', 'fixture', '--lead', lead);
+    expect(text.status, text.stderr).toBe(0);
+    for (const r of JSON.parse(stored[0].reasons) as { text: string }[]) expect(text.stdout).toContain(r.text);
+    for (const r of parsed.rules.rules) expect(text.stdout).toContain(r.rule);
+    expect(text.stdout).toMatch(/Points score: the rules that fired/);
+    await expect(explainLeadScore({ db, model: 'fixture', modelsDir: fx.modelsDir, leadId: 'L9x' })).rejects.toThrow(
+      /lead L9x has no score from model fixture/,
+    );
+    await expect(
+      explainLeadScore({ db, model: 'fixture', modelsDir: fx.modelsDir, leadId: 'L9x', asOf: AS_OF }),
+    ).rejects.toThrow(/no lead with id "L9x"/);
   });
 });
 

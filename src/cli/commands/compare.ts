@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { compareScores } from '../../pipelines/compare.ts';
-import { summarySentences } from '../../evaluate/report/index.ts';
 import { DEFAULT_DB, parseAsOf, parseDays, parseInteger } from '../options.ts';
-import { action, printJson, printTable, progress } from '../output.ts';
+import { action, printJson, printTable, progress, writeOut } from '../output.ts';
 import { UsageError } from '../../errors.ts';
 
 interface CompareFlags {
@@ -43,7 +41,8 @@ comparison_runs, comparison_metrics, comparison_bands, comparison_agreement and 
 
 Examples:
   $ leadscore compare --as-of 2025-06-01
-  $ leadscore compare --db data/leadscore.duckdb --model leadscore@v0002 --as-of 2025-06-01 --rules models/rules.yaml --json`,
+  $ leadscore compare --db data/leadscore.duckdb --model leadscore@v0002 --as-of 2025-06-01 ` +
+        '--rules models/rules.yaml --json',
     )
     .action(
       action(async (flags: CompareFlags) => {
@@ -52,16 +51,21 @@ Examples:
             'compare needs --as-of: a date whose outcome window has closed',
             'e.g. --as-of 2025-06-01',
           );
+        const asOf = parseAsOf(flags.asOf);
+        const horizonDays = flags.horizon ? parseDays('--horizon', flags.horizon) : undefined;
+        const seed = parseInteger('--seed', flags.seed);
         const bar = progress('compare');
+        const { compareScores } = await import('../../pipelines/compare.ts');
+        const { summarySentences } = await import('../../pipelines/compare-summary.ts');
         const { result, report_path } = await compareScores({
           db: flags.db,
           model: flags.model,
           modelsDir: flags.modelsDir,
           rulesFile: flags.rules,
-          asOf: parseAsOf(flags.asOf),
-          horizonDays: flags.horizon ? parseDays('--horizon', flags.horizon) : undefined,
+          asOf,
+          horizonDays,
           out: flags.out,
-          seed: parseInteger('--seed', flags.seed),
+          seed,
           runId: flags.runId,
           now: new Date(),
           onStage: bar.update,
@@ -73,16 +77,15 @@ Examples:
             report_path,
             summary: summarySentences(result).map((s) => ({ key: s.key, text: s.text, value: s.value })),
           });
-        for (const s of summarySentences(result)) process.stdout.write(`${s.text}\n`);
-        process.stdout.write('\n');
+        for (const s of summarySentences(result)) writeOut(`${s.text}\n`);
+        writeOut('\n');
         const keys = Object.keys(result.metrics.rules) as (keyof typeof result.metrics.rules)[];
         printTable(
           keys.map((k) => ({ metric: k, rules: result.metrics.rules[k], predictive: result.metrics.predictive[k] })),
         );
-        process.stdout.write(
-          `\nreport: ${report_path}\nwarehouse tables: comparison_runs, comparison_metrics, comparison_bands, comparison_agreement (run ${result.run_id})\n`,
-        );
-        for (const n of result.notes ?? []) process.stdout.write(`note: ${n}\n`);
+        const tables = 'comparison_runs, comparison_metrics, comparison_bands, comparison_agreement';
+        writeOut(`\nreport: ${report_path}\nwarehouse tables: ${tables} (run ${result.run_id})\n`);
+        for (const n of result.notes ?? []) writeOut(`note: ${n}\n`);
       }),
     );
 }

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { runDemo } from '../../pipelines/demo.ts';
-import { summarySentences } from '../../evaluate/report/index.ts';
 import { parseInteger, parsePositiveInt } from '../options.ts';
-import { action, printJson, printTable, progress } from '../output.ts';
+import { action, printJson, printTable, progress, writeOut } from '../output.ts';
 
 interface DemoFlags {
   db: string;
@@ -33,13 +31,18 @@ Examples:
     )
     .action(
       action(async (flags: DemoFlags) => {
+        const leads = parsePositiveInt('--leads', flags.leads);
+        const seed = parseInteger('--seed', flags.seed);
         const bar = progress('demo');
+        bar.update(`generating ${leads} synthetic leads into ${flags.db}`);
+        const { runDemo } = await import('../../pipelines/demo.ts');
+        const { summarySentences } = await import('../../pipelines/compare-summary.ts');
         const r = await runDemo({
           db: flags.db,
           modelsDir: flags.modelsDir,
           report: flags.report,
-          leads: parsePositiveInt('--leads', flags.leads),
-          seed: parseInteger('--seed', flags.seed),
+          leads,
+          seed,
           now: new Date(),
           onStage: bar.update,
         });
@@ -54,8 +57,7 @@ Examples:
             monitor: r.monitor.status,
             seconds: r.seconds,
           });
-        const out = process.stdout;
-        out.write(
+        writeOut(
           '\ntest-split metrics of the new model (time-based split; rules = the points model in models/rules.yaml):\n',
         );
         printTable(
@@ -63,20 +65,20 @@ Examples:
           ['scorer', 'auc', 'pr_auc', 'logloss', 'brier', 'ece', 'lift_at_10pct'],
         );
         if (r.oracle_auc !== null)
-          out.write(`best achievable AUC on those rows (the generator's truth): ${r.oracle_auc.toFixed(4)}\n`);
-        out.write(
+          writeOut(`best achievable AUC on those rows (the generator's truth): ${r.oracle_auc.toFixed(4)}\n`);
+        writeOut(
           `\nscored ${r.score.rows} open leads as of ${r.score.as_of.slice(0, 10)}: ${Object.entries(r.score.bands)
             .map(([b, n]) => `${b} ${n}`)
             .join(', ')}\n\n`,
         );
-        for (const s of summarySentences(r.compare)) out.write(`${s.text}\n`);
-        out.write(`\ndrift check: ${r.monitor.status} (${r.monitor.advice})\n`);
-        out.write(
-          `\nwhat it made:\n  warehouse   ${r.db}  (tables lead_scores, lead_score_history, score_runs, comparison_*, monitor_*)\n  model card  ${r.model.card}  (${r.model.name}@${r.model.version}, promoted champion)\n  report      ${r.report}\n`,
-        );
-        out.write(
-          `\nnext: open the report in a browser, or query the warehouse:\n  $ npx leadscore models show demo\n  $ npx leadscore rules explain --db ${r.db} --lead <id> --as-of ${r.score.as_of.slice(0, 10)}\n`,
-        );
+        for (const s of summarySentences(r.compare)) writeOut(`${s.text}\n`);
+        writeOut(`\ndrift check: ${r.monitor.status} (${r.monitor.advice})\n`);
+        const tables = 'lead_scores, lead_score_history, score_runs, comparison_*, monitor_*';
+        writeOut(`\nwhat it made:\n  warehouse   ${r.db}  (tables ${tables})\n`);
+        writeOut(`  model card  ${r.model.card}  (${r.model.name}@${r.model.version}, promoted champion)\n`);
+        writeOut(`  report      ${r.report}\n`);
+        writeOut('\nnext: open the report in a browser, or query the warehouse:\n  $ npx leadscore models show demo\n');
+        writeOut(`  $ npx leadscore rules explain --db ${r.db} --lead <id> --as-of ${r.score.as_of.slice(0, 10)}\n`);
       }),
     );
 }

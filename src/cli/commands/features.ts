@@ -1,23 +1,9 @@
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { DataError, UsageError } from '../../errors.ts';
-import {
-  auditLeakage,
-  buildFeatureTable,
-  countFutureEvents,
-  loadFeatureSpec,
-  loadFlatFrame,
-  loadFlatSpec,
-  readFrame,
-  snapshotDates,
-  stratifiedSplit,
-  type AuditReport,
-  type FeatureSpec,
-} from '../../features/index.ts';
-import { summarizeFrame, summarizeTable } from '../../features/summary.ts';
-import { withWarehouse, type Warehouse } from '../../store/index.ts';
+import type { AuditReport } from '../../pipelines/features-audit.ts';
+import type { SnapshotSeries } from '../../pipelines/features-input.ts';
 import { DEFAULT_DB, parseAsOf, parseDays } from '../options.ts';
-import { action, printJson, printTable, progress } from '../output.ts';
+import { action, printJson, printTable, progress, writeOut } from '../output.ts';
 
 interface SnapshotFlags {
   db: string;
@@ -31,32 +17,33 @@ interface SnapshotFlags {
   json?: boolean;
 }
 
+interface AuditFlags extends SnapshotFlags {
+  data?: string;
+  target?: string;
+  id?: string;
+  positive?: string;
+  flatSpec?: string;
+  trainFraction: string;
+  seed: string;
+  failOnLeakage?: boolean;
+}
+
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-function asOfDates(f: SnapshotFlags): Date[] {
-  const dates = f.asOf.map((d) => parseAsOf(d));
+/** The snapshot flags parsed: single dates, an optional --from/--to series, the horizon and which leads. */
+function snapshotFlags(f: SnapshotFlags) {
+  const asOf = f.asOf.map((d) => parseAsOf(d));
+  let series: SnapshotSeries | undefined;
   if (f.from || f.to) {
     if (!f.from || !f.to)
       throw new UsageError('--from and --to go together', 'e.g. --from 2024-01-01 --to 2024-06-01 --every month');
     const every = !f.every || f.every === 'month' ? 'month' : parseDays('--every', f.every);
-    dates.push(...snapshotDates(parseAsOf(f.from, '--from'), parseAsOf(f.to, '--to'), every));
+    series = { from: parseAsOf(f.from, '--from'), to: parseAsOf(f.to, '--to'), every };
   }
-  if (dates.length === 0)
-    throw new UsageError('give at least one --as-of date (or --from/--to)', 'e.g. --as-of 2024-06-30');
-  return dates;
-}
-
-function leadsMode(raw: string): 'open' | 'all' {
-  if (raw !== 'open' && raw !== 'all') throw new UsageError(`--leads must be "open" or "all", got "${raw}"`);
-  return raw;
-}
-
-async function loadSpecFor(w: Warehouse, file: string): Promise<FeatureSpec> {
-  // activity names are checked against the vocabulary plus whatever this warehouse holds
-  const known = (await w.tableExists('activities'))
-    ? (await w.all<{ t: string }>('SELECT DISTINCT activity_type AS t FROM activities')).map((r) => r.t)
-    : [];
-  return loadFeatureSpec(file, { knownActivities: known });
+  if (f.leads !== 'open' && f.leads !== 'all')
+    throw new UsageError(`--leads must be "open" or "all", got "${f.leads}"`);
+  const horizonDays = f.horizon ? parseDays('--horizon', f.horizon) : undefined;
+  return { asOf, series, horizonDays, leads: f.leads as 'open' | 'all' };
 }
 
 function addSnapshotOptions(cmd: Command): Command {
@@ -72,11 +59,21 @@ function addSnapshotOptions(cmd: Command): Command {
     .option('--json', 'print JSON');
 }
 
+const summaryRows = (
+  features: Array<{ feature: string; kind: string; missing_pct: number; mean?: number; top?: string }>,
+) =>
+  features.map((s) => ({
+    feature: s.feature,
+    kind: s.kind,
+    'missing %': s.missing_pct,
+    mean: s.mean ?? '',
+    top: s.top ?? '',
+  }));
+
 function printAudit(r: AuditReport & { future_events?: number }, notes: string[]): void {
-  for (const n of notes) process.stdout.write(`note: ${n}\n`);
-  process.stdout.write(
-    `audited ${r.rows} training rows (${r.positives} converted)${r.future_events !== undefined ? `; rows using activities at/after as_of: ${r.future_events}` : ''}\n`,
-  );
+  for (const n of notes) writeOut(`note: ${n}\n`);
+  const future = r.future_events !== undefined ? `; rows using activities at/after as_of: ${r.future_events}` : '';
+  writeOut(`audited ${r.rows} training rows (${r.positives} converted)${future}\n`);
   printTable(
     r.features.map((f) => ({
       feature: f.column,
@@ -89,13 +86,11 @@ function printAudit(r: AuditReport & { future_events?: number }, notes: string[]
         : '',
     })),
   );
-  if (r.suspected.length === 0) process.stdout.write('\nno suspected leakage\n');
+  if (r.suspected.length === 0) writeOut('\nno suspected leakage\n');
   else {
-    process.stdout.write(`\nsuspected leakage (${r.suspected.length}):\n`);
-    for (const s of r.suspected) process.stdout.write(`  ${s.column}: ${s.reason}\n`);
-    process.stdout.write(
-      'drop them with `exclude:` in the features file (or columns: { NAME: exclude } for flat files)\n',
-    );
+    writeOut(`\nsuspected leakage (${r.suspected.length}):\n`);
+    for (const s of r.suspected) writeOut(`  ${s.column}: ${s.reason}\n`);
+    writeOut('drop them with `exclude:` in the features file (or columns: { NAME: exclude } for flat files)\n');
   }
 }
 
@@ -108,7 +103,8 @@ export function registerFeaturesCommand(program: Command): void {
   addSnapshotOptions(
     features.command('build').description('compute features AS OF one or more dates into a DuckDB table, with labels'),
   )
-    .option('--into <table>', 'output table (replaced atomically)', 'feature_table')
+    .option('--into <table>', "output table (replaced atomically; never leadscore's own tables)", 'feature_table')
+    .option('--replace', '--into may overwrite an existing table that leadscore did not write')
     .option('--no-labels', 'leave out the label column (e.g. for scoring)')
     .addHelpText(
       'after',
@@ -120,53 +116,37 @@ Examples:
 Only activities with occurred_at < as_of count; label = won within the horizon after as_of.`,
     )
     .action(
-      action(async (flags: SnapshotFlags & { into: string; labels: boolean }) => {
-        const dates = asOfDates(flags);
-        const leads = leadsMode(flags.leads);
-        const horizonDays = flags.horizon ? parseDays('--horizon', flags.horizon) : undefined;
-        await withWarehouse(flags.db, async (w) => {
-          const spec = await loadSpecFor(w, flags.features);
-          const p = progress('features build');
-          const { rows, table } = await buildFeatureTable(w, spec, {
-            asOf: dates,
-            horizonDays,
-            withLabels: flags.labels,
-            leads,
-            into: flags.into,
-          });
-          p.done(`${rows} rows`);
-          const summary = await summarizeTable(w, table, spec);
-          const positives = flags.labels
-            ? ((
-                await w.one<{ n: number }>(
-                  `SELECT coalesce(sum(label), 0)::BIGINT AS n FROM "${table.replaceAll('"', '""')}"`,
-                )
-              )?.n ?? 0)
-            : undefined;
-          if (flags.json) {
-            printJson({
-              table,
-              rows,
-              columns: summary.length,
-              snapshots: dates.map((d) => d.toISOString()),
-              positives,
-              features: summary,
-            });
-            return;
-          }
-          process.stdout.write(
-            `${table}: ${rows} rows x ${summary.length} features, ${dates.length} snapshot(s)${positives !== undefined ? `, ${positives} converted (${((100 * positives) / Math.max(1, rows)).toFixed(1)}%)` : ''}\n`,
-          );
-          printTable(
-            summary.map((s) => ({
-              feature: s.feature,
-              kind: s.kind,
-              'missing %': s.missing_pct,
-              mean: s.mean ?? '',
-              top: s.top ?? '',
-            })),
-          );
+      action(async (flags: SnapshotFlags & { into: string; labels: boolean; replace?: boolean }) => {
+        const snapshots = snapshotFlags(flags);
+        const p = progress('features build');
+        const { buildFeatures } = await import('../../pipelines/features-build.ts');
+        const r = await buildFeatures({
+          ...snapshots,
+          db: flags.db,
+          features: flags.features,
+          into: flags.into,
+          replace: flags.replace,
+          withLabels: flags.labels,
+          onStage: p.update,
         });
+        p.done(`${r.rows} rows`);
+        if (flags.json) {
+          return printJson({
+            table: r.table,
+            rows: r.rows,
+            columns: r.features.length,
+            snapshots: r.snapshots.map((d) => d.toISOString()),
+            positives: r.positives,
+            features: r.features,
+          });
+        }
+        const converted =
+          r.positives !== undefined
+            ? `, ${r.positives} converted (${((100 * r.positives) / Math.max(1, r.rows)).toFixed(1)}%)`
+            : '';
+        writeOut(`${r.table}: ${r.rows} rows x ${r.features.length} features, ${r.snapshots.length} snapshot(s)`);
+        writeOut(`${converted}\n`);
+        printTable(summaryRows(r.features));
       }),
     );
 
@@ -193,97 +173,38 @@ Flags a column when its single-feature AUC >= 0.9, when it is missing for one cl
 other (gap >= 0.5), or both milder (AUC >= 0.75 and gap >= 0.3).`,
     )
     .action(
-      action(
-        async (
-          flags: SnapshotFlags & {
-            data?: string;
-            target?: string;
-            id?: string;
-            positive?: string;
-            flatSpec?: string;
-            trainFraction: string;
-            seed: string;
-            failOnLeakage?: boolean;
-          },
-        ) => {
-          const frac = Number(flags.trainFraction);
-          if (!(frac > 0 && frac <= 1))
-            throw new UsageError(`--train-fraction must be in (0, 1], got "${flags.trainFraction}"`);
-          const seed = Number(flags.seed);
-          if (!Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number, got "${flags.seed}"`);
-          const fractions = frac === 1 ? { train: 1 } : { train: frac, test: 1 - frac };
-          let report: AuditReport & { future_events?: number };
-          let notes: string[] = [];
-          if (flags.data) {
-            const fs_ = flags.flatSpec ? loadFlatSpec(flags.flatSpec) : undefined;
-            const target = flags.target ?? fs_?.target;
-            if (!target) throw new UsageError('--data needs --target COLUMN (or target: in --flat-spec)');
-            const frame = await loadFlatFrame(flags.data, {
-              target,
-              id: flags.id ?? fs_?.id,
-              positive: flags.positive ?? fs_?.positive,
-              missingValues: fs_?.missing_values,
-              overrides: fs_ ? { columns: fs_.columns, exclude: fs_.exclude } : undefined,
-            });
-            notes = frame.notes ?? [];
-            const split = stratifiedSplit(frame.label!, fractions, seed);
-            report = auditLeakage(frame, split.train, { seed });
-            if (!flags.json) {
-              process.stdout.write(`${flags.data}: ${frame.ids.length} rows, ${frame.columns.length} features\n`);
-              printTable(
-                summarizeFrame(frame).map((s) => ({
-                  feature: s.feature,
-                  kind: s.kind,
-                  'missing %': s.missing_pct,
-                  mean: s.mean ?? '',
-                  top: s.top ?? '',
-                })),
-              );
-              process.stdout.write('\n');
-            }
-          } else {
-            if (!fs.existsSync(flags.db))
-              throw new DataError(
-                `warehouse not found: ${flags.db}`,
-                'pass --db, or --data FILE --target COL for a flat table',
-              );
-            const dates = asOfDates(flags);
-            const horizonDays = flags.horizon ? parseDays('--horizon', flags.horizon) : undefined;
-            report = await withWarehouse(flags.db, async (w) => {
-              const spec = await loadSpecFor(w, flags.features);
-              const table = '_ls_audit_features';
-              try {
-                await buildFeatureTable(w, spec, {
-                  asOf: dates,
-                  horizonDays,
-                  withLabels: true,
-                  leads: leadsMode(flags.leads),
-                  into: table,
-                });
-                const future = await countFutureEvents(w, table);
-                const frame = await readFrame(w, table, spec);
-                const split = stratifiedSplit(frame.label!, fractions, seed);
-                const r = auditLeakage(frame, split.train, { seed });
-                if (future > 0)
-                  r.suspected.unshift({
-                    column: '_max_event_at',
-                    reason: `${future} rows used activities at or after their as_of`,
-                  });
-                return { ...r, future_events: future };
-              } finally {
-                await w.run(`DROP TABLE IF EXISTS ${table}`);
-              }
-            });
+      action(async (flags: AuditFlags) => {
+        const trainFraction = Number(flags.trainFraction);
+        if (!(trainFraction > 0 && trainFraction <= 1))
+          throw new UsageError(`--train-fraction must be in (0, 1], got "${flags.trainFraction}"`);
+        const seed = Number(flags.seed);
+        if (!Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number, got "${flags.seed}"`);
+        const { auditFlatFile, auditWarehouse } = await import('../../pipelines/features-audit.ts');
+        let report: AuditReport & { future_events?: number };
+        let notes: string[] = [];
+        if (flags.data) {
+          const { data, target, id, positive, flatSpec } = flags;
+          const flat = await auditFlatFile({ data, target, id, positive, flatSpec, trainFraction, seed });
+          ({ report, notes } = flat);
+          if (!flags.json) {
+            writeOut(`${flags.data}: ${flat.rows} rows, ${flat.columns.length} features\n`);
+            printTable(summaryRows(flat.columns));
+            writeOut('\n');
           }
-          if (flags.json) printJson({ ...report, notes });
-          else printAudit(report, notes);
-          if (flags.failOnLeakage && report.suspected.length > 0) {
-            throw new DataError(
-              `suspected leakage in ${report.suspected.length} column(s): ${report.suspected.map((s) => s.column).join(', ')}`,
-              'drop them with `exclude:` in the features file, or run without --fail-on-leakage',
-            );
-          }
-        },
-      ),
+        } else {
+          const { asOf, series, horizonDays, leads } = snapshotFlags(flags);
+          const { db, features } = flags;
+          report = await auditWarehouse({ db, features, asOf, series, horizonDays, leads, trainFraction, seed });
+        }
+        if (flags.json) printJson({ ...report, notes });
+        else printAudit(report, notes);
+        if (flags.failOnLeakage && report.suspected.length > 0) {
+          const columns = report.suspected.map((s) => s.column).join(', ');
+          throw new DataError(
+            `suspected leakage in ${report.suspected.length} column(s): ${columns}`,
+            'drop them with `exclude:` in the features file, or run without --fail-on-leakage',
+          );
+        }
+      }),
     );
 }

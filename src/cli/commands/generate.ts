@@ -1,17 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.ts';
-import { withWarehouse } from '../../store/index.ts';
-import {
-  GENERATE_DEFAULTS,
-  generateCrm,
-  scratchWarehousePath,
-  validateGenerateOptions,
-  type GenerateReport,
-} from '../../synth/index.ts';
+import { GENERATE_DEFAULTS } from '../../pipelines/generate-defaults.ts';
+import type { GenerateReport } from '../../pipelines/generate-run.ts';
 import { DEFAULT_DB } from '../options.ts';
-import { action, formatNumber, printJson, printTable, progress } from '../output.ts';
+import { action, formatNumber, printJson, printTable, progress, writeOut, writeErr } from '../output.ts';
 
 interface GenerateFlags {
   db?: string;
@@ -67,7 +58,9 @@ Examples:
     )
     .action(
       action(async (flags: GenerateFlags) => {
-        const { options, warnings } = validateGenerateOptions({
+        const bar = progress('generate');
+        const { generateData } = await import('../../pipelines/generate-run.ts');
+        const { db, report } = await generateData({
           leads: flags.leads,
           seed: flags.seed,
           start: flags.start,
@@ -76,43 +69,32 @@ Examples:
           personas: flags.personas,
           personaMix: flags.personaMix,
           snapshots: flags.snapshots,
+          db: flags.db ?? (flags.out === undefined ? DEFAULT_DB : undefined),
+          out: flags.out,
+          format: flags.format,
+          onWarning: (w) => writeErr(`warning: ${w}\n`),
+          onProgress: bar.update,
         });
-        if (flags.format !== 'parquet' && flags.format !== 'csv') {
-          throw new UsageError(`--format must be parquet or csv, got "${flags.format}"`);
-        }
-        for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-        const scratch = flags.out !== undefined && flags.db === undefined ? scratchWarehousePath() : undefined;
-        const db = scratch ?? flags.db ?? DEFAULT_DB;
-        const bar = progress('generate');
-        try {
-          const report = await withWarehouse(db, (w) =>
-            generateCrm(w, options, {
-              out: flags.out === undefined ? undefined : { dir: flags.out, format: flags.format as 'parquet' | 'csv' },
-              onProgress: bar.update,
-            }),
-          );
-          bar.done(`${report.leads} leads`);
-          if (flags.json) return printJson({ db: scratch ? null : db, ...report });
-          printReport(report, scratch ? null : db);
-        } finally {
-          if (scratch) fs.rmSync(path.dirname(scratch), { recursive: true, force: true });
-        }
+        bar.done(`${report.leads} leads`);
+        if (flags.json) return printJson({ db, ...report });
+        printReport(report, db);
       }),
     );
 }
 
 function printReport(r: GenerateReport, db: string | null): void {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  process.stdout.write(
-    `${db ? `wrote ${db}` : 'wrote files only'} (seed ${r.seed}, ${r.start.slice(0, 10)} .. ${r.end.slice(0, 10)}, ${formatNumber(r.seconds)}s)\n\n`,
-  );
+  const auc = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
+  const span = `${r.start.slice(0, 10)} .. ${r.end.slice(0, 10)}`;
+  writeOut(`${db ? `wrote ${db}` : 'wrote files only'} (seed ${r.seed}, ${span}, ${formatNumber(r.seconds)}s)\n\n`);
   printTable(Object.entries(r.rows).map(([table, rows]) => ({ table, rows })));
-  process.stdout.write('\n');
+  writeOut('\n');
   printTable(Object.entries(r.personas).map(([persona, leads]) => ({ persona, leads, share: pct(leads / r.leads) })));
-  process.stdout.write(
+  writeOut(
     `\nconversion rate: ${pct(r.conversionRate)} (target ${pct(r.conversionRateTarget)})\n` +
-      `oracle ROC AUC (point-in-time ceiling; true probability at creation vs converted): ${r.oracleAuc === null ? 'n/a' : r.oracleAuc.toFixed(4)}\n` +
-      `oracle ROC AUC, ${r.horizonDays}-day window as of ${r.snapshotDates.length} monthly snapshots: ${r.oracleAuc90d === null ? 'n/a' : r.oracleAuc90d.toFixed(4)}\n`,
+      `oracle ROC AUC (point-in-time ceiling; true probability at creation vs converted): ${auc(r.oracleAuc)}\n` +
+      `oracle ROC AUC, ${r.horizonDays}-day window as of ${r.snapshotDates.length} monthly snapshots: ` +
+      `${auc(r.oracleAuc90d)}\n`,
   );
-  for (const f of r.files) process.stdout.write(`file: ${f}\n`);
+  for (const f of r.files) writeOut(`file: ${f}\n`);
 }

@@ -9,10 +9,12 @@ import { registerModelsCommand } from './models.ts';
 import { registerScoreCommand } from './score.ts';
 import { registerCompareCommand } from './compare.ts';
 import { registerMonitorCommand } from './monitor.ts';
+import { registerExplainCommand } from './explain.ts';
 
 /**
- * Every `leadscore` subcommand registers itself here; main.ts calls these in order, which is also
- * the order `leadscore --help` lists them: the flow of the pipeline, data first.
+ * Every `leadscore` subcommand registers itself here; program.ts calls these in order, which is also
+ * the order `leadscore --help` lists them: the flow of the pipeline, data first. Registering imports
+ * nothing heavy: each action imports its pipeline when it runs (test/cli/layering.test.ts checks).
  */
 export const commandRegistrars: Array<(program: Command) => void> = [
   registerDemoCommand,
@@ -23,6 +25,7 @@ export const commandRegistrars: Array<(program: Command) => void> = [
   registerTrainCommand,
   registerModelsCommand,
   registerScoreCommand,
+  registerExplainCommand,
   registerCompareCommand,
   registerMonitorCommand,
 ];

@@ -1,18 +1,23 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import { ingest, ingestFlat, type FlatIngestReport, type IngestReport, type RejectSample } from '../../ingest/index.ts';
-import { withWarehouse } from '../../store/index.ts';
 import { DEFAULT_DB } from '../options.ts';
-import { action, printJson, printTable } from '../output.ts';
+import { action, printJson, writeErr } from '../output.ts';
+import { printFlatReport, printReport } from './ingest-report.ts';
 
 interface IngestFlags {
   db: string;
-  leads?: string;
-  activities?: string;
-  outcomes?: string;
+  leads?: string[];
+  activities?: string[];
+  outcomes?: string[];
   map?: string;
+  preset?: string;
   dateFormat?: string;
+  delimiter?: string;
+  quote?: string;
+  encoding?: string;
+  maxRejectRate?: string;
+  minDate?: string;
+  maxDate?: string;
   strict?: boolean;
   json?: boolean;
   flat?: string;
@@ -32,60 +37,27 @@ const list = (raw: string | undefined) =>
         .map((s) => s.trim())
         .filter(Boolean);
 
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+function parseRate(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new UsageError(`--max-reject-rate must be a number from 0 to 1, got "${raw}"`, 'e.g. --max-reject-rate 0.1');
+  return n;
+}
+
+function parseDay(flag: string, raw: string | undefined): Date | undefined {
+  if (raw === undefined) return undefined;
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`${flag} "${raw}" is not a date`, `e.g. ${flag} 2000-01-01`);
+  return d;
+}
+
 /** stderr progress lines, one per stage, with the time since the command started. */
 function stageLogger(): (msg: string) => void {
   const start = Date.now();
-  return (msg) => process.stderr.write(`ingest: ${msg} (${((Date.now() - start) / 1000).toFixed(1)}s)\n`);
-}
-
-function printSamples(samples: RejectSample[], total: number): void {
-  if (samples.length === 0) return;
-  process.stdout.write(`\nfirst rejected rows (all ${total} are in the rejected_rows table):\n`);
-  for (const s of samples) process.stdout.write(`  ${s.table} row ${s.row_number}: ${s.reason}\n`);
-}
-
-function printReasons(byReason: Record<string, number>): void {
-  const entries = Object.entries(byReason);
-  if (entries.length === 0) return;
-  process.stdout.write('\nrejected rows by reason:\n');
-  printTable(entries.map(([reason, rows]) => ({ reason, rows })));
-}
-
-function printReport(r: IngestReport): void {
-  const rows = Object.entries(r.tables).map(([table, t]) => ({
-    table,
-    read: t!.read,
-    loaded: t!.loaded,
-    rejected: t!.rejected,
-    new_rows: t!.added,
-    file: t!.source_file,
-  }));
-  process.stdout.write(`run ${r.run_id}\n`);
-  printTable(rows);
-  const byColumn: Record<string, number> = {};
-  for (const [table, t] of Object.entries(r.tables))
-    for (const [k, n] of Object.entries(t!.reasons)) byColumn[`${table}.${k}`] = n;
-  printReasons(byColumn);
-  printSamples(
-    r.samples,
-    rows.reduce((s, x) => s + x.rejected, 0),
-  );
-}
-
-function printFlatReport(r: FlatIngestReport): void {
-  process.stdout.write(`run ${r.run_id}\n`);
-  printTable([
-    {
-      table: r.table,
-      read: r.read,
-      loaded: r.loaded,
-      rejected: r.rejected,
-      positive: r.positives,
-      file: r.source_file,
-    },
-  ]);
-  printReasons(Object.fromEntries(Object.entries(r.reasons).map(([k, n]) => [`${r.table}.${k}`, n])));
-  printSamples(r.samples, r.rejected);
+  return (msg) => writeErr(`ingest: ${msg} (${((Date.now() - start) / 1000).toFixed(1)}s)\n`);
 }
 
 /** `leadscore ingest`: load CRM exports (or one flat table) into the warehouse, with validation. */
@@ -93,20 +65,44 @@ export function registerIngest(program: Command): void {
   program
     .command('ingest')
     .description(
-      'load leads, activities and outcomes (CSV, Parquet or JSON lines) into the warehouse, validating every row; bad rows go to rejected_rows',
+      'load leads, activities and outcomes (CSV, Parquet or JSON lines) into the warehouse, validating every row; ' +
+        'bad rows go to rejected_rows',
     )
     .option('--db <file>', 'warehouse file', DEFAULT_DB)
-    .option('--leads <file>', 'leads: one row per lead (lead_id, created_at, ...; other columns kept as extras)')
-    .option('--activities <file>', 'activities: lead_id, occurred_at, activity_type, [channel, campaign, url, value]')
+    .option(
+      '--leads <file>',
+      'leads: one row per lead (lead_id, created_at, ...; other columns kept as extras); repeatable',
+      collect,
+    )
+    .option(
+      '--activities <file>',
+      'activities: lead_id, occurred_at, activity_type, [channel, campaign, url, value]; repeatable',
+      collect,
+    )
     .option(
       '--outcomes <file>',
-      'outcomes: lead_id, [opportunity_id], created_at, [closed_at], status (won|lost|open), [amount]',
+      'outcomes: lead_id, [opportunity_id], created_at, [closed_at], status (won|lost|open), [amount]; repeatable',
+      collect,
     )
-    .option('--map <mapping.yaml>', 'source column names -> canonical ones per table, and activity type renames')
+    .option(
+      '--map <mapping.yaml>',
+      'per table: file, columns, constants, date_format, drop, values, rules (see README)',
+    )
+    .option('--preset <crm>', 'read standard exports by their column names: salesforce or hubspot')
     .option(
       '--date-format <fmt>',
-      'strftime format of date columns in text sources, e.g. "%d-%m-%Y %H:%M" (default ISO 8601)',
+      'date format of tables whose mapping states none: dd-mm-yyyy HH:MM, %d/%m/%Y, iso (default: auto, per column)',
     )
+    .option('--delimiter <char>', "CSV delimiter (default: the header line's , ; tab or |)")
+    .option('--quote <char>', "CSV quote character (default \"; '' for none)")
+    .option('--encoding <name>', 'CSV encoding: utf-8 (default), latin-1 (also Windows-1252) or utf-16')
+    .option(
+      '--max-reject-rate <share>',
+      'refuse a file (exit 3, nothing written) when more of its rows are rejected',
+      '0.5',
+    )
+    .option('--min-date <date>', 'dates before this are implausible: rejected (default 1970-01-01)')
+    .option('--max-date <date>', 'dates after this are implausible: rejected (default: tomorrow)')
     .option('--strict', 'fail (exit 3) and write nothing if any row is rejected')
     .option('--json', 'print the report as JSON')
     .option('--flat <file>', 'a flat table instead: one row per lead with an id and a target column')
@@ -116,7 +112,8 @@ export function registerIngest(program: Command): void {
     .option('--positive <values>', 'with --flat: target values meaning converted', 'yes,1,true,won')
     .option(
       '--negative <values>',
-      'with --flat: target values meaning not converted (default no,0,false,lost; with a custom --positive: every other value)',
+      'with --flat: target values meaning not converted ' +
+        '(default no,0,false,lost; with a custom --positive: every other value)',
     )
     .option('--run-id <id>', 'id recorded on rejected rows (default: a random UUID)')
     .addHelpText(
@@ -125,26 +122,32 @@ export function registerIngest(program: Command): void {
 Examples:
   $ leadscore ingest --db data/leadscore.duckdb --leads leads.csv --activities activities.csv --outcomes outcomes.csv
   $ leadscore ingest --leads crm/leads.parquet --map mapping.yaml --date-format "%d/%m/%Y %H:%M" --strict
+  $ leadscore ingest --map funnel.yaml          # the mapping names the files
+  $ leadscore ingest --preset salesforce --leads Lead.csv --outcomes Opportunity.csv --activities Task.csv
   $ leadscore ingest --flat data/x_education_leads.csv --id "Prospect ID" --target Converted --name x_education
 
-mapping.yaml:
-  leads: {lead_id: "Prospect ID", created_at: "Created"}
-  activity_types: {"Email Opened": email_open}
+funnel.yaml:
+  leads: {file: mql.csv, columns: {lead_id: mql_id, created_at: first_contact_date}, date_format: dd-mm-yyyy}
+  outcomes:
+    file: closed_deals.csv
+    columns: {lead_id: mql_id, created_at: won_date, closed_at: won_date}
+    constants: {status: won}
 
 Rows are numbered from 1 = the first data row after the header (CSV line number minus one when no
-quoted field spans lines). Bad rows are kept in rejected_rows with a reason naming the column; valid
-rows are upserted by key, so re-running the same files gives the same tables. Everything is one
-transaction: a failed ingest leaves the warehouse as it was. With --strict nothing at all is written
-(not even rejected_rows); the reasons are printed instead.`,
+quoted field spans lines). Bad rows (and CSV lines that do not fit the header) are kept in rejected_rows
+with a reason; valid rows are upserted by key, so re-running the same files gives the same tables.
+Everything is read and checked before anything is written, then written in one transaction: a failed
+ingest, a file whose rows are all (or more than --max-reject-rate) rejected, or any reject with
+--strict leaves the warehouse file as it was.`,
     )
     .action(
       action(async (flags: IngestFlags) => {
         const log = stageLogger();
         const now = new Date(); // the CLI is the only place that reads the wall clock
         if (flags.flat !== undefined) {
-          if (flags.leads || flags.activities || flags.outcomes)
+          if (flags.leads || flags.activities || flags.outcomes || flags.map || flags.preset)
             throw new UsageError(
-              '--flat cannot be combined with --leads, --activities or --outcomes',
+              '--flat cannot be combined with --leads, --activities, --outcomes, --map or --preset',
               'run two ingests',
             );
           if (!flags.id || !flags.target)
@@ -152,71 +155,58 @@ transaction: a failed ingest leaves the warehouse as it was. With --strict nothi
               '--flat needs --id <column> and --target <column>',
               'e.g. --flat leads.csv --id "Prospect ID" --target Converted',
             );
-          const name =
-            flags.name ??
-            path
-              .basename(flags.flat, path.extname(flags.flat))
-              .replace(/[^A-Za-z0-9_]/g, '_')
-              .replace(/^([0-9])/, '_$1');
-          const report = await withWarehouse(flags.db, (w) =>
-            ingestFlat(w, {
-              file: flags.flat!,
-              idColumn: flags.id!,
-              targetColumn: flags.target!,
-              name,
-              positive: list(flags.positive),
-              negative: list(flags.negative),
-              strict: flags.strict,
-              runId: flags.runId,
-              now,
-              onProgress: log,
-            }),
-          );
+          const { ingestFlatFile } = await import('../../pipelines/ingest-run.ts');
+          const report = await ingestFlatFile({
+            db: flags.db,
+            file: flags.flat,
+            idColumn: flags.id,
+            targetColumn: flags.target,
+            name: flags.name,
+            positive: list(flags.positive),
+            negative: list(flags.negative),
+            strict: flags.strict,
+            maxRejectRate: parseRate(flags.maxRejectRate),
+            runId: flags.runId,
+            now,
+            onProgress: log,
+          });
           if (flags.json) printJson(report);
           else printFlatReport(report);
           return;
         }
-        if (!flags.leads && !flags.activities && !flags.outcomes) {
+        if (!flags.leads && !flags.activities && !flags.outcomes && !flags.map) {
           throw new UsageError(
-            'nothing to ingest: give --leads, --activities and/or --outcomes (or --flat)',
+            'nothing to ingest: give --leads, --activities and/or --outcomes (or --map naming the files, or --flat)',
             'see leadscore ingest --help',
           );
         }
         if (flags.id || flags.target || flags.name || flags.negative)
           throw new UsageError('--id, --target, --name and --negative only apply with --flat');
-        const report = await withWarehouse(flags.db, (w) =>
-          ingest(w, {
-            leads: flags.leads,
-            activities: flags.activities,
-            outcomes: flags.outcomes,
-            map: flags.map,
-            dateFormat: flags.dateFormat,
-            strict: flags.strict,
-            runId: flags.runId,
-            now,
-            onProgress: log,
-          }),
-        );
+        const { ingestFiles } = await import('../../pipelines/ingest-run.ts');
+        const report = await ingestFiles({
+          db: flags.db,
+          leads: flags.leads,
+          activities: flags.activities,
+          outcomes: flags.outcomes,
+          map: flags.map,
+          preset: flags.preset,
+          dateFormat: flags.dateFormat,
+          delimiter: flags.delimiter,
+          quote: flags.quote,
+          encoding: flags.encoding,
+          maxRejectRate: parseRate(flags.maxRejectRate),
+          minDate: parseDay('--min-date', flags.minDate),
+          maxDate: parseDay('--max-date', flags.maxDate),
+          strict: flags.strict,
+          runId: flags.runId,
+          now,
+          onProgress: log,
+        });
         if (flags.json) {
           const tables = Object.fromEntries(
-            Object.entries(report.tables).map(([t, r]) => [
-              t,
-              {
-                read: r!.read,
-                loaded: r!.loaded,
-                rejected: r!.rejected,
-                added: r!.added,
-                source_file: r!.source_file,
-                reasons: r!.reasons,
-              },
-            ]),
+            Object.entries(report.tables).map(([t, r]) => [t, { ...r, seconds: undefined, table: undefined }]),
           );
-          printJson({
-            run_id: report.run_id,
-            tables,
-            rejected_by_reason: report.rejected_by_reason,
-            samples: report.samples,
-          });
+          printJson({ ...report, tables });
         } else printReport(report);
       }),
     );

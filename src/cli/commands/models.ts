@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { registry, readModelCard, artifactDir } from '../../models/index.ts';
-import { action, formatNumber, printJson, printTable } from '../output.ts';
+import type { ModelSummary } from '../../pipelines/models-admin.ts';
+import { action, formatNumber, printJson, printTable, writeOut } from '../output.ts';
 
 interface ModelsFlags {
   modelsDir: string;
@@ -31,23 +31,10 @@ Examples:
 
   common(models.command('list').description('every model, its versions, the champion and its test metrics')).action(
     action(async (flags: ModelsFlags) => {
-      const rows = registry.listModels(flags.modelsDir).flatMap((m) =>
-        m.versions.map((v) => {
-          const card = readModelCard(artifactDir(flags.modelsDir, m.name, v));
-          return {
-            model: m.name,
-            version: v,
-            champion: m.champion === v ? '*' : '',
-            created_at: card.created_at,
-            auc: card.metrics.auc,
-            logloss: card.metrics.logloss,
-            ece: card.metrics.ece,
-          };
-        }),
-      );
+      const { listModelVersions } = await import('../../pipelines/models-admin.ts');
+      const rows = listModelVersions(flags.modelsDir);
       if (flags.json) return printJson(rows);
-      if (rows.length === 0)
-        return void process.stdout.write(`no models under ${flags.modelsDir}/ yet: run \`leadscore train\`\n`);
+      if (rows.length === 0) return void writeOut(`no models under ${flags.modelsDir}/ yet: run \`leadscore train\`\n`);
       printTable(rows);
     }),
   );
@@ -59,8 +46,10 @@ Examples:
       .description('the model card: parameters, features, windows, metrics, blend, calibrator'),
   ).action(
     action(async (ref: string, flags: ModelsFlags) => {
-      const a = registry.show(ref, flags.modelsDir);
+      const { showModel } = await import('../../pipelines/models-admin.ts');
+      const a = showModel(ref, flags.modelsDir);
       const metrics = a.estimators.metrics as Record<string, Record<string, number>> | undefined;
+      const summary = a.summary;
       if (flags.json)
         return printJson({
           name: a.name,
@@ -69,17 +58,18 @@ Examples:
           dir: a.dir,
           card: { ...a.card, features: { ...a.card.features, encoders: undefined } },
           metrics,
+          summary,
         });
       const c = a.card;
-      process.stdout.write(
-        `${a.name}@${a.version}${a.isChampion ? ' (champion)' : ''}  ${a.dir}\ncreated ${c.created_at}, seed ${c.seed}\n`,
-      );
-      process.stdout.write(`training window: ${fmt(c.training_window)}\ntest window: ${fmt(c.test_window)}\n`);
-      process.stdout.write(
+      writeOut(`${a.name}@${a.version}${a.isChampion ? ' (champion)' : ''}  ${a.dir}\n`);
+      writeOut(`created ${c.created_at}, seed ${c.seed}\n`);
+      writeOut(`training window: ${fmt(c.training_window)}\ntest window: ${fmt(c.test_window)}\n`);
+      writeOut(
         `features: ${c.features.columns.length} matrix columns, schema ${c.features.schema_hash.slice(0, 12)}\n`,
       );
-      process.stdout.write(`blend: ${fmt(c.blend)}\ncalibrator: ${fmt(c.calibrator)}\n\n`);
+      writeOut(`blend: ${fmt(c.blend)}\ncalibrator: ${fmt(c.calibrator)}\n\n`);
       if (metrics) printTable(Object.entries(metrics).map(([scorer, m]) => ({ scorer, ...m })));
+      printSummary(summary);
     }),
   );
 
@@ -92,14 +82,12 @@ Examples:
       .option('--metric <name>', 'metric to compare (default auc; logloss, brier and ece: lower is better)'),
   ).action(
     action(async (ref: string, flags: ModelsFlags) => {
-      const result = registry.promote(
-        ref,
-        { at: new Date().toISOString(), force: flags.force, metric: flags.metric },
-        flags.modelsDir,
-      );
+      const { promoteModel } = await import('../../pipelines/models-admin.ts');
+      const at = new Date().toISOString(); // the CLI is the only place that reads the wall clock
+      const result = promoteModel(ref, { at, force: flags.force, metric: flags.metric }, flags.modelsDir);
       if (flags.json) printJson(result);
       else
-        process.stdout.write(
+        writeOut(
           `${result.promoted ? 'promoted' : 'not promoted'}: ${result.name}@${result.version}: ${result.reason}\n`,
         );
       return result.promoted ? 0 : 1;
@@ -114,7 +102,8 @@ Examples:
       .description('two versions side by side: parameters, features, windows, metrics'),
   ).action(
     action(async (a: string, b: string, flags: ModelsFlags) => {
-      const d = registry.diff(a, b, flags.modelsDir);
+      const { diffModels } = await import('../../pipelines/models-admin.ts');
+      const d = diffModels(a, b, flags.modelsDir);
       if (flags.json) return printJson(d);
       const rows = (section: string, xs: typeof d.metrics) =>
         xs
@@ -127,11 +116,30 @@ Examples:
             delta: r.delta === undefined ? '' : formatNumber(r.delta),
           }));
       printTable([...rows('metric', d.metrics), ...rows('parameter', d.parameters), ...rows('window', d.windows)]);
-      process.stdout.write(
-        `\nfeatures: +${d.features.added.length} -${d.features.removed.length}${d.features.schemaChanged ? ' (feature schema changed)' : ''}\n`,
-      );
-      for (const f of d.features.added) process.stdout.write(`  + ${f}\n`);
-      for (const f of d.features.removed) process.stdout.write(`  - ${f}\n`);
+      const schema = d.features.schemaChanged ? ' (feature schema changed)' : '';
+      writeOut(`\nfeatures: +${d.features.added.length} -${d.features.removed.length}${schema}\n`);
+      for (const f of d.features.added) writeOut(`  + ${f}\n`);
+      for (const f of d.features.removed) writeOut(`  - ${f}\n`);
     }),
   );
+}
+
+/** Band cut-offs, blend weights, the largest coefficients and the trees' importances. */
+function printSummary(s: ModelSummary): void {
+  const out = (line = '') => writeOut(`${line}\n`);
+  out();
+  if (s.bands) out(`bands: hot at a score of ${s.bands.hot} or more, warm from ${s.bands.warm}, cold below`);
+  out(
+    `blend weights: ${Object.entries(s.blend_weights)
+      .map(([k, v]) => `${k} ${formatNumber(v)}`)
+      .join(', ')}`,
+  );
+  if (s.coefficients.length) {
+    out('\nlargest logistic coefficients (standardized columns; + raises the score):');
+    printTable(s.coefficients.map((c) => ({ column: c.column, coefficient: c.value })));
+  }
+  if (s.importances.length) {
+    out('\nboosted trees: splits per column (importance):');
+    printTable(s.importances.map((c) => ({ column: c.column, splits: c.value })));
+  }
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { monitorModel } from '../../pipelines/monitor.ts';
 import { DEFAULT_DB } from '../options.ts';
-import { action, formatNumber, printJson, printTable, progress } from '../output.ts';
+import { action, formatNumber, printJson, printTable, progress, writeOut } from '../output.ts';
 import { UsageError } from '../../errors.ts';
 
 interface MonitorFlags {
@@ -42,6 +41,7 @@ Examples:
         const threshold = Number(flags.threshold);
         if (!(threshold > 0)) throw new UsageError(`--threshold must be a positive number, got "${flags.threshold}"`);
         const bar = progress('monitor');
+        const { monitorModel } = await import('../../pipelines/monitor.ts');
         const r = await monitorModel({
           db: flags.db,
           model: flags.model,
@@ -53,20 +53,21 @@ Examples:
         bar.done(r.status);
         if (flags.json) printJson(r);
         else {
-          process.stdout.write(
-            `model ${r.model}@${r.model_version}, scoring run ${r.score_run_id} (${r.rows} leads as of ${r.score_run_as_of})\n\n`,
-          );
+          const run = `scoring run ${r.score_run_id} (${r.rows} leads as of ${r.score_run_as_of})`;
+          writeOut(`model ${r.model}@${r.model_version}, ${run}\n\n`);
           printTable([
             { feature: '(score)', psi: r.score_psi, drifted: r.score_drifted ? 'DRIFT' : '' },
             ...r.features.map((f) => ({ feature: f.feature, psi: f.psi, drifted: f.drifted ? 'DRIFT' : '' })),
           ]);
           const c = r.calibration;
-          process.stdout.write(
-            c.rows > 0
-              ? `\ncalibration of ${c.rows} earlier scores with known outcomes: mean probability ${formatNumber(c.mean_probability!)}, observed rate ${formatNumber(c.observed_rate!)}, ECE ${formatNumber(c.ece!)}\n`
-              : '\nno earlier scores have a closed outcome window yet\n',
-          );
-          process.stdout.write(`\n${r.status === 'ok' ? 'ok' : 'DRIFT'}: ${r.advice}\n`);
+          if (c.rows === 0) writeOut('\nno earlier scores have a closed outcome window yet\n');
+          else {
+            const observed =
+              `mean probability ${formatNumber(c.mean_probability!)}, ` +
+              `observed rate ${formatNumber(c.observed_rate!)}, ECE ${formatNumber(c.ece!)}`;
+            writeOut(`\ncalibration of ${c.rows} earlier scores with known outcomes: ${observed}\n`);
+          }
+          writeOut(`\n${r.status === 'ok' ? 'ok' : 'DRIFT'}: ${r.advice}\n`);
         }
         return flags.failOnDrift && r.status === 'drift' ? 1 : 0;
       }),

@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import {
-  describeRules,
-  explainLead,
-  loadRules,
-  scoreRules,
-  type LeadExplanation,
-  type RuleScores,
-} from '../../rules/index.ts';
-import { withWarehouse } from '../../store/index.ts';
+import type { LeadExplanation } from '../../pipelines/rules-run.ts';
 import { DEFAULT_DB, parseAsOf } from '../options.ts';
-import { action, printJson, printTable, progress } from '../output.ts';
+import { action, printJson, printTable, progress, writeOut } from '../output.ts';
+
+interface RuleScoreFlags {
+  asOf: string;
+  db: string;
+  rules: string;
+  leads: string;
+  out?: string;
+  replace?: boolean;
+  json?: boolean;
+}
 
 /** Points for people: at most 2 decimals. */
 const formatNumber = (x: number) => String(Math.round(x * 100) / 100);
@@ -38,17 +40,20 @@ Examples:
     .option('--json', 'print the summary as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  $ leadscore rules check models/rules.yaml\n\nExit code 3 when the file is invalid; the message names the key path.',
+      '\nExample:\n  $ leadscore rules check models/rules.yaml\n\n' +
+        'Exit code 3 when the file is invalid; the message names the key path.',
     )
     .action(
       action(async (file: string, opts: { json?: boolean }) => {
-        const summary = describeRules(loadRules(file));
+        const { checkRules } = await import('../../pipelines/rules-check.ts');
+        const summary = checkRules(file);
         if (opts.json) return printJson({ file, valid: true, ...summary });
-        process.stdout.write(`${file}: valid, ${summary.criteria.length} criteria\n\n`);
+        writeOut(`${file}: valid, ${summary.criteria.length} criteria\n\n`);
         printTable(summary.criteria as unknown as Record<string, unknown>[], ['section', 'name', 'when', 'points']);
         const { caps, thresholds } = summary;
-        process.stdout.write(
-          `\ncaps: fit ${caps.fit}, engagement ${caps.engagement}, negative -${caps.negative}, total ${caps.total} (floor 0)\n` +
+        writeOut(
+          `\ncaps: fit ${caps.fit}, engagement ${caps.engagement}, negative -${caps.negative}, ` +
+            `total ${caps.total} (floor 0)\n` +
             `decay: ${summary.decay}\n` +
             `exclusions: ${summary.exclusions.map((e) => `${e.name} (${e.when})`).join('; ') || 'none'}\n` +
             `thresholds: MQL >= ${thresholds.mql}, SQL >= ${thresholds.sql}\n` +
@@ -65,7 +70,8 @@ Examples:
     .option('--db <file>', 'warehouse file', DEFAULT_DB)
     .option('--rules <file>', 'rules YAML file', DEFAULT_RULES)
     .option('--leads <which>', 'open (not won before as-of) or all', 'open')
-    .option('--out <table>', 'also write one row per lead to this table (replaced whole)')
+    .option('--out <table>', "also write one row per lead to this table (replaced whole; never leadscore's own tables)")
+    .option('--replace', '--out may overwrite an existing table that leadscore did not write')
     .option('--json', 'print the distribution as JSON')
     .addHelpText(
       'after',
@@ -75,32 +81,26 @@ Examples:
   $ leadscore rules score --db data/demo.duckdb --rules models/rules.yaml --as-of now --out rule_scores --json`,
     )
     .action(
-      action(async (opts: { asOf: string; db: string; rules: string; leads: string; out?: string; json?: boolean }) => {
+      action(async (opts: RuleScoreFlags) => {
         if (opts.leads !== 'open' && opts.leads !== 'all')
           throw new UsageError(`--leads must be open or all, got "${opts.leads}"`);
         const asOf = parseAsOf(opts.asOf);
-        const ruleSet = loadRules(opts.rules);
         const p = progress('rules score');
-        const scores = await withWarehouse(
-          opts.db,
-          (w) => scoreRules(w, ruleSet, { asOf, leads: opts.leads as 'open' | 'all', into: opts.out }),
-          { readOnly: !opts.out },
-        );
-        p.done(`${scores.ids.length} leads${opts.out ? ` written to ${opts.out}` : ''}`);
-        const dist = distribution(scores, [
-          ...ruleSet.bands.map((b): [string, string] => [b.name, b.colour]),
-          ['excluded', 'grey'],
-        ]);
+        const { scoreWithRules } = await import('../../pipelines/rules-run.ts');
+        const { db, rules, leads, out, replace } = opts;
+        const dist = await scoreWithRules({ db, rules, leads, out, replace, asOf });
+        p.done(`${dist.leads} leads${opts.out ? ` written to ${opts.out}` : ''}`);
         if (opts.json)
           return printJson({ asOf: asOf.toISOString(), rules: opts.rules, table: opts.out ?? null, ...dist });
-        process.stdout.write(
-          `as of ${asOf.toISOString()}: ${dist.leads} leads, mean score ${formatNumber(dist.meanScore)}, MQL ${dist.mql}, SQL ${dist.sql}\n\n`,
+        const mean = formatNumber(dist.meanScore);
+        writeOut(
+          `as of ${asOf.toISOString()}: ${dist.leads} leads, mean score ${mean}, MQL ${dist.mql}, SQL ${dist.sql}\n\n`,
         );
         printTable(dist.bands, ['band', 'colour', 'leads', 'share']);
-        process.stdout.write('\nleads by grade (fit A-D x engagement 1-4):\n');
+        writeOut('\nleads by grade (fit A-D x engagement 1-4):\n');
         printTable(dist.gradeMatrix, ['fit', '1', '2', '3', '4']);
         if (dist.exclusions.length) {
-          process.stdout.write('\nexcluded:\n');
+          writeOut('\nexcluded:\n');
           printTable(dist.exclusions, ['reason', 'leads']);
         }
       }),
@@ -121,57 +121,16 @@ Examples:
     .action(
       action(async (opts: { lead: string; asOf: string; db: string; rules: string; json?: boolean }) => {
         const asOf = parseAsOf(opts.asOf);
-        const ruleSet = loadRules(opts.rules);
-        const ex = await withWarehouse(opts.db, (w) => explainLead(w, ruleSet, opts.lead, asOf), { readOnly: true });
+        const { explainRuleScore } = await import('../../pipelines/rules-run.ts');
+        const ex = await explainRuleScore({ db: opts.db, rules: opts.rules, lead: opts.lead, asOf });
         if (opts.json) return printJson(ex);
         printExplanation(ex);
       }),
     );
 }
 
-/** Counts by band, by grade (matrix), and by exclusion reason. */
-function distribution(s: RuleScores, bandOrder: Array<[name: string, colour: string]>) {
-  const n = s.ids.length;
-  const byBand = new Map<string, { leads: number }>();
-  const grades = new Map<string, number>();
-  const reasons = new Map<string, number>();
-  let sum = 0;
-  let mql = 0;
-  let sql = 0;
-  for (let i = 0; i < n; i++) {
-    const b = byBand.get(s.band[i]) ?? { leads: 0 };
-    b.leads++;
-    byBand.set(s.band[i], b);
-    grades.set(s.grade[i], (grades.get(s.grade[i]) ?? 0) + 1);
-    if (s.excluded[i]) reasons.set(s.exclusionReason[i] ?? '', (reasons.get(s.exclusionReason[i] ?? '') ?? 0) + 1);
-    sum += s.total[i];
-    mql += s.mql[i];
-    sql += s.sql[i];
-  }
-  const share = (k: number) => (n ? `${((100 * k) / n).toFixed(1)}%` : '0%');
-  const bands = bandOrder.map(([band, colour]) => ({
-    band,
-    colour,
-    leads: byBand.get(band)?.leads ?? 0,
-    share: share(byBand.get(band)?.leads ?? 0),
-  }));
-  const gradeMatrix = ['A', 'B', 'C', 'D'].map((f) => ({
-    fit: f,
-    ...Object.fromEntries(['1', '2', '3', '4'].map((l) => [l, grades.get(f + l) ?? 0])),
-  }));
-  return {
-    leads: n,
-    meanScore: n ? sum / n : 0,
-    mql,
-    sql,
-    bands,
-    gradeMatrix,
-    exclusions: [...reasons].map(([reason, leads]) => ({ reason, leads })),
-  };
-}
-
 function printExplanation(ex: LeadExplanation): void {
-  const out = (s: string) => process.stdout.write(s + '\n');
+  const out = (s: string) => writeOut(s + '\n');
   out(`lead ${ex.leadId} as of ${ex.asOf}`);
   if (ex.rules.length) {
     out('');
@@ -191,9 +150,12 @@ function printExplanation(ex: LeadExplanation): void {
   const cap = (g: { sum: number; cap: number; capHit: boolean; points: number }, sign = '') =>
     g.capHit ? `${formatNumber(g.sum)} -> cap ${sign}${g.cap} = ${formatNumber(g.points)}` : formatNumber(g.points);
   out(`fit         ${cap(ex.fit)}`);
-  out(
-    `engagement  ${cap(ex.engagement)}${ex.engagement.linearLoss ? ` - ${formatNumber(ex.engagement.linearLoss)} linear decay (${formatNumber(ex.inactiveDays)} days inactive) = ${formatNumber(ex.engagement.points)}` : ''}`,
-  );
+  const e = ex.engagement;
+  const inactive = `${formatNumber(ex.inactiveDays)} days inactive`;
+  const linear = e.linearLoss
+    ? ` - ${formatNumber(e.linearLoss)} linear decay (${inactive}) = ${formatNumber(e.points)}`
+    : '';
+  out(`engagement  ${cap(e)}${linear}`);
   out(`negative    ${cap(ex.negative, '-')}`);
   const notes = [ex.floorHit ? 'floored at 0' : '', ex.totalCapHit ? 'capped at the total cap' : '']
     .filter(Boolean)

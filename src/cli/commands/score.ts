@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import { ScorePipelineConfig, loadPipelineConfig } from '../../pipelines/config.ts';
-import { scoreLeads, type Shard } from '../../pipelines/score/index.ts';
-import { action, printJson, printTable, progress } from '../output.ts';
+import type { Shard } from '../../pipelines/score/index.ts';
+import { action, printJson, printTable, progress, writeOut } from '../output.ts';
 import { parseAsOf, parseInteger } from '../options.ts';
 
 interface ScoreFlags {
@@ -14,6 +13,8 @@ interface ScoreFlags {
   runId?: string;
   shard?: string;
   out?: string;
+  data?: string;
+  table?: string;
   reasons?: string;
   json?: boolean;
 }
@@ -46,7 +47,12 @@ export function registerScoreCommand(program: Command): void {
     .option('--leads <which>', 'open (not yet won) or all leads created before --as-of')
     .option('--run-id <id>', 'name of this run; re-running the same id replaces its rows')
     .option('--shard <k/n>', 'score only shard k of n (by a stable hash of lead_id)')
-    .option('--out <dir>', 'write Parquet to DIR instead of the warehouse (the warehouse is only read)')
+    .option(
+      '--out <path>',
+      'write FILE.csv / FILE.parquet, or Parquet into DIR, instead of the warehouse (which is then only read)',
+    )
+    .option('--data <file>', 'flat models: score the rows of this file (CSV, Parquet, JSON lines)')
+    .option('--table <name>', 'flat models: score this flat table of the warehouse (default: the one trained on)')
     .option('--reasons <n>', 'reasons per direction per lead')
     .option('--json', 'print a summary as JSON')
     .addHelpText(
@@ -61,30 +67,33 @@ leads convert within the model's horizon.
 Examples:
   $ leadscore score --db data/leadscore.duckdb --model leadscore
   $ leadscore score --model leadscore@v0002 --as-of 2025-06-30 --json
-  $ leadscore score --model leadscore --shard 1/4 --out scores/   # run 1/4 .. 4/4 anywhere, in parallel`,
+  $ leadscore score --model leadscore --shard 1/4 --out scores/   # run 1/4 .. 4/4 anywhere, in parallel
+  $ leadscore score --model x_education_leads --data new_leads.csv --out scores.csv   # a flat model
+  $ leadscore score --db flat.duckdb --model x_education   # a flat table loaded by ingest --flat`,
     )
     .action(
       action(async (pipeline: string | undefined, flags: ScoreFlags) => {
-        const base = loadPipelineConfig(
-          ScorePipelineConfig,
-          pipeline ?? 'pipelines/score.yaml',
-          pipeline === undefined,
-        );
-        const leads = flags.leads ?? base.leads;
-        if (leads !== 'open' && leads !== 'all') throw new UsageError(`--leads must be open or all, got "${leads}"`);
+        const asOf = parseAsOf(flags.asOf);
+        const shard = flags.shard ? parseShard(flags.shard) : undefined;
+        const reasons = flags.reasons !== undefined ? parseInteger('--reasons', flags.reasons) : undefined;
         const bar = progress('score');
         const startedAt = Date.now();
-        const summary = await scoreLeads({
-          db: flags.db ?? base.db,
-          model: flags.model ?? base.model,
-          modelsDir: flags.modelsDir ?? base.models_dir,
-          asOf: parseAsOf(flags.asOf),
-          leads,
+        const { runScoring } = await import('../../pipelines/score-run.ts');
+        const summary = await runScoring({
+          pipeline,
+          db: flags.db,
+          model: flags.model,
+          modelsDir: flags.modelsDir,
+          asOf,
+          leads: flags.leads,
           runId: flags.runId,
-          shard: flags.shard ? parseShard(flags.shard) : undefined,
-          outDir: flags.out,
-          reasons: flags.reasons !== undefined ? parseInteger('--reasons', flags.reasons) : base.reasons,
-          now: () => new Date(),
+          shard,
+          ...outTarget(flags.out),
+          data: flags.data,
+          table: flags.table,
+          onNotice: bar.note,
+          reasons,
+          now: () => new Date(), // the CLI is the only place that reads the wall clock
           onProgress: (done, total, stage) => {
             if (stage !== 'scoring' || done === 0) return bar.update(stage);
             const secs = (Date.now() - startedAt) / 1000;
@@ -94,12 +103,14 @@ Examples:
         });
         bar.done(`${summary.rows} leads`);
         if (flags.json) return printJson(summary);
-        process.stdout.write(
-          `run ${summary.run_id}: scored ${summary.rows} leads as of ${summary.as_of} with ${summary.model}@${summary.model_version} in ${summary.duration_s.toFixed(1)}s (${Math.round(summary.rows_per_second)} rows/s)\n`,
+        const model = `${summary.model}@${summary.model_version}`;
+        const speed = `${summary.duration_s.toFixed(1)}s (${Math.round(summary.rows_per_second)} rows/s)`;
+        writeOut(
+          `run ${summary.run_id}: scored ${summary.rows} leads as of ${summary.as_of} with ${model} in ${speed}\n`,
         );
-        process.stdout.write(`output: ${summary.output}\n`);
-        for (const r of summary.marked_failed)
-          process.stdout.write(`note: run ${r} had died part-way; marked failed\n`);
+        writeOut(`output: ${summary.output}\n`);
+        for (const r of summary.marked_failed) writeOut(`note: run ${r} had died part-way; marked failed\n`);
+        for (const n of summary.notes) writeOut(`note: ${n}\n`);
         printTable(
           Object.entries(summary.bands).map(([band, leads]) => ({
             band,
@@ -109,4 +120,10 @@ Examples:
         );
       }),
     );
+}
+
+/** --out: a file when it ends in .csv, .parquet or .json(l); otherwise a folder for Parquet (shards). */
+export function outTarget(out: string | undefined): { outFile?: string; outDir?: string } {
+  if (out === undefined) return {};
+  return /\.(csv|parquet|pq|json|jsonl|ndjson)$/i.test(out) ? { outFile: out } : { outDir: out };
 }

@@ -5,8 +5,8 @@
 import type { RenderedChart } from './charts.ts';
 import { formatCount, formatLift, formatMetric, formatPercent, formatRatio } from './format.ts';
 import { bandColors, SOURCES } from './palette.ts';
-import type { SummarySentence } from './summary.ts';
-import type { ComparisonResult, MetricSet, ScoreSource } from './types.ts';
+import { FEW_CONVERTERS, intervalOf, verdict, type SummarySentence } from './summary.ts';
+import type { ComparisonResult, DisagreementDirection, MetricSet, ScoreSource } from './types.ts';
 
 /** Escape text for HTML element content and double-quoted attributes. */
 export function escapeHtml(s: string): string {
@@ -119,13 +119,33 @@ export function betterSource(
   return predictiveWins ? 'predictive' : 'rules';
 }
 
+/** The winner of a table row: where the metric has intervals, only when they do not overlap. */
+function rowWinner(r: ComparisonResult, row: MetricRow): ScoreSource | null {
+  const a = intervalOf(r, 'predictive', row.key);
+  const b = intervalOf(r, 'rules', row.key);
+  if (a && b) {
+    if (!(a[0] > b[1] || b[0] > a[1])) return null;
+    const predictiveHigher = a[0] > b[1];
+    return predictiveHigher === (row.better === 'higher') ? 'predictive' : 'rules';
+  }
+  if (row.key === 'auc' || row.key === 'pr_auc') {
+    const v = verdict(r, row.key);
+    return v === 'same' ? null : v;
+  }
+  return betterSource(row, r.metrics.rules[row.key], r.metrics.predictive[row.key]);
+}
+
 function metricsTable(r: ComparisonResult): string {
   const rows = METRIC_ROWS.map((row) => {
     const values = { rules: r.metrics.rules[row.key], predictive: r.metrics.predictive[row.key] };
-    const winner = betterSource(row, values.rules, values.predictive);
+    const winner = rowWinner(r, row);
     const cells = SOURCE_ORDER.map((s) => {
       const cls = winner === s ? ' class="num better" data-better="true"' : ' class="num"';
-      return `<td${cls}>${metricSpan(`metrics.${s}.${row.key}`, row.format(values[s]))}</td>`;
+      const ci = intervalOf(r, s, row.key);
+      const interval = ci
+        ? `<small class="ci">${escapeHtml(row.format(ci[0]))}–${escapeHtml(row.format(ci[1]))}</small>`
+        : '';
+      return `<td${cls}>${metricSpan(`metrics.${s}.${row.key}`, row.format(values[s]))}${interval}</td>`;
     }).join('');
     return `<tr data-row="${row.key}"><th scope="row">${escapeHtml(row.label)}<small>${escapeHtml(row.help)} (${row.better} is better)</small></th>${cells}</tr>`;
   }).join('\n');
@@ -171,11 +191,21 @@ function reasonList(reasons: string[]): string {
   return `<ul>${reasons.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul>`;
 }
 
-function disagreementsTable(r: ComparisonResult): string {
-  if (r.disagreements.length === 0) return '<p class="muted">The two scores put no lead far apart.</p>';
+const DIRECTION_WORDS: Record<DisagreementDirection, { title: string; group: string }> = {
+  rules_higher: {
+    title: 'The rules rate them higher than the model',
+    group: 'leads the rules put in one of their two hottest bands and the model in its coldest',
+  },
+  model_higher: {
+    title: 'The model rates them higher than the rules',
+    group: 'leads the model put in one of its two hottest bands and the rules in one of their coldest',
+  },
+};
+
+function disagreementRows(r: ComparisonResult, list: ComparisonResult['disagreements']): string {
   const ruleColors = bandColors(r, 'rules');
   const predictiveColors = bandColors(r, 'predictive');
-  const rows = r.disagreements
+  return list
     .map(
       (d) => `<tr>
 <td class="id">${escapeHtml(d.lead_id)}</td>
@@ -187,9 +217,64 @@ function disagreementsTable(r: ComparisonResult): string {
 </tr>`,
     )
     .join('\n');
-  return `<table class="disagreements"><thead><tr><th>Lead</th><th class="num">Rule score</th><th class="num">Predictive score</th><th>Outcome</th><th>Why the rules scored it so</th><th>Why the model scored it so</th></tr></thead><tbody>
-${rows}
-</tbody></table>`;
+}
+
+const DISAGREEMENT_HEAD =
+  '<thead><tr><th>Lead</th><th class="num">Rule score</th><th class="num">Predictive score</th><th>Outcome</th>' +
+  '<th>Why the rules scored it so</th><th>Why the model scored it so</th></tr></thead>';
+
+function disagreementsTable(r: ComparisonResult): string {
+  if (!r.disagreement_groups) {
+    // a result from before the directions: one table
+    if (r.disagreements.length === 0) return '<p class="muted">The two scores put no lead far apart.</p>';
+    const rows = disagreementRows(r, r.disagreements);
+    return `<table class="disagreements">${DISAGREEMENT_HEAD}<tbody>\n${rows}\n</tbody></table>`;
+  }
+  return r.disagreement_groups
+    .map((g, k) => {
+      const words = DIRECTION_WORDS[g.direction];
+      const examples = r.disagreements.filter((d) => d.direction === g.direction);
+      const span = (field: string, text: string) => metricSpan(`disagreement_groups.${k}.${field}`, text);
+      const stats =
+        g.leads === 0
+          ? `<p class="muted">No ${escapeHtml(words.group)}.</p>`
+          : `<p class="group-stats">${span('leads', formatCount(g.leads))} ${escapeHtml(words.group)}; ` +
+            `${span('converted', formatCount(g.converted))} converted ` +
+            `(${span('rate', formatPercent(g.rate))}, against ${formatPercent(r.base_rate)} of all leads).` +
+            (examples.length ? ` The ${formatCount(examples.length)} with the widest gap:` : '') +
+            '</p>';
+      const table = examples.length
+        ? `<table class="disagreements">${DISAGREEMENT_HEAD}<tbody>\n${disagreementRows(r, examples)}\n</tbody></table>`
+        : '';
+      return `<div class="disagreement-group" data-direction="${g.direction}">
+<h3>${escapeHtml(words.title)}</h3>
+${stats}
+${table}
+</div>`;
+    })
+    .join('\n');
+}
+
+/** The loud warnings: a comparison inside the model's training period, too few converters. */
+function banners(r: ComparisonResult): string {
+  const out: string[] = [];
+  if (r.training_overlap?.overlaps) {
+    out.push(
+      `<div class="banner danger" role="alert" data-banner="training-overlap"><strong>Not a holdout.</strong> ` +
+        `The leads open on ${escapeHtml(r.as_of)} and their outcomes fall inside the period the model was fitted on ` +
+        `(everything before ${escapeHtml(r.training_overlap.fitted_until)}). Every figure below flatters the ` +
+        `predictive score; compare as of ${escapeHtml(r.training_overlap.fitted_until)} or later for an honest ` +
+        'answer.</div>',
+    );
+  }
+  if (r.n_converted < FEW_CONVERTERS) {
+    out.push(
+      `<div class="banner caution" role="note" data-banner="small-sample"><strong>Small sample.</strong> ` +
+        `Only ${formatCount(r.n_converted)} of these leads converted (fewer than ${FEW_CONVERTERS}): differences ` +
+        `between the scores are within noise unless their intervals say otherwise.</div>`,
+    );
+  }
+  return out.join('\n');
 }
 
 function figure(chart: RenderedChart, wide = false): string {
@@ -239,6 +324,11 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 table.metrics th small { display: block; font-weight: 400; color: var(--muted); font-size: 12px; }
 td.better { background: var(--good); color: var(--good-ink); font-weight: 700; }
 td.better::after { content: " ✓"; }
+small.ci { display: block; color: var(--muted); font-size: 11px; font-weight: 400; }
+.banner { padding: 12px 16px; margin: 10px 0 14px; border-radius: 4px; font-size: 15px; }
+.banner.danger { background: #fde8e6; border: 2px solid #d7301f; color: #7a1c12; }
+.banner.caution { background: #fff4d6; border: 2px solid #f0a202; color: #6b4a00; }
+.group-stats { margin: 4px 0 6px; }
 table caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; }
 .band { display: inline-block; min-width: 44px; padding: 1px 8px; border-radius: 10px; color: white; font-size: 12px; font-weight: 600; text-align: center; text-shadow: 0 0 2px rgba(0,0,0,.35); }
@@ -284,8 +374,9 @@ export function reportHtml({ result: r, sentences, charts }: ReportParts): strin
 <body>
 <main>
 <h1>Rules vs predictive lead score</h1>
+${banners(r)}
 <p class="meta">Model <code>${escapeHtml(r.model.name)}@${escapeHtml(r.model.version)}</code> against the points model <code>${escapeHtml(r.rules_file)}</code>,
-holdout as of ${escapeHtml(r.as_of)}, conversion within ${formatCount(r.horizon_days)} days. Run <code>${escapeHtml(r.run_id)}</code>, created ${escapeHtml(r.created_at)}.</p>
+leads open on ${escapeHtml(r.as_of)}, conversion within ${formatCount(r.horizon_days)} days. Run <code>${escapeHtml(r.run_id)}</code>, created ${escapeHtml(r.created_at)}.</p>
 
 <section id="summary">
 <h2>In short</h2>
@@ -328,11 +419,11 @@ ${fig('agreement')}
 </section>
 
 <section id="disagreements">
-<h2>Leads they disagree on most</h2>
+<h2>Where they disagree, both ways</h2>
 ${disagreementsTable(r)}
 </section>
 
-<footer>Generated by leadscore from ${formatCount(r.n_leads)} holdout leads. Every number above is in the JSON embedded in this file (<code>#comparison-data</code>).</footer>
+<footer>Generated by leadscore from ${formatCount(r.n_leads)} leads. Every number above is in the JSON embedded in this file (<code>#comparison-data</code>).</footer>
 </main>
 ${embeddedData(r)}
 </body>

@@ -28,7 +28,7 @@ export async function renderCompareReport(result: ComparisonResult): Promise<str
 
 export { summarySentences, topTenRatio } from './summary.ts';
 export type { SummarySentence, SummaryNumber } from './summary.ts';
-export { ComparisonResult, MetricSet, ScoreSource } from './types.ts';
+export { ComparisonResult, DisagreementDirection, MetricSet, ScoreSource } from './types.ts';
 export { chartSpecs, renderSvg } from './charts.ts';
 export type { ChartSpec, RenderedChart } from './charts.ts';
 export { formatCount, formatPercent, formatMetric, formatRatio, formatLift } from './format.ts';

@@ -1,7 +1,8 @@
 /**
- * Colours of the report: one hue per score (never reused for bands) and traffic-light colours
- * for bands, so "hot" reads red in every table and chart.
+ * Colours of the report: one hue per score (never reused for bands) and, for bands, the palette the CLI and
+ * the rules file share (src/schema/palette.ts), so "hot" reads red in every table, chart and terminal.
  */
+import { bandColour } from '../../schema/palette.ts';
 import type { ComparisonResult, ScoreSource } from './types.ts';
 
 /** Display name and colour of each score. */
@@ -16,20 +17,9 @@ export const REFERENCE = { color: '#8a8a8a', dash: [5, 4] };
 /** Outcome colours for the score distributions. */
 export const OUTCOMES = { converted: '#2ca25f', 'not converted': '#b8b8b8' } as const;
 
-const NAMED_BANDS: Record<string, string> = {
-  hot: '#d7301f',
-  warm: '#f0a202',
-  cold: '#5b8db8',
-};
-/** Hottest to coldest, for band names we do not know: red, orange, amber, steel blue, blue, grey. */
-const RAMP = ['#d7301f', '#f46d43', '#f0a202', '#7fa7c9', '#5b8db8', '#8c8c8c'];
-
-/** Traffic-light colour of a band: by name (hot/warm/cold), else by its rank among `count` bands, hottest first. */
+/** The colour of a band: by name from the shared palette (hot red, warm amber, cold blue), else by rank. */
 export function bandColor(band: string, rank: number, count: number): string {
-  const named = NAMED_BANDS[band.trim().toLowerCase()];
-  if (named) return named;
-  const pos = count <= 1 ? 0 : Math.round((rank / (count - 1)) * (RAMP.length - 1));
-  return RAMP[Math.min(RAMP.length - 1, Math.max(0, pos))];
+  return bandColour(band, rank, count).hex;
 }
 
 /** Bands of one score, hottest first, in the order the result lists them (agreement cells fill in any missing). */
@@ -46,5 +36,6 @@ export function bandOrder(result: ComparisonResult, source: ScoreSource): string
 /** Colour of every band of one score, keyed by band name. */
 export function bandColors(result: ComparisonResult, source: ScoreSource): Map<string, string> {
   const order = bandOrder(result, source);
-  return new Map(order.map((b, i) => [b, bandColor(b, i, order.length)]));
+  const given = result.band_colours?.[source] ?? {};
+  return new Map(order.map((b, i) => [b, given[b] ?? bandColor(b, i, order.length)]));
 }

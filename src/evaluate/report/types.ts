@@ -1,6 +1,7 @@
 /**
  * The input of the comparison report: everything `compare` measured about the rule (points) score
- * and the predictive score on one holdout. The pipeline writes it as JSON; the report only renders it.
+ * and the predictive score on the leads open on one date. The pipeline writes it as JSON; the report only
+ * renders it.
  */
 import { z } from 'zod';
 
@@ -34,8 +35,18 @@ const perSource = <T extends z.ZodType>(item: T) => z.object({ rules: z.array(it
 
 const RocPoint = z.object({ fpr: share, tpr: share });
 const GainsPoint = z.object({ fraction: share, captured: share });
-/** One non-empty probability bin of a reliability diagram; `bin` is its index (0 = [0, 0.1)). */
-const ReliabilityPoint = z.object({ bin: z.number().int().min(0), mean_predicted: share, observed_rate: share, count });
+/**
+ * One bin of a reliability diagram: leads grouped by predicted probability (equal-count bins on the range the
+ * predictions cover, so none is near-empty); `lower`/`upper` bound the observed rate (95% Wilson interval).
+ */
+const ReliabilityPoint = z.object({
+  bin: z.number().int().min(0),
+  mean_predicted: share,
+  observed_rate: share,
+  count,
+  lower: share.optional(),
+  upper: share.optional(),
+});
 /** Leads per 10-point score bucket (bucket 0 = scores 0..9, 90 = 90..100) and outcome. */
 const HistogramRow = z.object({
   source: ScoreSource,
@@ -62,8 +73,21 @@ const Capture = z.object({
   /** top_predictive_converted / mql_converted */
   ratio: finite.min(0),
 });
+/** Which way two scores disagree: the rules rate the lead hotter than the model, or the model hotter. */
+export const DisagreementDirection = z.enum(['rules_higher', 'model_higher']);
+export type DisagreementDirection = z.infer<typeof DisagreementDirection>;
+
+/** Every lead one score calls hot or warm and the other cold, with how many converted. */
+const DisagreementGroup = z.object({
+  direction: DisagreementDirection,
+  leads: count,
+  converted: count,
+  rate: share,
+});
+
 /** A lead the two scores rank very differently, with each side's reasons in words. */
 const Disagreement = z.object({
+  direction: DisagreementDirection.optional(),
   lead_id: z.string().min(1),
   rule_score: finite,
   rule_band: z.string().min(1),
@@ -96,6 +120,28 @@ export const ComparisonResult = z.object({
   agreement: z.array(AgreementCell),
   capture: Capture,
   disagreements: z.array(Disagreement),
+  /** the two directions of disagreement, every lead in each (the examples above are the widest gaps) */
+  disagreement_groups: z.array(DisagreementGroup).optional(),
+  /** seeded bootstrap intervals of the ranking metrics (paired: both scores on the same resampled leads) */
+  intervals: z
+    .object({
+      level: share,
+      replicates: count,
+      seed: z.number().int(),
+      rules: z.record(z.string(), z.tuple([finite, finite])),
+      predictive: z.record(z.string(), z.tuple([finite, finite])),
+      capture_ratio: z.tuple([finite, finite]).optional(),
+    })
+    .optional(),
+  /**
+   * whether the compared leads' outcome window overlaps what the model was fitted on (everything before its test
+   * window): then nothing here is a holdout, and every figure flatters the predictive score
+   */
+  training_overlap: z.object({ overlaps: z.boolean(), fitted_until: z.string() }).optional(),
+  /** each score's band colours (#rrggbb) as the CLI shows them (a rules file may name its own); default: palette */
+  band_colours: z
+    .object({ rules: z.record(z.string(), z.string()), predictive: z.record(z.string(), z.string()) })
+    .optional(),
   /** free-text caveats the pipeline wants the reader to see (e.g. how the rule score was turned into a probability) */
   notes: z.array(z.string()).optional(),
 });

@@ -4,12 +4,14 @@
  * record (run-record.ts), what is computed before writing (prepare.ts), the staged rows (staging.ts)
  * and where they go (publish.ts).
  */
-import fs from 'node:fs';
-import { DataError } from '../../errors.ts';
-import { Warehouse, quoteIdent } from '../../store/index.ts';
-import { openModel } from '../trained-model.ts';
+import { DataError, UsageError } from '../../errors.ts';
+import type { FlatScoringSpec } from '../../features/index.ts';
+import { DATA_END_SQL } from '../../schema/index.ts';
+import { Warehouse, quoteIdent, requireWarehouse } from '../../store/index.ts';
+import { openModel, type TrainedModel } from '../trained-model.ts';
 import { prepareScoring } from './prepare.ts';
-import { publishToParquet, publishToWarehouse, type PublishContext } from './publish.ts';
+import { prepareFlatScoring, type FlatRows } from './prepare-flat.ts';
+import { publishToFile, publishToParquet, publishToWarehouse, type PublishContext } from './publish.ts';
 import { recordRunFailed, recordRunStart } from './run-record.ts';
 import { scoredChunks, stagePhrases, TextCodes, type RunConstants } from './staging.ts';
 import type { ScoreOptions, ScoreSummary, ScoreTables, Shard } from './types.ts';
@@ -28,15 +30,20 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
     );
   }
   const trained = await openModel(opts.model, opts.modelsDir);
-  if (!fs.existsSync(opts.db)) {
-    throw new DataError(
-      `warehouse not found: ${opts.db}`,
-      'run `leadscore generate` or `leadscore ingest` first, or pass --db',
-    );
-  }
-  const toFiles = opts.outDir !== undefined;
-  const w = await Warehouse.open(opts.db, toFiles ? { overlay: true } : {});
+  const flat = flatRowsOf(trained, opts);
+  const toFiles = opts.outDir !== undefined || opts.outFile !== undefined;
+  // a flat file scored to a file needs no warehouse at all: DuckDB in memory stages the rows
+  const scratch = flat !== undefined && 'file' in flat.rows && toFiles;
+  if (!scratch) requireWarehouse(opts.db);
+  const w = scratch
+    ? await Warehouse.open(':memory:')
+    : await Warehouse.open(opts.db, toFiles ? { overlay: true } : {});
   const tables = scratchTables(runId);
+  const warnings: string[] = [];
+  const warn = (line: string) => {
+    warnings.push(line);
+    opts.onNotice?.(`warning: ${line}`);
+  };
   try {
     const markedFailed = toFiles
       ? []
@@ -54,7 +61,13 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
         );
     try {
       const timings: Record<string, number> = {};
-      const prepared = await prepareScoring(w, trained, opts, tables, timings);
+      if (!flat) {
+        const late = await asOfPastDataEnd(w, opts.asOf, trained.horizonDays);
+        if (late) warn(late);
+      }
+      const prepared = flat
+        ? await prepareFlatScoring(w, trained, flat.spec, flat.rows, opts, tables, timings)
+        : await prepareScoring(w, trained, opts, tables, timings);
       const constants: RunConstants = {
         asOf: opts.asOf,
         scoredAt: started,
@@ -62,7 +75,7 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
         modelVersion: trained.version,
         runId,
         dictionaries: { band: new TextCodes(), grade: new TextCodes(), rule_band: new TextCodes() },
-        reasons: prepared.phrases.k,
+        reasons: prepared.phrases.slots,
       };
       const phrasesStarted = performance.now();
       await stagePhrases(w, tables, prepared.phrases);
@@ -79,7 +92,11 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
         now: opts.now,
         atFaultPoint: opts.atFaultPoint ?? (() => undefined),
       };
-      const output = toFiles ? await publishToParquet(ctx, opts.outDir!, opts.shard) : await publishToWarehouse(ctx);
+      const output = opts.outFile
+        ? await publishToFile(ctx, opts.outFile)
+        : opts.outDir !== undefined
+          ? await publishToParquet(ctx, opts.outDir, opts.shard)
+          : await publishToWarehouse(ctx);
       const bands = Object.fromEntries(Object.entries(chunks.bands).sort(([a], [b]) => (a < b ? -1 : 1)));
       const duration = (opts.now().getTime() - started.getTime()) / 1000;
       return {
@@ -93,6 +110,8 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
         bands,
         output,
         marked_failed: markedFailed,
+        warnings,
+        notes: 'notes' in prepared ? (prepared.notes as string[]) : [],
         timings,
       };
     } catch (err) {
@@ -116,6 +135,7 @@ function scratchTables(runId: string): ScoreTables {
     staging: `_ls_score_staging_${tag}`,
     phrases: `_ls_score_phrases_${tag}`,
     phraseJoin: `_ls_score_phrase_join_${tag}`,
+    trend: `_ls_score_trend_${tag}`,
   };
 }
 
@@ -125,4 +145,47 @@ function defaultRunId(started: Date, shard?: Shard): string {
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
   return `score-${stamp}${shard ? `-shard${shard.k}of${shard.n}` : ''}`;
+}
+
+/**
+ * Where a flat model's rows come from (a file, or a flat table of the warehouse: --table, else the one it
+ * was trained on); undefined for a CRM model. Options that only fit the other kind are usage errors.
+ */
+function flatRowsOf(trained: TrainedModel, opts: ScoreOptions): { spec: FlatScoringSpec; rows: FlatRows } | undefined {
+  const spec = trained.spec;
+  const isFlat = 'kind' in spec && spec.kind === 'flat';
+  const model = `${trained.name}@${trained.version}`;
+  if (!isFlat) {
+    if (opts.data || opts.table)
+      throw new UsageError(
+        `model ${model} was trained on CRM data (leads, activities, outcomes), not on a flat table`,
+        '--data / --table need a model trained with `leadscore train --data FILE` (or --table)',
+      );
+    return undefined;
+  }
+  if (opts.data && opts.table) throw new UsageError('--data and --table exclude each other');
+  if (opts.shard) throw new UsageError('--shard applies to CRM scoring, not to a flat table');
+  if (opts.data) return { spec, rows: { file: opts.data } };
+  const table = opts.table ?? spec.table;
+  if (!table)
+    throw new UsageError(
+      `model ${model} was trained on the flat file ${spec.source}: say which rows to score`,
+      `pass --data FILE with the columns of ${spec.source} (or --table NAME for a table loaded by ingest --flat)`,
+    );
+  return { spec, rows: { table } };
+}
+
+/** A warning when as_of lies more than one horizon after the data's last event: every lead then looks inactive. */
+async function asOfPastDataEnd(w: Warehouse, asOf: Date, horizonDays: number): Promise<string | undefined> {
+  for (const t of ['leads', 'activities', 'outcomes']) if (!(await w.tableExists(t))) return undefined;
+  const row = await w.one<{ last: Date | null }>(`SELECT ${DATA_END_SQL} AS last`);
+  if (!row?.last) return undefined;
+  const days = (asOf.getTime() - row.last.getTime()) / 86_400_000;
+  if (days <= horizonDays) return undefined;
+  const end = row.last.toISOString().slice(0, 10);
+  return (
+    `as of ${asOf.toISOString().slice(0, 10)} is ${Math.floor(days)} days after the data's last event (${end}), ` +
+    `more than the model's ${horizonDays}-day horizon: every lead looks long inactive and scores accordingly; ` +
+    `load fresh data, or pass --as-of ${end} to score as of the data's end`
+  );
 }

@@ -1,14 +1,15 @@
 /**
  * Everything a scoring run computes before writing: the leads to score, their features as of the
- * date, the base models' outputs, the reasons' ranking and phrases, and (on a second DuckDB
- * connection, meanwhile) the rule score.
+ * date, the base models' outputs and their attribution by factor, (on a second DuckDB connection,
+ * meanwhile) the rule score, then the reasons' ranking and phrases.
  */
 import { DataError } from '../../errors.ts';
-import { buildFeatureTable, featureDescriber, readFrame, transform, type FeatureFrame } from '../../features/index.ts';
-import { rankLinearReasons, reasonPhrases, type ReasonPhrases, type ReasonRanking } from '../../models/reasons.ts';
-import { alignedRuleScores } from '../../rules/index.ts';
+import { buildFeatureTable, readFrame, transform, type FeatureFrame } from '../../features/index.ts';
+import type { BlendAttribution } from '../../models/attribution.ts';
+import { alignedRuleScores, type AlignedRuleScores } from '../../rules/index.ts';
 import { openLeadSql, timestampSql } from '../../schema/index.ts';
 import { quoteIdent, type Warehouse } from '../../store/index.ts';
+import { attributeRows, explainerFor, reasonsFor } from '../explain-rows.ts';
 import { crmSpecOf, type TrainedModel } from '../trained-model.ts';
 import type { Prepared, ScoreOptions, ScoreTables } from './types.ts';
 
@@ -107,37 +108,48 @@ export async function prepareScoring(
       })
     : Promise.resolve(null);
   rulesJob.catch(() => undefined); // awaited below, on every path
+  return explainFrame(trained, frame, opts.reasons, rulesJob, { lap, progress: (stage) => progress(0, total, stage) });
+}
+
+/** What explainFrame reports as it goes: each step's time, and the stage. */
+export interface ExplainHooks {
+  lap: (step: string) => void;
+  progress: (stage: string) => void;
+}
+
+/**
+ * The step CRM and flat scoring share: a frame of raw features -> the base models' outputs -> the reasons'
+ * ranking and phrases, with the rule score (on its way from a second connection, or null) awaited last,
+ * since only the blend needs it. Everything after (blend, calibration, score, band, staging, publishing)
+ * is staging.ts and publish.ts, also shared.
+ */
+export async function explainFrame(
+  trained: TrainedModel,
+  frame: FeatureFrame,
+  reasons: number,
+  rulesJob: Promise<AlignedRuleScores | null>,
+  hooks: ExplainHooks,
+): Promise<Prepared> {
+  const { lap } = hooks;
   // one turn of the event loop, so the query reaches DuckDB's threads before the synchronous work holds the loop
   await new Promise<void>((resolve) => setImmediate(resolve));
   let base: Record<string, Float64Array>;
-  let ranking: ReasonRanking;
-  let phrases: ReasonPhrases;
+  let members: BlendAttribution;
+  const explainer = explainerFor(trained);
   try {
-    const { matrix, source } = transform(trained.encoders, frame);
+    const { matrix } = transform(trained.encoders, frame);
     lap('read_encode');
-    progress(0, total, 'models');
+    hooks.progress('models');
     base = trained.model.baseOutputs(matrix);
-    ranking = rankLinearReasons({
-      x: matrix.data,
-      coef: trained.model.linearCoefficients() ?? new Float64Array(matrix.cols),
-      rows: matrix.rows,
-      cols: matrix.cols,
-      columnFeature: source,
-      k: opts.reasons,
-      minAbsWeight: 0.05,
-    });
-    const describers = new Map(ranking.features.map((f) => [f, featureDescriber(trained.encoders, f)]));
-    phrases = reasonPhrases(ranking, {
-      rows: matrix.rows,
-      rawValues: rawValuesOf(frame),
-      describe: (feature, raw) => describers.get(feature)!(raw),
-    });
     lap('predict');
+    // each base model's contributions to the blend, by factor: no rule score needed yet
+    members = attributeRows(trained, explainer, matrix, base);
+    lap('attribute');
   } catch (err) {
     await rulesJob.catch(() => undefined);
     throw err;
   }
-  progress(0, total, 'rules');
+  hooks.progress('rules');
   const rules = await rulesJob;
   lap('rules'); // only the wait: the rest overlapped with the steps above
   if (trained.model.usesRules && !rules) {
@@ -146,10 +158,7 @@ export async function prepareScoring(
       'retrain the model',
     );
   }
-  return { frame, base, ranking, phrases, rules };
-}
-
-/** The frame's raw columns by name (the reasons' words are made from them). */
-function rawValuesOf(frame: FeatureFrame): Record<string, ArrayLike<unknown>> {
-  return Object.fromEntries(frame.columns.map((c) => [c.name, c.values as ArrayLike<unknown>]));
+  const explained = reasonsFor(trained, explainer, members, rules?.total ?? null, frame, (i) => i, reasons);
+  lap('reasons');
+  return { frame, base, phrases: explained.phrases, rules };
 }

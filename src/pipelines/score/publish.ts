@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { publishPath, tempPathFor } from '../../atomic-file.ts';
-import { quoteIdent, type Warehouse } from '../../store/index.ts';
+import { formatOf, quoteIdent, type Warehouse } from '../../store/index.ts';
 import { HISTORY_COLUMNS, SCORE_COLUMNS } from '../tables.ts';
 import { RUN_SUCCEEDED_SQL } from './run-record.ts';
 import { scoredRowsSql, scoreSelectList, stageAll, type ChunkSource, type RunConstants } from './staging.ts';
@@ -38,9 +38,9 @@ export async function publishToWarehouse(ctx: PublishContext): Promise<string> {
   await stageAll(w, tables, constants, chunks, ctx.progress);
   ctx.progress(chunks.rows, 'writing lead_scores and lead_score_history (one transaction)');
   // (after staging: every text code is in the dictionaries now)
-  const select = `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons)}`;
+  const select = `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons, true)}`;
   // history has no reasons: no phrase joins
-  const historySelect = `SELECT ${scoreSelectList(constants, HISTORY_COLUMNS)} FROM ${scoredRowsSql(tables, 0)}`;
+  const historySelect = `SELECT ${scoreSelectList(constants, HISTORY_COLUMNS)} FROM ${scoredRowsSql(tables, 0, false)}`;
   await w.transaction(async (tx) => {
     await tx.run(`DELETE FROM lead_score_history WHERE run_id = $1`, [constants.runId]);
     // An upsert of a lead lead_scores does not have yet costs DuckDB about twice a plain insert (an
@@ -68,20 +68,29 @@ export async function publishToWarehouse(ctx: PublishContext): Promise<string> {
 
 /** Stage every chunk, then write DIR as Parquet: to a temp file first, then renamed, so readers never see half a file. */
 export async function publishToParquet(ctx: PublishContext, dir: string, shard: Shard | undefined): Promise<string> {
-  const { w, tables, constants, chunks } = ctx;
-  const t0 = performance.now();
-  await stageAll(w, tables, constants, chunks, ctx.progress);
-  ctx.progress(chunks.rows, 'writing Parquet');
-  ctx.atFaultPoint('staged');
   fs.mkdirSync(dir, { recursive: true });
   const name = shard ? `lead_scores-shard-${shard.k}-of-${shard.n}.parquet` : 'lead_scores.parquet';
-  const target = path.join(dir, name);
+  return publishToFile(ctx, path.join(dir, name));
+}
+
+/**
+ * Stage every chunk, then write one file with lead_scores' columns, as its extension says (.parquet, .csv,
+ * .json): to a temp file beside it first, then renamed, so readers never see half a file.
+ */
+export async function publishToFile(ctx: PublishContext, target: string): Promise<string> {
+  const { w, tables, constants, chunks } = ctx;
+  const t0 = performance.now();
+  const format = formatOf(target);
+  await stageAll(w, tables, constants, chunks, ctx.progress);
+  ctx.progress(chunks.rows, `writing ${target}`);
+  ctx.atFaultPoint('staged');
+  fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
   const temp = tempPathFor(target);
   try {
     await w.exportQuery(
-      `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons)} ORDER BY i.lead_id`,
+      `SELECT ${scoreSelectList(constants)} FROM ${scoredRowsSql(tables, constants.reasons, true)} ORDER BY i.lead_id`,
       temp,
-      'parquet',
+      format,
     );
     publishPath(temp, target);
   } finally {

@@ -6,8 +6,8 @@
  */
 import { quoteIdent, quoteLiteral, type AppendColumn, type Warehouse } from '../../store/index.ts';
 import { bandFor, scoreFromProbability } from '../../models/score.ts';
-import type { ReasonPhrases } from '../../models/reasons.ts';
-import { SCORE_COLUMNS } from '../tables.ts';
+import { roundWeight, type ReasonPhrases } from '../../models/reasons.ts';
+import { SCORE_COLUMNS, TREND_COLUMNS } from '../tables.ts';
 import { phraseTableDdl, reasonColumns, reasonColumnTypes, reasonsJoinSql, reasonsJsonSql } from '../reasons-sql.ts';
 import type { TrainedModel } from '../trained-model.ts';
 import type { Prepared, Progress, ScoreTables } from './types.ts';
@@ -47,7 +47,7 @@ function scoreChunk(
   run: { dictionaries: Dictionaries; bands: Record<string, number> },
 ): AppendColumn[] {
   const n = to - from;
-  const { base, ranking, phrases, rules } = prepared;
+  const { base, phrases, rules } = prepared;
   const baseChunk = Object.fromEntries(Object.entries(base).map(([name, p]) => [name, p.subarray(from, to)]));
   const out = loaded.model.combine(baseChunk, rules ? rules.total.subarray(from, to) : null);
   const p = out.probability;
@@ -77,7 +77,7 @@ function scoreChunk(
     { name: 'grade_code', type: 'INTEGER', values: codes(rules?.grade, run.dictionaries.grade) },
     { name: 'rule_score', type: 'DOUBLE', values: rules ? rules.total.slice(from, to) : new Float64Array(n).fill(NaN) },
     { name: 'rule_band_code', type: 'INTEGER', values: codes(rules?.band, run.dictionaries.rule_band) },
-    ...reasonColumns(phrases, ranking, from, to, round4),
+    ...reasonColumns(phrases, from, to, roundWeight),
   ];
 }
 
@@ -119,7 +119,7 @@ export interface RunConstants {
   modelVersion: string;
   runId: string;
   dictionaries: Dictionaries;
-  /** reasons each way (k) */
+  /** reason slots per row (k up + k down) */
   reasons: number;
 }
 
@@ -170,20 +170,60 @@ export function scoreSelectList(c: RunConstants, columns: readonly string[] = SC
     grade: c.dictionaries.grade.decodeSql('s.grade_code'),
     rule_band: c.dictionaries.rule_band.decodeSql('s.rule_band_code'),
     reasons: reasonsJsonSql(c.reasons, 's'),
+    previous_score: 't.previous_score',
+    previous_as_of: 't.previous_as_of',
+    score_change: 's.score - t.previous_score',
+    score_change_7d: 's.score - t.score_7d',
   };
   return columns.map((col) => `${expr[col] ?? `s.${quoteIdent(col)}`} AS ${quoteIdent(col)}`).join(', ');
 }
 
 /**
- * FROM clause pairing staged rows with their lead ids and the phrases of their first `reasons` reasons each way (0:
- * none).
+ * FROM clause pairing staged rows with their lead ids, the phrases of their `reasons` reason slots (0: none) and,
+ * when `trend`, their trend (lead_scores' columns; history has none).
  */
-export function scoredRowsSql(tables: ScoreTables, reasons: number): string {
-  return `${quoteIdent(tables.staging)} s JOIN ${quoteIdent(tables.ids)} i ON i.rn = s.rn ${reasonsJoinSql(reasons, 's', tables.phraseJoin)}`;
+export function scoredRowsSql(tables: ScoreTables, reasons: number, trend: boolean): string {
+  const joins = reasonsJoinSql(reasons, 's', tables.phraseJoin);
+  const trendJoin = trend ? ` LEFT JOIN ${quoteIdent(tables.trend)} t ON t.rn = s.rn` : '';
+  return `${quoteIdent(tables.staging)} s JOIN ${quoteIdent(tables.ids)} i ON i.rn = s.rn ${joins}${trendJoin}`;
 }
 
-function round4(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
+const DAY_MS = 86_400_000;
+
+/**
+ * Each scored lead's trend, from what earlier runs wrote, by staged row number: its previous score and date (the
+ * lead's row in lead_scores when it is from an earlier as_of; a re-run of the same as_of keeps that row's own
+ * previous), and its score in the latest run 7 to 14 days before this one's as_of (from lead_score_history, read
+ * only for those dates). Made before the new rows replace the old.
+ */
+export async function stageTrend(w: Warehouse, tables: ScoreTables, asOf: Date): Promise<void> {
+  const ts = (d: Date) => `epoch_ms(${Math.round(d.getTime())}::BIGINT)`;
+  const at = ts(asOf);
+  const scores = (await w.tableExists('lead_scores')) ? await w.tableColumns('lead_scores') : [];
+  const carried = TREND_COLUMNS.every((c) => scores.includes(c));
+  const previousOf = (value: string, carry: string, type: string) =>
+    scores.length === 0
+      ? `CAST(NULL AS ${type})`
+      : `CASE WHEN ls.as_of < ${at} THEN ls.${value} ${carried ? `WHEN ls.as_of = ${at} THEN ls.${carry} ` : ''}END`;
+  const previous = previousOf('score', 'previous_score', 'INTEGER');
+  const previousAt = previousOf('as_of', 'previous_as_of', 'TIMESTAMP');
+  const history = await w.tableExists('lead_score_history');
+  const from = ts(new Date(asOf.getTime() - 14 * DAY_MS));
+  const to = ts(new Date(asOf.getTime() - 7 * DAY_MS));
+  const weekAgo = history
+    ? `LEFT JOIN (
+         SELECT lead_id, score FROM lead_score_history WHERE as_of BETWEEN ${from} AND ${to}
+         QUALIFY row_number() OVER (PARTITION BY lead_id ORDER BY as_of DESC, scored_at DESC) = 1
+       ) h ON h.lead_id = i.lead_id`
+    : '';
+  await w.run(
+    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(tables.trend)} AS
+     SELECT i.rn, ${previous} AS previous_score, ${previousAt} AS previous_as_of,
+            ${history ? 'h.score' : 'CAST(NULL AS INTEGER)'} AS score_7d
+     FROM ${quoteIdent(tables.ids)} i
+     ${scores.length ? 'LEFT JOIN lead_scores ls ON ls.lead_id = i.lead_id' : ''}
+     ${weekAgo}`,
+  );
 }
 
 /**
@@ -203,4 +243,5 @@ export async function stageAll(
     await w.appendColumns(tables.staging, chunks.chunk(from, to));
     progress(to);
   }
+  await stageTrend(w, tables, constants.asOf);
 }

@@ -1,6 +1,6 @@
 /** The shapes a scoring run passes between its steps (prepare, stage, publish). */
 import type { FeatureFrame } from '../../features/index.ts';
-import type { ReasonPhrases, ReasonRanking } from '../../models/reasons.ts';
+import type { ReasonPhrases } from '../../models/reasons.ts';
 import type { AlignedRuleScores } from '../../rules/index.ts';
 
 /** Which slice of the leads this run scores: shard k of n (1-based), by a stable hash of lead_id. */
@@ -23,10 +23,18 @@ export interface ScoreOptions {
   shard?: Shard;
   /** write Parquet here instead of the warehouse tables */
   outDir?: string;
+  /** write one file instead of the warehouse tables (.parquet, .csv or .json, by its extension) */
+  outFile?: string;
+  /** flat models: score the rows of this file (CSV, Parquet, JSON lines) */
+  data?: string;
+  /** flat models: score the rows of this flat table of the warehouse (default: the one the model was trained on) */
+  table?: string;
   reasons: number;
   /** the clock, injected: only the CLI reads the wall clock */
   now: () => Date;
   onProgress?: (done: number, total: number, stage: string) => void;
+  /** lines that must be seen as they happen (a warning about the as-of date) */
+  onNotice?: (line: string) => void;
   /** called at each fault point (tests inject a pause there to kill the process at a known moment) */
   atFaultPoint?: (point: FaultPoint) => void;
 }
@@ -43,10 +51,15 @@ export interface ScoreSummary {
   bands: Record<string, number>;
   output: string;
   marked_failed: string[];
+  /** things that make these scores less meaningful than they look (an as-of far past the data's end) */
+  warnings: string[];
+  /** what the run decided on the way (rows left out, values read as missing) */
+  notes: string[];
   /**
-   * seconds per step: features (SQL), read_encode, predict (models, blend, calibration, reasons' ranking and
-   * phrases), rules (the wait for it; rules_overlapped: its own run, beside the JS), write (staging, inserts with
-   * the reasons JSON made in SQL, commit)
+   * seconds per step: features (SQL), read_encode, predict (base models, then blend and calibration per chunk),
+   * attribute (each base model's contributions by factor), rules (the wait for it; rules_overlapped: its own run,
+   * beside the JS), reasons (ranking and phrases), write (staging, inserts with the reasons JSON made in SQL,
+   * commit)
    */
   timings: Record<string, number>;
 }
@@ -61,13 +74,15 @@ export interface ScoreTables {
   /** the run's distinct reason phrases (id, s) as staged, and as joined to make the JSON (id, s, sc) */
   phrases: string;
   phraseJoin: string;
+  /** each staged row's previous score and its score a week before (from earlier runs) */
+  trend: string;
 }
 
 /** Everything a run computes before the per-chunk work: the frame, base outputs, reasons, the rules. */
 export interface Prepared {
   frame: FeatureFrame;
   base: Record<string, Float64Array>;
-  ranking: ReasonRanking;
+  /** each row's reasons: phrase ids and weights per slot */
   phrases: ReasonPhrases;
   rules: AlignedRuleScores | null;
 }

@@ -1,0 +1,257 @@
+/**
+ * Seeded bootstrap confidence intervals for the comparison's metrics: AUC, PR AUC (average precision), Brier, log
+ * loss, ECE, lift and the share of converters captured at the top 5/10/20% of each score, and the equal-effort
+ * capture ratio.
+ *
+ * Each replicate draws n leads with replacement (a multinomial count per lead) from one seeded stream, and both
+ * scores are measured on the same draw, so the intervals are paired the way the scores are. Every metric is the
+ * standard one (metrics.ts) computed on the replicate as if its leads were listed out, in O(n) per replicate from
+ * one sort per score: counts are weights.
+ */
+import { mulberry32 } from '../random.ts';
+
+/** A two-sided interval. */
+export type Interval = [lo: number, hi: number];
+
+/** The metrics that get intervals, as MetricSet names them. */
+export const INTERVAL_METRICS = [
+  'auc',
+  'pr_auc',
+  'brier',
+  'logloss',
+  'ece',
+  'lift_at_5pct',
+  'lift_at_10pct',
+  'lift_at_20pct',
+  'gains_at_5pct',
+  'gains_at_10pct',
+  'gains_at_20pct',
+] as const;
+export type IntervalMetric = (typeof INTERVAL_METRICS)[number];
+
+/** One score's inputs: what ranks the leads, and its probability (for ECE). */
+export interface ScoredLeads {
+  rank: ArrayLike<number>;
+  probability: ArrayLike<number>;
+}
+
+/** Options of bootstrapIntervals. */
+export interface BootstrapOptions {
+  seed: number;
+  /** replicates (default 500) */
+  replicates?: number;
+  /** coverage of the intervals (default 0.95) */
+  level?: number;
+  /** per lead, 1 when the rules call it MQL: gives the equal-effort capture ratio an interval */
+  mql?: ArrayLike<number>;
+}
+
+/** Intervals of every metric of every score, and of the capture ratio. */
+export interface BootstrapIntervals {
+  level: number;
+  replicates: number;
+  seed: number;
+  scores: Record<string, Record<IntervalMetric, Interval>>;
+  capture_ratio?: Interval;
+}
+
+/** A score's leads sorted once: descending by rank (ties by index), with tie groups and ECE bins. */
+interface Prepared {
+  order: Int32Array;
+  /** groupEnd[k]: the end (exclusive) of the tie group that starts at position k, else -1 */
+  groupEnd: Int32Array;
+  bin: Uint8Array;
+  probability: Float64Array;
+}
+
+function prepare(s: ScoredLeads, n: number): Prepared {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => s.rank[b] - s.rank[a] || a - b);
+  const groupEnd = new Int32Array(n).fill(-1);
+  for (let k = 0; k < n;) {
+    let e = k + 1;
+    while (e < n && s.rank[order[e]] === s.rank[order[k]]) e++;
+    groupEnd[k] = e;
+    k = e;
+  }
+  const probability = Float64Array.from({ length: n }, (_, i) => s.probability[i]);
+  // 10 equal-width bins as ece(): bin i holds i/10 <= p < (i+1)/10, the last also p = 1
+  const bin = Uint8Array.from(probability, (p) => Math.min(9, Math.max(0, Math.floor(p * 10))));
+  return { order, groupEnd, bin, probability };
+}
+
+/** Number of rows in the top `frac` of n, as metrics.ts counts it. */
+const topCount = (n: number, frac: number) => Math.min(n, Math.max(1, Math.ceil(frac * n - 1e-9)));
+
+/** Every metric of one score on one replicate (weights w: how many times each lead was drawn). */
+function measure(p: Prepared, y: Uint8Array, w: Int32Array, n: number, out: Record<IntervalMetric, number[]>): void {
+  let P = 0;
+  for (let i = 0; i < w.length; i++) if (y[i]) P += w[i];
+  const N = n - P;
+  // AUC (average ranks for ties) walking up from the lowest score; AP walking down from the highest
+  let u = 0;
+  let negBelow = 0;
+  const { order, groupEnd } = p;
+  const starts: number[] = [];
+  for (let k = 0; k < order.length; k = groupEnd[k]) starts.push(k);
+  for (let g = starts.length - 1; g >= 0; g--) {
+    let pos = 0;
+    let neg = 0;
+    for (let k = starts[g]; k < groupEnd[starts[g]]; k++) {
+      const i = order[k];
+      if (y[i]) pos += w[i];
+      else neg += w[i];
+    }
+    u += pos * (negBelow + 0.5 * neg);
+    negBelow += neg;
+  }
+  out.auc.push(P > 0 && N > 0 ? u / (P * N) : NaN);
+  let tp = 0;
+  let fp = 0;
+  let ap = 0;
+  let prevRecall = 0;
+  for (const s of starts) {
+    for (let k = s; k < groupEnd[s]; k++) {
+      const i = order[k];
+      if (y[i]) tp += w[i];
+      else fp += w[i];
+    }
+    if (tp + fp === 0) continue;
+    const recall = P > 0 ? tp / P : 0;
+    ap += (recall - prevRecall) * (tp / (tp + fp));
+    prevRecall = recall;
+  }
+  out.pr_auc.push(P > 0 ? ap : NaN);
+  // the top f of the list: whole copies of each lead in order, the boundary lead's copies split
+  const fracs = [0.05, 0.1, 0.2] as const;
+  const keys = ['5pct', '10pct', '20pct'] as const;
+  fracs.forEach((f, t) => {
+    const k = topCount(n, f);
+    let taken = 0;
+    let hits = 0;
+    for (let r = 0; r < order.length && taken < k; r++) {
+      const i = order[r];
+      const c = Math.min(w[i], k - taken);
+      taken += c;
+      if (y[i]) hits += c;
+    }
+    out[`lift_at_${keys[t]}`].push(P > 0 ? hits / k / (P / n) : NaN);
+    out[`gains_at_${keys[t]}`].push(P > 0 ? hits / P : NaN);
+  });
+  let sq = 0;
+  let loss = 0;
+  for (let i = 0; i < w.length; i++) {
+    if (!w[i]) continue;
+    const q = p.probability[i];
+    sq += w[i] * (q - y[i]) * (q - y[i]);
+    const c = Math.min(Math.max(q, 1e-15), 1 - 1e-15);
+    loss -= w[i] * (y[i] ? Math.log(c) : Math.log(1 - c));
+  }
+  out.brier.push(sq / n);
+  out.logloss.push(loss / n);
+  const count = new Float64Array(10);
+  const sumP = new Float64Array(10);
+  const sumY = new Float64Array(10);
+  for (let i = 0; i < w.length; i++) {
+    if (!w[i]) continue;
+    const b = p.bin[i];
+    count[b] += w[i];
+    sumP[b] += w[i] * p.probability[i];
+    sumY[b] += w[i] * y[i];
+  }
+  let e = 0;
+  for (let b = 0; b < 10; b++)
+    if (count[b] > 0) e += (count[b] / n) * Math.abs(sumY[b] / count[b] - sumP[b] / count[b]);
+  out.ece.push(e);
+}
+
+/** Converters among the MQL leads, against as many leads from the top of the predictive score. */
+function captureRatio(p: Prepared, y: Uint8Array, mql: ArrayLike<number>, w: Int32Array): number {
+  let leads = 0;
+  let converted = 0;
+  for (let i = 0; i < w.length; i++) {
+    if (!mql[i]) continue;
+    leads += w[i];
+    converted += w[i] * y[i];
+  }
+  let taken = 0;
+  let top = 0;
+  for (let r = 0; r < p.order.length && taken < leads; r++) {
+    const i = p.order[r];
+    const c = Math.min(w[i], leads - taken);
+    taken += c;
+    top += c * y[i];
+  }
+  return converted > 0 ? top / converted : top > 0 ? top : 1;
+}
+
+/** Percentile interval of replicate values (NaN replicates, e.g. with no converter drawn, left out). */
+function percentileInterval(values: number[], level: number): Interval {
+  const v = values.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (v.length === 0) return [NaN, NaN];
+  const q = (f: number) => {
+    const pos = (v.length - 1) * f;
+    const lo = Math.floor(pos);
+    const hi = Math.min(lo + 1, v.length - 1);
+    return v[lo] + (v[hi] - v[lo]) * (pos - lo);
+  };
+  return [q((1 - level) / 2), q(1 - (1 - level) / 2)];
+}
+
+/**
+ * Bootstrap intervals of every score's metrics on the same replicates; `predictive` (when present) also gives the
+ * capture ratio its interval against `mql`.
+ */
+export function bootstrapIntervals(
+  y: Uint8Array,
+  scores: Record<string, ScoredLeads>,
+  opts: BootstrapOptions,
+): BootstrapIntervals {
+  const n = y.length;
+  const replicates = opts.replicates ?? 500;
+  const level = opts.level ?? 0.95;
+  const random = mulberry32(opts.seed);
+  const names = Object.keys(scores);
+  const prepared = names.map((s) => prepare(scores[s], n));
+  const values = names.map(() => Object.fromEntries(INTERVAL_METRICS.map((m) => [m, [] as number[]])));
+  const ratios: number[] = [];
+  const predictive = names.indexOf('predictive');
+  const w = new Int32Array(n);
+  for (let b = 0; b < replicates; b++) {
+    w.fill(0);
+    for (let k = 0; k < n; k++) w[Math.floor(random() * n)]++;
+    prepared.forEach((p, s) => measure(p, y, w, n, values[s] as Record<IntervalMetric, number[]>));
+    if (opts.mql && predictive >= 0) ratios.push(captureRatio(prepared[predictive], y, opts.mql, w));
+  }
+  const out: BootstrapIntervals = {
+    level,
+    replicates,
+    seed: opts.seed,
+    scores: Object.fromEntries(
+      names.map((s, k) => [
+        s,
+        Object.fromEntries(INTERVAL_METRICS.map((m) => [m, percentileInterval(values[k][m], level)])) as Record<
+          IntervalMetric,
+          Interval
+        >,
+      ]),
+    ),
+  };
+  if (ratios.length) out.capture_ratio = percentileInterval(ratios, level);
+  return out;
+}
+
+/** True when two intervals share any value: the data cannot tell the two apart at this level. */
+export function overlaps(a: Interval, b: Interval): boolean {
+  return !(a[0] > b[1] || b[0] > a[1]);
+}
+
+/** Every interval metric of one score with lead i counted w[i] times (one replicate; exposed for tests). */
+export function weightedMetrics(y: Uint8Array, s: ScoredLeads, w: Int32Array): Record<IntervalMetric, number> {
+  let n = 0;
+  for (let i = 0; i < w.length; i++) n += w[i];
+  const out = Object.fromEntries(INTERVAL_METRICS.map((m) => [m, [] as number[]])) as Record<IntervalMetric, number[]>;
+  measure(prepare(s, y.length), y, w, n, out);
+  return Object.fromEntries(INTERVAL_METRICS.map((m) => [m, out[m][0]])) as Record<IntervalMetric, number>;
+}
