@@ -6,9 +6,12 @@ import type { BaseEstimatorKind } from './base-estimator.ts';
 import { binCodes, binRows, levelOf, treeFeatures, type TreeFeature } from './gbdt-data.ts';
 import { growTree, inBitset, type GbdtTree } from './gbdt-grow.ts';
 import { mulberry32, shuffleInPlace, stratifiedFolds } from './random.ts';
+import { compileTrees, rawLogLoss, type CompiledTrees } from './gbdt-compiled.ts';
+import { pooledBestIteration, type GbdtTuning } from './gbdt-search.ts';
 
 export type { GbdtTree } from './gbdt-grow.ts';
 export type { TreeFeature } from './gbdt-data.ts';
+export { gbdtCandidates, pooledBestIteration, type GbdtTuning } from './gbdt-search.ts';
 
 /**
  * Histogram gradient-boosted trees for log loss, written for leadscore: deterministic (every random
@@ -171,7 +174,7 @@ export class GradientBoosting {
     const allowed = new Uint8Array(m);
     const spareHists: Float64Array[] = [];
     const curve: number[] = [];
-    let best = { iteration: 0, loss: watch.rows.length ? logLoss(watchRaw, watch.y, watch.rows) : NaN };
+    let best = { iteration: 0, loss: watch.rows.length ? rawLogLoss(watchRaw, watch.y, watch.rows) : NaN };
 
     for (let it = 0; it < p.maxIter; it++) {
       for (const i of fitRows) {
@@ -218,7 +221,7 @@ export class GradientBoosting {
       for (const i of watch.rows) watchRaw[i] += tree.value[leafOf(watch.codes, i, false)];
       trees.push(tree);
       if (watch.rows.length) {
-        const loss = logLoss(watchRaw, watch.y, watch.rows);
+        const loss = rawLogLoss(watchRaw, watch.y, watch.rows);
         curve.push(loss);
         if (loss < best.loss - 1e-7) best = { iteration: it + 1, loss };
         else if (it + 1 - best.iteration >= p.nIterNoChange) break;
@@ -334,126 +337,6 @@ export class GradientBoosting {
         };
     return m;
   }
-}
-
-/** Every tree's nodes in one set of typed arrays (node numbers absolute), for fast prediction. */
-interface CompiledTrees {
-  feature: Int32Array;
-  threshold: Float64Array;
-  /** categorical nodes: where their bitset starts in `bits`; numeric nodes and leaves: -1 */
-  catAt: Int32Array;
-  /** categorical nodes: how many 32-bit words their bitset has */
-  words: Int32Array;
-  left: Int32Array;
-  right: Int32Array;
-  value: Float64Array;
-  bits: Uint32Array;
-  roots: Int32Array;
-}
-
-function compileTrees(trees: GbdtTree[]): CompiledTrees {
-  const total = trees.reduce((a, t) => a + t.feature.length, 0);
-  const c: CompiledTrees = {
-    feature: new Int32Array(total),
-    threshold: new Float64Array(total),
-    catAt: new Int32Array(total).fill(-1),
-    words: new Int32Array(total),
-    left: new Int32Array(total),
-    right: new Int32Array(total),
-    value: new Float64Array(total),
-    bits: new Uint32Array(trees.reduce((a, t) => a + t.categories.reduce((b, x) => b + x.length, 0), 0)),
-    roots: new Int32Array(trees.length),
-  };
-  let at = 0;
-  let bitAt = 0;
-  trees.forEach((t, ti) => {
-    c.roots[ti] = at;
-    for (let k = 0; k < t.feature.length; k++) {
-      const node = at + k;
-      c.feature[node] = t.feature[k];
-      c.threshold[node] = t.threshold[k];
-      c.left[node] = at + t.left[k];
-      c.right[node] = at + t.right[k];
-      c.value[node] = t.value[k];
-      const cat = t.categories[k];
-      if (t.feature[k] >= 0 && cat.length > 0) {
-        c.catAt[node] = bitAt;
-        c.words[node] = cat.length;
-        for (const w of cat) c.bits[bitAt++] = w;
-      }
-    }
-    at += t.feature.length;
-  });
-  return c;
-}
-
-function logLoss(raw: Float64Array, y: Uint8Array, rows: Int32Array): number {
-  let s = 0;
-  for (const i of rows) {
-    const z = raw[i];
-    // log(1 + e^z) - y z, computed stably
-    s += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - y[i] * z;
-  }
-  return s / rows.length;
-}
-
-/** What a fold fit learned that the final fit reuses: the tree count chosen for all folds. */
-export interface GbdtTuning {
-  iterations: number;
-  /** trees grown (the fit's cost per row, for the candidate search's budget) */
-  work: number;
-}
-
-/**
- * A small seeded search: the given parameters first ({} means "as configured"), then `count - 1`
- * distinct configurations drawn with `seed` from a grid of cheaper, differently regularized trees
- * (learning rate 0.1, shallower or smaller, more or less subsampling and L2), for the scoring model to
- * compare by out-of-fold log loss within its search budget. Same seed, same candidates.
- */
-export function gbdtCandidates(seed: number, count: number): Array<Record<string, unknown>> {
-  const grid = {
-    maxLeafNodes: [7, 15, 31],
-    maxDepth: [3, 4, 6, 64],
-    minSamplesLeaf: [5, 10, 20, 40],
-    l2: [0, 1, 3, 10],
-    rowSubsample: [0.7, 0.8, 1],
-    colSubsample: [0.5, 0.8, 1],
-  };
-  const random = mulberry32(seed ^ 0x9e3779b9);
-  const out: Array<Record<string, unknown>> = [{}];
-  const seen = new Set<string>();
-  for (let tries = 0; out.length < count && tries < 100; tries++) {
-    const c: Record<string, unknown> = { learningRate: 0.1 };
-    for (const [key, values] of Object.entries(grid)) c[key] = values[Math.floor(random() * values.length)];
-    const key = JSON.stringify(c);
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(c);
-    }
-  }
-  return out;
-}
-
-/**
- * The tree count with the lowest held-out log loss pooled over the folds (each fold's mean loss
- * weighted by its held-out rows), over the counts every fold reached: xgboost.cv's early stopping.
- */
-export function pooledBestIteration(fits: GradientBoosting[]): number {
-  const curves = fits.map((f) => f.heldOutCurve);
-  if (curves.some((c) => !c || c.length === 0)) return Math.max(1, ...fits.map((f) => f.iterations));
-  const weights = fits.map((f) => f.state!.validation!.rows);
-  const reach = Math.min(...curves.map((c) => c!.length));
-  let best = 1;
-  let bestLoss = Infinity;
-  for (let t = 0; t < reach; t++) {
-    let loss = 0;
-    for (let k = 0; k < curves.length; k++) loss += weights[k] * curves[k]![t];
-    if (loss < bestLoss - 1e-12) {
-      bestLoss = loss;
-      best = t + 1;
-    }
-  }
-  return best;
 }
 
 /**
