@@ -21,89 +21,24 @@ import { pickValues, takeRows, type DenseMatrix } from '../schema/matrix.ts';
 import { DataError } from '../errors.ts';
 import { meanLogLoss, rocAucOf } from '../numeric.ts';
 import { baseEstimatorKind, type BaseEstimator } from './base-estimators.ts';
-import { StackingBlender, type BaseInput } from './blend.ts';
+import { StackingBlender } from './blend.ts';
 import { calibrateBlend } from './blend-calibration.ts';
-import { PlattCalibrator, type CalibrationMethod, type Calibrator } from './calibration.ts';
+import { PlattCalibrator } from './calibration.ts';
 import { predictedRows, type FitPlan } from './folds.ts';
 import { LogisticRegression } from './logistic.ts';
-import { stratifiedFolds } from './random.ts';
 import { bandThresholds, quantiles, referencePercentiles, resolveBands, type BandThreshold } from './score.ts';
+import {
+  blendInputs,
+  blendInputsOf,
+  CROSS_FIT_GROUPS,
+  crossFitGroups,
+  predictMembers,
+  round,
+  workUnits,
+} from './scoring-helpers.ts';
+import type { ScoringFitOptions, ScoringOutputs, ScoringParts, TrainingRecord } from './scoring-types.ts';
 
-/** One base estimator to fit: a registered kind's name and its parameters (or candidates to choose from). */
-export interface MemberSpec {
-  name: string;
-  params: Record<string, unknown>;
-  /**
-   * parameter sets to choose from by out-of-fold log loss, tried in order (`params` is merged under
-   * each); the first is always tried, later ones while the search budget lasts
-   */
-  candidates?: Array<Record<string, unknown>>;
-}
-
-/** Options for ScoringModel.fit. */
-export interface ScoringFitOptions {
-  /** the base estimators, in blend order */
-  members: MemberSpec[];
-  calibration?: CalibrationMethod;
-  seed: number;
-  /** band thresholds to resolve on the test split's probabilities ("top 5%" or scores) */
-  bands: { hot: number | string; warm: number | string };
-  onStage?: (stage: string) => void;
-  /**
-   * fit encoders on `fitRows` and encode `rows` with them (row r of the result is rows[r]), so each
-   * fold's encoders never see its held-out rows. Without it every fold uses X as given (already encoded).
-   */
-  encodeFor?: (fitRows: Int32Array, rows: Int32Array) => DenseMatrix;
-  /** called with the rows each base model is fitted on and the rows it then predicts (for tests) */
-  onBaseFit?: (fitted: Int32Array, predicted: Int32Array) => void;
-  /**
-   * how much work the candidate search may do, as a multiple of the first candidate's (2.5: later
-   * candidates are tried while the candidates so far cost less than 2.5 times the first). Measured in
-   * rows x iterations of the fold fits, not seconds, so the same data and seed try the same candidates.
-   */
-  searchBudget?: number;
-}
-
-/** Every output of predict: each base model's probability by name, the blend, the calibrated probability. */
-export interface ScoringOutputs {
-  base: Record<string, Float64Array>;
-  blend: Float64Array;
-  probability: Float64Array;
-}
-
-/** How the model was fitted: which rows each part saw, what was chosen and why (the card's `training`). */
-export interface TrainingRecord {
-  folds: { kind: 'random' | 'time'; count: number; fitted: number[]; predicted: number[] };
-  rows: { base_models: number; blend: number; calibrator: number; test: number };
-  members: Array<{
-    name: string;
-    /** kept in the blend, or left out because the blend gave it no weight */
-    kept: boolean;
-    params: Record<string, unknown>;
-    oof_logloss: number;
-    oof_auc: number;
-    candidates: Array<{ params: Record<string, unknown>; oof_logloss: number; oof_auc: number }>;
-    /** what the fold fits passed to the final fit (e.g. tree count) */
-    folds: unknown[];
-    note: string;
-  }>;
-  blend: { oof_logloss: number; oof_auc: number; dropped: string[] };
-  warnings: string[];
-}
-
-/** The parts a fitted model is made of (what the artifact stores, and fromParts rebuilds). */
-export interface ScoringParts {
-  members: Array<{ name: string; estimator: BaseEstimator }>;
-  blend: StackingBlender;
-  calibrator: Calibrator;
-  calibration: { method: string; reason: string };
-  rulesCalibrator: Calibrator | null;
-  /** sorted calibrated probabilities of the test split (percentiles rank against them) */
-  reference: number[];
-  bands: { hot: number; warm: number };
-  /** how it was fitted (null for models loaded from artifacts written before it was recorded) */
-  training?: TrainingRecord | null;
-}
+export type { MemberSpec, ScoringFitOptions, ScoringOutputs, ScoringParts, TrainingRecord } from './scoring-types.ts';
 
 // Rule points are not probabilities: mapped to (0, 1) before Platt, kept off 0 and 1.
 const rulePointsAsProbability = (r: number) => Math.min(Math.max(r / 100, 1e-4), 1 - 1e-4);
@@ -433,46 +368,3 @@ export class ScoringModel {
     return this.parts;
   }
 }
-
-function predictMembers(members: ScoringParts['members'], X: DenseMatrix): Record<string, Float64Array> {
-  return Object.fromEntries(members.map((m) => [m.name, m.estimator.predictProba(X)]));
-}
-
-function blendInputs(
-  members: ScoringParts['members'],
-  base: Record<string, Float64Array>,
-  rules: Float64Array | null,
-): BaseInput[] {
-  return blendInputsOf(
-    members.map((m) => m.name),
-    base,
-    rules,
-  );
-}
-
-function blendInputsOf(names: string[], base: Record<string, Float64Array>, rules: Float64Array | null): BaseInput[] {
-  const inputs: BaseInput[] = names.map((name) => {
-    const values = base[name];
-    if (!values) throw new DataError(`no predictions of base model '${name}' to blend`);
-    return { name, values, transform: 'logit' };
-  });
-  if (rules) inputs.push({ name: 'rules', values: rules, transform: 'scale100' });
-  return inputs;
-}
-
-/** Groups the blend is cross-fitted over for the calibrator's rows. */
-const CROSS_FIT_GROUPS = 5;
-
-/** Group of each out-of-fold row: by `group` (e.g. a lead hash) when given, else stratified and seeded. */
-function crossFitGroups(rows: Int32Array, y: Uint8Array, group: Int32Array | undefined, seed: number): Uint8Array {
-  if (group) return Uint8Array.from(rows, (i) => ((group[i] % CROSS_FIT_GROUPS) + CROSS_FIT_GROUPS) % CROSS_FIT_GROUPS);
-  return stratifiedFolds(y, CROSS_FIT_GROUPS, seed);
-}
-
-/** Work of one fold fit per row: the iterations it ran when its kind reports them (trees), else 1. */
-function workUnits(tuning: unknown): number {
-  const t = tuning as { work?: unknown } | null | undefined;
-  return typeof t?.work === 'number' && t.work > 0 ? t.work : 1;
-}
-
-const round = (x: number) => Math.round(x * 1e6) / 1e6;

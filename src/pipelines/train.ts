@@ -121,7 +121,8 @@ export async function trainCrm(
     // conversion from labelling snapshot rows on both sides; a lead labelled once, at creation, cannot, so
     // creation rows are split (and folded) by creation time with no gap.
     const gapDays = created ? 0 : horizonDays;
-    const split = timeSplit(frame, { fractions: { train: 1 - cfg.split.test, test: cfg.split.test }, horizonDays: gapDays });
+    const fractions = { train: 1 - cfg.split.test, test: cfg.split.test };
+    const split = timeSplit(frame, { fractions, horizonDays: gapDays });
     const counts = splitCounts(frame.label, split);
     notice(`rows per part: ${describeCounts(counts)}`);
     const warnings = checkTrainable(counts, created ? 'created' : 'snapshots', horizonDays);
@@ -314,7 +315,6 @@ function withExcluded(spec: FeatureSpec, names: string[]): FeatureSpec {
   if (names.length === 0) return spec;
   return { ...spec, exclude: [...new Set([...spec.exclude, ...names])] };
 }
-
 
 function parseDate(raw: string, key: string): Date {
   const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw);
