@@ -52,6 +52,8 @@ async function quality(peerMissing: string | null) {
     peer: Record<string, Metrics> | null;
     members: unknown;
     calibration: string;
+    /** the blend's test ECE bins: rows, mean probability, share converted */
+    ece_bins: Array<{ rows: number; mean_probability: number; converted: number }>;
   }> = [];
   for (const seed of SEEDS) {
     log(`quality: X Education seed ${seed}, train + export split`);
@@ -80,6 +82,7 @@ async function quality(peerMissing: string | null) {
       peer,
       members: r.members,
       calibration: r.calibration,
+      ece_bins: r.ece_bins ?? [],
     });
   }
   return { data: XEDU, seeds: SEEDS, runs };
@@ -216,8 +219,8 @@ function qualityMarkdown(q: Awaited<ReturnType<typeof quality>>): string[] {
       'the peer on identical rows and columns)',
     '',
     '| seed | blend AUC | XGBoost AUC | HGB AUC | blend log loss | XGBoost log loss | HGB log loss | blend ECE | ' +
-      'XGBoost ECE | leadscore train s | XGBoost fit s |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      'XGBoost ECE | leadscore train s | XGBoost fit s | calibration | blend ECE bin rows (10 equal-width bins) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const r of q.runs) {
     const b = r.leadscore.blend;
@@ -225,7 +228,8 @@ function qualityMarkdown(q: Awaited<ReturnType<typeof quality>>): string[] {
     const h = r.peer?.hgb;
     lines.push(
       `| ${r.seed} | ${f(b.auc)} | ${f(x?.auc)} | ${f(h?.auc)} | ${f(b.logloss)} | ${f(x?.logloss)} | ` +
-        `${f(h?.logloss)} | ${f(b.ece)} | ${f(x?.ece)} | ${f(r.seconds, 1)} | ${f(x?.fit_s, 2)} |`,
+        `${f(h?.logloss)} | ${f(b.ece)} | ${f(x?.ece)} | ${f(r.seconds, 1)} | ${f(x?.fit_s, 2)} | ` +
+        `${r.calibration} | ${r.ece_bins.map((e) => e.rows).join(' ')} |`,
     );
   }
   const avg = (get: (r: (typeof q.runs)[number]) => number | undefined) => {
@@ -243,7 +247,7 @@ function qualityMarkdown(q: Awaited<ReturnType<typeof quality>>): string[] {
       )} | ${f(
         avg((r) => r.peer?.xgb?.fit_s),
         2,
-      )} |`,
+      )} | | |`,
     '',
     '| model (mean over the seeds) | AUC | PR AUC | log loss | Brier | ECE |',
     '| --- | --- | --- | --- | --- | --- |',

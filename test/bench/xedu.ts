@@ -42,5 +42,6 @@ process.stdout.write(
     calibration: r.calibration.method,
     members: r.training.members.map((m) => ({ name: m.name, kept: m.kept, params: m.params })),
     warnings: r.training.warnings,
+    ece_bins: r.ece_bins,
   }) + '\n',
 );
