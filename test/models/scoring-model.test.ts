@@ -112,6 +112,24 @@ describe('ScoringModel fit plan', () => {
     expect(() => timeFolds(rows.slice(0, 100), asOf, 2, 90)).toThrow(/snapshot dates/);
   });
 
+  it('time folds without a gap (one row per lead at creation) fit only rows strictly before the block', () => {
+    // a few leads share each creation time, as with day-resolution exports
+    const n = 600;
+    const asOf = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + Math.floor(i / 3) * 86_400_000);
+    const rows = Int32Array.from({ length: n }, (_, i) => i);
+    for (const k of [1, 2, 3]) {
+      for (const f of timeFolds(rows, asOf, k, 0)) {
+        const first = Math.min(...Array.from(f.predict, (i) => asOf[i]));
+        const predicted = new Set(f.predict);
+        for (const i of f.fit) {
+          expect(predicted.has(i)).toBe(false);
+          expect(asOf[i]).toBeLessThan(first);
+        }
+        expect(f.fit.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('same seed, same probabilities; JSON round trip predicts identically (trees, a neural ensemble)', async () => {
     const { X, y } = problem(500, 3);
     const plan = planOf(500, y, 2);
