@@ -41,3 +41,38 @@ export function upperBound(sorted: ArrayLike<number>, v: number): number {
   }
   return lo;
 }
+
+/**
+ * ROC AUC of `score` against 0/1 labels `y` (Mann-Whitney U with average ranks for ties, as
+ * scikit-learn's roc_auc_score); 0.5 when a class is absent. Positives' and negatives' scores are
+ * sorted apart (typed-array sorts, no comparator) and merged: U counts, for each positive, the
+ * negatives below it plus half the negatives equal to it (an exact multiple of 0.5).
+ */
+export function rocAucOf(score: ArrayLike<number>, y: ArrayLike<number>): number {
+  const n = score.length;
+  let nPos = 0;
+  for (let i = 0; i < n; i++) nPos += y[i] ? 1 : 0;
+  const nNeg = n - nPos;
+  if (nPos === 0 || nNeg === 0) return 0.5;
+  const pos = new Float64Array(nPos);
+  const neg = new Float64Array(nNeg);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < n; i++) {
+    if (y[i]) pos[a++] = score[i];
+    else neg[b++] = score[i];
+  }
+  pos.sort();
+  neg.sort();
+  let below = 0; // negatives < the current positive
+  let upTo = 0; // negatives <= the current positive
+  let u = 0;
+  for (let k = 0; k < nPos; k++) {
+    const p = pos[k];
+    while (below < nNeg && neg[below] < p) below++;
+    if (upTo < below) upTo = below;
+    while (upTo < nNeg && neg[upTo] <= p) upTo++;
+    u += below + 0.5 * (upTo - below);
+  }
+  return u / (nPos * nNeg);
+}

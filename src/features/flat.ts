@@ -97,6 +97,11 @@ export async function loadFlatFrame(
     const values = keep.map((i) => (isMissing(raw[name][i]) ? null : raw[name][i]!.trim()));
     const present = values.filter((v): v is string => v !== null);
     const parses = present.length > 0 && present.every((v) => v !== '' && Number.isFinite(Number(v)));
+    // ISO dates (2024-03-01, 2024-03-01 14:05:00, ...) become days since 1970, marked as dates for the audit
+    if (!override && !parses && present.length > 0 && present.every(isIsoDate)) {
+      columns.push({ name, kind: 'numeric', values: Float64Array.from(values, daysSinceEpoch), date: true });
+      continue;
+    }
     const kind = override?.kind ?? (parses ? 'numeric' : 'categorical');
     if (!override) {
       const distinct = new Set(present).size;
@@ -134,6 +139,21 @@ export async function loadFlatFrame(
     }
   }
   return { ids, asOf: new Float64Array(keep.length).fill(NaN), label: labels, columns, notes, positive };
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** True for an ISO-8601 date or timestamp that Date.parse reads. */
+function isIsoDate(v: string): boolean {
+  return ISO_DATE.test(v) && !Number.isNaN(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v.replace(' ', 'T')));
+}
+
+/** Days since 1970-01-01 UTC (fractional for timestamps; no zone means UTC); NaN for a missing value. */
+function daysSinceEpoch(v: string | null): number {
+  if (v === null) return NaN;
+  const iso = v.length === 10 ? `${v}T00:00:00Z` : v.replace(' ', 'T');
+  const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : `${iso}Z`;
+  return Date.parse(zoned) / 86_400_000;
 }
 
 function guessPositive(values: string[], label: string, target: string): string {

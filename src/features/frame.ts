@@ -5,7 +5,14 @@ import { activeFeatures, featureKind, type FeatureSpec } from './spec.ts';
 
 /** One feature's raw values, one per row: numbers (NaN = missing) or strings (null = missing). */
 export type FeatureColumn =
-  | { name: string; kind: 'numeric'; values: Float64Array; encoding?: Partial<NumericEncoding> }
+  | {
+      name: string;
+      kind: 'numeric';
+      values: Float64Array;
+      encoding?: Partial<NumericEncoding>;
+      /** a date read from a flat table: values are days since 1970-01-01 (UTC) */
+      date?: boolean;
+    }
   | { name: string; kind: 'categorical'; values: (string | null)[]; encoding?: Partial<CategoricalEncoding> };
 
 /** Rows of raw features in memory: what encoders fit on and what the audit inspects. */

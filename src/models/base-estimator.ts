@@ -23,6 +23,19 @@ export interface BaseFitContext {
   final: boolean;
   /** progress messages, worded for a person */
   onProgress?: (message: string) => void;
+  /**
+   * final fit only: what each fold fit of the same member learned (the kind's `tuning()` of each), so
+   * the final fit can reuse it on every row instead of holding rows back (e.g. the trees' early-stopped
+   * iteration count, the network's best epoch)
+   */
+  folds?: unknown[];
+  /**
+   * fold fits only: the rows this fit will be asked to predict, with their labels, which a kind may
+   * watch to stop early (never to fit on). The kind's `settle` then makes one choice for all folds.
+   */
+  heldOut?: { X: DenseMatrix; y: Uint8Array };
+  /** final fit only: the member's fold models (after settle), e.g. to start from the last one */
+  foldModels?: BaseEstimator[];
 }
 
 /** One kind of base estimator. */
@@ -33,6 +46,14 @@ export interface BaseEstimatorKind {
   readonly label: string;
   /** fit on X, y with the given (unvalidated) params; keeps no reference to the data */
   fit(X: DenseMatrix, y: Uint8Array, params: Record<string, unknown>, ctx: BaseFitContext): Promise<BaseEstimator>;
+  /** what a fold fit learned that the final fit may reuse (see BaseFitContext.folds); plain JSON */
+  tuning?(estimator: BaseEstimator): unknown;
+  /**
+   * after every fold of one candidate is fitted: settle what all folds share from their held-out
+   * results (e.g. the one tree count with the lowest pooled held-out log loss) and return each fold's
+   * estimator under it, with its tuning; the held-out rows are then predicted again
+   */
+  settle?(fits: BaseEstimator[]): { estimators: BaseEstimator[]; tunings: unknown[] };
   /** rebuild from toJSON() output */
   fromJSON(json: unknown): BaseEstimator;
 }

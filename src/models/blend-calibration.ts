@@ -30,20 +30,32 @@ function plattOutOfFoldLogLoss(p: Float64Array, y: Uint8Array, seed: number, fol
 }
 
 /**
- * The calibrator for the blend. The blend is itself a logistic regression on out-of-sample base
- * predictions, so it is often calibrated already, and a map fitted on a small calibration split
- * adds noise (measured on X Education: ECE 0.015 raw, 0.022-0.030 after Platt on 924 rows). In
- * 'auto' mode the unchanged blend is kept when its log loss on the calibration split is no worse
- * than the chosen map's out-of-fold log loss there (a fair comparison: the identity fits nothing).
+ * The calibrator for the blend, fitted on cross-fitted (out-of-fold) blend predictions. The blend is
+ * itself a logistic regression on out-of-sample base predictions, so it is often calibrated already,
+ * and a map fitted on few rows adds noise. In 'auto' mode Platt and isotonic (isotonic only with
+ * enough rows) are compared by their out-of-fold log loss, and the unchanged blend is kept when its
+ * log loss is no worse than the better map's (a fair comparison: the identity fits nothing).
+ * `warning` is set when the Platt map that was kept did not converge: the caller must report it.
  */
 export function calibrateBlend(
   p: Float64Array,
   y: Uint8Array,
   method: CalibrationMethod,
   seed: number,
-): { calibrator: Calibrator; method: string; reason: string } {
+): { calibrator: Calibrator; method: string; reason: string; warning?: string } {
   const choice = chooseCalibrator(p, y, { method, seed });
-  if (method !== 'auto') return choice;
+  const withWarning = (c: { calibrator: Calibrator; method: string; reason: string }) => {
+    const state = c.calibrator.toJSON().state as { converged?: boolean };
+    return state.converged === false
+      ? {
+          ...c,
+          warning:
+            `the Platt calibration of the blend did not converge on ${p.length} rows (slope and intercept ` +
+            'are the last iterate): check the calibration rows, or set calibration: isotonic',
+        }
+      : c;
+  };
+  if (method !== 'auto') return withWarning(choice);
   const fitted =
     choice.method === 'isotonic'
       ? Math.min(choice.cvLogLoss.isotonic ?? Infinity, choice.cvLogLoss.platt ?? Infinity)
@@ -53,11 +65,15 @@ export function calibrateBlend(
     return {
       calibrator: identityCalibrator(),
       method: 'none',
-      reason: `the blend is already calibrated: log loss ${identity.toFixed(5)} on the calibration split vs ${fitted.toFixed(5)} out-of-fold for ${choice.method}`,
+      reason:
+        `the blend is already calibrated: log loss ${identity.toFixed(5)} on ${p.length} cross-fitted ` +
+        `predictions vs ${fitted.toFixed(5)} out-of-fold for ${choice.method}`,
     };
   }
-  return {
+  return withWarning({
     ...choice,
-    reason: `${choice.reason}; log loss out-of-fold ${choice.method} ${fitted.toFixed(5)}, unchanged blend ${identity.toFixed(5)}`,
-  };
+    reason:
+      `${choice.reason}; log loss out-of-fold ${choice.method} ${fitted.toFixed(5)}, ` +
+      `unchanged blend ${identity.toFixed(5)} (${p.length} cross-fitted predictions)`,
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * Stacking meta-model: a small L2 logistic regression on transformed base-model outputs
- * (e.g. logit of the logistic and neural probabilities, rule score / 100), fitted on the
- * validation split only so it learns how much to trust each base model out of sample.
+ * (e.g. logit of the logistic and neural probabilities, rule score / 100), fitted on out-of-fold
+ * base predictions only (scoring-model.ts) so it learns how much to trust each base model out of sample.
  */
 import { z } from 'zod';
 import { ConfigError, DataError } from '../errors.ts';
@@ -58,7 +58,7 @@ export class StackingBlender {
     this.params = parseParams(BlendParamsSchema, params, 'blend');
   }
 
-  /** Fit the meta-model on the validation split's base outputs and labels. */
+  /** Fit the meta-model on out-of-sample base outputs and their labels. */
   fit(inputs: BaseInput[], y: Uint8Array, sampleWeight?: Float64Array): this {
     const spec = inputs.map(({ name, transform }) => ({ name, transform }));
     const names = new Set(spec.map((s) => s.name));

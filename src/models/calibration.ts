@@ -47,7 +47,7 @@ export interface CalibrationChoice {
   reason: string;
 }
 
-/** Pick and fit a calibrator on the calibration split; 'auto' compares candidates by out-of-fold log loss. */
+/** Pick and fit a calibrator on out-of-sample blend predictions; 'auto' compares candidates by out-of-fold log loss. */
 export function chooseCalibrator(p: Float64Array, y: Uint8Array, opts: ChooseCalibratorOptions): CalibrationChoice {
   const method = opts.method ?? 'auto';
   const minIsotonicRows = opts.minIsotonicRows ?? 1000;
@@ -55,8 +55,8 @@ export function chooseCalibrator(p: Float64Array, y: Uint8Array, opts: ChooseCal
   const n = checkCalibrationInput(p, y, opts.sampleWeight);
   if (method === 'isotonic' && n < minIsotonicRows) {
     throw new ConfigError(
-      `isotonic calibration needs at least ${minIsotonicRows} rows in the calibration split, got ${n}`,
-      "use calibration method 'platt' or 'auto', or a larger calibration split",
+      `isotonic calibration needs at least ${minIsotonicRows} out-of-sample rows, got ${n}`,
+      "use calibration method 'platt' or 'auto', or more training rows",
     );
   }
   const fitWhole = (m: 'platt' | 'isotonic'): Calibrator => makeCalibrator(m).fit(p, y, opts.sampleWeight);

@@ -74,5 +74,5 @@ export { ScoringModel } from './scoring-model.ts';
 export type { MemberSpec, ScoringFitOptions, ScoringOutputs, ScoringParts } from './scoring-model.ts';
 export { baseEstimatorKind, baseEstimatorNames, registerBaseEstimator } from './base-estimators.ts';
 export type { BaseEstimator, BaseEstimatorKind, BaseFitContext } from './base-estimators.ts';
-export { chooseStacking, baseModelRows, type Splits, type StackingMode } from './stacking.ts';
+export { randomFolds, timeFolds, predictedRows, type Fold, type FitPlan } from './folds.ts';
 export { saveScoringModel, loadScoringModel, type LoadedScoringModel } from './scoring-artifact.ts';

@@ -17,6 +17,8 @@ export class Problem {
   readonly dim: number;
   private readonly ridge: number;
   private readonly rowWeight: Float64Array;
+  /** the matrix's non-zeros by row (CSR) when it is mostly zeros (one-hot columns): see derivatives */
+  private readonly sparse: { start: Int32Array; col: Int32Array; value: Float64Array } | null;
 
   constructor(
     private readonly X: DenseMatrix,
@@ -24,6 +26,8 @@ export class Problem {
     weights: Float64Array,
     C: number,
     private readonly fitIntercept: boolean,
+    /** above this many rows the Hessian is estimated from every k-th row (the gradient always uses all) */
+    private readonly hessianRows = Infinity,
   ) {
     this.dim = X.cols + (fitIntercept ? 1 : 0);
     let total = 0;
@@ -32,6 +36,7 @@ export class Problem {
     this.rowWeight = new Float64Array(weights.length);
     for (let i = 0; i < weights.length; i++) this.rowWeight[i] = weights[i] / total;
     this.ridge = 1 / (C * total);
+    this.sparse = sparseRows(X);
   }
 
   /** Log-odds of the weighted positive rate: the best intercept when all coefficients are 0. */
@@ -44,6 +49,12 @@ export class Problem {
 
   private logit(theta: Float64Array, i: number): number {
     const cols = this.X.cols;
+    const sp = this.sparse;
+    if (sp) {
+      let z = this.fitIntercept ? theta[cols] : 0;
+      for (let q = sp.start[i]; q < sp.start[i + 1]; q++) z += theta[sp.col[q]] * sp.value[q];
+      return z;
+    }
     const data = this.X.data;
     const base = i * cols;
     let z = this.fitIntercept ? theta[cols] : 0;
@@ -71,6 +82,7 @@ export class Problem {
    * block; four entries share each load (register tiling). Columns that are all zero in a block are skipped.
    */
   derivatives(theta: Float64Array): { gradient: Float64Array; hessian: Float64Array } {
+    if (this.sparse) return this.sparseDerivatives(theta, this.sparse);
     const { rows, cols, data } = this.X;
     const d = this.dim;
     const B = BLOCK_ROWS;
@@ -80,35 +92,96 @@ export class Problem {
     const hxb = new Float64Array(d * B); // h_i * x values
     const active = new Uint8Array(d); // column has a non-zero in this block
     const intercept = this.fitIntercept;
-    for (let start = 0; start < rows; start += B) {
-      const m = Math.min(B, rows - start);
-      active.fill(0);
-      for (let r = 0; r < m; r++) {
-        const i = start + r;
-        const s = this.rowWeight[i];
-        const base = i * cols;
-        let z = intercept ? theta[cols] : 0;
-        for (let j = 0; j < cols; j++) z += theta[j] * data[base + j];
-        const p = sigmoid(z);
-        const residual = s * (p - this.y[i]);
-        const h = s * p * (1 - p);
+    // Inexact Newton on big data: the Hessian from every `stride`-th row, its terms weighted by the
+    // stride (an unbiased estimate); the gradient, which decides convergence, from every row. The
+    // optimum is the same; each iteration costs a fraction of an exact one.
+    const stride = rows > this.hessianRows ? Math.ceil(rows / this.hessianRows) : 1;
+    let m = 0; // rows in the block buffers
+    active.fill(0);
+    for (let i = 0; i < rows; i++) {
+      const s = this.rowWeight[i];
+      const base = i * cols;
+      let z = intercept ? theta[cols] : 0;
+      for (let j = 0; j < cols; j++) z += theta[j] * data[base + j];
+      const p = sigmoid(z);
+      const residual = s * (p - this.y[i]);
+      if (stride > 1 && i % stride !== 0) {
         for (let j = 0; j < cols; j++) {
           const v = data[base + j];
-          xb[j * B + r] = v;
-          hxb[j * B + r] = h * v;
-          if (v !== 0) {
-            gradient[j] += residual * v;
-            active[j] = 1;
-          }
+          if (v !== 0) gradient[j] += residual * v;
         }
-        if (intercept) {
-          xb[cols * B + r] = 1;
-          hxb[cols * B + r] = h;
-          gradient[cols] += residual;
-          active[cols] = 1;
+        if (intercept) gradient[cols] += residual;
+        continue;
+      }
+      const h = s * p * (1 - p) * stride;
+      const r = m++;
+      for (let j = 0; j < cols; j++) {
+        const v = data[base + j];
+        xb[j * B + r] = v;
+        hxb[j * B + r] = h * v;
+        if (v !== 0) {
+          gradient[j] += residual * v;
+          active[j] = 1;
         }
       }
-      accumulateUpper(hessian, hxb, xb, active, d, B, m);
+      if (intercept) {
+        xb[cols * B + r] = 1;
+        hxb[cols * B + r] = h;
+        gradient[cols] += residual;
+        active[cols] = 1;
+      }
+      if (m === B) {
+        accumulateUpper(hessian, hxb, xb, active, d, B, m);
+        m = 0;
+        active.fill(0);
+      }
+    }
+    if (m > 0) accumulateUpper(hessian, hxb, xb, active, d, B, m);
+    for (let j = 0; j < cols; j++) {
+      gradient[j] += this.ridge * theta[j];
+      hessian[j * d + j] += this.ridge;
+    }
+    for (let a = 0; a < d; a++) for (let b = a + 1; b < d; b++) hessian[b * d + a] = hessian[a * d + b];
+    return { gradient, hessian };
+  }
+
+  /**
+   * The same gradient and Hessian from the non-zeros only: each row adds h_i x_ij x_ik for the pairs of
+   * its non-zero columns. With one-hot and bin columns (a flat table: ~40 non-zeros among ~200 columns)
+   * that is ~25x less work than the dense blocks.
+   */
+  private sparseDerivatives(
+    theta: Float64Array,
+    sp: { start: Int32Array; col: Int32Array; value: Float64Array },
+  ): { gradient: Float64Array; hessian: Float64Array } {
+    const { rows, cols } = this.X;
+    const d = this.dim;
+    const gradient = new Float64Array(d);
+    const hessian = new Float64Array(d * d);
+    const intercept = this.fitIntercept;
+    for (let i = 0; i < rows; i++) {
+      const s = this.rowWeight[i];
+      if (s === 0) continue;
+      const from = sp.start[i];
+      const to = sp.start[i + 1];
+      let z = intercept ? theta[cols] : 0;
+      for (let q = from; q < to; q++) z += theta[sp.col[q]] * sp.value[q];
+      const p = sigmoid(z);
+      const residual = s * (p - this.y[i]);
+      const h = s * p * (1 - p);
+      for (let q = from; q < to; q++) {
+        const a = sp.col[q];
+        const hv = h * sp.value[q];
+        gradient[a] += residual * sp.value[q];
+        const rowA = a * d;
+        // columns ascend within a row, so (a, b) with b >= a lands in the upper triangle
+        for (let r = q; r < to; r++) hessian[rowA + sp.col[r]] += hv * sp.value[r];
+        if (intercept) hessian[rowA + cols] += hv;
+      }
+      if (intercept) {
+        gradient[cols] += residual;
+        hessian[cols * d + cols] += h;
+      }
     }
     for (let j = 0; j < cols; j++) {
       gradient[j] += this.ridge * theta[j];
@@ -117,6 +190,30 @@ export class Problem {
     for (let a = 0; a < d; a++) for (let b = a + 1; b < d; b++) hessian[b * d + a] = hessian[a * d + b];
     return { gradient, hessian };
   }
+}
+
+/** The matrix as CSR when at most a quarter of its cells are non-zero, else null (the dense path is faster). */
+function sparseRows(X: DenseMatrix): { start: Int32Array; col: Int32Array; value: Float64Array } | null {
+  const { rows, cols, data } = X;
+  let nnz = 0;
+  for (let k = 0; k < data.length; k++) if (data[k] !== 0) nnz++;
+  if (nnz > 0.25 * data.length) return null;
+  const start = new Int32Array(rows + 1);
+  const col = new Int32Array(nnz);
+  const value = new Float64Array(nnz);
+  let q = 0;
+  for (let i = 0; i < rows; i++) {
+    const base = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const v = data[base + j];
+      if (v !== 0) {
+        col[q] = j;
+        value[q++] = v;
+      }
+    }
+    start[i + 1] = q;
+  }
+  return { start, col, value };
 }
 
 // Rows per block: the two d×B Float64 buffers stay cache-resident for d ~ 100.

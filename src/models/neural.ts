@@ -61,6 +61,11 @@ export const NeuralParamsSchema = z
     validationFraction: z.number().gt(0).lt(1).default(0.1),
     /** caps epochs × training rows so big fits stay bounded (1M rows -> about 11 epochs) */
     rowBudget: z.number().int().positive().default(10_000_000),
+    /**
+     * train exactly this many epochs on every row, holding none out for early stopping (how the final
+     * model is refitted with the fold fits' best epoch); null: early stopping as above
+     */
+    epochs: z.number().int().positive().nullable().default(null),
   })
   .strict();
 
@@ -125,8 +130,13 @@ export class NeuralNet implements Estimator<NeuralState> {
     this.params = parseParams(NeuralParamsSchema, params, 'neural network');
   }
 
-  /** Train with seeded mini-batches and early stopping; keeps no reference to X, y or the weights. */
-  async fit(X: DenseMatrix, y: Uint8Array, opts: FitOptions = {}): Promise<this> {
+  /**
+   * Train with seeded mini-batches and early stopping; keeps no reference to X, y or the weights.
+   * `start`: begin from a fitted network's weights instead of random ones (its inputs matched by
+   * column name and re-expressed in this fit's standardization, so it starts as the same function;
+   * columns it did not have start at 0).
+   */
+  async fit(X: DenseMatrix, y: Uint8Array, opts: FitOptions & { start?: NeuralNet } = {}): Promise<this> {
     checkShape(X, 'training matrix');
     const weights = effectiveWeights(y, X.rows, opts.sampleWeight, this.params.classWeight);
     const classWeight = classWeights(y, this.params.classWeight);
@@ -134,28 +144,37 @@ export class NeuralNet implements Estimator<NeuralState> {
     const backend = await ensureBackend();
 
     const random = mulberry32(this.params.seed);
-    const { train, holdout } = splitRows(y, this.params.validationFraction, opts.validation !== undefined, random);
+    const fixedEpochs = this.params.epochs;
+    const { train, holdout } = splitRows(
+      y,
+      this.params.validationFraction,
+      opts.validation !== undefined || fixedEpochs !== null,
+      random,
+    );
     const scaler = fitScaler(X, train);
     const trainSet = weightedRows(X, y, train, weights);
     // Early stopping compares like with like: validation rows carry the same class weights as training.
-    const validation = opts.validation
-      ? weightedRows(
-          opts.validation.X,
-          opts.validation.y,
-          identity(opts.validation.X.rows),
-          classWeightsOf(opts.validation.y, classWeight),
-        )
-      : holdout.length > 0
-        ? weightedRows(X, y, holdout, weights)
-        : null;
+    const validation =
+      fixedEpochs !== null
+        ? null
+        : opts.validation
+          ? weightedRows(
+              opts.validation.X,
+              opts.validation.y,
+              identity(opts.validation.X.rows),
+              classWeightsOf(opts.validation.y, classWeight),
+            )
+          : holdout.length > 0
+            ? weightedRows(X, y, holdout, weights)
+            : null;
     if (!(trainSet.weightSum > 0))
       throw new DataError('cannot fit the neural network: no training rows with positive weight');
     normalizeWeights(trainSet.weights);
 
     const batchSize = this.params.batchSize === 'auto' ? (train.length < 100_000 ? 256 : 1024) : this.params.batchSize;
     const maxEpochs = Math.min(
-      this.params.maxEpochs,
-      Math.max(MIN_EPOCHS, Math.floor(this.params.rowBudget / train.length)),
+      fixedEpochs ?? this.params.maxEpochs,
+      Math.max(fixedEpochs === null ? MIN_EPOCHS : 1, Math.floor(this.params.rowBudget / train.length)),
     );
     opts.onProgress?.(
       `neural: ${train.length} training rows, ${validation ? validation.rows.length : 0} validation rows, ` +
@@ -163,6 +182,7 @@ export class NeuralNet implements Estimator<NeuralState> {
     );
 
     const net = buildNetwork(X.cols, this.params, random);
+    if (opts.start?.state) warmStart(net, opts.start.state, X.columns, scaler);
     const optimizer = tf.train.adam(this.params.learningRate);
     try {
       const history: EpochLoss[] = [];
@@ -182,7 +202,10 @@ export class NeuralNet implements Estimator<NeuralState> {
             'lower learningRate or check the features for extreme values',
           );
         }
-        if (valLoss < best.loss - MIN_DELTA) {
+        if (fixedEpochs !== null) {
+          // a fixed number of epochs: the weights after the last one, whatever the training loss did
+          if (epoch === maxEpochs) best = { loss: valLoss, epoch, weights: snapshot(net) };
+        } else if (valLoss < best.loss - MIN_DELTA) {
           best = { loss: valLoss, epoch, weights: snapshot(net) };
           stale = 0;
         } else if (++stale >= this.params.patience) {
@@ -285,5 +308,48 @@ export class NeuralNet implements Estimator<NeuralState> {
       );
     }
     return this.state;
+  }
+}
+
+/**
+ * Set a new network's weights to a fitted one's: the first layer re-expressed for this fit's columns
+ * and standardization (w' = w * scale / scale_start per input, the bias absorbing the shift of the
+ * means), the other layers copied. The network then computes what the fitted one did.
+ */
+function warmStart(
+  net: ReturnType<typeof buildNetwork>,
+  start: NeuralState,
+  columns: string[],
+  scaler: ReturnType<typeof fitScaler>,
+): void {
+  if (start.layers.length * 2 !== net.variables.length) {
+    throw new ConfigError('neural warm start: the starting network has a different number of layers');
+  }
+  const at = new Map(start.columns.map((c, i) => [c, i]));
+  const kernel = decodeFloat32(start.layers[0].kernel);
+  const bias = Float64Array.from(decodeFloat32(start.layers[0].bias));
+  const units = bias.length;
+  const next = new Float32Array(columns.length * units);
+  for (let j = 0; j < columns.length; j++) {
+    const i = at.get(columns[j]);
+    if (i === undefined) continue;
+    const ratio = scaler.scale[j] / start.scale[i];
+    const shift = (scaler.mean[j] - start.mean[i]) / start.scale[i];
+    for (let u = 0; u < units; u++) {
+      const w = kernel[i * units + u];
+      next[j * units + u] = w * ratio;
+      bias[u] += w * shift;
+    }
+  }
+  const set = (v: tf.Variable, t: tf.Tensor) => {
+    v.assign(t);
+    t.dispose();
+  };
+  set(net.variables[0], tf.tensor2d(next, [columns.length, units]));
+  set(net.variables[1], tf.tensor1d(Float32Array.from(bias)));
+  for (let l = 1; l < start.layers.length; l++) {
+    const k = start.layers[l].kernel;
+    set(net.variables[2 * l], tf.tensor2d(decodeFloat32(k), k.shape as [number, number]));
+    set(net.variables[2 * l + 1], tf.tensor1d(decodeFloat32(start.layers[l].bias)));
   }
 }

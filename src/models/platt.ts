@@ -76,7 +76,15 @@ export class PlattCalibrator implements Calibrator {
   }
 }
 
-/** Minimize Σ w_i [softplus(a x_i + b) - t_i (a x_i + b)] over (a, b): 2×2 Newton with backtracking. */
+/**
+ * Minimize F(a, b) = Σ w_i [softplus(a x_i + b) - t_i (a x_i + b)] / Σ w_i: 2×2 Newton with Armijo
+ * backtracking. F is convex, so Newton converges (quadratically near the optimum); it stops when the
+ * gradient is below 1e-10 or a full Newton step moves (a, b) by less than 1e-12 relative. Once the
+ * decrease a step promises (the Newton decrement) is below what F resolves in float64, the full step is
+ * taken without a line search: comparing F there only compares rounding noise, which is how the old
+ * solver crawled for 100 iterations near the optimum and saved converged: false. A line search that
+ * fails before that point, or maxIter, reports converged: false, which callers must say out loud.
+ */
 function fitSigmoid(x: Float64Array, t: Float64Array, w: Float64Array, maxIter: number): PlattState {
   let totalW = 0;
   for (let i = 0; i < w.length; i++) totalW += w[i];
@@ -108,25 +116,34 @@ function fitSigmoid(x: Float64Array, t: Float64Array, w: Float64Array, maxIter: 
       hab += h * x[i];
       hbb += h;
     }
-    if (Math.max(Math.abs(ga), Math.abs(gb)) < 1e-12) return { slope: a, intercept: b, converged: true };
+    if (Math.max(Math.abs(ga), Math.abs(gb)) < 1e-10) return { slope: a, intercept: b, converged: true };
     // A tiny ridge keeps the solve defined when every input is identical (haa·hbb = hab²).
     const ridge = 1e-12 * (haa + hbb + 1e-300);
     const det = (haa + ridge) * (hbb + ridge) - hab * hab;
     const da = -((hbb + ridge) * ga - hab * gb) / det;
     const db = -((haa + ridge) * gb - hab * ga) / det;
-    const slope = ga * da + gb * db;
+    const slope = ga * da + gb * db; // -(Newton decrement)
+    if (-slope <= 1e-12 * Math.max(1, Math.abs(f))) {
+      // The decrease left is below what F can resolve in float64, so a line search would only compare
+      // rounding noise (and crawl): this close, Newton converges quadratically, so take the full step.
+      a += da;
+      b += db;
+      f = objective(a, b);
+      if (Math.max(Math.abs(da), Math.abs(db)) <= 1e-12 * (1 + Math.max(Math.abs(a), Math.abs(b)))) {
+        return { slope: a, intercept: b, converged: true };
+      }
+      continue;
+    }
     let step = 1;
     let fNew = objective(a + da, b + db);
-    while (fNew > f + 1e-4 * step * slope && step > 1e-10) {
+    while (!(fNew <= f + 1e-4 * step * slope) && step > 1e-10) {
       step /= 2;
       fNew = objective(a + step * da, b + step * db);
     }
-    if (step <= 1e-10) break;
+    if (!(fNew <= f + 1e-4 * step * slope)) return { slope: a, intercept: b, converged: false };
     a += step * da;
     b += step * db;
-    const change = f - fNew;
     f = fNew;
-    if (step === 1 && change <= 1e-16 * Math.max(1, Math.abs(f))) return { slope: a, intercept: b, converged: true };
   }
   return { slope: a, intercept: b, converged: false };
 }

@@ -4,70 +4,54 @@
  * calibrator for the blend, the rules' own calibration (so rule points can be judged as
  * probabilities), and the reference distribution and band cut-offs resolved on the test split.
  *
- * Each part is fitted on its own rows (see stacking.ts): no part ever predicts rows it was fitted on,
- * and the calibration and test splits stay unseen until their turn.
+ * No row is wasted and no part predicts rows it learned from (see folds.ts):
+ *   1. each fold's base models are fitted on the fold's rows (encoders too, via `encodeFor`) and
+ *      predict the fold's held-out rows: out-of-fold (OOF) predictions;
+ *   2. a member with several candidate parameter sets keeps the one with the lowest OOF log loss;
+ *   3. the stacking blend is fitted on the OOF predictions, with non-negative weights: a member the
+ *      blend would give no (or a negative) weight is left out, and the card says so;
+ *   4. the calibrator is chosen and fitted on cross-fitted blend predictions (each made by a blend
+ *      fitted on other rows' OOF predictions);
+ *   5. the base models are refitted on every non-test row, reusing what the fold fits learned (the
+ *      trees' early-stopped size, the network's best epoch) so none holds rows back.
+ * The test rows are only ever predicted.
  */
 import { derivedSeed } from '../random.ts';
 import { pickValues, takeRows, type DenseMatrix } from '../schema/matrix.ts';
 import { DataError } from '../errors.ts';
+import { meanLogLoss, rocAucOf } from '../numeric.ts';
 import { baseEstimatorKind, type BaseEstimator } from './base-estimators.ts';
-import { StackingBlender, type BaseInput } from './blend.ts';
+import { StackingBlender } from './blend.ts';
 import { calibrateBlend } from './blend-calibration.ts';
-import { PlattCalibrator, type CalibrationMethod, type Calibrator } from './calibration.ts';
+import { PlattCalibrator } from './calibration.ts';
+import { predictedRows, type FitPlan } from './folds.ts';
 import { LogisticRegression } from './logistic.ts';
-import { stratifiedFolds } from './random.ts';
 import { bandThresholds, quantiles, referencePercentiles, resolveBands, type BandThreshold } from './score.ts';
-import { baseModelRows, chooseStacking, type Splits, type StackingMode } from './stacking.ts';
+import {
+  blendInputs,
+  blendInputsOf,
+  CROSS_FIT_GROUPS,
+  crossFitGroups,
+  predictMembers,
+  round,
+  workUnits,
+} from './scoring-helpers.ts';
+import type { ScoringFitOptions, ScoringOutputs, ScoringParts, TrainingRecord } from './scoring-types.ts';
 
-/** One base estimator to fit: a registered kind's name and its parameters. */
-export interface MemberSpec {
-  name: string;
-  params: Record<string, unknown>;
-}
-
-/** Options for ScoringModel.fit. */
-export interface ScoringFitOptions {
-  /** the base estimators, in blend order */
-  members: MemberSpec[];
-  calibration?: CalibrationMethod;
-  seed: number;
-  /** default 'auto' (see chooseStacking) */
-  stacking?: StackingMode | 'auto';
-  /** folds for cv stacking (default 5) */
-  folds?: number;
-  /** band thresholds to resolve on the test split's probabilities ("top 5%" or scores) */
-  bands: { hot: number | string; warm: number | string };
-  onStage?: (stage: string) => void;
-  /**
-   * cv only: fit encoders on `fitRows` and encode every row with them, so each fold's encoders never
-   * see its held-out rows. Without it every fold uses X as given (already encoded).
-   */
-  encodeFor?: (fitRows: Int32Array) => DenseMatrix;
-  /** called with the rows each base model is fitted on and the rows it then predicts (for tests) */
-  onBaseFit?: (fitted: Int32Array, predicted: Int32Array) => void;
-}
-
-/** Every output of predict: each base model's probability by name, the blend, the calibrated probability. */
-export interface ScoringOutputs {
-  base: Record<string, Float64Array>;
-  blend: Float64Array;
-  probability: Float64Array;
-}
-
-/** The parts a fitted model is made of (what the artifact stores, and fromParts rebuilds). */
-export interface ScoringParts {
-  members: Array<{ name: string; estimator: BaseEstimator }>;
-  blend: StackingBlender;
-  calibrator: Calibrator;
-  calibration: { method: string; reason: string };
-  rulesCalibrator: Calibrator | null;
-  /** sorted calibrated probabilities of the test split (percentiles rank against them) */
-  reference: number[];
-  bands: { hot: number; warm: number };
-}
+export type { MemberSpec, ScoringFitOptions, ScoringOutputs, ScoringParts, TrainingRecord } from './scoring-types.ts';
 
 // Rule points are not probabilities: mapped to (0, 1) before Platt, kept off 0 and 1.
 const rulePointsAsProbability = (r: number) => Math.min(Math.max(r / 100, 1e-4), 1 - 1e-4);
+
+/** Out-of-fold predictions of one candidate of one member, and what its fold fits learned. */
+interface CandidateRun {
+  params: Record<string, unknown>;
+  oof: Float64Array;
+  tuning: unknown[];
+  work: number;
+  /** the fold models (after settle), handed to the final fit */
+  models: BaseEstimator[];
+}
 
 /** The fitted predictive model. */
 export class ScoringModel {
@@ -84,94 +68,209 @@ export class ScoringModel {
     return new ScoringModel(parts);
   }
 
-  /** Fit every part on its own rows; `rules` (0-100 points per row) is optional. */
+  /** Fit every part on its own rows (see the file comment); `rules` (0-100 points per row) is optional. */
   static async fit(
     X: DenseMatrix,
     y: Uint8Array,
     rules: Float64Array | null,
-    splits: Splits,
+    plan: FitPlan,
     opts: ScoringFitOptions,
   ): Promise<ScoringModel> {
     const stage = opts.onStage ?? (() => undefined);
     if (opts.members.length === 0) throw new DataError('a scoring model needs at least one base estimator');
-    const stacking = chooseStacking(opts.stacking, splits.train.length + splits.validation.length);
-    const baseRows = baseModelRows(splits, stacking);
-    const fitMembers = async (M: DenseMatrix, rows: Int32Array, seed: number, final: boolean, label: string) => {
-      const Xf = takeRows(M, rows);
-      const yf = pickValues(y, rows);
-      const fitted: ScoringParts['members'] = [];
-      for (const spec of opts.members) {
-        const kind = baseEstimatorKind(spec.name);
-        stage(`${label}${kind.label} on ${Xf.rows} rows x ${Xf.cols} columns`);
-        const onProgress = (m: string) => stage(`${label}${kind.label}: ${m}`);
-        fitted.push({ name: spec.name, estimator: await kind.fit(Xf, yf, spec.params, { seed, final, onProgress }) });
-      }
-      return fitted;
-    };
+    if (plan.folds.length === 0) throw new DataError('a scoring model needs at least one fold to learn the blend');
+    const oofRows = predictedRows(plan.folds);
+    const yOof = pickValues(y, oofRows);
+    const position = new Int32Array(X.rows).fill(-1);
+    oofRows.forEach((i, k) => (position[i] = k));
+    const warnings: string[] = [];
 
-    // Predictions the blend learns from: made by base models that never saw those rows.
-    let blendRows: Int32Array;
-    let blendBase: Record<string, Float64Array>;
-    if (stacking === 'cv') {
-      const k = opts.folds ?? 5;
-      const fold = stratifiedFolds(pickValues(y, baseRows), k, derivedSeed(opts.seed, 101));
-      blendRows = baseRows;
-      blendBase = Object.fromEntries(opts.members.map((m) => [m.name, new Float64Array(baseRows.length)]));
-      for (let f = 0; f < k; f++) {
-        const inFold: number[] = [];
-        const outFold: number[] = [];
-        for (let r = 0; r < baseRows.length; r++) (fold[r] === f ? outFold : inFold).push(r);
-        const fitRows = Int32Array.from(inFold, (r) => baseRows[r]);
-        const heldOut = Int32Array.from(outFold, (r) => baseRows[r]);
-        opts.onBaseFit?.(fitRows, heldOut);
-        const Xfold = opts.encodeFor ? opts.encodeFor(fitRows) : X;
-        const members = await fitMembers(
-          Xfold,
-          fitRows,
-          derivedSeed(opts.seed, 1000 + f),
-          false,
-          `fold ${f + 1}/${k}: `,
-        );
-        const Xout = takeRows(Xfold, heldOut);
-        for (const m of members) {
-          const p = m.estimator.predictProba(Xout);
-          const into = blendBase[m.name];
-          for (let j = 0; j < outFold.length; j++) into[outFold[j]] = p[j];
+    // 1. fold fits: each fold's matrix (its own encoders), then every candidate of every member
+    const foldData = plan.folds.map((fold, f) => {
+      // only the fold's own rows are encoded (a CRM fold may use a third of the snapshots)
+      const both = new Int32Array(fold.fit.length + fold.predict.length);
+      both.set(fold.fit);
+      both.set(fold.predict, fold.fit.length);
+      const Xf = opts.encodeFor ? opts.encodeFor(fold.fit, both) : takeRows(X, both);
+      const fitPart = Int32Array.from({ length: fold.fit.length }, (_, r) => r);
+      const predictPart = Int32Array.from({ length: fold.predict.length }, (_, r) => fold.fit.length + r);
+      return {
+        fit: takeRows(Xf, fitPart),
+        y: pickValues(y, fold.fit),
+        predict: takeRows(Xf, predictPart),
+        yPredict: pickValues(y, fold.predict),
+        f,
+      };
+    });
+    for (const fold of plan.folds) opts.onBaseFit?.(fold.fit, fold.predict);
+    const runs: CandidateRun[][] = [];
+    for (const spec of opts.members) {
+      const kind = baseEstimatorKind(spec.name);
+      const candidates = spec.candidates?.length ? spec.candidates : [{}];
+      const tried: CandidateRun[] = [];
+      for (let c = 0; c < candidates.length; c++) {
+        const budget = opts.searchBudget ?? 2.5;
+        const spent = tried.reduce((a, r) => a + r.work, 0);
+        if (c > 0 && spent >= budget * tried[0].work) break;
+        const params = { ...spec.params, ...candidates[c] };
+        const run: CandidateRun = { params, oof: new Float64Array(oofRows.length), tuning: [], work: 0, models: [] };
+        const fits: BaseEstimator[] = [];
+        for (const fd of foldData) {
+          const which = candidates.length > 1 ? ` (candidate ${c + 1})` : '';
+          const label = `fold ${fd.f + 1}/${plan.folds.length}: ${kind.label}${which}`;
+          stage(`${label} on ${fd.fit.rows} rows x ${fd.fit.cols} columns`);
+          fits.push(
+            await kind.fit(fd.fit, fd.y, params, {
+              seed: derivedSeed(opts.seed, 1000 + fd.f),
+              final: false,
+              heldOut: { X: fd.predict, y: fd.yPredict },
+              onProgress: (m) => stage(`${label}: ${m}`),
+            }),
+          );
         }
+        // what the folds share (e.g. one tree count), then each fold's held-out rows predicted
+        const settled = kind.settle ? kind.settle(fits) : null;
+        const estimators = settled ? settled.estimators : fits;
+        run.models = estimators;
+        run.tuning = settled ? settled.tunings : fits.map((e) => kind.tuning?.(e) ?? null);
+        for (const fd of foldData) {
+          const fold = plan.folds[fd.f];
+          const p = estimators[fd.f].predictProba(fd.predict);
+          for (let j = 0; j < fold.predict.length; j++) run.oof[position[fold.predict[j]]] = p[j];
+          run.work += fd.fit.rows * workUnits(run.tuning[fd.f]);
+        }
+        tried.push(run);
       }
-    }
-    const predicted = stacking === 'cv' ? splits.calibration : concat(splits.validation, splits.calibration);
-    opts.onBaseFit?.(baseRows, predicted);
-    const members = await fitMembers(X, baseRows, opts.seed, true, '');
-    if (stacking === 'holdout') {
-      blendRows = splits.validation;
-      blendBase = predictMembers(members, takeRows(X, splits.validation));
+      runs.push(tried);
     }
 
-    stage(stacking === 'cv' ? 'stacking blend on out-of-fold predictions' : 'stacking blend on the validation split');
-    const blendRules = rules ? pickValues(rules, blendRows!) : null;
-    const blend = new StackingBlender().fit(blendInputs(members, blendBase!, blendRules), pickValues(y, blendRows!));
+    // 2. each member's candidate with the lowest out-of-fold log loss
+    const chosen = runs.map((tried) =>
+      tried.reduce((best, r) => (meanLogLoss(yOof, r.oof) < meanLogLoss(yOof, best.oof) ? r : best)),
+    );
 
-    stage('calibration on the calibration split');
-    const yca = pickValues(y, splits.calibration);
-    const rulesCa = rules ? pickValues(rules, splits.calibration) : null;
-    const baseCa = predictMembers(members, takeRows(X, splits.calibration));
-    const blendCa = blend.predictProba(blendInputs(members, baseCa, rulesCa));
-    const choice = calibrateBlend(blendCa, yca, opts.calibration ?? 'auto', opts.seed);
-    // Rule points mapped to probabilities on the same split, so the rules' log loss, Brier and ECE
-    // are judged fairly next to the model's.
-    const rulesCalibrator = rulesCa ? new PlattCalibrator().fit(rulesCa.map(rulePointsAsProbability), yca) : null;
+    // 3. the blend on out-of-fold predictions, weights kept non-negative
+    stage('stacking blend on out-of-fold predictions');
+    const rulesOof = rules ? pickValues(rules, oofRows) : null;
+    const oofBase = Object.fromEntries(opts.members.map((m, k) => [m.name, chosen[k].oof]));
+    let active = opts.members.map((m) => m.name);
+    let useRules = rules !== null;
+    const dropped: string[] = [];
+    let blend: StackingBlender;
+    for (;;) {
+      blend = new StackingBlender().fit(blendInputsOf(active, oofBase, useRules ? rulesOof : null), yOof);
+      const weights = blend.weights();
+      const negative = Object.entries(weights)
+        .filter(([, w]) => w <= 0)
+        .sort((a, b) => a[1] - b[1]);
+      if (negative.length === 0 || Object.keys(weights).length === 1) break;
+      const [name] = negative[0];
+      dropped.push(name);
+      if (name === 'rules') useRules = false;
+      else active = active.filter((a) => a !== name);
+    }
+
+    // 4. calibration on cross-fitted blend predictions
+    stage('calibration on cross-fitted blend predictions');
+    const groups = crossFitGroups(oofRows, yOof, plan.group, derivedSeed(opts.seed, 202));
+    const blendOof = new Float64Array(oofRows.length);
+    for (let g = 0; g < CROSS_FIT_GROUPS; g++) {
+      const fitIdx: number[] = [];
+      const heldIdx: number[] = [];
+      for (let k = 0; k < oofRows.length; k++) (groups[k] === g ? heldIdx : fitIdx).push(k);
+      if (heldIdx.length === 0) continue;
+      const sub = (idx: number[]) => Object.fromEntries(active.map((n) => [n, pickValues(oofBase[n], idx)]));
+      const rulesSub = (idx: number[]) => (useRules && rulesOof ? pickValues(rulesOof, idx) : null);
+      const b = new StackingBlender().fit(
+        blendInputsOf(active, sub(fitIdx), rulesSub(fitIdx)),
+        pickValues(yOof, fitIdx),
+      );
+      const p = b.predictProba(blendInputsOf(active, sub(heldIdx), rulesSub(heldIdx)));
+      heldIdx.forEach((k, j) => (blendOof[k] = p[j]));
+    }
+    const choice = calibrateBlend(blendOof, yOof, opts.calibration ?? 'auto', derivedSeed(opts.seed, 303));
+    if (choice.warning) warnings.push(choice.warning);
+    // Rule points mapped to probabilities on the out-of-fold rows, so the rules' log loss, Brier and
+    // ECE are judged fairly next to the model's.
+    const rulesCalibrator = rulesOof ? new PlattCalibrator().fit(rulesOof.map(rulePointsAsProbability), yOof) : null;
+    const rulesState = rulesCalibrator?.toJSON().state;
+    if (rulesState && !rulesState.converged) {
+      warnings.push('the Platt map of the rule score did not converge: rule probabilities in metrics are approximate');
+    }
+
+    // 5. the kept members refitted on every non-test row
+    opts.onBaseFit?.(plan.rows, plan.test);
+    const Xfit = takeRows(X, plan.rows);
+    const yfit = pickValues(y, plan.rows);
+    const members: ScoringParts['members'] = [];
+    for (let k = 0; k < opts.members.length; k++) {
+      const spec = opts.members[k];
+      if (!active.includes(spec.name)) continue;
+      const kind = baseEstimatorKind(spec.name);
+      stage(`${kind.label} on every non-test row (${Xfit.rows} rows x ${Xfit.cols} columns)`);
+      const estimator = await kind.fit(Xfit, yfit, chosen[k].params, {
+        seed: opts.seed,
+        final: true,
+        folds: chosen[k].tuning,
+        foldModels: chosen[k].models,
+        onProgress: (m) => stage(`${kind.label}: ${m}`),
+      });
+      members.push({ name: spec.name, estimator });
+    }
+    const training: TrainingRecord = {
+      folds: {
+        kind: plan.kind,
+        count: plan.folds.length,
+        fitted: plan.folds.map((f) => f.fit.length),
+        predicted: plan.folds.map((f) => f.predict.length),
+      },
+      rows: {
+        base_models: plan.rows.length,
+        blend: oofRows.length,
+        calibrator: oofRows.length,
+        test: plan.test.length,
+      },
+      members: opts.members.map((spec, k) => {
+        const kept = active.includes(spec.name);
+        return {
+          name: spec.name,
+          kept,
+          params: chosen[k].params,
+          oof_logloss: round(meanLogLoss(yOof, chosen[k].oof)),
+          oof_auc: round(rocAucOf(chosen[k].oof, yOof)),
+          candidates: runs[k].map((r) => ({
+            params: r.params,
+            oof_logloss: round(meanLogLoss(yOof, r.oof)),
+            oof_auc: round(rocAucOf(r.oof, yOof)),
+          })),
+          folds: chosen[k].tuning,
+          note: kept
+            ? runs[k].length > 1
+              ? `chosen among ${runs[k].length} candidates by out-of-fold log loss`
+              : 'fitted with the given parameters'
+            : 'the blend gave it no weight (a non-positive coefficient on its out-of-fold predictions), ' +
+              'so it was left out',
+        };
+      }),
+      blend: {
+        oof_logloss: round(meanLogLoss(yOof, blendOof)),
+        oof_auc: round(rocAucOf(blendOof, yOof)),
+        dropped,
+      },
+      warnings,
+    };
     const model = new ScoringModel({
       members,
-      blend,
+      blend: blend!,
       calibrator: choice.calibrator,
       calibration: { method: choice.method, reason: choice.reason },
       rulesCalibrator,
       reference: [],
       bands: { hot: 0, warm: 0 },
+      training,
     });
     // Percentiles and "top N%" bands are resolved against the test split's calibrated probabilities.
-    const test = model.predict(takeRows(X, splits.test), rules ? pickValues(rules, splits.test) : null).probability;
+    const test = model.predict(takeRows(X, plan.test), rules ? pickValues(rules, plan.test) : null).probability;
     model.parts.reference = quantiles(test, 1001).sort((a, b) => a - b);
     model.parts.bands = resolveBands(opts.bands, test);
     return model;
@@ -259,33 +358,13 @@ export class ScoringModel {
     return linear ? (linear.estimator as LogisticRegression) : null;
   }
 
+  /** How the model was fitted (null when loaded from an artifact that did not record it). */
+  get training(): TrainingRecord | null {
+    return this.parts.training ?? null;
+  }
+
   /** The parts, for the artifact writer. */
   toParts(): Readonly<ScoringParts> {
     return this.parts;
   }
-}
-
-function predictMembers(members: ScoringParts['members'], X: DenseMatrix): Record<string, Float64Array> {
-  return Object.fromEntries(members.map((m) => [m.name, m.estimator.predictProba(X)]));
-}
-
-function blendInputs(
-  members: ScoringParts['members'],
-  base: Record<string, Float64Array>,
-  rules: Float64Array | null,
-): BaseInput[] {
-  const inputs: BaseInput[] = members.map((m) => {
-    const values = base[m.name];
-    if (!values) throw new DataError(`no predictions of base model '${m.name}' to blend`);
-    return { name: m.name, values, transform: 'logit' };
-  });
-  if (rules) inputs.push({ name: 'rules', values: rules, transform: 'scale100' });
-  return inputs;
-}
-
-function concat(a: Int32Array, b: Int32Array): Int32Array {
-  const out = new Int32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -44,7 +44,8 @@ export function splitCounts(label: Uint8Array, split: Split): SplitCounts {
 /** "train 812 rows, 7 converted; validation ...; left out in the gaps 96 rows, 3 converted". */
 export function describeCounts(c: SplitCounts): string {
   const part = (p: Part | 'dropped', label: string) => `${label} ${c.rows[p]} rows, ${c.conversions[p]} converted`;
-  const parts = PARTS.map((p) => part(p, p));
+  // validation and calibration are out-of-fold rows among train now; older splits still name them
+  const parts = PARTS.filter((p) => p === 'train' || p === 'test' || c.rows[p] > 0).map((p) => part(p, p));
   if (c.rows.dropped > 0) parts.push(part('dropped', 'left out in the gaps between parts'));
   return parts.join('; ');
 }
@@ -59,6 +60,7 @@ export function checkTrainable(c: SplitCounts, mode: TrainingMode, horizonDays?:
     problems.push(`training has ${c.conversions.train} conversions (at least ${MIN_TRAIN_CONVERSIONS} are needed)`);
   if (c.rows.train - c.conversions.train === 0) problems.push('training has no non-converted rows');
   for (const p of ['validation', 'calibration', 'test'] as const) {
+    if (p !== 'test' && c.rows[p] === 0) continue; // no such part: the blend and calibrator learn out of fold
     if (c.conversions[p] === 0) problems.push(`the ${p} part has no conversions`);
     else if (c.rows[p] === c.conversions[p]) problems.push(`the ${p} part has only conversions`);
   }
@@ -85,7 +87,7 @@ export function checkTrainable(c: SplitCounts, mode: TrainingMode, horizonDays?:
 
 function advice(c: SplitCounts, mode: TrainingMode, horizonDays?: number): string {
   const h = horizonDays ? ` (now ${horizonDays})` : '';
-  const shares = 'give the evaluation parts smaller shares (split: {validation: 0.1, calibration: 0.1, test: 0.15})';
+  const shares = 'give the test part a smaller share (split: {test: 0.15})';
   if (mode === 'flat') return `use a file with more converted rows, or ${shares}`;
   if (mode === 'created')
     return (

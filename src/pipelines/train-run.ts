@@ -35,8 +35,10 @@ export interface TrainRunOptions {
   id?: string;
   /** with `data`: the target value that means converted */
   positive?: string;
-  /** with `data`: columns to leave out */
+  /** columns to leave out whatever the leakage audit says (added to the pipeline file's leakage.exclude) */
   exclude?: string[];
+  /** columns the leakage audit must not exclude: known when a lead is scored (added to leakage.keep) */
+  keep?: string[];
   /** with `data`: write the input rows plus a `split` column here */
   exportSplit?: string;
   /** stamped on the artifact as its creation time */
@@ -51,7 +53,6 @@ const FLAT_ONLY = [
   ['target', '--target'],
   ['id', '--id'],
   ['exportSplit', '--export-split'],
-  ['exclude', '--exclude'],
   ['positive', '--positive'],
 ] as const;
 
@@ -104,6 +105,11 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainReport> {
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       ...(opts.modelsDir ? { models_dir: opts.modelsDir } : {}),
       ...(opts.failOnLeakage ? { fail_on_leakage: true } : {}),
+      // --keep / --exclude settle the leakage audit on top of the pipeline file's leakage section
+      leakage: {
+        keep: [...new Set([...base.leakage.keep, ...(opts.keep ?? [])])],
+        exclude: [...new Set([...base.leakage.exclude, ...(opts.exclude ?? [])])],
+      },
       ...(opts.horizonDays !== undefined ? { horizon_days: opts.horizonDays } : {}),
       ...(opts.label
         ? { snapshots: { ...base.snapshots, every: opts.label === 'created' ? 'created' : 'month' } }
@@ -124,7 +130,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainReport> {
   if (flat) {
     for (const [key, flag] of FLAT_ONLY) {
       const value = opts[key];
-      if (key !== 'exclude' && (Array.isArray(value) ? value.length > 0 : value))
+      if (Array.isArray(value) ? value.length > 0 : value)
         throw new UsageError(`${flag} does not apply to a warehouse table: ingest --flat recorded its columns`);
     }
     return trainFlat(cfg, {

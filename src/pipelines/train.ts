@@ -17,7 +17,7 @@ import {
 import { alignedRuleScores, parseRules } from '../rules/index.ts';
 import { readConfigFile } from '../config-file.ts';
 import { ensureBackend } from '../models/tf.ts';
-import { DATA_END_SQL, latestLabelledAsOf, type ExcludedColumn } from '../schema/index.ts';
+import { DATA_END_SQL, latestLabelledAsOf, type ExcludedColumn, type LeakageRecord } from '../schema/index.ts';
 import type { TrainPipelineConfig } from './config.ts';
 import { auditAndExclude } from './leakage.ts';
 import { FEATURE_TABLE_SIGNATURE, claimOutputTable, recordOutputTable } from './output-tables.ts';
@@ -29,7 +29,7 @@ import {
   type EmptyColumns,
   type SplitCounts,
 } from './train-checks.ts';
-import { fitAndSave, type FitReport, type StageReporter, type TestMetrics } from './train-fit.ts';
+import { fitAndSave, fitNotes, type FitReport, type StageReporter, type TestMetrics } from './train-fit.ts';
 
 export type { StageReporter, TestMetrics } from './train-fit.ts';
 
@@ -37,6 +37,8 @@ export type { StageReporter, TestMetrics } from './train-fit.ts';
 export interface TrainReport extends FitReport {
   metrics: TestMetrics;
   excluded_columns: ExcludedColumn[];
+  /** the leakage audit's decisions: exclusions, columns kept by the user, dominant columns to check */
+  leakage: LeakageRecord;
   /** rows and conversions per part of the split, counted before fitting */
   counts: SplitCounts;
   /** features left out because they carry nothing on the training rows (constant or always missing) */
@@ -44,6 +46,14 @@ export interface TrainReport extends FitReport {
   /** thin data and other things that make the model less trustworthy than its metrics suggest */
   warnings: string[];
   notes: string[];
+}
+
+/** Notes that make the audit's warnings and the user's overrides impossible to miss. */
+export function leakageNotes(r: LeakageRecord): string[] {
+  return [
+    ...r.warnings.map((w) => `CHECK that "${w.column}" is known when a lead is scored: ${w.reason}`),
+    ...r.kept_by_user.map((k) => `"${k.column}" ${k.reason}`),
+  ];
 }
 
 /** The warehouse table training builds its snapshot features (and labels) into. */
@@ -106,19 +116,18 @@ export async function trainCrm(
     await recordOutputTable(w, TRAIN_TABLE, 'train');
     const frame = await readFrame(w, TRAIN_TABLE, spec);
     if (!frame.label) throw new DataError('training frame has no labels');
-    // Validation and calibration share one holdout period (split by lead), so only two one-horizon gaps cost
-    // rows. The gaps keep one conversion from labelling snapshot rows on both sides of a boundary; a lead
-    // labelled once, at creation, cannot, so creation rows are split by creation time with no gaps.
-    const split = timeSplit(frame, {
-      fractions: { train: 1 - cfg.split.validation - cfg.split.calibration - cfg.split.test, ...cfg.split },
-      horizonDays: created ? 0 : horizonDays,
-      sharedHoldout: { seed: cfg.seed },
-    });
+    // train | one-horizon gap | test: every row before the gap trains the final base models; the blend
+    // and the calibrator learn from forward-chaining time folds inside it (see fitPlan). The gap keeps one
+    // conversion from labelling snapshot rows on both sides; a lead labelled once, at creation, cannot, so
+    // creation rows are split (and folded) by creation time with no gap.
+    const gapDays = created ? 0 : horizonDays;
+    const fractions = { train: 1 - cfg.split.test, test: cfg.split.test };
+    const split = timeSplit(frame, { fractions, horizonDays: gapDays });
     const counts = splitCounts(frame.label, split);
     notice(`rows per part: ${describeCounts(counts)}`);
     const warnings = checkTrainable(counts, created ? 'created' : 'snapshots', horizonDays);
     for (const w of warnings) notice(`warning: ${w}`);
-    const empty = emptyColumns(frame, concatRows(split.train, split.validation));
+    const empty = emptyColumns(frame, split.train);
     const dropped = [...empty.missing, ...empty.constant.map((c) => c.name)];
     notes.push(...(await describeEmpty(w, spec, empty)));
     const kept = withExcluded(spec, dropped);
@@ -128,7 +137,19 @@ export async function trainCrm(
       ruleScores = (await alignedRuleScores(w, rules, { pairs: TRAIN_TABLE, order: 'as_of, lead_id' })).total;
     }
     const keptFrame = dropColumns(frame, dropped);
-    const { spec: usedSpec, excluded } = auditAndExclude(keptFrame, split.train, kept, cfg.fail_on_leakage);
+    stage('leakage audit on the training rows');
+    // activity, ratio and burst features are computed from events before each snapshot: no name rule
+    const pointInTime = new Set(
+      kept.features.filter((f) => ['activity', 'ratio', 'burst'].includes(f.type)).map((f) => f.name),
+    );
+    const audit = auditAndExclude(keptFrame, split.train, kept, {
+      failOnLeakage: cfg.fail_on_leakage,
+      keep: cfg.leakage.keep,
+      exclude: cfg.leakage.exclude,
+      seed: cfg.seed,
+      pointInTime,
+    });
+    const { spec: usedSpec, excluded } = audit;
     const usedFrame = dropColumns(
       keptFrame,
       excluded.map((e) => e.column),
@@ -138,10 +159,12 @@ export async function trainCrm(
       opts.now,
       {
         frame: usedFrame,
-        split,
+        split: { fit: split.train, test: split.test, dropped: split.dropped },
+        horizonDays: gapDays,
         ruleScores,
         encoderSpec: usedSpec,
         cardSpec: usedSpec,
+        leakage: audit.record,
         files: rulesDoc ? { rules: rulesDoc } : {},
       },
       stage,
@@ -150,6 +173,7 @@ export async function trainCrm(
     return {
       ...result,
       excluded_columns: excluded,
+      leakage: audit.record,
       rows: { ...result.rows, dropped: gapRows },
       counts,
       dropped_features: dropped,
@@ -163,8 +187,11 @@ export async function trainCrm(
                 `labelled won within ${horizonDays} days after that; split by creation time`,
             ]
           : [
-              `${gapRows} snapshot rows fall in the one-horizon gaps between splits and are left out, so no label window straddles a boundary`,
+              `${gapRows} snapshot rows fall in the one-horizon gap before the test period and are left out, ` +
+                'so no label window straddles it',
             ]),
+        ...leakageNotes(audit.record),
+        ...fitNotes(result),
       ],
     };
   });
@@ -287,13 +314,6 @@ function list(xs: string[], max = 12): string {
 function withExcluded(spec: FeatureSpec, names: string[]): FeatureSpec {
   if (names.length === 0) return spec;
   return { ...spec, exclude: [...new Set([...spec.exclude, ...names])] };
-}
-
-function concatRows(a: Int32Array, b: Int32Array): Int32Array {
-  const out = new Int32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 function parseDate(raw: string, key: string): Date {

@@ -30,6 +30,27 @@ export type ModelWindow = z.infer<typeof WindowSchema>;
 export const ExcludedColumnSchema = z.object({ column: z.string(), reason: z.string() }).strict();
 export type ExcludedColumn = z.infer<typeof ExcludedColumnSchema>;
 
+/**
+ * What the leakage audit decided, for the card: columns excluded (by the audit or the user), suspected
+ * columns the user kept, dominant columns no rule explains (kept, with a warning), the dominance
+ * measurements, and how it was all measured.
+ */
+export const LeakageRecordSchema = z
+  .object({
+    excluded: z.array(ExcludedColumnSchema),
+    kept_by_user: z.array(ExcludedColumnSchema),
+    warnings: z.array(ExcludedColumnSchema),
+    dominance: z.array(
+      z.object({ column: z.string(), permutation_logloss: z.number(), drop_logloss: z.number() }).strict(),
+    ),
+    dominant: z.string().nullable(),
+    /** training rows audited */
+    rows: z.number().int().nonnegative(),
+    method: z.string(),
+  })
+  .strict();
+export type LeakageRecord = z.infer<typeof LeakageRecordSchema>;
+
 /** The feature "spec" of a model trained on a flat table: the file's columns as the model used them. */
 export const FlatCardSpecSchema = z
   .object({
@@ -65,6 +86,59 @@ export type TrainParameters = z.infer<typeof TrainParametersSchema>;
 /** How the blend takes one input: a base model's probability (logit) or the rule points (/100). */
 export const BlendInputSchema = z.object({ name: z.string(), transform: z.enum(['logit', 'scale100']) }).strict();
 
+const Params = z.record(z.string(), z.unknown());
+const OofScore = { oof_logloss: z.number(), oof_auc: z.number() };
+
+/** The card's record of how the scoring model was fitted (see ScoringModel.fit). */
+export const TrainingRecordSchema = z
+  .object({
+    folds: z
+      .object({
+        kind: z.enum(['random', 'time']),
+        count: z.number().int().positive(),
+        fitted: z.array(z.number().int()),
+        predicted: z.array(z.number().int()),
+      })
+      .strict(),
+    rows: z
+      .object({
+        base_models: z.number().int(),
+        blend: z.number().int(),
+        calibrator: z.number().int(),
+        test: z.number().int(),
+      })
+      .strict(),
+    members: z.array(
+      z
+        .object({
+          name: z.string(),
+          kept: z.boolean(),
+          params: Params,
+          ...OofScore,
+          candidates: z.array(z.object({ params: Params, ...OofScore }).strict()),
+          folds: z.array(z.unknown()),
+          note: z.string(),
+        })
+        .strict(),
+    ),
+    blend: z.object({ ...OofScore, dropped: z.array(z.string()) }).strict(),
+    warnings: z.array(z.string()),
+    test_ece_bins: z
+      .array(
+        z
+          .object({
+            lower: z.number(),
+            upper: z.number(),
+            rows: z.number().int(),
+            mean_probability: z.number().nullable(),
+            converted: z.number().nullable(),
+          })
+          .strict(),
+      )
+      .optional(),
+  })
+  .strict();
+
 /** The model card. */
 export const ModelCardSchema = z
   .object({
@@ -95,6 +169,15 @@ export const ModelCardSchema = z
     test_window: WindowSchema,
     /** the calibrated blend's metrics on the test window, e.g. { auc: 0.81, logloss: 0.42 } */
     metrics: z.record(z.string(), z.number()),
+    /**
+     * how the model was fitted: the folds (rows each fitted and predicted), which rows the base models,
+     * the blend and the calibrator saw, each member's candidates with their out-of-fold log loss and
+     * the one chosen, members the blend gave no weight, warnings (e.g. a Platt map that did not
+     * converge), and the test ECE bin by bin. Absent in cards written before it was recorded.
+     */
+    training: TrainingRecordSchema.optional(),
+    /** the leakage audit's decisions (absent in cards written before they were recorded) */
+    leakage: LeakageRecordSchema.optional(),
     library_versions: z.record(z.string(), z.string()),
   })
   .strict();

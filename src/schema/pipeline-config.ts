@@ -16,8 +16,12 @@ export type BandThresholds = z.infer<typeof BandThresholds>;
 
 const SplitFractions = z
   .object({
-    validation: z.number().gt(0).lt(1).default(0.15),
-    calibration: z.number().gt(0).lt(1).default(0.15),
+    /**
+     * no longer used: the blend and the calibrator learn from out-of-fold predictions over every
+     * non-test row (see `stacking`); accepted so older pipeline files and model cards still load
+     */
+    validation: z.number().gt(0).lt(1).optional(),
+    calibration: z.number().gt(0).lt(1).optional(),
     test: z.number().gt(0).lt(1).default(0.2),
   })
   .strict();
@@ -58,22 +62,35 @@ export const TrainPipelineConfig = z
      * low-cardinality ones as features (the leakage audit still judges them); 'none' leaves them out
      */
     extras: z.enum(['auto', 'none']).default('auto'),
-    split: SplitFractions.default({ validation: 0.15, calibration: 0.15, test: 0.2 }),
+    split: SplitFractions.default({ test: 0.2 }),
     logistic: z.record(z.string(), z.unknown()).default({ C: 1 }),
     neural: z.record(z.string(), z.unknown()).default({}),
-    /** how the blend gets out-of-sample base predictions: 'auto' is cv below 200k rows, holdout above */
+    /**
+     * how the blend, the calibrator and each member's hyperparameters get out-of-fold predictions
+     * before the base models are refitted on every non-test row: 'auto' (or 'cv') uses `folds` folds,
+     * stratified random for flat tables, forward-chaining time blocks for CRM snapshots; 'holdout'
+     * uses one fold only (the last time block, or one random fold): cheapest, for very big data.
+     * folds: default 4 for flat tables, 1 for CRM snapshots (each fold refits every base model).
+     */
     stacking: z
-      // 2 folds: on X Education 2, 3 and 5 give the same blend AUC, and each fold refits every base model
       .object({
         mode: z.enum(['auto', 'holdout', 'cv']).default('auto'),
-        folds: z.number().int().min(2).max(20).default(2),
+        folds: z.number().int().min(1).max(20).optional(),
       })
       .strict()
-      .default({ mode: 'auto', folds: 2 }),
+      .default({ mode: 'auto' }),
     calibration: z.enum(['auto', 'platt', 'isotonic']).default('auto'),
     bands: BandThresholds.default({ hot: 'top 5%', warm: 'top 25%' }),
     promotion_metric: z.enum(['auc', 'pr_auc', 'logloss', 'brier', 'ece', 'lift_at_10pct']).default('auc'),
     fail_on_leakage: z.boolean().default(false),
+    /**
+     * settle the leakage audit: `keep` columns the audit would exclude (they are known when a lead is
+     * scored), `exclude` columns whatever it says. Both are recorded in the model card.
+     */
+    leakage: z
+      .object({ keep: z.array(z.string()).default([]), exclude: z.array(z.string()).default([]) })
+      .strict()
+      .default({ keep: [], exclude: [] }),
     seed: z.number().int().default(42),
     /** paths in this file (db, features, rules, models_dir) may point outside the project folder */
     allow_outside_project: z.boolean().default(false),

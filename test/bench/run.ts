@@ -1,16 +1,16 @@
 /**
- * `npm run bench`: quality against scikit-learn on the real X Education data (identical rows), speed
- * of every stage at 10k / 100k / 1M generated leads (seconds, rows/s, peak RSS per stage, each in its
- * own process), and fit/predict ratios to scikit-learn on the same matrix. Writes bench-results.json
- * and prints a Markdown table. Never run by `npm test`.
+ * `npm run bench`: quality against scikit-learn and XGBoost on the real X Education data (identical
+ * rows and columns, seeds 1, 2, 3, 7, 42), with the ratio of leadscore's training time to XGBoost's;
+ * speed of every stage at 10k / 100k / 1M generated leads (seconds, rows/s, peak RSS per stage, each
+ * in its own process), and fit/predict ratios to scikit-learn on the same matrix. Writes
+ * bench-results.json and prints a Markdown table. Never run by `npm test`.
  *   BENCH_SIZES=10000,100000 npm run bench     # smaller sizes for a quick look
+ *   BENCH_SEEDS=42 BENCH_SIZES= npm run bench  # X Education at one seed only
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TrainPipelineConfig } from '../../src/pipelines/config.ts';
-import { trainFlat } from '../../src/pipelines/train-flat.ts';
 import { loadFlatFrame, stratifiedSplit, fitEncoders, transform } from '../../src/features/index.ts';
 import { LogisticRegression, NeuralNet, ensureBackend } from '../../src/models/index.ts';
 import { takeRows, type DenseMatrix } from '../../src/schema/matrix.ts';
@@ -20,7 +20,7 @@ const PEER = path.resolve('../shared/bench/peer_sklearn.py');
 const XEDU = fs.existsSync('data/x_education_leads.csv')
   ? 'data/x_education_leads.csv'
   : '../shared/data/x_education_leads.csv';
-const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').filter(Boolean).map(Number);
 const STAGES = ['generate', 'export-csv', 'ingest', 'features', 'train', 'score', 'write-floor', 'compare'];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-bench-'));
 const t0 = performance.now();
@@ -33,47 +33,59 @@ function peerAvailable(): string | null {
     : 'scikit-learn peer not available (apt-get install -y python3-sklearn python3-pandas); leadscore figures only';
 }
 
-/** Quality on X Education: leadscore's trainFlat vs the peer script on exactly the same test rows. */
+/** Seeds of the X Education comparison (issue #17's five; BENCH_SEEDS=42 for a quick look). */
+const SEEDS = (process.env.BENCH_SEEDS ?? '1,2,3,7,42').split(',').map(Number);
+
+type Metrics = Record<string, number>;
+
+/**
+ * Quality on X Education, per seed: leadscore's trainFlat in its own process (cold, as a user's run),
+ * then the peer script (scikit-learn and XGBoost) on exactly the same rows and columns.
+ */
 async function quality(peerMissing: string | null) {
-  log('quality: X Education, train + export split');
-  const split = path.join(work, 'xedu-split.csv');
-  const cfg = TrainPipelineConfig.parse({
-    name: 'bench-xedu',
-    rules: null,
-    models_dir: path.join(work, 'models'),
-    seed: 42,
-  });
-  const cpu0 = process.cpuUsage();
-  const t = performance.now();
-  const r = await trainFlat(cfg, {
-    data: XEDU,
-    target: 'Converted',
-    id: 'Prospect ID',
-    exclude: [],
-    exportSplit: split,
-    now: new Date(),
-  });
-  const trainSeconds = (performance.now() - t) / 1000;
-  const trainCpu = (process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1e6;
-  const drop = ['Prospect ID', 'Lead Number', ...r.excluded_columns.map((e) => e.column)];
-  let peer: Record<string, Record<string, number>> | null = null;
-  if (!peerMissing) {
-    log('quality: peer_sklearn.py on identical rows');
-    const out = execFileSync(
-      PY,
-      [PEER, split, 'Converted', '--split-col', 'split', '--drop', drop.join(','), '--json'],
-      { encoding: 'utf8', maxBuffer: 1 << 26 },
+  const runs: Array<{
+    seed: number;
+    seconds: number;
+    cpu_seconds: number;
+    excluded_columns: string[];
+    leadscore: Record<string, Metrics>;
+    peer: Record<string, Metrics> | null;
+    members: unknown;
+    calibration: string;
+    /** the blend's test ECE bins: rows, mean probability, share converted */
+    ece_bins: Array<{ rows: number; mean_probability: number; converted: number }>;
+  }> = [];
+  for (const seed of SEEDS) {
+    log(`quality: X Education seed ${seed}, train + export split`);
+    const r = JSON.parse(
+      execFileSync('npx', ['tsx', 'test/bench/xedu.ts', String(seed), work], { encoding: 'utf8', maxBuffer: 1 << 26 }),
     );
-    peer = JSON.parse(out).models;
+    let peer: Record<string, Metrics> | null = null;
+    if (!peerMissing) {
+      log(`quality: peer_sklearn.py on identical rows (seed ${seed})`);
+      const out = execFileSync(
+        PY,
+        [PEER, r.split, 'Converted', '--split-col', 'split', '--drop', r.peer_drop, '--json'],
+        {
+          encoding: 'utf8',
+          maxBuffer: 1 << 26,
+        },
+      );
+      peer = JSON.parse(out).models;
+    }
+    runs.push({
+      seed,
+      seconds: r.seconds,
+      cpu_seconds: r.cpu_seconds,
+      excluded_columns: r.excluded_columns,
+      leadscore: r.metrics,
+      peer,
+      members: r.members,
+      calibration: r.calibration,
+      ece_bins: r.ece_bins ?? [],
+    });
   }
-  return {
-    data: XEDU,
-    excluded_columns: r.excluded_columns.map((e) => e.column),
-    train_seconds_end_to_end: trainSeconds,
-    train_cpu_seconds: trainCpu,
-    leadscore: r.metrics,
-    peer,
-  };
+  return { data: XEDU, seeds: SEEDS, runs };
 }
 
 /** Every stage at one size, each in its own process. */
@@ -183,7 +195,7 @@ for (const n of SIZES) scaleResults[n] = scale(n);
 const results = {
   created_at: new Date().toISOString(),
   machine,
-  peer: peerMissing ?? 'scikit-learn (Debian python3-sklearn)',
+  peer: peerMissing ?? 'scikit-learn and XGBoost (Debian python3-sklearn, python3-xgboost)',
   quality: q,
   ratios: rat,
   scale: scaleResults,
@@ -197,33 +209,86 @@ function f(x: unknown, d = 4): string {
   return typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '–';
 }
 
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** The X Education tables: per seed, blend vs XGBoost and scikit-learn's HGB; means; every model's means. */
+function qualityMarkdown(q: Awaited<ReturnType<typeof quality>>): string[] {
+  const lines: string[] = [];
+  const excluded = [...new Set(q.runs.flatMap((r) => r.excluded_columns))].join(', ');
+  lines.push(
+    `### Quality: X Education, seeds ${q.seeds.join(', ')} (${excluded} excluded by the leakage audit; ` +
+      'the peer on identical rows and columns)',
+    '',
+    '| seed | blend AUC | XGBoost AUC | HGB AUC | blend log loss | XGBoost log loss | HGB log loss | blend ECE | ' +
+      'XGBoost ECE | leadscore train s | XGBoost fit s | calibration | blend ECE bin rows (10 equal-width bins) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const r of q.runs) {
+    const b = r.leadscore.blend;
+    const x = r.peer?.xgb;
+    const h = r.peer?.hgb;
+    lines.push(
+      `| ${r.seed} | ${f(b.auc)} | ${f(x?.auc)} | ${f(h?.auc)} | ${f(b.logloss)} | ${f(x?.logloss)} | ` +
+        `${f(h?.logloss)} | ${f(b.ece)} | ${f(x?.ece)} | ${f(r.seconds, 1)} | ${f(x?.fit_s, 2)} | ` +
+        `${r.calibration} | ${r.ece_bins.map((e) => e.rows).join(' ')} |`,
+    );
+  }
+  const avg = (get: (r: (typeof q.runs)[number]) => number | undefined) => {
+    const xs = q.runs.map(get).filter((v): v is number => typeof v === 'number');
+    return xs.length ? mean(xs) : NaN;
+  };
+  lines.push(
+    `| mean | ${f(avg((r) => r.leadscore.blend.auc))} | ${f(avg((r) => r.peer?.xgb?.auc))} | ` +
+      `${f(avg((r) => r.peer?.hgb?.auc))} | ${f(avg((r) => r.leadscore.blend.logloss))} | ` +
+      `${f(avg((r) => r.peer?.xgb?.logloss))} | ${f(avg((r) => r.peer?.hgb?.logloss))} | ` +
+      `${f(avg((r) => r.leadscore.blend.ece))} | ${f(avg((r) => r.peer?.xgb?.ece))} | ` +
+      `${f(
+        avg((r) => r.seconds),
+        1,
+      )} | ${f(
+        avg((r) => r.peer?.xgb?.fit_s),
+        2,
+      )} | | |`,
+    '',
+    '| model (mean over the seeds) | AUC | PR AUC | log loss | Brier | ECE |',
+    '| --- | --- | --- | --- | --- | --- |',
+  );
+  const first = q.runs[0];
+  for (const k of Object.keys(first.leadscore)) {
+    const m = (key: string) => f(avg((r) => r.leadscore[k]?.[key]));
+    lines.push(`| leadscore ${k} | ${m('auc')} | ${m('pr_auc')} | ${m('logloss')} | ${m('brier')} | ${m('ece')} |`);
+  }
+  for (const k of Object.keys(first.peer ?? {})) {
+    const m = (key: string) => f(avg((r) => r.peer?.[k]?.[key]));
+    const name = k === 'xgb' ? 'XGBoost' : `scikit-learn ${k}`;
+    lines.push(`| ${name} | ${m('auc')} | ${m('pr_auc')} | ${m('logloss')} | ${m('brier')} | ${m('ece')} |`);
+  }
+  const seconds = avg((r) => r.seconds);
+  const xgbFit = avg((r) => r.peer?.xgb?.fit_s);
+  lines.push(
+    '',
+    `leadscore training end to end on X Education (trainFlat in a fresh process: read, audit, folds, refit, ` +
+      `save): ${f(seconds, 1)} s wall on average, ${f(Math.max(...q.runs.map((r) => r.seconds)), 1)} s at most, ` +
+      `${f(
+        avg((r) => r.cpu_seconds),
+        1,
+      )} s CPU; XGBoost's fit alone (one model, already encoded, 2 threads): ` +
+      `${f(xgbFit, 2)} s. Ratio leadscore / XGBoost: ${f(seconds / xgbFit, 1)}x.`,
+    '',
+  );
+  return lines;
+}
+
 function markdown(r: typeof results): string {
   const lines: string[] = [];
   lines.push(
-    `Machine: ${machine.cpus} cores (${machine.cpu_model}), ${machine.memory_gib} GiB, Node ${machine.node}; peer: ${r.peer}. Total ${f(r.total_seconds, 0)} s.`,
+    `Machine: ${machine.cpus} cores (${machine.cpu_model}), ${machine.memory_gib} GiB, Node ${machine.node}; ` +
+      `peer: ${r.peer}. Total ${f(r.total_seconds, 0)} s.`,
     '',
   );
-  lines.push(
-    `### Quality: X Education test split (${q.excluded_columns.join(', ')} excluded by the leakage audit; identical rows)`,
-    '',
-  );
-  lines.push('| model | AUC | PR AUC | log loss | Brier | ECE |', '| --- | --- | --- | --- | --- | --- |');
-  for (const [k, m] of Object.entries(q.leadscore))
-    lines.push(`| leadscore ${k} | ${f(m.auc)} | ${f(m.pr_auc)} | ${f(m.logloss)} | ${f(m.brier)} | ${f(m.ece)} |`);
-  for (const [k, m] of Object.entries(q.peer ?? {}))
-    lines.push(`| scikit-learn ${k} | ${f(m.auc)} | ${f(m.pr_auc)} | ${f(m.logloss)} | ${f(m.brier)} | ${f(m.ece)} |`);
-  if (q.peer) {
-    const b = q.leadscore.blend;
-    lines.push(
-      '',
-      `Blend minus peer: AUC ${['logistic', 'mlp', 'hgb'].map((k) => `${k} ${f(b.auc - q.peer![k].auc)}`).join(', ')}; log loss vs logistic ${f(b.logloss - q.peer.logistic.logloss)}.`,
-    );
-  }
-  lines.push(
-    '',
-    `leadscore training end to end on X Education: ${f(q.train_seconds_end_to_end, 1)} s wall, ${f(q.train_cpu_seconds, 1)} s CPU.`,
-    '',
-  );
+  lines.push(...qualityMarkdown(r.quality));
   lines.push(
     '### Speed at scale (each stage in its own process)',
     '',

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { auditLeakage, loadFlatFrame, rocAuc, stratifiedSplit, type FeatureFrame } from '../../src/features/index.ts';
 import { DataError } from '../../src/errors.ts';
+import { auditAndExclude } from '../../src/pipelines/leakage.ts';
+import { rocAuc as metricsRocAuc } from '../../src/evaluate/metrics.ts';
+import { mulberry32 } from '../../src/random.ts';
 import { Warehouse } from '../../src/store/index.ts';
 import { runLeadscore } from '../cli/run.ts';
 
@@ -76,6 +79,19 @@ describe('auditLeakage', () => {
     }
   });
 
+  it('as training runs it (names, dominance): Tags and Lead Quality out on X Education, the rest kept', async () => {
+    const frame = await loadFlatFrame(XE, { target: 'Converted', id: 'Prospect ID' });
+    for (const seed of [1, 2, 3]) {
+      const split = stratifiedSplit(frame.label!, { train: 0.8, test: 0.2 }, seed);
+      const r = auditAndExclude(frame, split.train, null, { failOnLeakage: false, keep: [], exclude: [], seed });
+      expect(r.excluded.map((e) => e.column).sort()).toEqual(['Lead Quality', 'Tags']);
+      expect(r.excluded.find((e) => e.column === 'Tags')!.reason).toMatch(/tags sales put on a lead/);
+      // with them out, no column dominates: nothing to warn about
+      expect(r.warnings).toEqual([]);
+      expect(r.record.dominance.map((d) => d.column)).toContain('Total Time Spent on Website');
+    }
+  });
+
   it('reads a flat table from a warehouse table too, and explains an unknown target', async () => {
     const w = await Warehouse.open(':memory:');
     try {
@@ -111,5 +127,18 @@ describe('auditLeakage', () => {
     const failing = await runLeadscore([...args.slice(0, -1), '--fail-on-leakage']);
     expect(failing.code).toBe(3);
     expect(failing.stderr).toMatch(/suspected leakage in \d+ column\(s\): .*Tags/);
+  });
+});
+
+describe('rocAuc against the metrics module', () => {
+  it('agrees with evaluate/metrics rocAuc on random scores with many ties', () => {
+    const r = mulberry32(4);
+    for (let t = 0; t < 20; t++) {
+      const n = 50 + Math.floor(r() * 500);
+      const score = Float64Array.from({ length: n }, () => Math.floor(r() * 12) / 3 - (r() < 0.1 ? Infinity : 0));
+      const y = Uint8Array.from({ length: n }, () => (r() < 0.3 ? 1 : 0));
+      if (y.every((v) => v === y[0])) continue;
+      expect(rocAuc(score, y)).toBeCloseTo(metricsRocAuc(y, score), 12);
+    }
   });
 });

@@ -136,3 +136,29 @@ describe('chooseCalibrator', () => {
     expect(a.calibrator.toJSON()).toEqual(b.calibrator.toJSON());
   });
 });
+
+describe('Platt convergence', () => {
+  it('converges on every realistic calibration problem, and says so', () => {
+    // 40 problems: blends of different sharpness and offset, 150 to 8000 rows, with and without smoothing
+    const rnd = mulberry32(77);
+    let fits = 0;
+    for (let k = 0; k < 40; k++) {
+      const n = 150 + Math.floor(rnd() * 8000);
+      const slope = 0.4 + 2.5 * rnd();
+      const shift = rnd() * 3 - 1.5;
+      const { p, y } = sample(n, 1000 + k, (r) => sig(slope * logit(r) + shift));
+      for (const targetSmoothing of [true, false]) {
+        const c = new PlattCalibrator({ targetSmoothing }).fit(p, y);
+        expect(c.state!.converged, `problem ${k}, smoothing ${targetSmoothing}`).toBe(true);
+        fits++;
+      }
+    }
+    expect(fits).toBe(80);
+  });
+
+  it('reports converged: false when it stops short, and the blend calibration says it', () => {
+    const { p, y } = sample(2000, 5, (r) => sig(2.5 * logit(r) - 1));
+    expect(new PlattCalibrator({ maxIter: 1 }).fit(p, y).state!.converged).toBe(false);
+    expect(new PlattCalibrator({ maxIter: 100 }).fit(p, y).state!.converged).toBe(true);
+  });
+});

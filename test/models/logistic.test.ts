@@ -161,3 +161,75 @@ describe('LogisticRegression behaviour', () => {
     expect(m.converged).toBe(true);
   });
 });
+
+describe('LogisticRegression on one-hot columns (the sparse Hessian path)', () => {
+  // 12 categoricals x 6 levels, one-hot: 1 non-zero in 6 (a flat table's shape), with label signal
+  const rows = 2000;
+  const groups = 12;
+  const levels = 6;
+  const cols = groups * levels;
+  const rnd = mulberry32(21);
+  const data = new Float32Array(rows * cols);
+  const y = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let z = -0.5;
+    for (let g = 0; g < groups; g++) {
+      const l = Math.floor(rnd() * levels);
+      data[i * cols + g * levels + l] = 1;
+      z += (l - 2.5) * 0.15 * (g % 3);
+    }
+    y[i] = rnd() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+  }
+  const X = denseMatrix(
+    data,
+    rows,
+    cols,
+    Array.from({ length: cols }, (_, j) => `g${Math.floor(j / levels)}=${j % levels}`),
+  );
+
+  it('reaches the optimum: w + C·Xᵀ(p - y) = 0 and Σ(p - y) = 0, checked independently', () => {
+    const C = 0.5;
+    const m = new LogisticRegression({ C, tol: 1e-10 }).fit(X, y);
+    expect(m.state!.converged).toBe(true);
+    const p = m.predictProba(X);
+    let gIntercept = 0;
+    const g = Float64Array.from(m.state!.coef);
+    for (let i = 0; i < rows; i++) {
+      const r = p[i] - y[i];
+      gIntercept += r;
+      for (let j = 0; j < cols; j++) g[j] += C * r * X.data[i * cols + j];
+    }
+    expect(Math.max(...Array.from(g, Math.abs))).toBeLessThan(1e-7);
+    expect(Math.abs(gIntercept)).toBeLessThan(1e-7);
+  });
+});
+
+describe('LogisticRegression warm start', () => {
+  it('starting from a fold model (matched by column name) reaches the same optimum in fewer iterations', () => {
+    const X = fixture.X;
+    const half = takeRows(
+      X,
+      Array.from({ length: X.rows >> 1 }, (_, i) => i),
+    );
+    const fold = new LogisticRegression({ tol: 1e-10 }).fit(half, fixture.y.slice(0, X.rows >> 1));
+    const cold = new LogisticRegression({ tol: 1e-10 }).fit(X, fixture.y).state!;
+    const warm = new LogisticRegression({ tol: 1e-10 }).fit(X, fixture.y, { start: fold }).state!;
+    expect(maxAbsDiff(warm.coef, cold.coef)).toBeLessThan(1e-8);
+    expect(Math.abs(warm.intercept - cold.intercept)).toBeLessThan(1e-8);
+    expect(warm.nIter).toBeLessThan(cold.nIter);
+    // columns the start does not know begin at 0; reordered columns are matched by name
+    const renamed = { ...X, columns: X.columns.map((c, j) => (j === 0 ? 'new_column' : c)) };
+    const partial = new LogisticRegression({ tol: 1e-10 }).fit(renamed, fixture.y, { start: fold }).state!;
+    expect(maxAbsDiff(partial.coef, cold.coef)).toBeLessThan(1e-8);
+  });
+});
+
+describe('LogisticRegression with a sampled Hessian (big data)', () => {
+  it('reaches the same optimum when each Newton step estimates the Hessian from a tenth of the rows', () => {
+    const exactFit = new LogisticRegression({ C: 1, tol: 1e-10 }).fit(fixture.X, fixture.y).state!;
+    const sampled = new LogisticRegression({ C: 1, tol: 1e-10, hessianRows: 300 }).fit(fixture.X, fixture.y).state!;
+    expect(sampled.converged).toBe(true);
+    expect(maxAbsDiff(sampled.coef, exactFit.coef)).toBeLessThan(1e-7);
+    expect(Math.abs(sampled.intercept - exactFit.intercept)).toBeLessThan(1e-7);
+  });
+});

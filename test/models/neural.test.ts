@@ -306,3 +306,24 @@ describe('NeuralNet fit/predict', () => {
     expect(Math.max(...diff)).toBeLessThan(0.02);
   });
 });
+
+describe('NeuralNet warm start and fixed epochs', () => {
+  it('from a fitted network it starts as the same function, in another standardization and order', async () => {
+    const half = { ...train.X, rows: 1500, data: train.X.data.subarray(0, 1500 * train.X.cols) };
+    const a = await new NeuralNet({ ...quick, dropout: 0 }).fit(half, train.y.subarray(0, 1500));
+    // all 3000 rows (another mean and scale), columns reversed, one epoch at a negligible learning rate
+    const order = Array.from({ length: train.X.cols }, (_, j) => train.X.cols - 1 - j);
+    const data = new Float32Array(train.X.data.length);
+    for (let i = 0; i < train.X.rows; i++)
+      for (let j = 0; j < order.length; j++) data[i * order.length + j] = train.X.data[i * order.length + order[j]];
+    const reversed: DenseMatrix = { ...train.X, data, columns: order.map((j) => train.X.columns[j]) };
+    const b = await new NeuralNet({ ...quick, dropout: 0, epochs: 1, learningRate: 1e-12 }).fit(reversed, train.y, {
+      start: a,
+    });
+    const pa = a.predictProba(train.X);
+    const pb = b.predictProba(reversed);
+    for (let i = 0; i < pa.length; i++) expect(Math.abs(pa[i] - pb[i])).toBeLessThan(1e-4);
+    expect(b.state!.validationRows).toBe(0); // a fixed number of epochs holds no rows back
+    expect(b.state!.history).toHaveLength(1);
+  });
+});

@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { denseMatrix, type DenseMatrix } from '../../src/schema/matrix.ts';
+import { denseMatrix, takeRows, type DenseMatrix } from '../../src/schema/matrix.ts';
 import { mulberry32 } from '../../src/models/random.ts';
 import { ScoringModel, type ScoringFitOptions } from '../../src/models/scoring-model.ts';
-import { baseModelRows, chooseStacking, type Splits } from '../../src/models/stacking.ts';
+import { randomFolds, timeFolds, type FitPlan } from '../../src/models/folds.ts';
 import { calibrateBlend } from '../../src/models/blend-calibration.ts';
 import { loadScoringModel, saveScoringModel } from '../../src/models/scoring-artifact.ts';
 import { registerBaseEstimator, type BaseEstimatorKind } from '../../src/models/base-estimators.ts';
@@ -25,10 +25,11 @@ function problem(n: number, seed: number) {
   return { X: denseMatrix(data, n, 4, ['x0', 'x1', 'x2', 'x3']), y };
 }
 
-function splitsOf(n: number): Splits {
-  const part = (k: number) => Int32Array.from({ length: n }, (_, i) => i).filter((i) => i % 10 === k);
-  const train = Int32Array.from({ length: n }, (_, i) => i).filter((i) => i % 10 >= 3);
-  return { train, validation: part(0), calibration: part(1), test: part(2) };
+/** Every tenth row is a test row; the rest are fitted through `k` stratified folds. */
+function planOf(n: number, y: Uint8Array, k = 3): FitPlan {
+  const test = Int32Array.from({ length: n }, (_, i) => i).filter((i) => i % 10 === 2);
+  const rows = Int32Array.from({ length: n }, (_, i) => i).filter((i) => i % 10 !== 2);
+  return { rows, folds: randomFolds(rows, y, k, 11), kind: 'random', test };
 }
 
 function fast(extra: Partial<ScoringFitOptions> = {}, ensemble = 1): ScoringFitOptions {
@@ -56,58 +57,86 @@ function roundTrip(model: ScoringModel): ScoringModel {
   return loadScoringModel(dir).model;
 }
 
-describe('ScoringModel stacking', () => {
-  it('cv: no base model ever predicts a row it was fitted on, and calibration/test rows are never fitted', async () => {
+describe('ScoringModel fit plan', () => {
+  it('no base model predicts a row it fitted; the final models see every non-test row, no test row', async () => {
     const { X, y } = problem(600, 1);
-    const splits = splitsOf(600);
+    const plan = planOf(600, y);
     const fits: Array<{ fitted: Set<number>; predicted: Int32Array }> = [];
     const encodedOn: Int32Array[] = [];
-    await ScoringModel.fit(
+    const model = await ScoringModel.fit(
       X,
       y,
       null,
-      splits,
+      plan,
       fast({
-        stacking: 'cv',
-        folds: 3,
-        encodeFor: (rows) => {
-          encodedOn.push(rows);
-          return X;
+        encodeFor: (fitRows, rows) => {
+          encodedOn.push(fitRows);
+          return takeRows(X, rows);
         },
         onBaseFit: (fitted, predicted) => fits.push({ fitted: new Set(fitted), predicted }),
       }),
     );
     expect(fits).toHaveLength(4); // 3 folds + the final refit
-    const base = new Set(baseModelRows(splits, 'cv'));
-    expect(base.size).toBe(splits.train.length + splits.validation.length);
-    const heldOut = new Set<number>();
+    const test = new Set(plan.test);
     for (const { fitted, predicted } of fits) {
       for (const i of predicted) expect(fitted.has(i)).toBe(false);
-      for (const i of [...splits.calibration, ...splits.test]) expect(fitted.has(i)).toBe(false);
+      for (const i of test) expect(fitted.has(i)).toBe(false);
     }
-    for (const { predicted } of fits.slice(0, 3)) for (const i of predicted) heldOut.add(i);
-    expect(heldOut).toEqual(base); // every base row gets exactly one out-of-fold prediction
-    // encoders refitted per fold
-    expect(encodedOn.map((r) => r.length)).toEqual(fits.slice(0, 3).map((f) => f.fitted.size));
+    const heldOut: number[] = [];
+    for (const { predicted } of fits.slice(0, 3)) heldOut.push(...predicted);
+    expect(heldOut.sort((a, b) => a - b)).toEqual(Array.from(plan.rows)); // each non-test row predicted once
+    expect(fits[3].fitted).toEqual(new Set(plan.rows)); // the final fit: every non-test row
+    expect(encodedOn.map((r) => r.length)).toEqual(fits.slice(0, 3).map((f) => f.fitted.size)); // encoders per fold
+    const t = model.training!;
+    expect(t.rows).toEqual({ base_models: 540, blend: 540, calibrator: 540, test: 60 });
+    expect(t.folds).toMatchObject({ kind: 'random', count: 3 });
   });
 
-  it('holdout: base models fit the training split only', async () => {
-    const { X, y } = problem(400, 2);
-    const splits = splitsOf(400);
-    const fits: Set<number>[] = [];
-    await ScoringModel.fit(X, y, null, splits, fast({ stacking: 'holdout', onBaseFit: (f) => fits.push(new Set(f)) }));
-    expect(fits).toHaveLength(1);
-    expect(fits[0]).toEqual(new Set(splits.train));
+  it('time folds predict each block from earlier snapshots only, one horizon before it', () => {
+    const days = 86_400_000;
+    const n = 1200;
+    const asOf = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + Math.floor(i / 50) * 30 * days);
+    const rows = Int32Array.from({ length: n }, (_, i) => i);
+    const folds = timeFolds(rows, asOf, 2, 90);
+    expect(folds).toHaveLength(2);
+    for (const f of folds) {
+      const first = Math.min(...Array.from(f.predict, (i) => asOf[i]));
+      for (const i of f.fit) expect(asOf[i] + 90 * days).toBeLessThanOrEqual(first);
+      expect(f.fit.length).toBeGreaterThan(0);
+    }
+    // the later fold learns from more history; the first block is never predicted
+    expect(folds[1].fit.length).toBeGreaterThan(folds[0].fit.length);
+    const predicted = new Set([...folds[0].predict, ...folds[1].predict]);
+    expect(predicted.has(0)).toBe(false);
+    expect(predicted.has(n - 1)).toBe(true);
+    expect(() => timeFolds(rows.slice(0, 100), asOf, 2, 90)).toThrow(/snapshot dates/);
   });
 
-  it('same seed, same probabilities; JSON round trip predicts identically (gbdt and a neural ensemble included)', async () => {
+  it('time folds without a gap (one row per lead at creation) fit only rows strictly before the block', () => {
+    // a few leads share each creation time, as with day-resolution exports
+    const n = 600;
+    const asOf = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + Math.floor(i / 3) * 86_400_000);
+    const rows = Int32Array.from({ length: n }, (_, i) => i);
+    for (const k of [1, 2, 3]) {
+      for (const f of timeFolds(rows, asOf, k, 0)) {
+        const first = Math.min(...Array.from(f.predict, (i) => asOf[i]));
+        const predicted = new Set(f.predict);
+        for (const i of f.fit) {
+          expect(predicted.has(i)).toBe(false);
+          expect(asOf[i]).toBeLessThan(first);
+        }
+        expect(f.fit.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('same seed, same probabilities; JSON round trip predicts identically (trees, a neural ensemble)', async () => {
     const { X, y } = problem(500, 3);
-    const splits = splitsOf(500);
-    const opts = fast({ stacking: 'cv', folds: 2 }, 2);
-    const a = await ScoringModel.fit(X, y, null, splits, opts);
-    const b = await ScoringModel.fit(X, y, null, splits, opts);
+    const plan = planOf(500, y, 2);
+    const opts = fast({}, 2);
+    const a = await ScoringModel.fit(X, y, null, plan, opts);
+    const b = await ScoringModel.fit(X, y, null, plan, opts);
     expect(Array.from(b.predict(X, null).probability)).toEqual(Array.from(a.predict(X, null).probability));
-    expect(Object.keys(a.blendWeights())).toEqual(['logistic', 'neural', 'gbdt']);
     const back = roundTrip(a);
     expect(Array.from(back.predict(X, null).probability)).toEqual(Array.from(a.predict(X, null).probability));
     expect(back.bands).toEqual(a.bands);
@@ -116,11 +145,49 @@ describe('ScoringModel stacking', () => {
     );
   });
 
-  it("'auto' picks cv for small flat data, holdout for big or time-ordered data", () => {
-    expect(chooseStacking('auto', 7000)).toBe('cv');
-    expect(chooseStacking('auto', 1_000_000)).toBe('holdout');
-    expect(chooseStacking('auto', 7000, true)).toBe('holdout');
-    expect(chooseStacking('holdout', 7000)).toBe('holdout');
+  it('leaves out a member the blend gives no weight, and says so', async () => {
+    registerBaseEstimator(BASE_RATE_KIND);
+    const { X, y } = problem(600, 12);
+    const model = await ScoringModel.fit(X, y, null, planOf(600, y), {
+      members: [
+        { name: 'gbdt', params: { maxIter: 20 } },
+        { name: 'base_rate', params: {} },
+      ],
+      seed: 2,
+      bands: { hot: 'top 5%', warm: 'top 25%' },
+    });
+    expect(model.memberNames).toEqual(['gbdt']); // a constant predicts nothing the trees do not
+    const rec = model.training!.members.find((m) => m.name === 'base_rate')!;
+    expect(rec.kept).toBe(false);
+    expect(rec.note).toMatch(/no weight/);
+    expect(model.training!.blend.dropped).toEqual(['base_rate']);
+  });
+
+  it('chooses among candidates by out-of-fold log loss, within the search budget', async () => {
+    const { X, y } = problem(800, 13);
+    const plan = planOf(800, y);
+    const fit = (searchBudget: number) =>
+      ScoringModel.fit(X, y, null, plan, {
+        members: [
+          {
+            name: 'gbdt',
+            params: { learningRate: 0.1 },
+            // a stump cannot learn the x1*x2 interaction; deeper trees can
+            candidates: [{ maxLeafNodes: 2 }, { maxLeafNodes: 8 }, { maxLeafNodes: 4 }],
+          },
+        ],
+        seed: 3,
+        bands: { hot: 'top 5%', warm: 'top 25%' },
+        searchBudget,
+      });
+    const wide = (await fit(10)).training!.members[0];
+    expect(wide.candidates).toHaveLength(3);
+    const best = wide.candidates.reduce((a, c) => (c.oof_logloss < a.oof_logloss ? c : a));
+    expect(wide.params).toEqual(best.params);
+    expect(wide.params.maxLeafNodes).not.toBe(2);
+    expect(wide.oof_logloss).toBe(best.oof_logloss);
+    // a budget of one candidate's work tries only the first
+    expect((await fit(1)).training!.members[0].candidates).toHaveLength(1);
   });
 
   it('keeps an already calibrated blend unchanged, recalibrates a miscalibrated one', () => {
@@ -134,6 +201,7 @@ describe('ScoringModel stacking', () => {
     expect(Math.abs(losses[0] - losses[losses.length - 1])).toBeLessThan(0.003);
     const passThrough = calibrateBlend(p, y, 'platt', 1); // an explicit method is always honoured
     expect(passThrough.method).toBe('platt');
+    expect(passThrough.warning).toBeUndefined();
     const squashed = p.map((q) => 0.4 + 0.2 * q); // right order, far too timid
     expect(calibrateBlend(squashed, y, 'auto', 1).method).toBe('platt');
   });
@@ -156,30 +224,49 @@ const BASE_RATE_KIND: BaseEstimatorKind = {
   fromJSON: (json) => new BaseRate((json as { rate: number }).rate),
 };
 
+/** A fifth, informative one: the sign of x1 * x2 (the interaction a linear model misses), softened. */
+class InteractionSign {
+  constructor(readonly scale: number) {}
+  predictProba(X: DenseMatrix): Float64Array {
+    return Float64Array.from({ length: X.rows }, (_, i) => {
+      const z = this.scale * Math.sign(X.data[i * X.cols + 1] * X.data[i * X.cols + 2]);
+      return 1 / (1 + Math.exp(-z));
+    });
+  }
+  toJSON(): unknown {
+    return { scale: this.scale };
+  }
+}
+const INTERACTION_KIND: BaseEstimatorKind = {
+  name: 'interaction_sign',
+  label: 'interaction sign',
+  fit: async () => new InteractionSign(2),
+  fromJSON: (json) => new InteractionSign((json as { scale: number }).scale),
+};
+
 describe('a fourth base estimator', () => {
   it('is one registration: it is fitted, blended, saved and loaded by name', async () => {
-    registerBaseEstimator(BASE_RATE_KIND);
+    registerBaseEstimator(INTERACTION_KIND);
     const { X, y } = problem(400, 7);
-    const splits = splitsOf(400);
-    const model = await ScoringModel.fit(X, y, null, splits, {
+    const model = await ScoringModel.fit(X, y, null, planOf(400, y), {
       members: [
         { name: 'logistic', params: {} },
-        { name: 'base_rate', params: {} },
+        { name: 'interaction_sign', params: {} },
       ],
       seed: 1,
       bands: { hot: 'top 5%', warm: 'top 25%' },
     });
-    expect(model.memberNames).toEqual(['logistic', 'base_rate']);
-    expect(Object.keys(model.blendWeights())).toEqual(['logistic', 'base_rate']);
+    expect(model.memberNames).toEqual(['logistic', 'interaction_sign']);
+    expect(Object.keys(model.blendWeights())).toEqual(['logistic', 'interaction_sign']);
     const out = model.predict(X, null);
-    expect(new Set(out.base.base_rate).size).toBe(1);
+    expect(new Set(out.base.interaction_sign).size).toBe(2);
     const back = roundTrip(model);
     expect(Array.from(back.predict(X, null).probability)).toEqual(Array.from(out.probability));
   });
 
   it('an unknown name is refused with the known ones', async () => {
     const { X, y } = problem(200, 8);
-    const fit = ScoringModel.fit(X, y, null, splitsOf(200), {
+    const fit = ScoringModel.fit(X, y, null, planOf(200, y), {
       members: [{ name: 'logistik', params: {} }],
       seed: 1,
       bands: { hot: 50, warm: 20 },

@@ -35,7 +35,8 @@ describe('a funnel of leads and won deals, no activities', () => {
     expect(text.stdout).toMatch(/x_landing_page \("Landing Page", categorical\)/);
     expect(text.stdout).toMatch(/one row per lead as of its creation, labelled won within 90 days after that/);
     // the counts came before the fitting, as a line of their own
-    expect(text.stderr).toMatch(/train: rows per part: train \d+ rows, \d+ converted; validation/);
+    // (validation and calibration are out-of-fold rows among train now: no parts of their own)
+    expect(text.stderr).toMatch(/train: rows per part: train \d+ rows, \d+ converted; test \d+ rows/);
 
     const card = JSON.parse(fs.readFileSync(path.join(models, 'funnel', 'v0001', 'model.json'), 'utf8'));
     const spec = card.features.spec;
@@ -112,7 +113,9 @@ describe('a funnel of leads and won deals, no activities', () => {
 
 describe('too few conversions', () => {
   it('exits 3 with the rows and conversions per part and what to change; no model, CRM tables unchanged', async () => {
-    const thin = await funnelWarehouse({ leads: 500, seed: 9, spanDays: 400 });
+    // 250 leads: with every non-test row training (no validation or calibration parts), 500 leads now clear
+    // the floor of 20 training conversions
+    const thin = await funnelWarehouse({ leads: 250, seed: 9, spanDays: 400 });
     const crm = ['leads', 'activities', 'outcomes'];
     const before = await tableStates(thin.db, crm);
     const thinModels = path.join(thin.dir, 'models');
@@ -120,7 +123,7 @@ describe('too few conversions', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/error: too little to train on: training has \d+ conversions \(at least 20 are needed\)/);
     expect(r.stderr).toMatch(
-      /rows and conversions per part: train \d+ rows, \d+ converted; validation \d+ rows, \d+ converted; calibration/,
+      /rows and conversions per part: train \d+ rows, \d+ converted; test \d+ rows, \d+ converted/,
     );
     expect(r.stderr).toMatch(/hint: .*label each lead once, at creation \(train --label created/);
     expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -13,6 +13,7 @@ interface TrainFlags {
   id?: string;
   positive?: string;
   exclude?: string;
+  keep?: string;
   seed?: string;
   name?: string;
   modelsDir?: string;
@@ -48,7 +49,8 @@ export function registerTrainCommand(program: Command): void {
     .option('--target <col>', 'with --data: the outcome column (1/0, yes/no, true/false, won/lost)')
     .option('--id <col>', 'with --data: the lead id column (never used as a feature)')
     .option('--positive <value>', 'with --data: the target value that means converted')
-    .option('--exclude <cols>', 'with --data: comma-separated columns to leave out')
+    .option('--exclude <cols>', 'comma-separated columns (features) to leave out, whatever the leakage audit says')
+    .option('--keep <cols>', 'comma-separated columns the leakage audit must not exclude (known when a lead is scored)')
     .option('--seed <n>', 'random seed (splits, initialization, shuffles)')
     .option('--name <name>', 'model name under the models folder (flat data: default the file or table name)')
     .option('--models-dir <dir>', 'where artifacts go (default models/)')
@@ -60,9 +62,10 @@ export function registerTrainCommand(program: Command): void {
       `
 What it does: builds point-in-time features (or reads the flat file), audits every column for
 leakage on the training split and excludes suspected ones, splits by time (or stratified for flat
-files), fits logistic regression and a neural network on the training split, a stacking blend on the
-validation split and a calibrator on the calibration split, reports test-split metrics and saves
-models/<name>/<version>/. Promote it with \`leadscore models promote NAME@VERSION\`.
+files), chooses hyperparameters, the stacking blend and the calibrator on out-of-fold predictions
+over the non-test rows, refits the base models (logistic, neural, and boosted trees for flat tables)
+on every non-test row, reports test-split metrics and saves models/<name>/<version>/.
+--keep and --exclude settle the leakage audit; the model card records the decision. Promote it with \`leadscore models promote NAME@VERSION\`.
 
 Examples:
   $ leadscore train --db data/leadscore.duckdb
@@ -95,6 +98,7 @@ Examples:
           id: flags.id,
           positive: flags.positive,
           exclude: flags.exclude === undefined ? undefined : list(flags.exclude),
+          keep: flags.keep === undefined ? undefined : list(flags.keep),
           exportSplit: flags.exportSplit,
           now: new Date(), // the CLI is the only place that reads the wall clock
           onStage: bar.update,
@@ -112,10 +116,8 @@ function printTrainReport(r: TrainReport): void {
   const c = r.counts;
   const cell = (p: keyof typeof c.rows) => `${c.rows[p]} (${c.conversions[p]} converted)`;
   const gaps = c.rows.dropped ? `, left out in gaps ${cell('dropped')}` : '';
-  writeOut(
-    `rows: train ${cell('train')}, validation ${cell('validation')}, calibration ${cell('calibration')}, ` +
-      `test ${cell('test')}${gaps}\n`,
-  );
+  const held = (['validation', 'calibration'] as const).filter((p) => c.rows[p] > 0).map((p) => `, ${p} ${cell(p)}`);
+  writeOut(`rows: train ${cell('train')}${held.join('')}, test ${cell('test')}${gaps}\n`);
   if (r.excluded_columns.length) {
     writeOut('\nexcluded by the leakage audit:\n');
     for (const e of r.excluded_columns) writeOut(`  ${e.column}: ${e.reason}\n`);
