@@ -6,7 +6,16 @@ import * as leadscore from '../src/index.ts';
 
 describe('the library API (src/index.ts)', () => {
   it('exports the pipelines as functions and the error classes', () => {
-    for (const name of ['ingest', 'ingestFlat', 'generate', 'train', 'score', 'compare', 'monitor'] as const)
+    for (const name of [
+      'ingest',
+      'ingestFlat',
+      'generate',
+      'train',
+      'score',
+      'publishScores',
+      'compare',
+      'monitor',
+    ] as const)
       expect(typeof leadscore[name], name).toBe('function');
     expect(leadscore.exitCodeFor(new leadscore.UsageError('x'))).toBe(2);
   });
