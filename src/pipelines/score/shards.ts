@@ -54,6 +54,8 @@ export function listShardFiles(from: readonly string[]): string[] {
     if (!fs.existsSync(p))
       throw new NotFoundError(`--from ${p}: no such folder`, 'pass the folder `score --shard k/n --out DIR` wrote to');
     if (fs.statSync(p).isFile()) {
+      if (!/\.parquet$/i.test(p))
+        throw new DataError(`--from ${p} is not a Parquet file`, 'pass the folder the shards were written to');
       files.push(path.resolve(p));
       continue;
     }
@@ -75,10 +77,17 @@ export function listShardFiles(from: readonly string[]): string[] {
 /** Read each file's run and shard from its Parquet metadata; a file without them is refused. */
 export async function readShardFiles(w: Warehouse, files: readonly string[]): Promise<ShardFile[]> {
   const list = `[${files.map(quoteLiteral).join(', ')}]`;
-  const rows = await w.all<{ file_name: string; k: string; v: string }>(
-    `SELECT file_name, decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${list})
-     WHERE starts_with(decode(key), ${quoteLiteral(PREFIX)})`,
-  );
+  const rows = await w
+    .all<{ file_name: string; k: string; v: string }>(
+      `SELECT file_name, decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${list})
+       WHERE starts_with(decode(key), ${quoteLiteral(PREFIX)})`,
+    )
+    .catch((err: Error) => {
+      throw new DataError(
+        `cannot read the shards' Parquet metadata: ${err.message.split('\n')[0]}`,
+        'a file may be damaged or not Parquet: score that shard again, or move the file out',
+      );
+    });
   const byFile = new Map<string, Record<string, string>>(files.map((f) => [f, {}]));
   for (const r of rows) {
     const kv = byFile.get(r.file_name);
