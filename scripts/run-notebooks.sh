@@ -21,6 +21,12 @@ if [ ! -x "$tslab" ]; then
   exit 2
 fi
 
+# Notebooks load the built library (load('leadscore') -> dist/): rebuild when a source is newer.
+if [ ! -f dist/index.js ] || [ -n "$(find src -name '*.ts' -newer dist/index.js -print -quit)" ]; then
+  echo "run-notebooks: dist/ is older than src/; npm run build"
+  npm run build --silent
+fi
+
 if [ "$#" -gt 0 ]; then
   notebooks=("$@")
 else

@@ -1,5 +1,6 @@
 /**
- * leadscore as a library: `import { ingest, train, score, compare, monitor, generate } from 'leadscore'`.
+ * leadscore as a library: `import { ingest, train, score, compare, monitor, generate } from 'leadscore'`,
+ * and for analysts `demo`, `openWarehouse` (SQL on the warehouse) and the comparison report's pieces.
  *
  * Each function runs the pipeline the `leadscore` command of the same name runs, with the same defaults,
  * and returns what that command prints with --json. Where the command reads the wall clock (a model's
@@ -15,6 +16,10 @@ import type { PublishRunOptions, ScoreRunOptions } from './pipelines/score-run.t
 import type { PublishSummary, ScoreSummary } from './pipelines/score/index.ts';
 import type { TrainRunOptions } from './pipelines/train-run.ts';
 import type { TrainReport } from './pipelines/train.ts';
+import type { DemoOptions, DemoResult } from './pipelines/demo.ts';
+import type { OpenOptions, Warehouse } from './store/index.ts';
+import type { ComparisonResult } from './evaluate/report/types.ts';
+import type { SummarySentence } from './evaluate/report/summary.ts';
 
 export {
   ConfigError,
@@ -33,6 +38,9 @@ export type { MonitorReport, FeatureDrift } from './pipelines/monitor.ts';
 export type { PublishSummary, ScoreSummary, Shard } from './pipelines/score/index.ts';
 export type { TrainReport } from './pipelines/train.ts';
 export type { ComparisonResult } from './evaluate/report/types.ts';
+export type { SummarySentence } from './evaluate/report/summary.ts';
+export type { DemoOptions, DemoResult } from './pipelines/demo.ts';
+export type { OpenOptions, Warehouse } from './store/index.ts';
 
 /** Options of `train`: a pipeline file and overrides of its keys, or a flat file and its columns. */
 export type TrainOptions = Omit<TrainRunOptions, 'now'> & { now?: Date };
@@ -99,4 +107,37 @@ export async function monitor(options: MonitorRunOptions): Promise<MonitorReport
 export async function generate(options: GenerateDataOptions): Promise<GenerateDataResult> {
   const { generateData } = await import('./pipelines/generate-run.ts');
   return generateData(options);
+}
+
+/** The whole story on generated data (what `npm start` runs): generate, train, promote, score, compare, monitor. */
+export async function demo(options: Omit<DemoOptions, 'now'> & { now?: Date }): Promise<DemoResult> {
+  const { runDemo } = await import('./pipelines/demo.ts');
+  return runDemo({ ...options, now: options.now ?? new Date() });
+}
+
+/** Open a warehouse file for SQL (read-only unless told otherwise); close it when done. */
+export async function openWarehouse(file: string, options: OpenOptions = { readOnly: true }): Promise<Warehouse> {
+  const { Warehouse } = await import('./store/index.ts');
+  return Warehouse.open(file, options);
+}
+
+/** The sentences the comparison report opens with, for a `compare` result. */
+export async function comparisonSummary(result: ComparisonResult): Promise<SummarySentence[]> {
+  const { summarySentences } = await import('./evaluate/report/index.ts');
+  return summarySentences(result);
+}
+
+/** One chart of the comparison report ('roc', 'gains', 'reliability', ...) as SVG, with its title and caption. */
+export async function comparisonChart(
+  result: ComparisonResult,
+  id: string,
+): Promise<{ id: string; title: string; caption: string; svg: string }> {
+  const { chartSpecs, renderSvg } = await import('./evaluate/report/index.ts');
+  const specs = chartSpecs(result);
+  const chart = specs.find((c) => c.id === id);
+  if (!chart) {
+    const { UsageError } = await import('./errors.ts');
+    throw new UsageError(`no chart '${id}' in the comparison report`, `charts: ${specs.map((c) => c.id).join(', ')}`);
+  }
+  return { id: chart.id, title: chart.title, caption: chart.caption, svg: await renderSvg(chart.spec) };
 }

@@ -15,6 +15,10 @@ describe('the library API (src/index.ts)', () => {
       'publishScores',
       'compare',
       'monitor',
+      'demo',
+      'openWarehouse',
+      'comparisonSummary',
+      'comparisonChart',
     ] as const)
       expect(typeof leadscore[name], name).toBe('function');
     expect(leadscore.exitCodeFor(new leadscore.UsageError('x'))).toBe(2);
@@ -36,5 +40,14 @@ describe('the library API (src/index.ts)', () => {
     expect(written).toBe(db);
     expect(report.rows.leads).toBe(200);
     expect(fs.existsSync(db)).toBe(true);
+
+    // openWarehouse is read-only unless told otherwise: an analyst's query cannot change the warehouse.
+    const wh = await leadscore.openWarehouse(db);
+    try {
+      expect(await wh.count('leads')).toBe(200);
+      await expect(wh.run('DELETE FROM leads')).rejects.toThrow(/read-only/i);
+    } finally {
+      await wh.close();
+    }
   });
 });

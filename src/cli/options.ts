@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.ts';
+import { parseUtcDate } from '../utc-date.ts';
 
 /** Default warehouse path when --db is not given. */
 export const DEFAULT_DB = 'data/leadscore.duckdb';
@@ -20,13 +21,8 @@ export function parseInteger(flag: string, raw: string): number {
 /** Parse --as-of: `now` (the only place the wall clock is read) or an ISO date/time, as UTC. */
 export function parseAsOf(raw: string | undefined, flag = '--as-of'): Date {
   if (raw === undefined || raw === 'now') return new Date();
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(raw)
-    ? `${raw}T00:00:00Z`
-    : /[zZ]|[+-]\d{2}:?\d{2}$/.test(raw)
-      ? raw
-      : `${raw}Z`;
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`${flag} must be "now" or a date like 2025-06-30, got "${raw}"`);
+  const d = parseUtcDate(raw);
+  if (!d) throw new UsageError(`${flag} must be "now" or a date like 2025-06-30, got "${raw}"`);
   return d;
 }
 

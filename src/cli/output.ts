@@ -84,6 +84,39 @@ export function printTable(rows: Record<string, unknown>[], columns?: string[]):
   for (const r of rows) writeOut(line(cols.map((c) => cell(r[c]))) + '\n');
 }
 
+/** One fired rule of the points model, as `rules explain` and `explain --lead` list them. */
+export interface FiredRuleRow {
+  rule: string;
+  group: string;
+  events?: number | null;
+  rawPoints: number;
+  decay: number;
+  points: number;
+}
+
+/** Points as the rules print them: at most two decimals, no trailing zeros. */
+export const formatPoints = (x: number): string => String(Math.round(x * 100) / 100);
+
+/** Print the rules that fired for one lead (or "no rule fired"), in points. */
+export function printFiredRules(rules: readonly FiredRuleRow[]): void {
+  const format = formatPoints;
+  if (rules.length === 0) {
+    writeOut('no rule fired\n');
+    return;
+  }
+  printTable(
+    rules.map((r) => ({
+      rule: r.rule,
+      group: r.group,
+      events: r.events ?? '',
+      raw: format(r.rawPoints),
+      decay: r.decay ? format(-r.decay) : '',
+      points: format(r.points),
+    })),
+    ['rule', 'group', 'events', 'raw', 'decay', 'points'],
+  );
+}
+
 /** Format a number for humans: integers as is, others with 4 significant decimals. */
 export function formatNumber(v: number): string {
   if (Number.isInteger(v)) return String(v);

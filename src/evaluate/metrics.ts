@@ -1,8 +1,9 @@
 /**
  * Standard binary-classification metrics on labels `y` (0/1) and scores `p`.
  * Each one matches scikit-learn's definition (named in its doc comment) so figures compare
- * one-to-one with /work/shared/bench/peer_sklearn.py. Undefined cases (one class only) give NaN.
+ * one-to-one with the scikit-learn peer (bench/peer_sklearn.py). Undefined cases (one class only) give NaN.
  */
+import { lowerBound } from '../numeric.ts';
 
 type Scores = ArrayLike<number>;
 
@@ -272,7 +273,8 @@ export function psi(expected: ArrayLike<number>, actual: ArrayLike<number>, bins
   }
   const shares = (values: ArrayLike<number>): Float64Array => {
     const counts = new Float64Array(cuts.length + 1);
-    for (let i = 0; i < values.length; i++) counts[upperBound(cuts, values[i])]++;
+    // the number of cuts strictly below v is the index of v's right-closed bin
+    for (let i = 0; i < values.length; i++) counts[lowerBound(cuts, values[i])]++;
     for (let b = 0; b < counts.length; b++) counts[b] = Math.max(counts[b] / values.length, epsilon);
     return counts;
   };
@@ -281,18 +283,6 @@ export function psi(expected: ArrayLike<number>, actual: ArrayLike<number>, bins
   let total = 0;
   for (let b = 0; b < e.length; b++) total += (a[b] - e[b]) * Math.log(a[b] / e[b]);
   return total;
-}
-
-/** Number of cuts strictly below v (binary search): the index of v's right-closed bin. */
-function upperBound(cuts: number[], v: number): number {
-  let lo = 0;
-  let hi = cuts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (cuts[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The headline metrics in one object, keyed as the reports and peer_sklearn.py name them. */

@@ -271,7 +271,6 @@ export function promote(ref: string, options: PromoteOptions, root: string = DEF
   return result(true, reason);
 }
 
-
 // ---------------------------------------------------------------------------------------------
 
 function compare(

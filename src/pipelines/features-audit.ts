@@ -12,7 +12,7 @@ import {
 } from '../features/index.ts';
 import { summarizeFrame, type FeatureSummary } from '../features/summary.ts';
 import { withWarehouse } from '../store/index.ts';
-import { asOfDates, loadSpecFor, type SnapshotSeries } from './features-input.ts';
+import { asOfDates, loadSpecFor, type WarehouseFeatureQuery } from './features-input.ts';
 
 export type { AuditReport };
 
@@ -47,14 +47,7 @@ export interface FlatAuditResult {
 }
 
 /** Options of an audit of warehouse features as of one or more dates. */
-export interface WarehouseAuditOptions extends AuditSplit {
-  db: string;
-  features: string;
-  asOf: Date[];
-  series?: SnapshotSeries;
-  horizonDays?: number;
-  leads: 'open' | 'all';
-}
+export interface WarehouseAuditOptions extends AuditSplit, WarehouseFeatureQuery {}
 
 /** Shares of the seeded split: all rows, or training and test. */
 function fractions(s: AuditSplit) {

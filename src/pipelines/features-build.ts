@@ -1,21 +1,11 @@
 import { buildFeatureTable } from '../features/index.ts';
 import { summarizeTable, type FeatureSummary } from '../features/summary.ts';
 import { quoteIdent, requireWarehouse, withWarehouse } from '../store/index.ts';
-import { asOfDates, loadSpecFor, type SnapshotSeries } from './features-input.ts';
+import { asOfDates, loadSpecFor, type WarehouseFeatureQuery } from './features-input.ts';
 import { FEATURE_TABLE_SIGNATURE, checkOutputName, claimOutputTable, recordOutputTable } from './output-tables.ts';
 
 /** Options of a point-in-time feature build into a warehouse table. */
-export interface FeatureBuildOptions {
-  db: string;
-  /** feature definitions (YAML) */
-  features: string;
-  /** single as-of dates; with `series`, at least one date in all */
-  asOf: Date[];
-  series?: SnapshotSeries;
-  /** label horizon in days (default: horizon_days in the features file) */
-  horizonDays?: number;
-  /** open: leave out leads already won before as_of; all: keep them */
-  leads: 'open' | 'all';
+export interface FeatureBuildOptions extends WarehouseFeatureQuery {
   /** output table (replaced atomically; never one of leadscore's own tables, see output-tables.ts) */
   into: string;
   /** overwrite `into` even when it is a table leadscore did not write */

@@ -14,6 +14,20 @@ export interface SnapshotSeries {
   every: 'month' | number;
 }
 
+/** Which warehouse features, as of when, for which leads: what a feature build and a feature audit share. */
+export interface WarehouseFeatureQuery {
+  db: string;
+  /** feature definitions (YAML) */
+  features: string;
+  /** single as-of dates; with `series`, at least one date in all */
+  asOf: Date[];
+  series?: SnapshotSeries;
+  /** label horizon in days (default: horizon_days in the features file) */
+  horizonDays?: number;
+  /** open: leave out leads already won before as_of; all: keep them */
+  leads: 'open' | 'all';
+}
+
 /** The as-of dates of a features run: the single dates, then the series; at least one. */
 export function asOfDates(single: Date[], series?: SnapshotSeries): Date[] {
   const dates = [...single];

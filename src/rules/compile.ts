@@ -33,6 +33,10 @@ export const CODE = { band: 0, fitGrade: 4, level: 8, mql: 12, sql: 13, excluded
 
 const DAY_US = 86_400_000_000;
 
+/** The score columns of output 'table', as DOUBLEs. */
+const SCORE_COLUMNS =
+  'fit::DOUBLE AS fit, engagement::DOUBLE AS engagement, negative::DOUBLE AS negative, total::DOUBLE AS total';
+
 const num = (x: number) => {
   if (!Number.isFinite(x)) throw new Error(`not a finite number: ${x}`);
   return String(x);
@@ -71,8 +75,9 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
     const dict = DICTIONARY_ATTRIBUTES[a];
     if (!dict) return `${ATTRIBUTES[a].sql(rules.competitorDomains)} AS ${quoteIdent(`a_${a}`)}`;
     const name = `dict_${a}`;
+    const classify = dict.classify('k', rules.competitorDomains);
     ctes.push(`${name} AS (
-  SELECT k, ${dict.classify('k', rules.competitorDomains)} AS v FROM (SELECT DISTINCT ${dict.key('l')} AS k FROM leads l)
+  SELECT k, ${classify} AS v FROM (SELECT DISTINCT ${dict.key('l')} AS k FROM leads l)
 )`);
     dictJoins.push(`LEFT JOIN ${name} ON ${name}.k IS NOT DISTINCT FROM ${dict.key('l')}`);
     return `${name}.v AS ${quoteIdent(`a_${a}`)}`;
@@ -82,9 +87,10 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
   if (opts.leads === 'open') {
     where.push(openLeadSql('l.lead_id', asOfSql));
   }
+  const pairsJoin = opts.pairsTable ? ` JOIN ${quoteIdent(opts.pairsTable)} p ON p.lead_id = l.lead_id` : '';
   ctes.push(`snap AS (
   SELECT l.lead_id, ${asOfSql} AS as_of, l.created_at${attrCols.map((c) => `,\n    ${c}`).join('')}
-  FROM leads l${opts.pairsTable ? ` JOIN ${quoteIdent(opts.pairsTable)} p ON p.lead_id = l.lead_id` : ''} ${dictJoins.join(' ')}
+  FROM leads l${pairsJoin} ${dictJoins.join(' ')}
   WHERE ${where.join('\n    AND ')}
 )`);
 
@@ -99,7 +105,8 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
   if (needsEvents) {
     const types = [...new Set([...activityCrit.flatMap(([c]) => c.activities), ...engTypes])];
     typeCode = new Map(types.map((t, k) => [t, k + 1]));
-    const tc = `CASE a.activity_type ${types.map((t, k) => `WHEN ${quoteLiteral(t)} THEN ${k + 1}`).join(' ')} END::UTINYINT`;
+    const typeWhens = types.map((t, k) => `WHEN ${quoteLiteral(t)} THEN ${k + 1}`).join(' ');
+    const tc = `CASE a.activity_type ${typeWhens} END::UTINYINT`;
     const age = `(epoch_us(${single ? asOfSql : 's.as_of'}) - epoch_us(a.occurred_at)) / ${DAY_US}.0`;
     const decay = decays ? `pow(0.5, ${age} / ${num((rules.decay as { days: number }).days)})` : '1.0';
     const typeFilter = types.length ? `a.activity_type IN (${types.map(quoteLiteral).join(', ')})` : 'false';
@@ -147,10 +154,11 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
       const positive = c.points > 0 && decays;
       // an event completes a window when the (count-1)th event before it is at most `days` older; the
       // test on activity_type repeats the one on t, so it reaches the scan and the rest sees only these types
+      const windowTypes = c.activities.map(quoteLiteral).join(', ');
       ctes.push(`w${i} AS (
   SELECT ${key}, count(*) AS n${i}, ${positive ? 'max(d)' : '1'} AS v${i}
   FROM (SELECT ${key}, ts, d, lag(ts, ${count - 1}) OVER (PARTITION BY ${key} ORDER BY ts) AS prev
-        FROM ev WHERE activity_type IN (${c.activities.map(quoteLiteral).join(', ')}) AND ${eventCondition(c, typeCode)})
+        FROM ev WHERE activity_type IN (${windowTypes}) AND ${eventCondition(c, typeCode)})
   WHERE prev IS NOT NULL AND epoch_us(ts) - epoch_us(prev) <= ${num(days)} * ${DAY_US}
   GROUP BY ${key}
 )`);
@@ -186,8 +194,9 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
   const exclusion = rules.exclusions.length
     ? `CASE ${rules.exclusions.map((e, k) => `WHEN ${matchSql(e.attribute, e.match)} THEN ${k + 1}`).join(' ')} END`
     : 'NULL::INTEGER';
+  const perList = perCols.map((c) => `,\n    ${c}`).join('');
   ctes.push(`per AS (
-  SELECT s.lead_id, s.as_of, ${inactiveDays} AS inactive_days, ${exclusion} AS exclusion_code${perCols.map((c) => `,\n    ${c}`).join('')}
+  SELECT s.lead_id, s.as_of, ${inactiveDays} AS inactive_days, ${exclusion} AS exclusion_code${perList}
   FROM snap s ${joins.join(' ')}
 )`);
 
@@ -209,41 +218,65 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
     greatest(negative_raw, -${num(caps.negative)}) AS negative
   FROM grp
 )`);
+  const total = `round(least(greatest(fit + engagement + negative, 0), ${num(caps.total)}), 2)`;
   ctes.push(`scored AS (
   SELECT *, exclusion_code IS NOT NULL AS excluded,
-    CASE WHEN exclusion_code IS NOT NULL THEN 0 ELSE round(least(greatest(fit + engagement + negative, 0), ${num(caps.total)}), 2) END AS total
+    CASE WHEN exclusion_code IS NOT NULL THEN 0 ELSE ${total} END AS total
   FROM capped
 )`);
 
   // band (0 = excluded, else 1-based in rules.bands), fit grade and engagement level (1-based)
-  const bandCode = `CASE WHEN excluded THEN 0 ${rules.bands.map((b, k) => `WHEN total >= ${num(b.min)} THEN ${k + 1}`).join(' ')} END`;
-  const fitGrade = `CASE ${rules.grades.fit.map((g, k) => `WHEN fit >= ${num(g.min)} THEN ${k + 1}`).join(' ')} END`;
-  const level = `CASE ${rules.grades.engagement.map((g, k) => `WHEN engagement >= ${num(g.min)} THEN ${k + 1}`).join(' ')} END`;
+  // (bands and grades come best first, so the first WHEN that holds is the one)
+  const firstAtLeast = (column: string, steps: { min: number }[]) =>
+    steps.map((x, k) => `WHEN ${column} >= ${num(x.min)} THEN ${k + 1}`).join(' ');
+  const bandCode = `CASE WHEN excluded THEN 0 ${firstAtLeast('total', rules.bands)} END`;
+  const fitGrade = `CASE ${firstAtLeast('fit', rules.grades.fit)} END`;
+  const level = `CASE ${firstAtLeast('engagement', rules.grades.engagement)} END`;
+  const reaches = (threshold: number) => `NOT excluded AND total >= ${num(threshold)}`;
   ctes.push(`coded AS (
   SELECT *, ${bandCode} AS band_code, ${fitGrade} AS fit_grade, ${level} AS level,
-    NOT excluded AND total >= ${num(rules.thresholds.mql)} AS mql, NOT excluded AND total >= ${num(rules.thresholds.sql)} AS "sql"
+    ${reaches(rules.thresholds.mql)} AS mql, ${reaches(rules.thresholds.sql)} AS "sql"
   FROM scored
 )`);
   // JSON by concatenation: an order of magnitude cheaper than to_json over a list of structs
-  const fired = crit.length
-    ? `'[' || concat_ws(',', ${crit.map((c, i) => `CASE WHEN p${i} <> 0 THEN ${quoteLiteral(`{"rule":${JSON.stringify(c.name)},"points":`)} || p${i}::DOUBLE || '}' END`).join(', ')}) || ']'`
-    : `'[]'`;
+  const firedRule = (c: RuleSet['criteria'][number], i: number) => {
+    const opening = quoteLiteral(`{"rule":${JSON.stringify(c.name)},"points":`);
+    return `CASE WHEN p${i} <> 0 THEN ${opening} || p${i}::DOUBLE || '}' END`;
+  };
+  const fired = crit.length ? `'[' || concat_ws(',', ${crit.map(firedRule).join(', ')}) || ']'` : `'[]'`;
   const head = `WITH ${ctes.join(',\n')}\n`;
   if (opts.output === 'codes') {
-    const code = `(band_code << ${CODE.band}) | (fit_grade << ${CODE.fitGrade}) | (level << ${CODE.level}) | (mql::INTEGER << ${CODE.mql}) | ("sql"::INTEGER << ${CODE.sql}) | (excluded::INTEGER << ${CODE.excluded}) | (coalesce(exclusion_code, 0) << ${CODE.exclusion})`;
-    return `${head}SELECT lead_id${single && !opts.fired ? '' : ', epoch_ms(as_of)::DOUBLE AS as_of_ms'}, fit::DOUBLE AS fit, engagement::DOUBLE AS engagement,
-  negative::DOUBLE AS negative, total::DOUBLE AS total, (${code})::INTEGER AS code${opts.fired ? `, ${fired} AS fired` : ''}
-FROM coded${opts.ordered === false ? '' : `\nORDER BY lead_id${single && !opts.fired ? '' : ', as_of'}`}`;
+    const code = [
+      `(band_code << ${CODE.band})`,
+      `(fit_grade << ${CODE.fitGrade})`,
+      `(level << ${CODE.level})`,
+      `(mql::INTEGER << ${CODE.mql})`,
+      `("sql"::INTEGER << ${CODE.sql})`,
+      `(excluded::INTEGER << ${CODE.excluded})`,
+      `(coalesce(exclusion_code, 0) << ${CODE.exclusion})`,
+    ].join(' | ');
+    const oneAsOf = single && !opts.fired;
+    const asOfMs = oneAsOf ? '' : ', epoch_ms(as_of)::DOUBLE AS as_of_ms';
+    const firedCol = opts.fired ? `, ${fired} AS fired` : '';
+    const orderBy = opts.ordered === false ? '' : `\nORDER BY lead_id${oneAsOf ? '' : ', as_of'}`;
+    return `${head}SELECT lead_id${asOfMs}, fit::DOUBLE AS fit, engagement::DOUBLE AS engagement,
+  negative::DOUBLE AS negative, total::DOUBLE AS total, (${code})::INTEGER AS code${firedCol}
+FROM coded${orderBy}`;
   }
   const strList = (xs: string[]) => `[${xs.map(quoteLiteral).join(', ')}]`;
+  const perRuleCols = crit.map((_, i) => `, p${i}, raw${i}, n${i}`).join('');
   const detailCols = opts.detail
-    ? `, fit_raw, engagement_raw, negative_raw, linear_loss, inactive_days${crit.map((_, i) => `, p${i}, raw${i}, n${i}`).join('')}`
+    ? `, fit_raw, engagement_raw, negative_raw, linear_loss, inactive_days${perRuleCols}`
     : '';
-  return `${head}SELECT lead_id, as_of, fit::DOUBLE AS fit, engagement::DOUBLE AS engagement, negative::DOUBLE AS negative, total::DOUBLE AS total,
+  const fitGrades = strList(rules.grades.fit.map((g) => g.grade));
+  const reason = rules.exclusions.length
+    ? `${strList(rules.exclusions.map((e) => e.reason))}[exclusion_code]`
+    : 'NULL::VARCHAR';
+  return `${head}SELECT lead_id, as_of, ${SCORE_COLUMNS},
   ${strList(['excluded', ...rules.bands.map((b) => b.name)])}[band_code + 1] AS band,
   ${strList([EXCLUDED_COLOUR, ...rules.bands.map((b) => b.colour)])}[band_code + 1] AS colour,
-  CASE WHEN excluded THEN 'X' ELSE ${strList(rules.grades.fit.map((g) => g.grade))}[fit_grade] || level::VARCHAR END AS grade,
-  mql, "sql", excluded, ${rules.exclusions.length ? `${strList(rules.exclusions.map((e) => e.reason))}[exclusion_code]` : 'NULL::VARCHAR'} AS exclusion_reason,
+  CASE WHEN excluded THEN 'X' ELSE ${fitGrades}[fit_grade] || level::VARCHAR END AS grade,
+  mql, "sql", excluded, ${reason} AS exclusion_reason,
   (${fired})::JSON AS fired${detailCols}
 FROM coded
 ORDER BY lead_id, as_of`;
@@ -290,12 +323,18 @@ export function decodeSql(rules: RuleSet, codesTable: string): string {
   const strList = (xs: string[]) => `[${xs.map(quoteLiteral).join(', ')}]`;
   const bits = (at: number, width: number) => `((code >> ${at}) & ${(1 << width) - 1})`;
   const excl = bits(CODE.exclusion, 8);
+  const excluded = bits(CODE.excluded, 1);
+  const fitGrades = strList(rules.grades.fit.map((g) => g.grade));
+  const grade = `${fitGrades}[${bits(CODE.fitGrade, 4)}] || ${bits(CODE.level, 4)}::VARCHAR`;
+  const reason = rules.exclusions.length
+    ? `CASE WHEN ${excl} > 0 THEN ${strList(rules.exclusions.map((e) => e.reason))}[${excl}] END`
+    : 'NULL::VARCHAR';
   return `SELECT lead_id, make_timestamp((as_of_ms * 1000)::BIGINT) AS as_of, fit, engagement, negative, total,
   ${strList(['excluded', ...rules.bands.map((b) => b.name)])}[${bits(CODE.band, 4)} + 1] AS band,
   ${strList([EXCLUDED_COLOUR, ...rules.bands.map((b) => b.colour)])}[${bits(CODE.band, 4)} + 1] AS colour,
-  CASE WHEN ${bits(CODE.excluded, 1)} = 1 THEN 'X' ELSE ${strList(rules.grades.fit.map((g) => g.grade))}[${bits(CODE.fitGrade, 4)}] || ${bits(CODE.level, 4)}::VARCHAR END AS grade,
-  ${bits(CODE.mql, 1)} = 1 AS mql, ${bits(CODE.sql, 1)} = 1 AS "sql", ${bits(CODE.excluded, 1)} = 1 AS excluded,
-  ${rules.exclusions.length ? `CASE WHEN ${excl} > 0 THEN ${strList(rules.exclusions.map((e) => e.reason))}[${excl}] END` : 'NULL::VARCHAR'} AS exclusion_reason,
+  CASE WHEN ${excluded} = 1 THEN 'X' ELSE ${grade} END AS grade,
+  ${bits(CODE.mql, 1)} = 1 AS mql, ${bits(CODE.sql, 1)} = 1 AS "sql", ${excluded} = 1 AS excluded,
+  ${reason} AS exclusion_reason,
   fired::JSON AS fired
 FROM ${quoteIdent(codesTable)}
 ORDER BY lead_id, as_of`;

@@ -100,7 +100,8 @@ export async function explainLead(w: Warehouse, rules: RuleSet, leadId: string, 
     negSum !== num('negative_raw')
   ) {
     throw new Error(
-      `explain for ${leadId} does not add up to the engine's score (${total} vs ${num('total')}); this is a bug in src/rules`,
+      `explain for ${leadId} does not add up to the engine's score (${total} vs ${num('total')}); ` +
+        'this is a bug in src/rules',
     );
   }
   return {

@@ -115,6 +115,9 @@ function checkDescending(entries: Array<[string, number]>, path: string, problem
     problems.push({ path: `${path}.${last}`, message: 'the lowest grade must start at 0 so that every lead gets one' });
 }
 
+/** The " (did you mean ...?)" hint of an unknown name, or nothing when no known name is close. */
+const didYouMean = (near: string | undefined) => (near ? ` (did you mean "${near}"?)` : '');
+
 const ACTIVITY_ONLY = ['per', 'max_count', 'window', 'within_days'] as const;
 const MATCH_ONLY = ['in', 'not_in', 'contains', 'min', 'max', 'missing'] as const;
 
@@ -192,7 +195,9 @@ function criterion(
       const at = Array.isArray(c.activity) ? `${path}.activity[${i}]` : `${path}.activity`;
       problems.push({
         path: at,
-        message: `unknown activity type "${a}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${activityTypes.join(', ')}; add it to custom_activity_types if your CRM has it`,
+        message:
+          `unknown activity type "${a}"${didYouMean(near)}; known: ${activityTypes.join(', ')}; ` +
+          'add it to custom_activity_types if your CRM has it',
       });
     }
   });
@@ -237,25 +242,27 @@ function attributeMatch(
     const near = closestName(attribute, ATTRIBUTE_NAMES);
     problems.push({
       path: `${path}.attribute`,
-      message: `unknown attribute "${attribute}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${ATTRIBUTE_NAMES.join(', ')}`,
+      message: `unknown attribute "${attribute}"${didYouMean(near)}; known: ${ATTRIBUTE_NAMES.join(', ')}`,
     });
     return undefined;
   }
   const given = MATCH_ONLY.filter((k) => c[k] !== undefined);
   if (given.length === 0) {
+    const keys = def.type === 'number' ? 'min, max, missing' : 'in, not_in, contains, missing';
     problems.push({
       path,
-      message: `say what ${attribute} must be: one or more of ${def.type === 'number' ? 'min, max, missing' : 'in, not_in, contains, missing'}`,
+      message: `say what ${attribute} must be: one or more of ${keys}`,
     });
     return undefined;
   }
   const before = problems.length;
   const wrong = def.type === 'number' ? (['in', 'not_in', 'contains'] as const) : (['min', 'max'] as const);
+  const right = def.type === 'number' ? 'min / max' : 'in / not_in / contains';
   for (const k of wrong) {
     if (c[k] !== undefined)
       problems.push({
         path: `${path}.${k}`,
-        message: `does not apply to ${def.type} attribute ${attribute}; use ${def.type === 'number' ? 'min / max' : 'in / not_in / contains'}`,
+        message: `does not apply to ${def.type} attribute ${attribute}; use ${right}`,
       });
   }
   if (def.values) {
@@ -265,7 +272,7 @@ function attributeMatch(
           const near = closestName(v, def.values!);
           problems.push({
             path: `${path}.${k}[${i}]`,
-            message: `${attribute} is never "${v}"${near ? ` (did you mean "${near}"?)` : ''}; its values are ${def.values!.join(', ')}`,
+            message: `${attribute} is never "${v}"${didYouMean(near)}; its values are ${def.values!.join(', ')}`,
           });
         }
       });

@@ -56,7 +56,8 @@ function keywordCaseSql(
         `WHEN ${words.map((w) => `contains(${t}, ${lit(wordPattern(w))})`).join(' OR ')} THEN ${lit(label)}`,
     )
     .join('\n    ');
-  return `(CASE WHEN ${title} IS NULL OR trim(${title}) = '' THEN 'missing'\n    ${whens}\n    ELSE ${lit(fallback)} END)`;
+  const missing = `WHEN ${title} IS NULL OR trim(${title}) = '' THEN 'missing'`;
+  return `(CASE ${missing}\n    ${whens}\n    ELSE ${lit(fallback)} END)`;
 }
 
 // Short keywords (ceo, vp, it) must match as whole words; longer ones may match inside a word.

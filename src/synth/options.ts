@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { readConfigFile } from '../config-file.ts';
 import { closestName, ConfigError, UsageError } from '../errors.ts';
+import { parseUtcDate } from '../utc-date.ts';
 import { GENERATE_DEFAULTS } from './defaults.ts';
 import { DEFAULT_PERSONA_MIX, PERSONAS, type Persona } from './personas.ts';
 
@@ -197,13 +198,8 @@ function utcDate(flag: string, raw: string | Date): Date {
     if (Number.isNaN(raw.getTime())) throw new UsageError(`${flag} is not a valid date`);
     return raw;
   }
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(raw)
-    ? `${raw}T00:00:00Z`
-    : /[zZ]|[+-]\d{2}:?\d{2}$/.test(raw)
-      ? raw
-      : `${raw}Z`;
-  const d = new Date(iso);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(d.getTime())) {
+  const d = parseUtcDate(raw);
+  if (!d) {
     throw new UsageError(`${flag} must be a date like 2024-01-01 (UTC), got "${raw}"`);
   }
   return d;

@@ -128,7 +128,7 @@ async function ratios(peerMissing: string | null) {
   const lrFit = time(() => lr.fit(Xtr, ytr));
   const lrPredict = time(() => lr.predictProba(big));
   const nn = new NeuralNet({ hidden: [64, 32], seed: 7 });
-  let t = performance.now();
+  const t = performance.now();
   await nn.fit(Xtr, ytr);
   const nnFit = (performance.now() - t) / 1000;
   const nnPredict = time(() => nn.predictProba(big));
@@ -158,7 +158,10 @@ function writeCsv(file: string, X: DenseMatrix, y?: Uint8Array): void {
       Number.isInteger(v) ? String(v) : v.toPrecision(7),
     );
     buf += (y ? [String(y[i]), ...row] : row).join(',') + '\n';
-    if (buf.length > 1 << 20) (fs.writeSync(fd, buf), (buf = ''));
+    if (buf.length > 1 << 20) {
+      fs.writeSync(fd, buf);
+      buf = '';
+    }
   }
   fs.writeSync(fd, buf);
   fs.closeSync(fd);

@@ -126,7 +126,11 @@ export function comparisonFixture(n = 4000, seed = 7): ComparisonResult {
   const tally = (pick: (i: number) => boolean) => {
     let leads = 0;
     let converted = 0;
-    for (let i = 0; i < n; i++) if (pick(i)) (leads++, (converted += y[i]));
+    for (let i = 0; i < n; i++)
+      if (pick(i)) {
+        leads++;
+        converted += y[i];
+      }
     return { leads, converted, rate: leads ? converted / leads : 0 };
   };
   const bands = (['rules', 'predictive'] as const).flatMap((source) =>

@@ -57,7 +57,8 @@ describe('comparison report: content', () => {
       /^The predictive score finds \d+\.\dx as many converting leads in the top 10% as the points score/,
     );
     expect(byKey.capture.text).toContain(
-      `Of the ${result.capture.mql_leads.toLocaleString('en-US')} leads the rules call MQL, ${result.capture.mql_converted} converted`,
+      `Of the ${result.capture.mql_leads.toLocaleString('en-US')} leads the rules call MQL, ` +
+        `${result.capture.mql_converted} converted`,
     );
     expect(byKey.ranking.text).toMatch(
       /^The predictive score ranks leads better overall: ROC AUC 0\.\d{3} \(0\.\d{3}–0\.\d{3}\)/,

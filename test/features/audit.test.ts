@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
 import { auditLeakage, loadFlatFrame, rocAuc, stratifiedSplit, type FeatureFrame } from '../../src/features/index.ts';
 import { DataError } from '../../src/errors.ts';
 import { Warehouse } from '../../src/store/index.ts';
 import { runLeadscore } from '../cli/run.ts';
 
-const XE = fs.existsSync('data/x_education_leads.csv')
-  ? 'data/x_education_leads.csv'
-  : '/work/shared/data/x_education_leads.csv';
+// bundled with the project (data/README.md)
+const XE = 'data/x_education_leads.csv';
 
 describe('rocAuc', () => {
   it('matches hand-computed values with ties', () => {

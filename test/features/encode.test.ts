@@ -166,7 +166,11 @@ describe('time split with a shared holdout', () => {
     // 12 monthly snapshots of the same 40 leads
     const ids: string[] = [];
     const dates: number[] = [];
-    for (let m = 0; m < 12; m++) for (let l = 0; l < 40; l++) (ids.push(`L${l}`), dates.push(Date.UTC(2023, m, 1)));
+    for (let m = 0; m < 12; m++)
+      for (let l = 0; l < 40; l++) {
+        ids.push(`L${l}`);
+        dates.push(Date.UTC(2023, m, 1));
+      }
     const asOf = Float64Array.from(dates);
     const f: FeatureFrame = { ids, asOf, columns: [] };
     const s = timeSplit(f, {

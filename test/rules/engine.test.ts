@@ -147,7 +147,8 @@ describe('scoreRules on hand-built leads', () => {
 
     const l7 = row(s, 'L7')!;
     expect(l7.fired).toEqual({ exec: 15, open: r2(half(41)), idle30: -5 });
-    expect(l7).toMatchObject({ fit: 15, negative: -5, total: r2(15 + r2(half(41)) - 5), band: 'cold', grade: 'B4' }); // 0.06 engagement points: level 4
+    // 0.06 engagement points: level 4
+    expect(l7).toMatchObject({ fit: 15, negative: -5, total: r2(15 + r2(half(41)) - 5), band: 'cold', grade: 'B4' });
   });
 
   it('scores already-won leads only when asked for all leads', async () => {
@@ -159,7 +160,8 @@ describe('scoreRules on hand-built leads', () => {
   it('scores many (lead, as_of) snapshots in one query, each point in time', async () => {
     const earlier = daysBefore(15);
     await w.run(
-      `CREATE OR REPLACE TABLE snaps AS SELECT * FROM (VALUES ('L1', $1::TIMESTAMP), ('L1', $2::TIMESTAMP), ('L5', $2::TIMESTAMP), ('L3', $1::TIMESTAMP)) v(lead_id, as_of)`,
+      'CREATE OR REPLACE TABLE snaps AS SELECT * FROM (VALUES ' +
+        "('L1', $1::TIMESTAMP), ('L1', $2::TIMESTAMP), ('L5', $2::TIMESTAMP), ('L3', $1::TIMESTAMP)) v(lead_id, as_of)",
       [earlier.toISOString().replace('Z', ''), AS_OF.toISOString().replace('Z', '')],
     );
     const s = await scoreRules(w, rules, { fired: true, pairsTable: 'snaps', leads: 'all' });

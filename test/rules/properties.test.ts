@@ -31,7 +31,9 @@ describe.each(RULE_SETS)('monotone, bounded scores: %s', (_label, rules) => {
   });
   afterAll(() => w.close());
 
-  it('a positive event never lowers the score, a negative one never raises it, and every score is in [0, 100]', async () => {
+  const monotone =
+    'a positive event never lowers the score, a negative one never raises it, and every score is in [0, 100]';
+  it(monotone, async () => {
     const positive = engagementTypes(rules);
     const negative = negativeOnlyTypes(rules);
     expect(negative.length).toBeGreaterThan(0);
@@ -49,7 +51,8 @@ describe.each(RULE_SETS)('monotone, bounded scores: %s', (_label, rules) => {
           await insertRandomLead(w, `${id}_plus`, lead, [[posType, posAge]]);
           await insertRandomLead(w, `${id}_minus`, lead, [[negType, negAge]]);
           await w.run(
-            `CREATE OR REPLACE TABLE pairs AS SELECT lead_id, $1::TIMESTAMP AS as_of FROM leads WHERE starts_with(lead_id, $2)`,
+            'CREATE OR REPLACE TABLE pairs AS SELECT lead_id, $1::TIMESTAMP AS as_of ' +
+              'FROM leads WHERE starts_with(lead_id, $2)',
             [AS_OF.toISOString().replace('Z', ''), `${id}_`],
           );
           const s = await scoreRules(w, rules, { pairsTable: 'pairs', leads: 'all' });

@@ -6,7 +6,8 @@ describe('derived attribute SQL', () => {
   it('classifies emails, titles, sizes and countries', async () => {
     await withWarehouse(':memory:', async (w) => {
       const rows = await w.all<{ kind: string; sen: string; band: string; region: string }>(`
-        SELECT ${emailDomainKindSql('e')} AS kind, ${senioritySql('t')} AS sen, ${companySizeBandSql('s')} AS band, ${regionSql('c')} AS region
+        SELECT ${emailDomainKindSql('e')} AS kind, ${senioritySql('t')} AS sen,
+          ${companySizeBandSql('s')} AS band, ${regionSql('c')} AS region
         FROM (VALUES
           ('ann@acme.com', 'VP of Marketing', 250, 'Germany'),
           ('bob@gmail.com', 'CEO', 5, 'India'),

@@ -28,7 +28,8 @@ describe('orderFreeSumSql', () => {
       for (let g = 0; g < 7; g++) expect(Math.abs(exact[g].s - plain[g].s)).toBeLessThan((300000 / 7) * 1e-12);
       // with a filter, and over no rows: NULL, as sum
       const filtered = await w.one<{ s: number | null; none: number | null }>(
-        `SELECT ${orderFreeSumSql('x', 'FILTER (WHERE g = 1)')} AS s, ${orderFreeSumSql('x', 'FILTER (WHERE g = 99)')} AS none FROM b`,
+        `SELECT ${orderFreeSumSql('x', 'FILTER (WHERE g = 1)')} AS s, ` +
+          `${orderFreeSumSql('x', 'FILTER (WHERE g = 99)')} AS none FROM b`,
       );
       expect(filtered!.s).toBe(exact[1].s);
       expect(filtered!.none).toBeNull();

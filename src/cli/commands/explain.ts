@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { LeadScoreExplanation } from '../../pipelines/explain.ts';
 import { parseAsOf, parseInteger } from '../options.ts';
-import { action, printJson, printTable, writeOut } from '../output.ts';
+import { action, formatPoints, printFiredRules, printJson, printTable, writeOut } from '../output.ts';
 
 type View = typeof import('../../pipelines/explain-view.ts');
 
@@ -60,7 +60,6 @@ Examples:
 }
 
 const signed = (x: number) => `${x > 0 ? '+' : x < 0 ? '-' : ' '}${Math.abs(x).toFixed(2)}`;
-const points = (x: number) => String(Math.round(x * 100) / 100);
 const pct = (p: number) => `${(100 * p).toFixed(p < 0.1 ? 1 : 0)}%`;
 
 function printExplanation(ex: LeadScoreExplanation, tty: boolean, view: View): void {
@@ -77,7 +76,7 @@ function printExplanation(ex: LeadScoreExplanation, tty: boolean, view: View): v
       {
         '': 'score',
         predictive: `${p.score} of 100 (${pct(p.probability)} chance to convert)`,
-        'points (rules)': r ? `${points(r.total)} points` : '-',
+        'points (rules)': r ? `${formatPoints(r.total)} points` : '-',
       },
       {
         '': 'band',
@@ -112,24 +111,12 @@ function printExplanation(ex: LeadScoreExplanation, tty: boolean, view: View): v
   out();
   if (r) {
     out(`Points score: the rules that fired`);
-    if (r.rules.length)
-      printTable(
-        r.rules.map((x) => ({
-          rule: x.rule,
-          group: x.group,
-          events: x.events ?? '',
-          raw: points(x.rawPoints),
-          decay: x.decay ? points(-x.decay) : '',
-          points: points(x.points),
-        })),
-        ['rule', 'group', 'events', 'raw', 'decay', 'points'],
-      );
-    else out('no rule fired');
+    printFiredRules(r.rules);
     const capped = (g: { sum: number; cap: number; capHit: boolean; points: number }) =>
-      g.capHit ? `${points(g.sum)} capped at ${g.cap}` : points(g.points);
+      g.capHit ? `${formatPoints(g.sum)} capped at ${g.cap}` : formatPoints(g.points);
     out(
-      `fit ${capped(r.fit)} + engagement ${capped(r.engagement)} + negative ${points(r.negative.points)}` +
-        ` = ${points(r.total)}${r.excluded ? ` (excluded: ${r.exclusionReason})` : ''}`,
+      `fit ${capped(r.fit)} + engagement ${capped(r.engagement)} + negative ${formatPoints(r.negative.points)}` +
+        ` = ${formatPoints(r.total)}${r.excluded ? ` (excluded: ${r.exclusionReason})` : ''}`,
     );
     out();
   }

@@ -2,7 +2,15 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import type { LeadExplanation } from '../../pipelines/rules-run.ts';
 import { DEFAULT_DB, parseAsOf } from '../options.ts';
-import { action, printJson, printTable, progress, writeOut } from '../output.ts';
+import {
+  action,
+  formatPoints as formatPoints,
+  printFiredRules,
+  printJson,
+  printTable,
+  progress,
+  writeOut,
+} from '../output.ts';
 
 interface RuleScoreFlags {
   asOf: string;
@@ -15,7 +23,6 @@ interface RuleScoreFlags {
 }
 
 /** Points for people: at most 2 decimals. */
-const formatNumber = (x: number) => String(Math.round(x * 100) / 100);
 
 const DEFAULT_RULES = 'models/rules.yaml';
 
@@ -92,7 +99,7 @@ Examples:
         p.done(`${dist.leads} leads${opts.out ? ` written to ${opts.out}` : ''}`);
         if (opts.json)
           return printJson({ asOf: asOf.toISOString(), rules: opts.rules, table: opts.out ?? null, ...dist });
-        const mean = formatNumber(dist.meanScore);
+        const mean = formatPoints(dist.meanScore);
         writeOut(
           `as of ${asOf.toISOString()}: ${dist.leads} leads, mean score ${mean}, MQL ${dist.mql}, SQL ${dist.sql}\n\n`,
         );
@@ -132,28 +139,16 @@ Examples:
 function printExplanation(ex: LeadExplanation): void {
   const out = (s: string) => writeOut(s + '\n');
   out(`lead ${ex.leadId} as of ${ex.asOf}`);
-  if (ex.rules.length) {
-    out('');
-    printTable(
-      ex.rules.map((r) => ({
-        rule: r.rule,
-        group: r.group,
-        events: r.events ?? '',
-        raw: formatNumber(r.rawPoints),
-        decay: r.decay ? formatNumber(-r.decay) : '',
-        points: formatNumber(r.points),
-      })),
-      ['rule', 'group', 'events', 'raw', 'decay', 'points'],
-    );
-  } else out('no rule fired');
+  if (ex.rules.length) out('');
+  printFiredRules(ex.rules);
   out('');
   const cap = (g: { sum: number; cap: number; capHit: boolean; points: number }, sign = '') =>
-    g.capHit ? `${formatNumber(g.sum)} -> cap ${sign}${g.cap} = ${formatNumber(g.points)}` : formatNumber(g.points);
+    g.capHit ? `${formatPoints(g.sum)} -> cap ${sign}${g.cap} = ${formatPoints(g.points)}` : formatPoints(g.points);
   out(`fit         ${cap(ex.fit)}`);
   const e = ex.engagement;
-  const inactive = `${formatNumber(ex.inactiveDays)} days inactive`;
+  const inactive = `${formatPoints(ex.inactiveDays)} days inactive`;
   const linear = e.linearLoss
-    ? ` - ${formatNumber(e.linearLoss)} linear decay (${inactive}) = ${formatNumber(e.points)}`
+    ? ` - ${formatPoints(e.linearLoss)} linear decay (${inactive}) = ${formatPoints(e.points)}`
     : '';
   out(`engagement  ${cap(e)}${linear}`);
   out(`negative    ${cap(ex.negative, '-')}`);
@@ -161,7 +156,7 @@ function printExplanation(ex: LeadExplanation): void {
     .filter(Boolean)
     .join(', ');
   if (ex.excluded)
-    out(`total       0 (excluded: ${ex.exclusionReason}; subtotal would be ${formatNumber(ex.subtotal)})`);
-  else out(`total       ${formatNumber(ex.total)}${notes ? ` (subtotal ${formatNumber(ex.subtotal)}, ${notes})` : ''}`);
+    out(`total       0 (excluded: ${ex.exclusionReason}; subtotal would be ${formatPoints(ex.subtotal)})`);
+  else out(`total       ${formatPoints(ex.total)}${notes ? ` (subtotal ${formatPoints(ex.subtotal)}, ${notes})` : ''}`);
   out(`band ${ex.band} (${ex.colour}), grade ${ex.grade}, MQL ${ex.mql ? 'yes' : 'no'}, SQL ${ex.sql ? 'yes' : 'no'}`);
 }

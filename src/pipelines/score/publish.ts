@@ -98,7 +98,7 @@ export async function writeRun(tx: Warehouse, rows: RunRows, run: RunWrite): Pro
   await tx.run(RUN_SUCCEEDED_SQL, [run.runId, run.now().toISOString(), run.rows]);
 }
 
-/** Stage every chunk, then write DIR as Parquet: to a temp file first, then renamed, so readers never see half a file. */
+/** Stage every chunk, then write DIR as Parquet: to a temp file, then renamed, so readers never see half a file. */
 export async function publishToParquet(ctx: PublishContext, dir: string, shard: Shard | undefined): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });
   const name = shard ? `lead_scores-shard-${shard.k}-of-${shard.n}.parquet` : 'lead_scores.parquet';

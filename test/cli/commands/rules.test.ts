@@ -13,11 +13,15 @@ const db = path.join(dir, 'w.duckdb');
 
 const cli = (...args: string[]) => runLeadscore(args);
 
+/** The parts of models/rules.yaml these tests edit. */
+type RulesDoc = Record<'fit' | 'engagement', { criteria: Array<Record<string, unknown>> }>;
+let edited = 0;
+
 /** The default rules with one criterion edited, written to a file. */
-function badRules(edit: (doc: Record<string, any>) => void): string {
+function badRules(edit: (doc: RulesDoc) => void): string {
   const doc = YAML.parse(fs.readFileSync('models/rules.yaml', 'utf8'));
   edit(doc);
-  const file = path.join(dir, `bad-${Math.random().toString(36).slice(2)}.yaml`);
+  const file = path.join(dir, `bad-${++edited}.yaml`);
   fs.writeFileSync(file, YAML.stringify(doc));
   return file;
 }
