@@ -12,8 +12,8 @@ import type { CompareOptions, CompareOutput } from './pipelines/compare.ts';
 import type { GenerateDataOptions, GenerateDataResult } from './pipelines/generate-run.ts';
 import type { FlatIngestReport, FlatIngestRunOptions, IngestReport, IngestRunOptions } from './pipelines/ingest-run.ts';
 import type { MonitorOptions, MonitorReport } from './pipelines/monitor.ts';
-import type { ScoreRunOptions } from './pipelines/score-run.ts';
-import type { ScoreSummary } from './pipelines/score/index.ts';
+import type { PublishRunOptions, ScoreRunOptions } from './pipelines/score-run.ts';
+import type { PublishSummary, ScoreSummary } from './pipelines/score/index.ts';
 import type { TrainRunOptions } from './pipelines/train-run.ts';
 import type { TrainReport } from './pipelines/train.ts';
 import type { DemoOptions, DemoResult } from './pipelines/demo.ts';
@@ -35,7 +35,7 @@ export type { CompareOutput, ComparedLead } from './pipelines/compare.ts';
 export type { GenerateDataOptions, GenerateDataResult, GenerateReport } from './pipelines/generate-run.ts';
 export type { FlatIngestReport, FlatIngestRunOptions, IngestReport, IngestRunOptions } from './pipelines/ingest-run.ts';
 export type { MonitorReport, FeatureDrift } from './pipelines/monitor.ts';
-export type { ScoreSummary, Shard } from './pipelines/score/index.ts';
+export type { PublishSummary, ScoreSummary, Shard } from './pipelines/score/index.ts';
 export type { TrainReport } from './pipelines/train.ts';
 export type { ComparisonResult } from './evaluate/report/types.ts';
 export type { SummarySentence } from './evaluate/report/summary.ts';
@@ -47,6 +47,9 @@ export type TrainOptions = Omit<TrainRunOptions, 'now'> & { now?: Date };
 
 /** Options of `score`; `asOf` is required (score as of when), the rest default as in pipelines/score.yaml. */
 export type ScoreOptions = Omit<ScoreRunOptions, 'now'> & { now?: () => Date };
+
+/** Options of `publishScores`: the shards' folders (`from`), the warehouse (`db`, or a pipeline file's db). */
+export type PublishScoresOptions = Omit<PublishRunOptions, 'now'> & { now?: () => Date };
 
 /** Options of `compare`; models directory, seed and clock default as in `leadscore compare`. */
 export type CompareRunOptions = Omit<CompareOptions, 'modelsDir' | 'seed' | 'now'> &
@@ -78,6 +81,12 @@ export async function train(options: TrainOptions = {}): Promise<TrainReport> {
 export async function score(options: ScoreOptions): Promise<ScoreSummary> {
   const { runScoring } = await import('./pipelines/score-run.ts');
   return runScoring({ ...options, now: options.now ?? (() => new Date()) });
+}
+
+/** Publish the Parquet shards of one scoring run (score with shard, outDir) into the warehouse in one transaction. */
+export async function publishScores(options: PublishScoresOptions): Promise<PublishSummary> {
+  const { runPublish } = await import('./pipelines/score-run.ts');
+  return runPublish({ ...options, now: options.now ?? (() => new Date()) });
 }
 
 /** Compare the rule score with the predictive score on leads whose outcome window has closed. */

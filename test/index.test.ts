@@ -12,6 +12,7 @@ describe('the library API (src/index.ts)', () => {
       'generate',
       'train',
       'score',
+      'publishScores',
       'compare',
       'monitor',
       'demo',

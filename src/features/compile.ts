@@ -145,9 +145,16 @@ function activityAggregate(spec: FeatureSpec, f: FeatureDef, codes: TypeCodes): 
 // flags (act_days) rather than by count(DISTINCT ...) per feature, since each DISTINCT aggregate costs DuckDB a
 // hash table of its own (500 of them took 8 of a 3,000-feature query's 10 s). Same values.
 function dayFlag(spec: FeatureSpec, f: FeatureDef, codes: TypeCodes): string {
+  return `max(CASE WHEN ${dayPredicate(spec, f, codes)} THEN 1 END)`;
+}
+
+// The events a distinct_days feature counts the days of. act_days groups only the events some day feature counts:
+// a (pair, day) group of other events has every flag NULL, which count() skips, and a pair with no counted event
+// reads as 0 through the LEFT JOIN's coalesce either way. Same values, a fraction of the rows to group.
+function dayPredicate(spec: FeatureSpec, f: FeatureDef, codes: TypeCodes): string {
   if (f.type !== 'activity' || f.agg !== 'distinct_days') throw new Error(`not a distinct_days feature: ${f.name}`);
   const p = typePredicate(spec, f.activities, codes);
-  return `max(CASE WHEN ${p}${f.window_days !== undefined ? ` AND age_d <= ${f.window_days}` : ''} THEN 1 END)`;
+  return `${p}${f.window_days !== undefined ? ` AND age_d <= ${f.window_days}` : ''}`;
 }
 
 const isDayCount = (f: FeatureDef) => f.type === 'activity' && f.agg === 'distinct_days';
@@ -317,7 +324,7 @@ act AS (
 act_days AS (
   SELECT bid, ${dayFeatures.map((f, k) => `count(_d${k}) AS ${alias.get(f.name)}`).join(', ')}
   FROM (SELECT bid, day_n, ${dayFeatures.map((f, k) => `${dayFlag(spec, f, codes)} AS _d${k}`).join(', ')}
-        FROM ev GROUP BY bid, day_n)
+        FROM ev WHERE ${dayFeatures.map((f) => `(${dayPredicate(spec, f, codes)})`).join(' OR ')} GROUP BY bid, day_n)
   GROUP BY bid
 )`
           : ''

@@ -1,6 +1,13 @@
 import { UsageError } from '../errors.ts';
 import { loadPipelineConfig, ScorePipelineConfig } from './config.ts';
-import { scoreLeads, type ScoreOptions, type ScoreSummary } from './score/index.ts';
+import {
+  publishShards,
+  scoreLeads,
+  type PublishShardsOptions,
+  type PublishSummary,
+  type ScoreOptions,
+  type ScoreSummary,
+} from './score/index.ts';
 
 /** A scoring run: a pipeline file (pipelines/score.yaml keys) and overrides of its keys. */
 export interface ScoreRunOptions extends Omit<ScoreOptions, 'db' | 'model' | 'modelsDir' | 'leads' | 'reasons'> {
@@ -33,4 +40,21 @@ export async function runScoring(opts: ScoreRunOptions): Promise<ScoreSummary> {
     leads: which,
     reasons: reasons ?? base.reasons,
   });
+}
+
+/** Options of `score publish`: a pipeline file for the warehouse (its db key), or the warehouse itself. */
+export interface PublishRunOptions extends Omit<PublishShardsOptions, 'db'> {
+  pipeline?: string;
+  db?: string;
+}
+
+/** Publish the Parquet shards of one run into the warehouse of a pipeline file (or `db`), in one transaction. */
+export async function runPublish(opts: PublishRunOptions): Promise<PublishSummary> {
+  const { pipeline, db, ...rest } = opts;
+  const base = loadPipelineConfig(ScorePipelineConfig, pipeline ?? 'pipelines/score.yaml', pipeline === undefined, {
+    overridden: db ? ['db'] : [],
+  });
+  if (rest.from.length === 0)
+    throw new UsageError('score publish needs --from DIR', 'the folder `score --shard k/n --out DIR` wrote to');
+  return publishShards({ ...rest, db: db ?? base.db });
 }

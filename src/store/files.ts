@@ -1,4 +1,5 @@
 /** Reading and naming data files: CSV, Parquet and JSON lines, as DuckDB table functions. */
+import fs from 'node:fs';
 import path from 'node:path';
 import { quoteLiteral } from './quote.ts';
 
@@ -80,4 +81,29 @@ export function formatOf(file: string): FileFormat {
   if (ext === '.parquet' || ext === '.pq') return 'parquet';
   if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') return 'json';
   return 'csv';
+}
+
+/** COPY ... TO options for a format; Parquet can carry key-value metadata (read back by parquet_kv_metadata). */
+export function copyOptionsSql(format: FileFormat, metadata?: Record<string, string>): string {
+  if (format === 'csv') return '(FORMAT CSV, HEADER true)';
+  if (format === 'json') return '(FORMAT JSON)';
+  const kv = Object.entries(metadata ?? {}).map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`);
+  return kv.length ? `(FORMAT PARQUET, KV_METADATA {${kv.join(', ')}})` : '(FORMAT PARQUET)';
+}
+
+/** A DuckDB database file: "DUCK" at bytes 8-11 of its header (an empty file is a new database). */
+export function isDuckDbFile(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return true; // unreadable: DuckDB's own open names the problem
+  }
+  try {
+    const head = Buffer.alloc(12);
+    const n = fs.readSync(fd, head, 0, 12, 0);
+    return n === 0 || (n === 12 && head.toString('latin1', 8, 12) === 'DUCK');
+  } finally {
+    fs.closeSync(fd);
+  }
 }

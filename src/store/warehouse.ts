@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DataError, NotFoundError, environmentError } from '../errors.ts';
 import { quoteIdent, quoteLiteral } from './quote.ts';
 import { fillVector, readNumericColumns } from './typed-columns.ts';
-import { readFileSql, type FileFormat } from './files.ts';
+import { copyOptionsSql, isDuckDbFile, readFileSql, type FileFormat } from './files.ts';
 import { checkJournal, tornError } from './journal.ts';
 import { appendValue, chunkSetter, isBlockCopyable, VECTOR_ROWS, type AppendColumn } from './appender.ts';
 
@@ -350,12 +350,10 @@ export class Warehouse {
     await this.run(`CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT * FROM ${readFileSql(file, format, opts)}`);
   }
 
-  /** Write the result of a query to a file (CSV with header, Parquet, or JSON lines). */
-  async exportQuery(sql: string, file: string, format: FileFormat): Promise<void> {
+  /** Write the result of a query to a file (CSV with header, Parquet with optional key-value metadata, JSON lines). */
+  async exportQuery(sql: string, file: string, format: FileFormat, metadata?: Record<string, string>): Promise<void> {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const fmt =
-      format === 'csv' ? '(FORMAT CSV, HEADER true)' : format === 'parquet' ? '(FORMAT PARQUET)' : '(FORMAT JSON)';
-    await this.run(`COPY (${sql}) TO ${quoteLiteral(file)} ${fmt}`);
+    await this.run(`COPY (${sql}) TO ${quoteLiteral(file)} ${copyOptionsSql(format, metadata)}`);
   }
 
   /** Close the connection and the database (idempotent). */
@@ -365,23 +363,6 @@ export class Warehouse {
     this.closed = true;
     this.conn.closeSync();
     if (this.ownsInstance) this.instance.closeSync();
-  }
-}
-
-/** A DuckDB database file: "DUCK" at bytes 8-11 of its header (an empty file is a new database). */
-function isDuckDbFile(file: string): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return true; // unreadable: DuckDB's own open names the problem
-  }
-  try {
-    const head = Buffer.alloc(12);
-    const n = fs.readSync(fd, head, 0, 12, 0);
-    return n === 0 || (n === 12 && head.toString('latin1', 8, 12) === 'DUCK');
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

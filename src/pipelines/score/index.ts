@@ -13,16 +13,19 @@ import { prepareScoring } from './prepare.ts';
 import { prepareFlatScoring, type FlatRows } from './prepare-flat.ts';
 import { publishToFile, publishToParquet, publishToWarehouse, type PublishContext } from './publish.ts';
 import { recordRunFailed, recordRunStart } from './run-record.ts';
+import { runMetadata } from './shards.ts';
 import { scoredChunks, stagePhrases, TextCodes, type RunConstants } from './staging.ts';
 import type { ScoreOptions, ScoreSummary, ScoreTables, Shard } from './types.ts';
 
 export { shardSql } from './prepare.ts';
 export type { FaultPoint, ScoreOptions, ScoreSummary, Shard } from './types.ts';
+export { publishShards, type PublishShardsOptions, type PublishSummary } from './publish-shards.ts';
 
 /** Score leads as of a date with a trained model and write the results atomically. */
 export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
   const started = opts.now();
-  const runId = opts.runId ?? defaultRunId(started, opts.shard);
+  const toFiles = opts.outDir !== undefined || opts.outFile !== undefined;
+  const runId = opts.runId ?? defaultRunId(started, opts, toFiles);
   if (!/^[A-Za-z0-9_.:-]+$/.test(runId)) {
     throw new DataError(
       `run id "${runId}" has characters other than letters, digits, _ . : -`,
@@ -31,7 +34,6 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
   }
   const trained = await openModel(opts.model, opts.modelsDir);
   const flat = flatRowsOf(trained, opts);
-  const toFiles = opts.outDir !== undefined || opts.outFile !== undefined;
   // a flat file scored to a file needs no warehouse at all: DuckDB in memory stages the rows
   const scratch = flat !== undefined && 'file' in flat.rows && toFiles;
   if (!scratch) requireWarehouse(opts.db);
@@ -91,6 +93,18 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
         progress: (done, stage = 'scoring') => opts.onProgress?.(done, rows, stage),
         now: opts.now,
         atFaultPoint: opts.atFaultPoint ?? (() => undefined),
+        metadata: runMetadata(
+          {
+            run_id: runId,
+            model: trained.name,
+            model_version: trained.version,
+            as_of: opts.asOf.toISOString(),
+            leads: opts.leads,
+            reasons: String(constants.reasons),
+          },
+          started,
+          opts.shard,
+        ),
       };
       const output = opts.outFile
         ? await publishToFile(ctx, opts.outFile)
@@ -139,12 +153,20 @@ function scratchTables(runId: string): ScoreTables {
   };
 }
 
-function defaultRunId(started: Date, shard?: Shard): string {
-  const stamp = started
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  return `score-${stamp}${shard ? `-shard${shard.k}of${shard.n}` : ''}`;
+/**
+ * A run's default id: score-<start time>; a shard written to files is named after its as-of instead
+ * (score-asof-<as of>-of<n>), so shards scored apart (an indexed batch job) agree on it and publish as one run;
+ * a shard written into the warehouse is a run of its own (-shard<k>of<n>).
+ */
+function defaultRunId(started: Date, opts: { asOf: Date; shard?: Shard }, toFiles: boolean): string {
+  const stamp = (d: Date) =>
+    d
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
+  const { shard } = opts;
+  if (shard && toFiles) return `score-asof-${stamp(opts.asOf)}-of${shard.n}`;
+  return `score-${stamp(started)}${shard ? `-shard${shard.k}of${shard.n}` : ''}`;
 }
 
 /**

@@ -24,6 +24,7 @@ export interface ChunkSource {
   chunk(from: number, to: number): AppendColumn[];
 }
 
+/** The run's rows as chunks computed on demand (blend, calibration, score, band, percentile, reason ids). */
 export function scoredChunks(loaded: TrainedModel, prepared: Prepared, dictionaries: Dictionaries): ChunkSource {
   const src: ChunkSource = {
     rows: prepared.frame.ids.length,
@@ -153,6 +154,14 @@ export async function stagePhrases(w: Warehouse, tables: ScoreTables, phrases: R
   await w.run(phraseTableDdl(tables.phraseJoin, tables.phrases));
 }
 
+/** lead_scores' trend columns, from the trend table `t` (stageTrend) and the new row's score `s.score`. */
+export const TREND_SELECT: Readonly<Record<string, string>> = {
+  previous_score: 't.previous_score',
+  previous_as_of: 't.previous_as_of',
+  score_change: 's.score - t.previous_score',
+  score_change_7d: 's.score - t.score_7d',
+};
+
 /**
  * SELECT list giving `columns` (default SCORE_COLUMNS), in order, from staging `s` joined to ids `i`, plus the run's
  * constants.
@@ -170,10 +179,7 @@ export function scoreSelectList(c: RunConstants, columns: readonly string[] = SC
     grade: c.dictionaries.grade.decodeSql('s.grade_code'),
     rule_band: c.dictionaries.rule_band.decodeSql('s.rule_band_code'),
     reasons: reasonsJsonSql(c.reasons, 's'),
-    previous_score: 't.previous_score',
-    previous_as_of: 't.previous_as_of',
-    score_change: 's.score - t.previous_score',
-    score_change_7d: 's.score - t.score_7d',
+    ...TREND_SELECT,
   };
   return columns.map((col) => `${expr[col] ?? `s.${quoteIdent(col)}`} AS ${quoteIdent(col)}`).join(', ');
 }
@@ -196,7 +202,7 @@ const DAY_MS = 86_400_000;
  * previous), and its score in the latest run 7 to 14 days before this one's as_of (from lead_score_history, read
  * only for those dates). Made before the new rows replace the old.
  */
-export async function stageTrend(w: Warehouse, tables: ScoreTables, asOf: Date): Promise<void> {
+export async function stageTrend(w: Warehouse, tables: Pick<ScoreTables, 'ids' | 'trend'>, asOf: Date): Promise<void> {
   const ts = (d: Date) => `epoch_ms(${Math.round(d.getTime())}::BIGINT)`;
   const at = ts(asOf);
   const scores = (await w.tableExists('lead_scores')) ? await w.tableColumns('lead_scores') : [];
