@@ -41,7 +41,8 @@ export function readConfigFile(file: string, what: string, opts: ReadConfigOptio
   if (!stat.isFile()) throw new ConfigError(`${what} ${resolved} is not a file`, 'pass the path of a YAML file');
   if (stat.size > MAX_CONFIG_BYTES) {
     throw new ConfigError(
-      `${what} ${resolved} is ${(stat.size / 1048576).toFixed(1)} MiB; config files are limited to ${MAX_CONFIG_BYTES / 1048576} MiB`,
+      `${what} ${resolved} is ${(stat.size / 1048576).toFixed(1)} MiB; config files are limited to ` +
+        `${MAX_CONFIG_BYTES / 1048576} MiB`,
       `check that ${resolved} really is the ${what}`,
     );
   }

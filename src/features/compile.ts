@@ -99,7 +99,9 @@ function typePredicate(spec: FeatureSpec, names: readonly string[], codes: TypeC
 
 function typeCodeSql(codes: TypeCodes): string {
   if (codes.size === 0) return '0';
-  return `(CASE activity_type ${[...codes].map(([t, i]) => `WHEN ${quoteLiteral(t)} THEN ${i}`).join(' ')} ELSE -1 END)`;
+  return (
+    `(CASE activity_type ${[...codes].map(([t, i]) => `WHEN ${quoteLiteral(t)} THEN ${i}`).join(' ')} ELSE ` + `-1 END)`
+  );
 }
 
 function allTypeCodes(spec: FeatureSpec, features: FeatureDef[]): TypeCodes {
@@ -278,12 +280,16 @@ export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): st
   SELECT k, ${d.cols.join(', ')} FROM (SELECT DISTINCT ${keySql} AS k FROM leads l)
 )`,
   );
+  const dictionaryJoins = [...dictionaries]
+    .map(([keySql, d]) => `LEFT JOIN ${d.name} ON ${d.name}.k IS NOT DISTINCT FROM ${keySql}`)
+    .join(' ');
   const lf = `${dictCtes.join(',\n')},
 lf AS MATERIALIZED (
   SELECT lr.lead_id, lr.created_at${leadCols.length ? ',\n    ' + leadCols.join(',\n    ') : ''}
   FROM (
     SELECT l.*, ${classCols.join(', ')}
-    FROM leads l ${[...dictionaries].map(([keySql, d]) => `LEFT JOIN ${d.name} ON ${d.name}.k IS NOT DISTINCT FROM ${keySql}`).join(' ')}
+    FROM leads l
+      ${dictionaryJoins}
   ) lr
 )`;
 
@@ -291,15 +297,20 @@ lf AS MATERIALIZED (
   // computed on the activities (partition lead_id) or on each pair's joined activities (partition bid).
   const perPair = opts.burstWindows === 'pair';
   const burstSql = (partition: string, at: string) =>
-    `,\n      (epoch_us(${at}) - epoch_us(lag(${at}) OVER (PARTITION BY ${partition} ORDER BY ${at}))) / 1e6 AS _gap_prev_s` +
+    `,\n      (epoch_us(${at}) - epoch_us(lag(${at}) OVER (PARTITION BY ${partition} ORDER BY ${at}))) / 1e6 AS ` +
+    `_gap_prev_s` +
     windows
       .map(
         (sec) =>
-          `,\n      count(*) OVER (PARTITION BY ${partition} ORDER BY ${at} RANGE BETWEEN INTERVAL (${Math.round(sec * 1e6)}) MICROSECOND PRECEDING AND CURRENT ROW)::DOUBLE AS ${quoteIdent(burstColumn(sec))}`,
+          `,\n      count(*) OVER (PARTITION BY ${partition} ORDER BY ${at} RANGE BETWEEN INTERVAL ` +
+          `(${Math.round(sec * 1e6)}) MICROSECOND PRECEDING AND CURRENT ROW)::DOUBLE AS ` +
+          `${quoteIdent(burstColumn(sec))}`,
       )
       .join('');
-  const source = `(SELECT lead_id, occurred_at, ${typeCodeSql(codes)} AS tc${hasBurst && !perPair ? burstSql('lead_id', 'occurred_at') : ''}
-      FROM ${quoteIdent(opts.activitySource)}${types ? ` WHERE activity_type IN (${types.map(quoteLiteral).join(', ')})` : ''})`;
+  const leadBursts = hasBurst && !perPair ? burstSql('lead_id', 'occurred_at') : '';
+  const typeFilter = types ? ` WHERE activity_type IN (${types.map(quoteLiteral).join(', ')})` : '';
+  const source = `(SELECT lead_id, occurred_at, ${typeCodeSql(codes)} AS tc${leadBursts}
+      FROM ${quoteIdent(opts.activitySource)}${typeFilter})`;
   const burstCols = !hasBurst
     ? ''
     : perPair
@@ -331,17 +342,23 @@ act_days AS (
       }`
     : '';
 
+  const joins =
+    (hasAct ? ' LEFT JOIN act ON act.bid = b.bid' : '') +
+    (dayFeatures.length ? ' LEFT JOIN act_days ON act_days.bid = b.bid' : '') +
+    (opts.exprTable ? ` LEFT JOIN ${quoteIdent(opts.exprTable)} e ON e.lead_id = b.lead_id` : '');
   // A lead exists from its creation on (created_at <= as_of): a pair at created_at itself is the lead at
   // creation (`snapshots: {every: created}`). The pairs table decides who is looked at: date snapshots
   // and scoring take only leads created strictly before their date.
   return `WITH pairs AS (
-  SELECT DISTINCT lead_id, CAST(as_of AS TIMESTAMP) AS as_of${opts.rowNumbers ? ', rn' : ''} FROM ${quoteIdent(opts.pairs)}
+  SELECT DISTINCT lead_id, CAST(as_of AS TIMESTAMP) AS as_of${opts.rowNumbers ? ', rn' : ''} FROM
+    ${quoteIdent(opts.pairs)}
 ),
 ${lf},
 base AS MATERIALIZED (
-  SELECT ${opts.rowNumbers ? 'p.rn' : 'row_number() OVER ()'} AS bid, p.lead_id, p.as_of FROM pairs p JOIN lf ON lf.lead_id = p.lead_id
+  SELECT ${opts.rowNumbers ? 'p.rn' : 'row_number() OVER ()'} AS bid, p.lead_id, p.as_of FROM pairs p JOIN lf
+    ON lf.lead_id = p.lead_id
   WHERE lf.created_at <= p.as_of ${wonBefore}
 )${actCte}
 SELECT ${select.join(',\n  ')}
-FROM base b JOIN lf ON lf.lead_id = b.lead_id${hasAct ? ' LEFT JOIN act ON act.bid = b.bid' : ''}${dayFeatures.length ? ' LEFT JOIN act_days ON act_days.bid = b.bid' : ''}${opts.exprTable ? ` LEFT JOIN ${quoteIdent(opts.exprTable)} e ON e.lead_id = b.lead_id` : ''}`;
+FROM base b JOIN lf ON lf.lead_id = b.lead_id${joins}`;
 }

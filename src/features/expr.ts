@@ -56,7 +56,8 @@ export async function evaluateExpressions(w: Warehouse, spec: FeatureSpec, into:
             ? 'expressions may only use the lead row (columns: ' +
                 LEAD_COLUMNS.map((c) => c.name).join(', ') +
                 '); file and network functions are disabled'
-            : `write one DuckDB expression over the lead columns (${LEAD_COLUMNS.map((c) => c.name).join(', ')}), e.g. "length(company) > 20"`,
+            : `write one DuckDB expression over the lead columns ` +
+                `(${LEAD_COLUMNS.map((c) => c.name).join(', ')}), e.g. "length(company) > 20"`,
         );
       }
       out.push({ name: f.name, type, values });
@@ -64,13 +65,15 @@ export async function evaluateExpressions(w: Warehouse, spec: FeatureSpec, into:
     const values = `${into}_values`;
     // TEMP: scratch for this connection's feature query, never written to the warehouse file
     await w.run(
-      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(values)} (${out.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`,
+      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(values)} ` +
+        `(${out.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`,
     );
     try {
       await w.appendColumns(values, out);
       await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(into)} AS
         SELECT l.lead_id, ${exprs.map((f) => `v.${quoteIdent(f.name)}`).join(', ')}
-        FROM (SELECT lead_id, row_number() OVER (ORDER BY lead_id) AS _rn FROM leads) l JOIN ${quoteIdent(values)} v ON v._rn = l._rn`);
+        FROM (SELECT lead_id, row_number() OVER (ORDER BY lead_id) AS _rn FROM leads) l JOIN
+          ${quoteIdent(values)} v ON v._rn = l._rn`);
     } finally {
       await w.run(`DROP TABLE IF EXISTS ${quoteIdent(values)}`);
     }

@@ -109,7 +109,8 @@ export async function loadFlatFrame(
       const integral = !parses || present.every((v) => Number.isInteger(Number(v)));
       if (distinct === values.length && values.length >= 20 && integral) {
         notes.push(
-          `"${name}" looks like an ID (a different value on every row) and was left out; override with columns: { "${name}": { kind: ... } }`,
+          `"${name}" looks like an ID (a different value on every row) and was left out; override with columns: ` +
+            `{ "${name}": { kind: ... } }`,
         );
         continue;
       }
@@ -167,7 +168,8 @@ function guessPositive(values: string[], label: string, target: string): string 
     if (lower.includes('1.0')) return distinct[lower.indexOf('1.0')];
   }
   throw new DataError(
-    `${label}: cannot tell which value of "${target}" means converted (values: ${distinct.slice(0, 10).join(', ')}${distinct.length > 10 ? ', ...' : ''})`,
+    `${label}: cannot tell which value of "${target}" means converted (values: ` +
+      `${distinct.slice(0, 10).join(', ')}${distinct.length > 10 ? ', ...' : ''})`,
     'pass --positive VALUE (the target must have two values)',
   );
 }
@@ -194,7 +196,8 @@ async function readTableAsText(w: Warehouse, table: string): Promise<Record<stri
   if (cols.length === 0)
     throw new DataError(`table "${table}" not found or has no columns in ${w.path}`, 'check the table name');
   const res = await w.columns(
-    `SELECT ${cols.map((c) => `CAST(${quoteIdent(c)} AS VARCHAR) AS ${quoteIdent(c)}`).join(', ')} FROM ${quoteIdent(table)}`,
+    `SELECT ${cols.map((c) => `CAST(${quoteIdent(c)} AS VARCHAR) AS ${quoteIdent(c)}`).join(', ')} FROM ` +
+      `${quoteIdent(table)}`,
   );
   return res as Record<string, (string | null)[]>;
 }

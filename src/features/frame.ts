@@ -81,7 +81,8 @@ export async function readFrame(
   // far lighter than a window sort per column over millions of rows.
   for (const [k, c] of textCols.entries()) {
     await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(dict(k))} AS
-      SELECT v, (row_number() OVER (ORDER BY v) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${quoteIdent(c)} AS v FROM ${t} WHERE ${quoteIdent(c)} IS NOT NULL)`);
+      SELECT v, (row_number() OVER (ORDER BY v) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${quoteIdent(c)} AS
+        v FROM ${t} WHERE ${quoteIdent(c)} IS NOT NULL)`);
   }
   const placed = opts.rowNumbers === true;
   if (placed && !have.has('rn'))
@@ -91,10 +92,18 @@ export async function readFrame(
     );
   // Sorted (stored in order, so each chunk read skips the rest by zone maps), or stored as it comes and placed by rn.
   const position = placed ? 't.rn' : 'row_number() OVER (ORDER BY t.as_of, t.lead_id) - 1';
+  const columns = [
+    ...numericCols.map((c) => `t.${quoteIdent(c)}::DOUBLE AS ${quoteIdent(c)}`),
+    ...textCols.map((c, k) => `coalesce(d${k}.code, -1) AS ${code(c)}`),
+  ];
+  const dictJoins = textCols
+    .map((c, k) => `LEFT JOIN ${quoteIdent(dict(k))} d${k} ON d${k}.v = t.${quoteIdent(c)}`)
+    .join(' ');
   await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(ordered)} AS
     SELECT ${position} AS _rn, t.lead_id, epoch_ms(t.as_of)::DOUBLE AS _as_of_ms,
-      ${[...numericCols.map((c) => `t.${quoteIdent(c)}::DOUBLE AS ${quoteIdent(c)}`), ...textCols.map((c, k) => `coalesce(d${k}.code, -1) AS ${code(c)}`)].join(', ')}${withLabel ? ', t.label::DOUBLE AS label' : ''}
-    FROM ${t} t ${textCols.map((c, k) => `LEFT JOIN ${quoteIdent(dict(k))} d${k} ON d${k}.v = t.${quoteIdent(c)}`).join(' ')}
+      ${columns.join(', ')}${withLabel ? ', t.label::DOUBLE AS label' : ''}
+    FROM ${t} t
+      ${dictJoins}
     ${placed ? '' : 'ORDER BY _rn'}`);
   try {
     const n = await w.count(ordered);
@@ -108,10 +117,12 @@ export async function readFrame(
       // every column here is a number (text came as codes), so it arrives as typed arrays, NULL as NaN
       const part = placed
         ? await w.numericColumns(
-            `SELECT * EXCLUDE (lead_id) FROM ${quoteIdent(ordered)} WHERE rowid >= ${start} AND rowid < ${start + CHUNK}`,
+            `SELECT * EXCLUDE (lead_id) FROM ${quoteIdent(ordered)} WHERE rowid >= ${start} AND rowid < ` +
+              `${start + CHUNK}`,
           )
         : await w.numericColumns(
-            `SELECT * EXCLUDE (_rn, lead_id) FROM ${quoteIdent(ordered)} WHERE _rn >= ${start} AND _rn < ${start + CHUNK} ORDER BY _rn`,
+            `SELECT * EXCLUDE (_rn, lead_id) FROM ${quoteIdent(ordered)} WHERE _rn >= ${start} AND _rn < ` +
+              `${start + CHUNK} ORDER BY _rn`,
           );
       const m = part._as_of_ms.length;
       // sorted: the part is rows start.. in order (block copies); placed: row i of the part goes to at[i]
@@ -144,7 +155,8 @@ export async function readFrame(
         : ((await w.columns(`SELECT lead_id FROM ${quoteIdent(ordered)} ORDER BY _rn`)).lead_id as string[]);
     if (opts.idsInto)
       await w.run(
-        `CREATE OR REPLACE TEMP TABLE ${quoteIdent(opts.idsInto)} AS SELECT _rn::INTEGER AS rn, lead_id FROM ${quoteIdent(ordered)} ORDER BY _rn`,
+        `CREATE OR REPLACE TEMP TABLE ${quoteIdent(opts.idsInto)} AS SELECT _rn::INTEGER AS rn, lead_id FROM ` +
+          `${quoteIdent(ordered)} ORDER BY _rn`,
       );
     const frame: FeatureFrame = { ids, asOf, columns };
     if (label) frame.label = label;

@@ -68,7 +68,8 @@ export async function createLeadAgePairs(
     ? `WHERE as_of <= TIMESTAMP '${opts.notAfter.toISOString().replace('T', ' ').replace('Z', '')}'`
     : '';
   await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(into)} AS
-    SELECT * FROM (SELECT l.lead_id, l.created_at + to_microseconds(k.us) AS as_of FROM leads l CROSS JOIN (VALUES ${ks}) k(us)) ${cap}`);
+    SELECT * FROM (SELECT l.lead_id, l.created_at + to_microseconds(k.us) AS as_of FROM leads l CROSS JOIN
+      (VALUES ${ks}) k(us)) ${cap}`);
   return w.count(into);
 }
 

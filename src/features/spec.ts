@@ -140,7 +140,8 @@ function checkReferences(spec: FeatureSpec, file: string, _raw: unknown): void {
     const isNumeric = 'log1p' in f.encoding;
     if (isNumeric !== (kind === 'numeric')) {
       throw new ConfigError(
-        `${file}: features[${i}] (${f.name}).encoding: this feature is ${kind}, so its encoding options must be ${kind === 'numeric' ? 'log1p / clip / missing_indicator' : 'top_k / min_count'}`,
+        `${file}: features[${i}] (${f.name}).encoding: this feature is ${kind}, so its encoding options must be ` +
+          `${kind === 'numeric' ? 'log1p / clip / missing_indicator' : 'top_k / min_count'}`,
         'change the encoding keys or the feature kind',
       );
     }

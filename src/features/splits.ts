@@ -85,8 +85,10 @@ export function timeSplit(
     if (fr[k] > 0 && out[k].length === 0) {
       const span = dates.length ? ((dates[dates.length - 1] - dates[0]) / 86_400_000).toFixed(0) : '0';
       throw new DataError(
-        `time split: the ${p} part is empty after applying the ${opts.horizonDays}-day gaps (${dates.length} snapshot dates spanning ${span} days)`,
-        `use snapshots spanning at least ${(PARTS.filter((_, q) => fr[q] > 0).length - 1) * opts.horizonDays} days plus room for each part, fewer parts, or a shorter horizon`,
+        `time split: the ${p} part is empty after applying the ${opts.horizonDays}-day gaps (${dates.length} ` +
+          `snapshot dates spanning ${span} days)`,
+        `use snapshots spanning at least ${(PARTS.filter((_, q) => fr[q] > 0).length - 1) * opts.horizonDays} ` +
+          `days plus room for each part, fewer parts, or a shorter horizon`,
       );
     }
   });

@@ -115,7 +115,8 @@ export async function summarizeTable(
     } else {
       const miss = await w.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${t} WHERE ${c} IS NULL`);
       const top = await w.all<{ v: string; n: number }>(
-        `SELECT ${c} AS v, count(*)::BIGINT AS n FROM ${t} WHERE ${c} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${topK}`,
+        `SELECT ${c} AS v, count(*)::BIGINT AS n FROM ${t} WHERE ${c} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 ` +
+          `LIMIT ${topK}`,
       );
       out.push({
         feature: f.name,

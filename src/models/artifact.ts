@@ -53,7 +53,8 @@ export function assertSchemaMatches(card: ModelCard, currentHash: string): void 
   const trained = card.features.schema_hash;
   if (trained === currentHash) return;
   throw new DataError(
-    `model ${card.name}@${card.version} was trained on feature schema ${trained}, but the current feature definitions hash to ${currentHash}`,
+    `model ${card.name}@${card.version} was trained on feature schema ${trained}, but the current feature ` +
+      `definitions hash to ${currentHash}`,
     `retrain on the current features (leadscore train), or restore the feature definitions the model was trained with`,
   );
 }

@@ -178,7 +178,9 @@ export class NeuralNet implements Estimator<NeuralState> {
     );
     opts.onProgress?.(
       `neural: ${train.length} training rows, ${validation ? validation.rows.length : 0} validation rows, ` +
-        `batch ${batchSize}, up to ${maxEpochs} epochs${maxEpochs < this.params.maxEpochs ? ` (capped by rowBudget ${this.params.rowBudget})` : ''}, backend ${backend}`,
+        `batch ${batchSize}, up to ${maxEpochs} ` +
+        `epochs${maxEpochs < this.params.maxEpochs ? ` (capped by rowBudget ${this.params.rowBudget})` : ''}, ` +
+        `backend ${backend}`,
     );
 
     const net = buildNetwork(X.cols, this.params, random);

@@ -197,7 +197,8 @@ export function resolve(
   }
   if (!versions.includes(champion.version)) {
     throw new NotFoundError(
-      `model ${name}'s champion ${champion.version} is missing from ${root}; available versions: ${versions.join(', ')}`,
+      `model ${name}'s champion ${champion.version} is missing from ${root}; available versions: ` +
+        `${versions.join(', ')}`,
       `restore ${champion.version} or promote another version with --force`,
     );
   }
@@ -246,7 +247,8 @@ export function promote(ref: string, options: PromoteOptions, root: string = DEF
   if (current?.version === version) return result(false, `${name}@${version} is already the champion`);
   if (value === undefined && !force) {
     throw new ConfigError(
-      `${name}@${version} has no '${metric}' in its metrics (it has: ${Object.keys(challenger.metrics).join(', ') || 'none'})`,
+      `${name}@${version} has no '${metric}' in its metrics (it has: ` +
+        `${Object.keys(challenger.metrics).join(', ') || 'none'})`,
       'choose another --metric or retrain',
     );
   }
@@ -284,7 +286,10 @@ function compare(
   if (canonicalJson(challenger.test_window) !== canonicalJson(champion.test_window)) {
     return {
       ok: false,
-      reason: `${ch} was tested on ${canonicalJson(challenger.test_window)} but champion ${cp} on ${canonicalJson(champion.test_window)}; metrics from different windows are not comparable (retrain both on one window, or use --force)`,
+      reason:
+        `${ch} was tested on ${canonicalJson(challenger.test_window)} but champion ${cp} on ` +
+        `${canonicalJson(champion.test_window)}; metrics from different windows are not comparable (retrain ` +
+        `both on one window, or use --force)`,
     };
   }
   const a = challenger.metrics[metric];

@@ -115,7 +115,8 @@ export async function monitorModel(opts: MonitorOptions): Promise<MonitorReport>
     if (!(await w.tableExists('score_runs')))
       throw new DataError(`no scoring runs in ${opts.db}`, 'run `leadscore score` first');
     const run = await w.one<{ run_id: string; as_of: Date }>(
-      `SELECT run_id, as_of FROM score_runs WHERE model = $1 AND status = 'succeeded' AND shard IS NULL ORDER BY started_at DESC, run_id DESC LIMIT 1`,
+      `SELECT run_id, as_of FROM score_runs WHERE model = $1 AND status = 'succeeded' AND shard IS NULL ORDER ` +
+        `BY started_at DESC, run_id DESC LIMIT 1`,
       [loaded.name],
     );
     if (!run)

@@ -73,7 +73,8 @@ async function capRows(w: Warehouse, total: number, maxRows: number, seed: numbe
   if (total <= maxRows) return {};
   const keep = maxRows / total;
   await w.run(
-    `DELETE FROM ${quoteIdent(TRAIN_PAIRS)} WHERE (md5_number(lead_id || ':' || ${Math.trunc(seed)}::VARCHAR) % 1000000) >= ${Math.floor(keep * 1_000_000)}`,
+    `DELETE FROM ${quoteIdent(TRAIN_PAIRS)} WHERE (md5_number(lead_id || ':' || ${Math.trunc(seed)}::VARCHAR) % ` +
+      `1000000) >= ${Math.floor(keep * 1_000_000)}`,
   );
   const kept = await w.count(TRAIN_PAIRS);
   return {
@@ -183,7 +184,8 @@ export async function trainCrm(
         ...notes,
         ...(created
           ? [
-              `one row per lead as of its creation${cfg.snapshots.after_days ? ` + ${cfg.snapshots.after_days} days` : ''}, ` +
+              `one row per lead as of its ` +
+                `creation${cfg.snapshots.after_days ? ` + ${cfg.snapshots.after_days} days` : ''}, ` +
                 `labelled won within ${horizonDays} days after that; split by creation time`,
             ]
           : [
@@ -274,8 +276,10 @@ function chooseSnapshotDates(cfg: TrainPipelineConfig, range: { first: Date; las
   const dates = snapshotDates(start, end, every);
   if (dates.length < 4) {
     throw new DataError(
-      `only ${dates.length} snapshot dates fit between ${iso(start)} and ${iso(end)} (data ${iso(range.first)} .. ${iso(range.last)}, horizon ${horizonDays} days)`,
-      'training needs history spanning several horizons: load more history, snapshot more often (snapshots.every: 7), ' +
+      `only ${dates.length} snapshot dates fit between ${iso(start)} and ${iso(end)} (data ${iso(range.first)} ` +
+        `.. ${iso(range.last)}, horizon ${horizonDays} days)`,
+      'training needs history spanning several horizons: load more history, snapshot more often ' +
+        '(snapshots.every: 7), ' +
         'shorten horizon_days, or label each lead once at creation (train --label created)',
     );
   }

@@ -85,7 +85,8 @@ export async function generateCrm(
     // generated tables are written to the file as they go, so cap the pool for the run (restored after)
     // (file-backed warehouses only: an in-memory one has to hold the tables)
     const limitRow = await w.one<{ v: string; file: string | null }>(
-      `SELECT current_setting('memory_limit') AS v, (SELECT path FROM duckdb_databases() WHERE database_name = current_database()) AS file`,
+      `SELECT current_setting('memory_limit') AS v, (SELECT path FROM duckdb_databases() WHERE database_name = ` +
+        `current_database()) AS file`,
     );
     const previousLimit = limitRow?.file ? limitRow.v : null;
     if (previousLimit !== null) await w.run(`SET memory_limit = '${GENERATE_MEMORY_LIMIT}'`);

@@ -19,7 +19,8 @@ export function calibrateIntercept(hazards: Float64Array, rate: number): number 
   const ceiling = positive / Math.max(1, hazards.length);
   if (rate >= ceiling * 0.98) {
     throw new UsageError(
-      `--conversion-rate ${rate} cannot be reached: only ${(100 * ceiling).toFixed(1)}% of leads belong to personas that can buy`,
+      `--conversion-rate ${rate} cannot be reached: only ${(100 * ceiling).toFixed(1)}% of leads belong to ` +
+        `personas that can buy`,
       'lower --conversion-rate, or give ideal/evaluator/newsletter/cold/unsubscriber a larger share of the persona mix',
     );
   }

@@ -139,7 +139,8 @@ function checkShares(
     if (!(PERSONAS as readonly string[]).includes(name)) {
       const near = closestName(name, PERSONAS);
       throw fail(
-        `${where}: unknown persona "${name}"${near ? ` (did you mean "${near}"?)` : ''}; personas are ${PERSONAS.join(', ')}`,
+        `${where}: unknown persona "${name}"${near ? ` (did you mean "${near}"?)` : ''}; personas are ` +
+          `${PERSONAS.join(', ')}`,
       );
     }
     const n = typeof value === 'number' ? value : Number(value);

@@ -25,7 +25,8 @@ export function oracleAucWindow(w: Warehouse, horizonDays: number): Promise<numb
   return rocAucSql(
     w,
     `SELECT s.p_true_90d AS p,
-       (t.won_at IS NOT NULL AND t.won_at >= s.as_of AND t.won_at < s.as_of + to_days(${Math.trunc(horizonDays)}))::INTEGER AS y
+       (t.won_at IS NOT NULL AND t.won_at >= s.as_of AND t.won_at < s.as_of +
+         to_days(${Math.trunc(horizonDays)}))::INTEGER AS y
      FROM truth_snapshots s JOIN truth t USING (lead_id)`,
   );
 }

@@ -147,7 +147,8 @@ export async function unpackChunk(w: Warehouse, entries: NewEntries): Promise<vo
   const leadId = (col: string) => `'L' || lpad(CAST(${col} + 1 AS VARCHAR), 7, '0')`;
   await w.run(`
     INSERT INTO activities
-    SELECT ${leadId('a.lead')}, make_timestamp(CAST(a.second AS BIGINT) * 1000000), k.activity_type, k.channel, c.campaign, k.url, a.value
+    SELECT ${leadId('a.lead')}, make_timestamp(CAST(a.second AS BIGINT) * 1000000), k.activity_type, k.channel,
+      c.campaign, k.url, a.value
     FROM synth_acts a
     JOIN synth_kinds k ON k.id = a.kind
     LEFT JOIN synth_campaigns c ON c.id = a.campaign`);

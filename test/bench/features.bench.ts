@@ -42,7 +42,9 @@ try {
   if (!reuse) await fill();
   const nAct = await w.count('activities');
   console.log(
-    `warehouse: ${await w.count('leads')} leads, ${nAct} activities, ${await w.count('outcomes')} outcomes (${reuse ? 'reused' : `filled in ${secs(t0).toFixed(1)} s`}); load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+    `warehouse: ${await w.count('leads')} leads, ${nAct} activities, ${await w.count('outcomes')} outcomes ` +
+      `(${reuse ? 'reused' : `filled in ${secs(t0).toFixed(1)} s`}); load average ${os.loadavg()[0].toFixed(1)} ` +
+      `on ${os.cpus().length} cores`,
   );
 
   async function fill(): Promise<void> {
@@ -51,18 +53,26 @@ try {
     // Seeded fill with range() + hash(): leads created over 2023-01..2024-10, activities within 240 days of creation.
     await w.run(`INSERT INTO leads
     SELECT 'L' || i, TIMESTAMP '2023-01-01' + to_seconds((hash(i, 1) % (660 * 86400))::BIGINT),
-      'u' || i || (['@gmail.com', '@acme.com', '@mailinator.com', '@rivalsoft.com', '@corp' || (i % 5000) || '.com'])[1 + (hash(i, 2) % 5)::BIGINT],
-      'Company ' || (i % 50000), (['VP Sales', 'Marketing Manager', 'Student', 'CEO', 'Engineer', NULL])[1 + (hash(i, 3) % 6)::BIGINT],
-      (['software', 'retail', 'finance', 'health', NULL])[1 + (hash(i, 4) % 5)::BIGINT], (hash(i, 5) % 10000)::BIGINT, (hash(i, 6) % 1000000000)::DOUBLE,
-      (['Germany', 'India', 'United States', 'Brazil', NULL])[1 + (hash(i, 7) % 5)::BIGINT], (['web', 'ads', 'referral', 'event'])[1 + (hash(i, 8) % 4)::BIGINT], NULL
+      'u' || i || (['@gmail.com', '@acme.com', '@mailinator.com', '@rivalsoft.com', '@corp' || (i % 5000) ||
+        '.com'])[1 + (hash(i, 2) % 5)::BIGINT],
+      'Company ' || (i % 50000), (['VP Sales', 'Marketing Manager', 'Student', 'CEO', 'Engineer', NULL])[1 +
+        (hash(i, 3) % 6)::BIGINT],
+      (['software', 'retail', 'finance', 'health', NULL])[1 + (hash(i, 4) % 5)::BIGINT], (hash(i, 5) %
+        10000)::BIGINT, (hash(i, 6) % 1000000000)::DOUBLE,
+      (['Germany', 'India', 'United States', 'Brazil', NULL])[1 + (hash(i, 7) % 5)::BIGINT], (['web', 'ads',
+        'referral', 'event'])[1 + (hash(i, 8) % 4)::BIGINT], NULL
     FROM range(${leads}) t(i)`);
     await w.run(`INSERT INTO activities
-    SELECT 'L' || l, c + to_seconds((hash(j, 11) % (240 * 86400))::BIGINT), ([${types}])[1 + (hash(j, 12) % ${ACTIVITY_TYPES.length})::BIGINT], NULL, NULL, NULL, NULL
+    SELECT 'L' || l, c + to_seconds((hash(j, 11) % (240 * 86400))::BIGINT), ([${types}])[1 + (hash(j, 12) %
+      ${ACTIVITY_TYPES.length})::BIGINT], NULL, NULL, NULL, NULL
     FROM (SELECT j, hash(j, 10) % ${leads} AS l FROM range(${leads * perLead}) t(j)) a
-    JOIN (SELECT i, TIMESTAMP '2023-01-01' + to_seconds((hash(i, 1) % (660 * 86400))::BIGINT) AS c FROM range(${leads}) t(i)) b ON a.l = b.i`);
+    JOIN (SELECT i, TIMESTAMP '2023-01-01' + to_seconds((hash(i, 1) % (660 * 86400))::BIGINT) AS c FROM
+      range(${leads}) t(i)) b ON a.l = b.i`);
     await w.run(`INSERT INTO outcomes
-    SELECT 'L' || i, 'O' || i, c, c + to_seconds((hash(i, 21) % (200 * 86400))::BIGINT), CASE WHEN hash(i, 22) % 3 = 0 THEN 'won' ELSE 'lost' END, 1000
-    FROM (SELECT i, TIMESTAMP '2023-01-01' + to_seconds((hash(i, 1) % (660 * 86400))::BIGINT) AS c FROM range(${leads}) t(i)) WHERE hash(i, 20) % 10 = 0`);
+    SELECT 'L' || i, 'O' || i, c, c + to_seconds((hash(i, 21) % (200 * 86400))::BIGINT), CASE WHEN hash(i, 22)
+      % 3 = 0 THEN 'won' ELSE 'lost' END, 1000
+    FROM (SELECT i, TIMESTAMP '2023-01-01' + to_seconds((hash(i, 1) % (660 * 86400))::BIGINT) AS c FROM
+      range(${leads}) t(i)) WHERE hash(i, 20) % 10 = 0`);
     await w.run('CHECKPOINT');
   }
 
@@ -78,7 +88,9 @@ try {
   });
   const build = secs(t0);
   console.log(
-    `build: ${dates.length} snapshots, ${rows} rows x ${spec.features.length} features in ${build.toFixed(1)} s (${Math.round(rows / build)} rows/s; ${cpu(c0)}; load average ${os.loadavg()[0].toFixed(1)}), peak RSS ${peakRss()}`,
+    `build: ${dates.length} snapshots, ${rows} rows x ${spec.features.length} features in ${build.toFixed(1)} s ` +
+      `(${Math.round(rows / build)} rows/s; ${cpu(c0)}; load average ${os.loadavg()[0].toFixed(1)}), peak RSS ` +
+      `${peakRss()}`,
   );
 
   t0 = performance.now();
@@ -91,7 +103,8 @@ try {
   const state = fitEncoders(frame, split.train, spec);
   const { matrix } = transform(state, frame, split.train);
   console.log(
-    `encode: fit + transform ${matrix.rows} x ${matrix.cols} in ${secs(t0).toFixed(1)} s (${cpu(c0)}), peak RSS ${peakRss()}`,
+    `encode: fit + transform ${matrix.rows} x ${matrix.cols} in ${secs(t0).toFixed(1)} s (${cpu(c0)}), peak RSS ` +
+      `${peakRss()}`,
   );
 } finally {
   await w.close();

@@ -38,7 +38,8 @@ const cpu = process.cpuUsage(cpu0);
 const totalRows = Object.values(report.rows).reduce((s, n) => s + n, 0);
 console.log(`generate --leads ${leads} on ${os.cpus().length} cores (load average ${os.loadavg()[0].toFixed(1)})`);
 console.log(
-  `wall ${wall.toFixed(1)} s, cpu user ${(cpu.user / 1e6).toFixed(1)} s + sys ${(cpu.system / 1e6).toFixed(1)} s (process, all threads)`,
+  `wall ${wall.toFixed(1)} s, cpu user ${(cpu.user / 1e6).toFixed(1)} s + sys ${(cpu.system / 1e6).toFixed(1)} ` +
+    `s (process, all threads)`,
 );
 console.log(
   `peak RSS (VmHWM) ${peakRssMiB().toFixed(0)} MiB, db file ${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB`,
@@ -48,6 +49,7 @@ console.log(
   `${totalRows} rows in total, ${(totalRows / wall).toFixed(0)} rows/s; ${(leads / wall).toFixed(0)} leads/s`,
 );
 console.log(
-  `conversion ${(100 * report.conversionRate).toFixed(2)}% (target ${100 * report.conversionRateTarget}%), oracle AUC ${report.oracleAuc?.toFixed(4)}, 90-day oracle AUC ${report.oracleAuc90d?.toFixed(4)}`,
+  `conversion ${(100 * report.conversionRate).toFixed(2)}% (target ${100 * report.conversionRateTarget}%), ` +
+    `oracle AUC ${report.oracleAuc?.toFixed(4)}, 90-day oracle AUC ${report.oracleAuc90d?.toFixed(4)}`,
 );
 fs.rmSync(dir, { recursive: true, force: true });

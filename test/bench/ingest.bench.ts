@@ -78,13 +78,20 @@ export async function writeBenchData(
     nLeads,
     (i) => {
       const created = BASE_MS + Math.floor(rnd() * 365 * 86_400_000);
-      return `${leadId(i)},${iso(created)},user${i}@example${i % 997}.com,Company ${i % 50_000},${pick(TITLES)},${pick(INDUSTRIES)},${Math.floor(rnd() * 5000)},${Math.floor(rnd() * 1e7)},${pick(COUNTRIES)},${pick(SOURCES)}`;
+      return (
+        `${leadId(i)},${iso(created)},user${i}@example${i % 997}.com,Company ` +
+        `${i % 50_000},${pick(TITLES)},${pick(INDUSTRIES)},${Math.floor(rnd() * 5000)},` +
+        `${Math.floor(rnd() * 1e7)},${pick(COUNTRIES)},${pick(SOURCES)}`
+      );
     },
   );
   await writeLines(activities, 'lead_id,occurred_at,activity_type,channel,campaign,url,value', nActivities, () => {
     const lead = Math.floor(rnd() * nLeads);
     const at = BASE_MS + Math.floor(rnd() * 400 * 86_400_000);
-    return `${leadId(lead)},${iso(at)},${pick(TYPES)},${pick(CHANNELS)},c${Math.floor(rnd() * 40)},/p/${Math.floor(rnd() * 200)},${rnd() < 0.1 ? Math.floor(rnd() * 100) : ''}`;
+    const campaign = `c${Math.floor(rnd() * 40)}`;
+    const url = `/p/${Math.floor(rnd() * 200)}`;
+    const value = rnd() < 0.1 ? Math.floor(rnd() * 100) : '';
+    return `${leadId(lead)},${iso(at)},${pick(TYPES)},${pick(CHANNELS)},${campaign},${url},${value}`;
   });
   return { leads, activities };
 }
@@ -109,7 +116,8 @@ async function main(): Promise<void> {
     const files = await writeBenchData(dir, nLeads, nActivities, seed);
     const mb = (f: string) => (fs.statSync(f).size / 1e6).toFixed(0);
     console.log(
-      `generated ${nLeads} leads (${mb(files.leads)} MB) and ${nActivities} activities (${mb(files.activities)} MB) in ${((performance.now() - t) / 1000).toFixed(1)}s`,
+      `generated ${nLeads} leads (${mb(files.leads)} MB) and ${nActivities} activities (${mb(files.activities)} ` +
+        `MB) in ${((performance.now() - t) / 1000).toFixed(1)}s`,
     );
 
     const db = path.join(dir, 'bench.duckdb');
@@ -130,11 +138,14 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     for (const [table, r] of Object.entries(report.tables)) {
       console.log(
-        `${table}: read ${r!.read}, loaded ${r!.loaded}, rejected ${r!.rejected} (${r!.seconds.toFixed(1)}s, ${Math.round(r!.read / r!.seconds).toLocaleString('en-US')} rows/s)`,
+        `${table}: read ${r!.read}, loaded ${r!.loaded}, rejected ${r!.rejected} (${r!.seconds.toFixed(1)}s, ` +
+          `${Math.round(r!.read / r!.seconds).toLocaleString('en-US')} rows/s)`,
       );
     }
     console.log(
-      `total ingest (leads + activities, one transaction): ${total.toFixed(1)}s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)}s CPU, ${Math.round((nLeads + nActivities) / total).toLocaleString('en-US')} rows/s`,
+      `total ingest (leads + activities, one transaction): ${total.toFixed(1)}s wall, ` +
+        `${((cpu.user + cpu.system) / 1e6).toFixed(1)}s CPU, ` +
+        `${Math.round((nLeads + nActivities) / total).toLocaleString('en-US')} rows/s`,
     );
     console.log(
       `load average during the run (other jobs share the machine): ${os
@@ -149,7 +160,8 @@ async function main(): Promise<void> {
       ingest(w, { leads: files.leads, activities: files.activities, runId: 'bench-2', now: new Date(BASE_MS) }),
     );
     console.log(
-      `re-ingest of the same files (upsert): ${((performance.now() - t) / 1000).toFixed(1)}s; loaded leads ${again.tables.leads!.loaded}, activities ${again.tables.activities!.loaded}`,
+      `re-ingest of the same files (upsert): ${((performance.now() - t) / 1000).toFixed(1)}s; loaded leads ` +
+        `${again.tables.leads!.loaded}, activities ${again.tables.activities!.loaded}`,
     );
     console.log(`peak RSS after re-ingest: ${peakRssMb().toFixed(0)} MB`);
   } finally {

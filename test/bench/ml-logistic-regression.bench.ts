@@ -110,7 +110,8 @@ fitMl(fixture.X, 'ml-logistic-regression 2.0.0, defaults');
 // so compare the reachable train log loss rather than coefficients.
 const target = new LogisticRegression({ C: 1e10, fitIntercept: false }).fit(fixture.X, fixture.y);
 console.log(
-  `${''.padEnd(46)}(its own optimum, unpenalized without intercept, has train log loss ${meanLogLoss(target.predictProba(fixture.X)).toFixed(5)})`,
+  `${''.padEnd(46)}(its own optimum, unpenalized without intercept, has train log loss ` +
+    `${meanLogLoss(target.predictProba(fixture.X)).toFixed(5)})`,
 );
 
 if (withOnes) {
@@ -160,7 +161,8 @@ if (syntheticAt > 0) {
     },
   });
   console.log(
-    `\nleadscore Newton on ${rows.toLocaleString('en-US')} x ${cols} synthetic rows: ${m.state!.nIter} iterations, converged ${m.state!.converged}, ` +
+    `\nleadscore Newton on ${rows.toLocaleString('en-US')} x ${cols} synthetic rows: ${m.state!.nIter} ` +
+      `iterations, converged ${m.state!.converged}, ` +
       `${secs(t0).toFixed(2)} s wall, ${cpuSecs(c0).toFixed(2)} s cpu`,
   );
 }

@@ -43,9 +43,11 @@ try {
   const created = (i: string) => `TIMESTAMP '2024-01-01' + to_seconds((hash(${i}, 1) % (540 * 86400))::BIGINT)`;
   await w.run(`INSERT INTO leads
     SELECT 'L' || lpad(i::VARCHAR, 7, '0'), ${created('i')},
-      'u' || i || (['@gmail.com', '@acme.com', '@mailinator.com', '@rivalsoft.com', '@mit.edu', '@corp' || (i % 5000) || '.com'])[1 + (hash(i, 2) % 6)::BIGINT],
+      'u' || i || (['@gmail.com', '@acme.com', '@mailinator.com', '@rivalsoft.com', '@mit.edu', '@corp' || (i %
+        5000) || '.com'])[1 + (hash(i, 2) % 6)::BIGINT],
       'Company ' || (i % 50000),
-      (['VP Sales', 'Marketing Manager', 'PhD Student', 'CEO', 'Data Engineer', 'Director of IT', NULL])[1 + (hash(i, 3) % 7)::BIGINT],
+      (['VP Sales', 'Marketing Manager', 'PhD Student', 'CEO', 'Data Engineer', 'Director of IT', NULL])[1 +
+        (hash(i, 3) % 7)::BIGINT],
       (['software', 'SaaS', 'retail', 'fintech', 'health', NULL])[1 + (hash(i, 4) % 6)::BIGINT],
       (hash(i, 5) % 10000)::BIGINT, (hash(i, 6) % 1000000000)::DOUBLE,
       (['Germany', 'India', 'United States', 'Brazil', NULL])[1 + (hash(i, 7) % 5)::BIGINT],
@@ -56,19 +58,18 @@ try {
       ([${types}])[1 + (hash(j, 12) % ${ACTIVITY_TYPES.length})::BIGINT], NULL, NULL, NULL, NULL
     FROM (SELECT j, hash(j, 10) % ${leads} AS l FROM range(${leads * perLead}) t(j))`);
   await w.run(`INSERT INTO outcomes
-    SELECT 'L' || lpad(i::VARCHAR, 7, '0'), 'O' || i, ${created('i')}, ${created('i')} + to_seconds((hash(i, 21) % (300 * 86400))::BIGINT),
+    SELECT 'L' || lpad(i::VARCHAR, 7, '0'), 'O' || i, ${created('i')}, ${created('i')} + to_seconds((hash(i,
+      21) % (300 * 86400))::BIGINT),
       CASE WHEN hash(i, 22) % 3 = 0 THEN 'won' ELSE 'lost' END, 1000
     FROM range(${leads}) t(i) WHERE hash(i, 20) % 10 = 0`);
   await w.run('CHECKPOINT');
   const nAct = await w.count('activities');
-  console.log(
-    `load average ${os
-      .loadavg()
-      .map((x) => x.toFixed(1))
-      .join(
-        ' ',
-      )}; fill: ${leads.toLocaleString('en-US')} leads, ${nAct.toLocaleString('en-US')} activities in ${secs(t0).toFixed(1)} s (${os.cpus().length} cores)`,
-  );
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  const filled = `${leads.toLocaleString('en-US')} leads, ${nAct.toLocaleString('en-US')} activities`;
+  console.log(`load average ${load}; fill: ${filled} in ${secs(t0).toFixed(1)} s (${os.cpus().length} cores)`);
 
   const rules = loadRules('models/rules.yaml');
   const asOf = new Date('2025-07-01T00:00:00Z');
@@ -87,7 +88,8 @@ try {
 
   // The training pipeline's shape: every lead at 3 monthly snapshots (only those existing by then are scored).
   await w.run(`CREATE OR REPLACE TABLE snaps AS
-    SELECT lead_id, d AS as_of FROM leads, (VALUES (TIMESTAMP '2025-03-01'), (TIMESTAMP '2025-05-01'), (TIMESTAMP '2025-07-01')) v(d)`);
+    SELECT lead_id, d AS as_of FROM leads, (VALUES (TIMESTAMP '2025-03-01'), (TIMESTAMP '2025-05-01'),
+      (TIMESTAMP '2025-07-01')) v(d)`);
   t0 = performance.now();
   cpu0 = process.cpuUsage();
   s = await scoreRules(w, rules, { pairsTable: 'snaps', leads: 'all' });

@@ -70,7 +70,8 @@ async function oneCase(
     const t0 = performance.now();
     await w.transaction(async (tx) => {
       await tx.run(
-        `${variant === 'rerun' ? 'INSERT OR REPLACE' : 'INSERT'} INTO lead_scores (${cols}) SELECT ${select} FROM ready`,
+        `${variant === 'rerun' ? 'INSERT OR REPLACE' : 'INSERT'} INTO lead_scores (${cols}) SELECT ${select} ` +
+          `FROM ready`,
       );
       await tx.run(`INSERT INTO lead_score_history (${history}) SELECT ${history} FROM ready`);
     });

@@ -96,7 +96,8 @@ describe('auditLeakage', () => {
     const w = await Warehouse.open(':memory:');
     try {
       await w.run(
-        `CREATE TABLE t AS SELECT i AS id, i % 2 AS won, CASE WHEN i % 3 = 0 THEN 'Select' ELSE 'x' || (i % 4) END AS c, i * 1.5 AS v FROM range(50) r(i)`,
+        `CREATE TABLE t AS SELECT i AS id, i % 2 AS won, CASE WHEN i % 3 = 0 THEN 'Select' ELSE 'x' || (i % 4) ` +
+          `END AS c, i * 1.5 AS v FROM range(50) r(i)`,
       );
       const f = await loadFlatFrame({ w, table: 't' }, { target: 'won', id: 'id' });
       expect(f.columns.map((c) => `${c.name}:${c.kind}`)).toEqual(['c:categorical', 'v:numeric']);

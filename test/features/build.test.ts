@@ -150,44 +150,48 @@ describe('buildFeatureTable', () => {
     expect(later.find((r) => r.lead_id === 'b')).toMatchObject({ bounced: 1, max_events_10s: 3, rapid_events_2s: 2 });
   });
 
-  it('labels: won a day before as_of + horizon is 1, a day after is 0, won before as_of is absent, created after as_of is absent', async () => {
-    const day = 86_400_000;
-    const end = AS_OF.getTime() + 90 * day;
-    await insertCrm(
-      w,
-      [
-        { id: 'inside', created: '2024-01-01T00:00:00Z' },
-        { id: 'outside', created: '2024-01-01T00:00:00Z' },
-        { id: 'won_before', created: '2024-01-01T00:00:00Z' },
-        { id: 'lost', created: '2024-01-01T00:00:00Z' },
-        { id: 'at_as_of', created: '2024-01-01T00:00:00Z' },
-        { id: 'created_later', created: '2024-03-01T00:00:00Z' },
-      ],
-      [],
-      [
-        ['inside', 'won', new Date(end - day).toISOString()],
-        ['outside', 'won', new Date(end + day).toISOString()],
-        ['won_before', 'won', '2024-02-29T23:59:59Z'],
-        ['lost', 'lost', '2024-03-10T00:00:00Z'],
-        ['at_as_of', 'won', AS_OF.toISOString()],
-        ['created_later', 'won', '2024-03-10T00:00:00Z'],
-      ],
-    );
-    await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, into: 'ft' });
-    const labels = Object.fromEntries(
-      (await w.all<{ lead_id: string; label: number }>('SELECT lead_id, label FROM ft')).map((r) => [
-        r.lead_id,
-        r.label,
-      ]),
-    );
-    expect(labels).toEqual({ inside: 1, outside: 0, lost: 0, at_as_of: 1 });
-    // leads: 'all' keeps the already-won lead (label 0: nothing new in the window)
-    await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, leads: 'all', into: 'ft_all' });
-    expect(await w.one('SELECT label FROM ft_all WHERE lead_id = $1', ['won_before'])).toEqual({ label: 0 });
-    // a shorter horizon moves the boundary
-    await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, horizonDays: 30, into: 'ft30' });
-    expect(await w.one('SELECT label FROM ft30 WHERE lead_id = $1', ['inside'])).toEqual({ label: 0 });
-  });
+  it(
+    'labels: won a day before as_of + horizon is 1, a day after is 0, won before as_of is absent, created ' +
+      'after as_of is absent',
+    async () => {
+      const day = 86_400_000;
+      const end = AS_OF.getTime() + 90 * day;
+      await insertCrm(
+        w,
+        [
+          { id: 'inside', created: '2024-01-01T00:00:00Z' },
+          { id: 'outside', created: '2024-01-01T00:00:00Z' },
+          { id: 'won_before', created: '2024-01-01T00:00:00Z' },
+          { id: 'lost', created: '2024-01-01T00:00:00Z' },
+          { id: 'at_as_of', created: '2024-01-01T00:00:00Z' },
+          { id: 'created_later', created: '2024-03-01T00:00:00Z' },
+        ],
+        [],
+        [
+          ['inside', 'won', new Date(end - day).toISOString()],
+          ['outside', 'won', new Date(end + day).toISOString()],
+          ['won_before', 'won', '2024-02-29T23:59:59Z'],
+          ['lost', 'lost', '2024-03-10T00:00:00Z'],
+          ['at_as_of', 'won', AS_OF.toISOString()],
+          ['created_later', 'won', '2024-03-10T00:00:00Z'],
+        ],
+      );
+      await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, into: 'ft' });
+      const labels = Object.fromEntries(
+        (await w.all<{ lead_id: string; label: number }>('SELECT lead_id, label FROM ft')).map((r) => [
+          r.lead_id,
+          r.label,
+        ]),
+      );
+      expect(labels).toEqual({ inside: 1, outside: 0, lost: 0, at_as_of: 1 });
+      // leads: 'all' keeps the already-won lead (label 0: nothing new in the window)
+      await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, leads: 'all', into: 'ft_all' });
+      expect(await w.one('SELECT label FROM ft_all WHERE lead_id = $1', ['won_before'])).toEqual({ label: 0 });
+      // a shorter horizon moves the boundary
+      await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, horizonDays: 30, into: 'ft30' });
+      expect(await w.one('SELECT label FROM ft30 WHERE lead_id = $1', ['inside'])).toEqual({ label: 0 });
+    },
+  );
 
   it('builds several monthly snapshots and per-lead age snapshots in one table', async () => {
     await insertCrm(w, leads, activities, [['a', 'won', '2024-03-15T00:00:00Z']]);
@@ -239,50 +243,63 @@ describe('buildFeatureTable', () => {
     expect(frame.columns.map((c) => c.name)).toEqual(spec.features.map((f) => f.name));
   });
 
-  it('title and email classes looked up per distinct title and domain equal the classifiers run on every lead (NULLs, case, blanks)', async () => {
-    const emails = [
-      ' Ann@ACME.com ',
-      'x@MIT.EDU',
-      undefined,
-      'no-at-sign',
-      'a@',
-      'b@mailinator.com',
-      'c@rivalsoft.com',
-      'd@Gmail.com',
-      'e@acme.com',
-      'f@uni.ac.uk',
-    ];
-    const titles = [
-      ' VP of Sales',
-      undefined,
-      '',
-      'PhD student',
-      'Marketing Manager',
-      'chief executive',
-      'Engineer',
-      'vp of sales',
-      'Intern',
-      'Director, IT',
-    ];
-    const many = emails.map((email, i) => ({ id: `m${i}`, created: '2024-01-01T00:00:00Z', email, title: titles[i] }));
-    await insertCrm(w, many);
-    await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: false, leads: 'all', into: 'classes' });
-    const got = await w.all(
-      `SELECT lead_id, email_domain_kind, seniority, department, disposable_email, competitor_email, student_title FROM classes ORDER BY lead_id`,
-    );
-    const want = await w.all(
-      `SELECT lead_id, ${emailDomainKindSql('email', spec.competitor_domains)} AS email_domain_kind, ${senioritySql('job_title')} AS seniority, ${departmentSql('job_title')} AS department,
-         (${emailDomainKindSql('email', spec.competitor_domains)} = 'disposable')::DOUBLE AS disposable_email, (${emailDomainKindSql('email', spec.competitor_domains)} = 'competitor')::DOUBLE AS competitor_email,
-         (${senioritySql('job_title')} = 'student' OR ${emailDomainKindSql('email', spec.competitor_domains)} = 'academic')::DOUBLE AS student_title
+  it(
+    'title and email classes looked up per distinct title and domain equal the classifiers run on every lead ' +
+      '(NULLs, case, blanks)',
+    async () => {
+      const emails = [
+        ' Ann@ACME.com ',
+        'x@MIT.EDU',
+        undefined,
+        'no-at-sign',
+        'a@',
+        'b@mailinator.com',
+        'c@rivalsoft.com',
+        'd@Gmail.com',
+        'e@acme.com',
+        'f@uni.ac.uk',
+      ];
+      const titles = [
+        ' VP of Sales',
+        undefined,
+        '',
+        'PhD student',
+        'Marketing Manager',
+        'chief executive',
+        'Engineer',
+        'vp of sales',
+        'Intern',
+        'Director, IT',
+      ];
+      const many = emails.map((email, i) => ({
+        id: `m${i}`,
+        created: '2024-01-01T00:00:00Z',
+        email,
+        title: titles[i],
+      }));
+      await insertCrm(w, many);
+      await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: false, leads: 'all', into: 'classes' });
+      const got = await w.all(
+        `SELECT lead_id, email_domain_kind, seniority, department, disposable_email, competitor_email, ` +
+          `student_title FROM classes ORDER BY lead_id`,
+      );
+      const want = await w.all(
+        `SELECT lead_id, ${emailDomainKindSql('email', spec.competitor_domains)} AS email_domain_kind,
+         ${senioritySql('job_title')} AS seniority, ${departmentSql('job_title')} AS department,
+         (${emailDomainKindSql('email', spec.competitor_domains)} = 'disposable')::DOUBLE AS disposable_email,
+           (${emailDomainKindSql('email', spec.competitor_domains)} = 'competitor')::DOUBLE AS competitor_email,
+         (${senioritySql('job_title')} = 'student' OR ${emailDomainKindSql('email', spec.competitor_domains)} =
+           'academic')::DOUBLE AS student_title
        FROM leads ORDER BY lead_id`,
-    );
-    expect(got).toEqual(want);
-    // every class shows up, so the comparison means something
-    expect(new Set(got.map((r) => r.email_domain_kind))).toEqual(
-      new Set(['corporate', 'academic', 'missing', 'disposable', 'competitor', 'free']),
-    );
-    expect(new Set(got.map((r) => r.seniority))).toContain('missing');
-  });
+      );
+      expect(got).toEqual(want);
+      // every class shows up, so the comparison means something
+      expect(new Set(got.map((r) => r.email_domain_kind))).toEqual(
+        new Set(['corporate', 'academic', 'missing', 'disposable', 'competitor', 'free']),
+      );
+      expect(new Set(got.map((r) => r.seniority))).toContain('missing');
+    },
+  );
 
   it('places rows by the pairs rn when asked (the sorted frame, permuted), and refuses an rn used twice', async () => {
     const many = Array.from({ length: 40 }, (_, i) => ({
@@ -301,7 +318,8 @@ describe('buildFeatureTable', () => {
     await insertCrm(w, many, acts);
     // rn: the reverse of the lead_id order, so a reader ignoring it would come out wrong
     await w.run(
-      `CREATE TABLE pairs AS SELECT (39 - (row_number() OVER (ORDER BY lead_id) - 1))::INTEGER AS rn, lead_id, TIMESTAMP '2024-03-01' AS as_of FROM leads`,
+      `CREATE TABLE pairs AS SELECT (39 - (row_number() OVER (ORDER BY lead_id) - 1))::INTEGER AS rn, lead_id, ` +
+        `TIMESTAMP '2024-03-01' AS as_of FROM leads`,
     );
     await buildFeatureTable(w, spec, { asOf: 'pairs', withLabels: false, leads: 'all', into: 'sorted' });
     await buildFeatureTable(w, spec, {

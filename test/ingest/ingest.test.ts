@@ -27,7 +27,8 @@ describe('ingest', () => {
       const map = write(
         dir,
         'map.yaml',
-        'leads: {lead_id: "Prospect ID", created_at: "Created", company_size: Employees}\nactivities: {lead_id: Who, occurred_at: When, activity_type: What}\nactivity_types: {"Email Opened": email_open}\n',
+        'leads: {lead_id: "Prospect ID", created_at: "Created", company_size: Employees}\nactivities: {lead_id: ' +
+          'Who, occurred_at: When, activity_type: What}\nactivity_types: {"Email Opened": email_open}\n',
       );
       const r = await ingest(w, { leads, activities: acts, map, dateFormat: '%d-%m-%Y %H:%M', now: NOW });
       expect(r.tables.leads).toMatchObject({ read: 2, loaded: 1, rejected: 1 });
@@ -53,7 +54,9 @@ describe('ingest', () => {
       const leads = write(
         dir,
         'leads.csv',
-        'lead_id,created_at,Score,Visits,Zip,Opted In,Notes\nA,2024-01-06T10:00:00+02:00,1.5,3,00123,true,hi\nB,2024-01-06 10:00,2,4,02134,false,\nC,2024-01-06T10:00:00Z,,5,12345,,x\nD,2024-01-06,3,6,99999,true,y\n',
+        'lead_id,created_at,Score,Visits,Zip,Opted ' +
+          'In,Notes\nA,2024-01-06T10:00:00+02:00,1.5,3,00123,true,hi\nB,2024-01-06 ' +
+          '10:00,2,4,02134,false,\nC,2024-01-06T10:00:00Z,,5,12345,,x\nD,2024-01-06,3,6,99999,true,y\n',
       );
       await ingest(w, { leads, now: NOW });
       const rows = await w.all<{ lead_id: string; created_at: Date; extras: string }>(
@@ -88,12 +91,14 @@ describe('ingest', () => {
       const acts = write(
         dir,
         'a.csv',
-        'lead_id,occurred_at,activity_type,value\nL1,2024-02-01,email_open,\nL999,2024-02-01,email_open,\nL2,2024-02-01,page_view,abc\n',
+        'lead_id,occurred_at,activity_type,value\nL1,2024-02-01,email_open,\nL999,2024-02-01,email_open,\n' +
+          'L2,2024-02-01,page_view,abc\n',
       );
       const outs = write(
         dir,
         'o.csv',
-        'lead_id,created_at,closed_at,status\nL3,2024-02-01,2024-01-01,won\nL1,2024-02-01,,OPEN\nL998,2024-02-01,,won\n',
+        'lead_id,created_at,closed_at,status\nL3,2024-02-01,2024-01-01,won\nL1,2024-02-01,,OPEN\n' +
+          'L998,2024-02-01,,won\n',
       );
       const r = await ingest(w, { activities: acts, outcomes: outs, now: NOW, maxRejectRate: 1 });
       expect(r.tables.activities).toMatchObject({ read: 3, loaded: 1, rejected: 2 });
@@ -137,7 +142,8 @@ describe('ingest', () => {
         outcomes: write(
           dir,
           'o2.csv',
-          'lead_id,opportunity_id,created_at,closed_at,status\nL1,O1,2024-03-01,2024-04-01,won\nL2,,2024-03-01,2024-05-01,lost\n',
+          'lead_id,opportunity_id,created_at,closed_at,status\nL1,O1,2024-03-01,2024-04-01,won\n' +
+            'L2,,2024-03-01,2024-05-01,lost\n',
         ),
         now: NOW,
       });
@@ -169,14 +175,16 @@ describe('ingest', () => {
     await inDb(async (w, dir) => {
       const pq = path.join(dir, 'leads.parquet');
       await w.exportQuery(
-        `SELECT 'P' || i AS lead_id, TIMESTAMP '2024-01-01' + INTERVAL (i) DAY AS created_at, i * 2 AS company_size, i % 2 = 0 AS vip FROM range(1, 4) t(i)`,
+        `SELECT 'P' || i AS lead_id, TIMESTAMP '2024-01-01' + INTERVAL (i) DAY AS created_at, i * 2 AS ` +
+          `company_size, i % 2 = 0 AS vip FROM range(1, 4) t(i)`,
         pq,
         'parquet',
       );
       const jl = write(
         dir,
         'acts.jsonl',
-        '{"lead_id":"P1","occurred_at":"2024-02-01T00:00:00Z","activity_type":"email_open"}\n{"lead_id":"P2","occurred_at":"nope","activity_type":"x"}\n',
+        '{"lead_id":"P1","occurred_at":"2024-02-01T00:00:00Z","activity_type":"email_open"}\n' +
+          '{"lead_id":"P2","occurred_at":"nope","activity_type":"x"}\n',
       );
       const r = await ingest(w, { leads: pq, activities: jl, now: NOW });
       expect(r.tables.leads).toMatchObject({ read: 3, loaded: 3, rejected: 0 });
@@ -292,8 +300,10 @@ describe('ingestFlat', () => {
       expect(r.samples.map((s) => s.reason)).toEqual([
         'id: duplicate of row 2 in this file (the first occurrence is kept)',
         'id: missing (an id is required)',
-        'Outcome: "maybe" is not one of 1, yes, true, y, won, converted (positive) or 0, no, false, n, lost, not converted (negative)',
-        'Outcome: missing (must be one of 1, yes, true, y, won, converted (positive) or 0, no, false, n, lost, not converted (negative))',
+        'Outcome: "maybe" is not one of 1, yes, true, y, won, converted (positive) or 0, no, false, n, lost, ' +
+          'not converted (negative)',
+        'Outcome: missing (must be one of 1, yes, true, y, won, converted (positive) or 0, no, false, n, lost, ' +
+          'not converted (negative))',
       ]);
       const r2 = await ingestFlat(w, { ...opts, positive: ['maybe'] });
       expect(r2).toMatchObject({ loaded: 3, positives: 1 }); // every other non-empty value is negative

@@ -63,7 +63,8 @@ describe('leadscore compare', () => {
       );
       expect(bands!.leads).toBe(result.n_leads);
       const agree = await w.one<{ leads: number; conv: number }>(
-        `SELECT sum(leads)::BIGINT AS leads, sum(converted)::BIGINT AS conv FROM comparison_agreement WHERE run_id = 'c1'`,
+        `SELECT sum(leads)::BIGINT AS leads, sum(converted)::BIGINT AS conv FROM comparison_agreement WHERE ` +
+          `run_id = 'c1'`,
       );
       expect(agree).toEqual({ leads: result.n_leads, conv: result.n_converted });
     });

@@ -41,13 +41,15 @@ describe('leadscore score', () => {
     await withWarehouse(db, async (w) => {
       const open = await w.one<{ n: number }>(
         `SELECT count(*)::BIGINT AS n FROM leads l WHERE created_at < $1::TIMESTAMP
-         AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.lead_id AND o.status = 'won' AND o.closed_at < $1::TIMESTAMP)`,
+         AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.lead_id AND o.status = 'won' AND
+           o.closed_at < $1::TIMESTAMP)`,
         [AS_OF.toISOString()],
       );
       expect(summary.rows).toBe(open!.n);
       expect(await w.count('lead_scores')).toBe(open!.n);
       const bad = await w.one<{ n: number }>(
-        `SELECT count(*)::BIGINT AS n FROM lead_scores WHERE score < 0 OR score > 100 OR score <> round(100 * probability)`,
+        `SELECT count(*)::BIGINT AS n FROM lead_scores WHERE score < 0 OR score > 100 OR score <> round(100 * ` +
+          `probability)`,
       );
       expect(bad!.n).toBe(0);
       const reasons = await w.all<{ reasons: string }>(`SELECT reasons FROM lead_scores LIMIT 50`);
@@ -108,7 +110,8 @@ describe('leadscore score', () => {
             model: string;
             run_id: string;
           }>(
-            `SELECT lead_id, reasons::VARCHAR AS reasons, grade, rule_score, rule_band, as_of, scored_at, model, run_id FROM lead_scores`,
+            `SELECT lead_id, reasons::VARCHAR AS reasons, grade, rule_score, rule_band, as_of, scored_at, ` +
+              `model, run_id FROM lead_scores`,
           )
         ).map((r) => [r.lead_id, r]),
       );
@@ -198,34 +201,40 @@ describe('leadscore score', () => {
       const mismatch = await w.one<{
         n: number;
       }>(`SELECT count(*)::BIGINT AS n FROM lead_scores s FULL JOIN lead_score_history h USING (lead_id)
-        WHERE h.probability IS DISTINCT FROM s.probability OR h.band IS DISTINCT FROM s.band OR h.grade IS DISTINCT FROM s.grade OR h.run_id IS DISTINCT FROM s.run_id`);
+        WHERE h.probability IS DISTINCT FROM s.probability OR h.band IS DISTINCT FROM s.band OR h.grade IS
+          DISTINCT FROM s.grade OR h.run_id IS DISTINCT FROM s.run_id`);
       expect(mismatch?.n).toBe(0);
       expect(once).toBeGreaterThan(50);
     });
   });
 
-  it('a run over leads partly scored before (one shard) updates those, adds the rest, and equals a run on an empty table', async () => {
-    const mixed = copyDb(fx.db, 'score-mixed.duckdb');
-    const fresh = copyDb(fx.db, 'score-fresh.duckdb');
-    await scoreLeads(opts(mixed, { runId: 'half', shard: { k: 1, n: 2 }, asOf: new Date('2025-11-01T00:00:00Z') }));
-    const half = await withWarehouse(mixed, (w) => w.count('lead_scores'));
-    await scoreLeads(opts(mixed, { runId: 'all' }));
-    await scoreLeads(opts(fresh, { runId: 'all' }));
-    const rows = (db: string) =>
-      withWarehouse(db, (w) =>
-        w.all(
-          `SELECT lead_id, as_of, run_id, probability, score, percentile, band, grade, rule_score, rule_band, reasons::VARCHAR AS reasons FROM lead_scores ORDER BY lead_id`,
-        ),
-      );
-    const [got, want] = [await rows(mixed), await rows(fresh)];
-    expect(half).toBeGreaterThan(20);
-    expect(got.filter((r) => r.run_id === 'all')).toEqual(want);
-    // the rest: leads open on the earlier date and won since, whose latest score stays the earlier one
-    const left = got.filter((r) => r.run_id !== 'all');
-    const scored = new Set(want.map((r) => r.lead_id));
-    expect(left.every((r) => r.run_id === 'half' && !scored.has(r.lead_id))).toBe(true);
-    expect(left.length).toBeLessThan(half / 2);
-  });
+  it(
+    'a run over leads partly scored before (one shard) updates those, adds the rest, and equals a run on an ' +
+      'empty table',
+    async () => {
+      const mixed = copyDb(fx.db, 'score-mixed.duckdb');
+      const fresh = copyDb(fx.db, 'score-fresh.duckdb');
+      await scoreLeads(opts(mixed, { runId: 'half', shard: { k: 1, n: 2 }, asOf: new Date('2025-11-01T00:00:00Z') }));
+      const half = await withWarehouse(mixed, (w) => w.count('lead_scores'));
+      await scoreLeads(opts(mixed, { runId: 'all' }));
+      await scoreLeads(opts(fresh, { runId: 'all' }));
+      const rows = (db: string) =>
+        withWarehouse(db, (w) =>
+          w.all(
+            `SELECT lead_id, as_of, run_id, probability, score, percentile, band, grade, rule_score, rule_band, ` +
+              `reasons::VARCHAR AS reasons FROM lead_scores ORDER BY lead_id`,
+          ),
+        );
+      const [got, want] = [await rows(mixed), await rows(fresh)];
+      expect(half).toBeGreaterThan(20);
+      expect(got.filter((r) => r.run_id === 'all')).toEqual(want);
+      // the rest: leads open on the earlier date and won since, whose latest score stays the earlier one
+      const left = got.filter((r) => r.run_id !== 'all');
+      const scored = new Set(want.map((r) => r.lead_id));
+      expect(left.every((r) => r.run_id === 'half' && !scored.has(r.lead_id))).toBe(true);
+      expect(left.length).toBeLessThan(half / 2);
+    },
+  );
 
   it('4 shards written as Parquet add up to exactly the unsharded result', async () => {
     const out = path.join(fx.dir, 'shards');
@@ -236,7 +245,8 @@ describe('leadscore score', () => {
     await withWarehouse(':memory:', async (w) => {
       const cols = `lead_id, probability, score, percentile, band, grade, rule_score, rule_band, reasons`;
       const diff = await w.one<{ a: number; b: number; n: number }>(`
-        WITH a AS (SELECT ${cols} FROM read_parquet('${out}/*.parquet')), b AS (SELECT ${cols} FROM read_parquet('${whole}/lead_scores.parquet'))
+        WITH a AS (SELECT ${cols} FROM read_parquet('${out}/*.parquet')), b AS (SELECT ${cols} FROM
+          read_parquet('${whole}/lead_scores.parquet'))
         SELECT (SELECT count(*) FROM (SELECT * FROM a EXCEPT ALL SELECT * FROM b))::BIGINT AS a,
                (SELECT count(*) FROM (SELECT * FROM b EXCEPT ALL SELECT * FROM a))::BIGINT AS b,
                (SELECT count(*) FROM b)::BIGINT AS n`);
@@ -287,60 +297,66 @@ describe('leadscore score', () => {
     });
   });
 
-  it('a won outcome with no closed_at counts as won at its created_at: features, rules, labels and scoring agree', async () => {
-    const db = copyDb(fx.db, 'won-no-close.duckdb');
-    const wonAt = new Date(AS_OF.getTime() - 10 * 86_400_000);
-    const lead = await withWarehouse(db, async (w) => {
-      const row = await w.one<{ lead_id: string }>(
-        `SELECT lead_id FROM leads l WHERE created_at < $1::TIMESTAMP - INTERVAL 60 DAY
+  it(
+    'a won outcome with no closed_at counts as won at its created_at: features, rules, labels and scoring ' + 'agree',
+    async () => {
+      const db = copyDb(fx.db, 'won-no-close.duckdb');
+      const wonAt = new Date(AS_OF.getTime() - 10 * 86_400_000);
+      const lead = await withWarehouse(db, async (w) => {
+        const row = await w.one<{ lead_id: string }>(
+          `SELECT lead_id FROM leads l WHERE created_at < $1::TIMESTAMP - INTERVAL 60 DAY
            AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.lead_id) ORDER BY lead_id LIMIT 1`,
-        [AS_OF.toISOString()],
-      );
-      await w.run(`INSERT INTO outcomes VALUES ($1, 'opp-no-close', $2::TIMESTAMP, NULL, 'won', 100)`, [
-        row!.lead_id,
-        wonAt.toISOString(),
-      ]);
-      return row!.lead_id;
-    });
-    const spec = loadFeatureSpec('features/default.yaml');
-    const rules = loadRules('models/rules.yaml');
-    const before = new Date(wonAt.getTime() - 20 * 86_400_000);
-    await withWarehouse(db, async (w) => {
-      // after the win: not an open lead for features, rules or scoring
-      await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: false, leads: 'open', into: 'f_after' });
-      expect(await w.count('f_after', `lead_id = '${lead}'`)).toBe(0);
-      const ruled = await scoreRules(w, rules, { asOf: AS_OF, leads: 'open' });
-      expect(ruled.ids).not.toContain(lead);
-      // before it: open, and labelled converted (won within the horizon)
-      await buildFeatureTable(w, spec, { asOf: [before], withLabels: true, leads: 'open', into: 'f_before' });
-      const label = await w.one<{ label: number }>(`SELECT label FROM f_before WHERE lead_id = $1`, [lead]);
-      expect(label?.label).toBe(1);
-    });
-    await scoreLeads(opts(db, { runId: 'won-no-close' }));
-    await withWarehouse(db, async (w) => {
-      expect(await w.count('lead_scores', `lead_id = '${lead}'`)).toBe(0);
-      expect(await w.count('lead_scores')).toBeGreaterThan(100);
-    });
-  });
+          [AS_OF.toISOString()],
+        );
+        await w.run(`INSERT INTO outcomes VALUES ($1, 'opp-no-close', $2::TIMESTAMP, NULL, 'won', 100)`, [
+          row!.lead_id,
+          wonAt.toISOString(),
+        ]);
+        return row!.lead_id;
+      });
+      const spec = loadFeatureSpec('features/default.yaml');
+      const rules = loadRules('models/rules.yaml');
+      const before = new Date(wonAt.getTime() - 20 * 86_400_000);
+      await withWarehouse(db, async (w) => {
+        // after the win: not an open lead for features, rules or scoring
+        await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: false, leads: 'open', into: 'f_after' });
+        expect(await w.count('f_after', `lead_id = '${lead}'`)).toBe(0);
+        const ruled = await scoreRules(w, rules, { asOf: AS_OF, leads: 'open' });
+        expect(ruled.ids).not.toContain(lead);
+        // before it: open, and labelled converted (won within the horizon)
+        await buildFeatureTable(w, spec, { asOf: [before], withLabels: true, leads: 'open', into: 'f_before' });
+        const label = await w.one<{ label: number }>(`SELECT label FROM f_before WHERE lead_id = $1`, [lead]);
+        expect(label?.label).toBe(1);
+      });
+      await scoreLeads(opts(db, { runId: 'won-no-close' }));
+      await withWarehouse(db, async (w) => {
+        expect(await w.count('lead_scores', `lead_id = '${lead}'`)).toBe(0);
+        expect(await w.count('lead_scores')).toBeGreaterThan(100);
+      });
+    },
+  );
 
-  it('refuses an unknown model (listing the known ones), an empty warehouse and a missing table, changing nothing', async () => {
-    await expect(scoreLeads(opts(fx.db, { model: 'nope' }))).rejects.toThrow(/fixture/);
-    const empty = path.join(fx.dir, 'empty.duckdb');
-    await withWarehouse(empty, async () => undefined);
-    await expect(scoreLeads(opts(empty))).rejects.toThrow(/no "leads" table/);
-    await withWarehouse(empty, async (w) => {
-      await w.run(`CREATE TABLE leads (lead_id VARCHAR, created_at TIMESTAMP)`);
-    });
-    await expect(scoreLeads(opts(empty, { runId: 'on-empty' }))).rejects.toThrow(/no open leads created before/);
-    await withWarehouse(empty, async (w) => {
-      expect(await w.count('lead_scores')).toBe(0);
-      const run = await w.one<{ status: string; error_message: string }>(
-        `SELECT status, error_message FROM score_runs WHERE run_id = 'on-empty'`,
-      );
-      expect(run?.status).toBe('failed');
-      expect(run?.error_message).toMatch(/no open leads/);
-    });
-  });
+  it(
+    'refuses an unknown model (listing the known ones), an empty warehouse and a missing table, changing ' + 'nothing',
+    async () => {
+      await expect(scoreLeads(opts(fx.db, { model: 'nope' }))).rejects.toThrow(/fixture/);
+      const empty = path.join(fx.dir, 'empty.duckdb');
+      await withWarehouse(empty, async () => undefined);
+      await expect(scoreLeads(opts(empty))).rejects.toThrow(/no "leads" table/);
+      await withWarehouse(empty, async (w) => {
+        await w.run(`CREATE TABLE leads (lead_id VARCHAR, created_at TIMESTAMP)`);
+      });
+      await expect(scoreLeads(opts(empty, { runId: 'on-empty' }))).rejects.toThrow(/no open leads created before/);
+      await withWarehouse(empty, async (w) => {
+        expect(await w.count('lead_scores')).toBe(0);
+        const run = await w.one<{ status: string; error_message: string }>(
+          `SELECT status, error_message FROM score_runs WHERE run_id = 'on-empty'`,
+        );
+        expect(run?.status).toBe('failed');
+        expect(run?.error_message).toMatch(/no open leads/);
+      });
+    },
+  );
 });
 
 describe('reasons a sales rep trusts (issue #18), on a generated warehouse', () => {

@@ -68,7 +68,8 @@ describe('Warehouse', () => {
       expect(await w.appendColumns('chunks_t', cols())).toBe(rows);
       expect(await w.count('chunks_t')).toBe(rows);
       const diff = await w.one<{ n: number }>(
-        `SELECT count(*)::BIGINT AS n FROM ((SELECT * FROM rows_t EXCEPT ALL SELECT * FROM chunks_t) UNION ALL (SELECT * FROM chunks_t EXCEPT ALL SELECT * FROM rows_t))`,
+        `SELECT count(*)::BIGINT AS n FROM ((SELECT * FROM rows_t EXCEPT ALL SELECT * FROM chunks_t) UNION ALL ` +
+          `(SELECT * FROM chunks_t EXCEPT ALL SELECT * FROM rows_t))`,
       );
       expect(diff?.n).toBe(0);
       // doubles are bit for bit, NaN is NULL
@@ -81,8 +82,10 @@ describe('Warehouse', () => {
 
   it('numericColumns reads numeric types bit for bit across chunks, NULL as NaN, and refuses text', async () => {
     await withWarehouse(':memory:', async (w) => {
-      await w.run(`CREATE TABLE t AS SELECT i, CASE WHEN i % 13 = 0 THEN NULL ELSE sin(i) / 3 END AS d, (i - 2500)::INTEGER AS n,
-        (i % 300)::SMALLINT AS s, (i % 2 = 0) AS b, CASE WHEN i % 17 = 0 THEN NULL ELSE i::FLOAT / 8 END AS f FROM range(5000) r(i)`);
+      await w.run(`CREATE TABLE t AS SELECT i, CASE WHEN i % 13 = 0 THEN NULL ELSE sin(i) / 3 END AS d,
+        (i - 2500)::INTEGER AS n,
+        (i % 300)::SMALLINT AS s, (i % 2 = 0) AS b, CASE WHEN i % 17 = 0 THEN NULL ELSE i::FLOAT / 8 END AS f
+          FROM range(5000) r(i)`);
       const cols = await w.numericColumns('SELECT d, n, s, b, f FROM t ORDER BY i');
       const ref = await w.columns('SELECT d, n, s, b, f FROM t ORDER BY i');
       expect(Object.keys(cols)).toEqual(['d', 'n', 's', 'b', 'f']);
@@ -99,29 +102,35 @@ describe('Warehouse', () => {
     });
   });
 
-  it('secondConnection runs a query beside the first, sees committed tables (overlay too), and closing it leaves the first open', async () => {
-    const file = tmpDb();
-    await withWarehouse(file, (w) => w.run('CREATE TABLE big AS SELECT range AS i FROM range(3000000)'));
-    for (const overlay of [false, true]) {
-      await withWarehouse(
-        file,
-        async (w) => {
-          await w.run('CREATE TABLE mine AS SELECT 7 AS x');
-          await w.run('CREATE TEMP TABLE scratch AS SELECT 1 AS y');
-          const side = await w.secondConnection();
-          // both at once: the side's query is in flight while the first connection answers
-          const slow = side.one<{ s: number }>('SELECT sum(i * i % 7)::DOUBLE AS s FROM big');
-          expect(await w.one('SELECT x FROM mine')).toEqual({ x: 7 });
-          expect((await slow)?.s).toBeGreaterThan(0);
-          expect(await side.one('SELECT x FROM mine')).toEqual({ x: 7 }); // the overlay's search path holds on the side too
-          await expect(side.run('SELECT * FROM scratch')).rejects.toThrow(/scratch/); // TEMP tables stay with their connection
-          await side.close();
-          expect(await w.one('SELECT count(*)::INTEGER AS n FROM big')).toEqual({ n: 3000000 });
-        },
-        overlay ? { overlay: true } : {},
-      );
-    }
-  });
+  it(
+    'secondConnection runs a query beside the first, sees committed tables (overlay too), and closing it ' +
+      'leaves the first open',
+    async () => {
+      const file = tmpDb();
+      await withWarehouse(file, (w) => w.run('CREATE TABLE big AS SELECT range AS i FROM range(3000000)'));
+      for (const overlay of [false, true]) {
+        await withWarehouse(
+          file,
+          async (w) => {
+            await w.run('CREATE TABLE mine AS SELECT 7 AS x');
+            await w.run('CREATE TEMP TABLE scratch AS SELECT 1 AS y');
+            const side = await w.secondConnection();
+            // both at once: the side's query is in flight while the first connection answers
+            const slow = side.one<{ s: number }>('SELECT sum(i * i % 7)::DOUBLE AS s FROM big');
+            expect(await w.one('SELECT x FROM mine')).toEqual({ x: 7 });
+            expect((await slow)?.s).toBeGreaterThan(0);
+            // the overlay's search path holds on the side too
+            expect(await side.one('SELECT x FROM mine')).toEqual({ x: 7 });
+            // TEMP tables stay with their connection
+            await expect(side.run('SELECT * FROM scratch')).rejects.toThrow(/scratch/);
+            await side.close();
+            expect(await w.one('SELECT count(*)::INTEGER AS n FROM big')).toEqual({ n: 3000000 });
+          },
+          overlay ? { overlay: true } : {},
+        );
+      }
+    },
+  );
 
   it('bulk-appends typed columns and exports/imports Parquet and CSV', async () => {
     const file = tmpDb();

@@ -73,7 +73,8 @@ describe('generateCrm', () => {
         SELECT (SELECT count(DISTINCT lead_id) FROM outcomes WHERE status = 'won')::BIGINT AS won,
                (SELECT sum(converts) FROM truth)::BIGINT AS conv,
                (SELECT count(*) FROM truth t LEFT JOIN outcomes o ON o.lead_id = t.lead_id AND o.status = 'won'
-                WHERE (t.converts = 1) <> (o.lead_id IS NOT NULL) OR t.won_at IS DISTINCT FROM o.closed_at)::BIGINT AS mismatched`);
+                WHERE (t.converts = 1) <> (o.lead_id IS NOT NULL) OR t.won_at IS DISTINCT FROM
+                  o.closed_at)::BIGINT AS mismatched`);
       expect(r).toEqual({ won: report.conversionRate * LEADS, conv: report.conversionRate * LEADS, mismatched: 0 });
     });
   });
@@ -88,13 +89,18 @@ describe('generateCrm', () => {
       const end = `TIMESTAMP '2025-12-31 00:00:00'`;
       const r = await w.one(`
         SELECT
-          (SELECT count(*) FROM activities a JOIN leads l USING (lead_id) WHERE a.occurred_at < l.created_at OR a.occurred_at > ${end})::BIGINT AS bad_activities,
+          (SELECT count(*) FROM activities a JOIN leads l USING (lead_id) WHERE a.occurred_at < l.created_at OR
+            a.occurred_at > ${end})::BIGINT AS bad_activities,
           (SELECT count(*) FROM outcomes o JOIN leads l USING (lead_id)
-             WHERE o.created_at < l.created_at OR o.created_at > ${end} OR o.closed_at < o.created_at OR o.closed_at > ${end})::BIGINT AS bad_outcomes,
-          (SELECT count(*) FROM leads WHERE created_at < TIMESTAMP '2024-01-01' OR created_at > ${end})::BIGINT AS bad_leads,
-          (SELECT count(*) FROM activities a JOIN truth t USING (lead_id) WHERE a.occurred_at > t.won_at)::BIGINT AS after_win,
+             WHERE o.created_at < l.created_at OR o.created_at > ${end} OR o.closed_at < o.created_at OR
+               o.closed_at > ${end})::BIGINT AS bad_outcomes,
+          (SELECT count(*) FROM leads WHERE created_at < TIMESTAMP '2024-01-01' OR created_at > ${end})::BIGINT
+            AS bad_leads,
+          (SELECT count(*) FROM activities a JOIN truth t USING (lead_id) WHERE a.occurred_at >
+            t.won_at)::BIGINT AS after_win,
           (SELECT count(*) FROM truth_snapshots s JOIN truth t USING (lead_id) JOIN leads l USING (lead_id)
-             WHERE s.as_of <= l.created_at OR s.as_of > t.won_at OR s.as_of + INTERVAL 90 DAY > ${end})::BIGINT AS bad_snapshots`);
+             WHERE s.as_of <= l.created_at OR s.as_of > t.won_at OR s.as_of + INTERVAL 90 DAY > ${end})::BIGINT
+               AS bad_snapshots`);
       expect(r).toEqual({ bad_activities: 0, bad_outcomes: 0, bad_leads: 0, after_win: 0, bad_snapshots: 0 });
     });
   });
@@ -113,7 +119,8 @@ describe('generateCrm', () => {
       // a clairvoyant oracle would be over-confident at the top; an honest one matches by decile and overall
       const rows = await w.all<{ bin: number; p: number; y: number }>(`
         WITH s AS (
-          SELECT s.p_true_90d AS p, coalesce(t.won_at >= s.as_of AND t.won_at < s.as_of + INTERVAL 90 DAY, false)::INTEGER AS y
+          SELECT s.p_true_90d AS p, coalesce(t.won_at >= s.as_of AND t.won_at < s.as_of + INTERVAL 90 DAY,
+            false)::INTEGER AS y
           FROM truth_snapshots s JOIN truth t USING (lead_id))
         SELECT CASE WHEN b < 9 THEN 0 ELSE 1 END AS bin, sum(p) AS p, sum(y)::DOUBLE AS y
         FROM (SELECT *, ntile(10) OVER (ORDER BY p) - 1 AS b FROM s) GROUP BY 1 ORDER BY 1`);
@@ -144,7 +151,8 @@ describe('generateCrm', () => {
   it('gives personas the attributes the shared lexicon recognises', async () => {
     await withWarehouse(db, async (w) => {
       const kinds = await w.all<{ persona: string; kind: string; share: number }>(`
-        SELECT t.persona, ${emailDomainKindSql('l.email')} AS kind, count(*) / sum(count(*)) OVER (PARTITION BY t.persona) AS share
+        SELECT t.persona, ${emailDomainKindSql('l.email')} AS kind, count(*) / sum(count(*)) OVER (PARTITION BY
+          t.persona) AS share
         FROM leads l JOIN truth t USING (lead_id) GROUP BY 1, 2`);
       const share = (p: string, k: string) => kinds.find((r) => r.persona === p && r.kind === k)?.share ?? 0;
       expect(share('competitor', 'competitor')).toBe(1);
@@ -164,9 +172,12 @@ describe('generateCrm', () => {
       // often
       const rows = await w.all<{ recent: boolean; rate: number }>(`
         WITH f AS (
-          SELECT s.lead_id, s.as_of, bool_or(a.occurred_at >= s.as_of - INTERVAL 30 DAY AND a.activity_type IN ('demo_request', 'trial_request', 'contact_sales')) AS recent
-          FROM truth_snapshots s LEFT JOIN activities a ON a.lead_id = s.lead_id AND a.occurred_at < s.as_of GROUP BY ALL)
-        SELECT coalesce(recent, false) AS recent, avg(coalesce(t.won_at >= f.as_of AND t.won_at < f.as_of + INTERVAL 90 DAY, false)::INTEGER) AS rate
+          SELECT s.lead_id, s.as_of, bool_or(a.occurred_at >= s.as_of - INTERVAL 30 DAY AND a.activity_type IN
+            ('demo_request', 'trial_request', 'contact_sales')) AS recent
+          FROM truth_snapshots s LEFT JOIN activities a ON a.lead_id = s.lead_id AND a.occurred_at < s.as_of
+            GROUP BY ALL)
+        SELECT coalesce(recent, false) AS recent, avg(coalesce(t.won_at >= f.as_of AND t.won_at < f.as_of +
+          INTERVAL 90 DAY, false)::INTEGER) AS rate
         FROM f JOIN truth t USING (lead_id) GROUP BY 1`);
       const rate = (r: boolean) => rows.find((x) => x.recent === r)?.rate ?? 0;
       expect(rate(true)).toBeGreaterThan(5 * rate(false));

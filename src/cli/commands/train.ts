@@ -65,7 +65,8 @@ leakage on the training split and excludes suspected ones, splits by time (or st
 files), chooses hyperparameters, the stacking blend and the calibrator on out-of-fold predictions
 over the non-test rows, refits the base models (logistic, neural, and boosted trees for flat tables)
 on every non-test row, reports test-split metrics and saves models/<name>/<version>/.
---keep and --exclude settle the leakage audit; the model card records the decision. Promote it with \`leadscore models promote NAME@VERSION\`.
+--keep and --exclude settle the leakage audit; the model card records the decision.
+Promote it with \`leadscore models promote NAME@VERSION\`.
 
 Examples:
   $ leadscore train --db data/leadscore.duckdb

@@ -42,7 +42,8 @@ export async function recordRunFailed(w: Warehouse, runId: string, at: Date, mes
 }
 
 /** SQL marking run $1 succeeded at $2 with $3 rows (run inside the publishing transaction). */
-export const RUN_SUCCEEDED_SQL = `UPDATE score_runs SET status = 'succeeded', ended_at = $2::TIMESTAMP, rows_scored = $3,
+export const RUN_SUCCEEDED_SQL = `UPDATE score_runs
+  SET status = 'succeeded', ended_at = $2::TIMESTAMP, rows_scored = $3,
   duration_s = date_diff('millisecond', started_at, $2::TIMESTAMP) / 1000.0 WHERE run_id = $1`;
 
 /** A run still marked running when a new run starts died (the warehouse lock means nobody else is writing). */

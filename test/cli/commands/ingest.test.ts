@@ -96,12 +96,14 @@ describe('leadscore ingest (CLI)', () => {
     const acts = write(
       dir,
       'acts.csv',
-      'lead_id,occurred_at,activity_type,channel\nL1,2024-02-01 10:00:00,email_open,email\nL1,2024-02-01 10:00:00,email_open,email\nL2,2024-02-02,page_view,\nL99,2024-02-02,page_view,web\n',
+      'lead_id,occurred_at,activity_type,channel\nL1,2024-02-01 10:00:00,email_open,email\nL1,2024-02-01 ' +
+        '10:00:00,email_open,email\nL2,2024-02-02,page_view,\nL99,2024-02-02,page_view,web\n',
     );
     const outs = write(
       dir,
       'outs.csv',
-      'lead_id,opportunity_id,created_at,status,amount\nL1,O1,2024-03-01,won,100\nL2,,2024-03-01,lost,\nL3,O3,2024-03-01,maybe,\n',
+      'lead_id,opportunity_id,created_at,status,amount\nL1,O1,2024-03-01,won,100\nL2,,2024-03-01,lost,\n' +
+        'L3,O3,2024-03-01,maybe,\n',
     );
     const args = ['ingest', '--db', db, '--leads', leads, '--activities', acts, '--outcomes', outs];
     const counts = async () =>
