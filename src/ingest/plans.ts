@@ -282,13 +282,16 @@ export async function writeLeads(w: Warehouse, plan: TablePlan, numbered: string
  * key (every column, NULLs equal): identical events, in the file or already stored, are kept once.
  */
 export async function writeActivities(w: Warehouse, plan: TablePlan, numbered: string): Promise<void> {
-  const list = cols(ACTIVITY_COLUMNS);
+  const list = ACTIVITY_COLUMNS.map((c) => `v.${quoteIdent(c.name)}`).join(', ');
   const same = ACTIVITY_COLUMNS.map((c) => `a.${quoteIdent(c.name)} IS NOT DISTINCT FROM v.${quoteIdent(c.name)}`).join(
     ' AND ',
   );
-  await w.run(`INSERT INTO activities (${list})
-    SELECT DISTINCT ${list} FROM ${checkedSql(plan, numbered)} v
-    ${valid} AND NOT EXISTS (SELECT 1 FROM activities a WHERE ${same})`);
+  // A plain hash anti join, and none when nothing is stored: a correlated NOT EXISTS is planned as a
+  // delim join that keeps the whole file in memory and groups it a second time.
+  const stored = (await w.one(`SELECT 1 AS x FROM activities LIMIT 1`)) !== undefined;
+  const anti = stored ? `ANTI JOIN activities a ON ${same}` : '';
+  await w.run(`INSERT INTO activities (${cols(ACTIVITY_COLUMNS)})
+    SELECT DISTINCT ${list} FROM ${checkedSql(plan, numbered)} v ${anti} ${valid}`);
 }
 
 /** Replace outcomes with the same key, then insert the valid rows (an open deal keeps no closed_at). */
