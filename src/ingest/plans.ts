@@ -156,6 +156,24 @@ function duplicates(plan: TablePlan, key: string, column: string, message: strin
   });
 }
 
+/**
+ * The plan without its duplicate checks, for a file whose validation found no repeated key (no row
+ * rejected, skipped or merged): every check it drops is false there, so the write needs neither the
+ * window nor row numbers and DuckDB reads the file in parallel.
+ */
+export function withoutDuplicates(plan: TablePlan): TablePlan {
+  const context = Object.fromEntries(Object.entries(plan.context).filter(([k]) => !k.startsWith('__ls_first')));
+  const helpers = Object.fromEntries(Object.entries(plan.helpers).filter(([k]) => k !== '__ls_hash'));
+  return {
+    ...plan,
+    ordered: false,
+    context,
+    helpers,
+    skips: plan.skips.filter((s) => s.kind !== 'duplicate_merged'),
+    checks: plan.checks.filter((c) => c.kind !== 'duplicate'),
+  };
+}
+
 /** leads: lead_id unique, counts and money non-negative (ranges such as 201-500 read as their lower bound). */
 function leadsChecks(plan: TablePlan, ctx: PlanContext): void {
   addSpecs(plan, LEAD_COLUMNS, {
@@ -245,6 +263,19 @@ function outcomesChecks(plan: TablePlan): void {
 
 const valid = `WHERE NOT __ls_bad AND NOT __ls_skip`;
 
+/**
+ * The rows a write loads. A clean file (validation rejected, skipped and merged no row) has no repeated
+ * key and no bad row: read without row numbers, window or filter, in parallel.
+ */
+function validRowsSql(plan: TablePlan, clean: boolean): string {
+  if (clean) {
+    const p = withoutDuplicates(plan);
+    return checkedSql(p, unnumberedSourceSql(p.src));
+  }
+  const src = plan.ordered ? numberedSourceSql(plan.src) : unnumberedSourceSql(plan.src);
+  return `(SELECT * FROM ${checkedSql(plan, src)} ${valid})`;
+}
+
 /** Create the (empty) temp tables of this ingest's valid lead ids and of every known lead id. */
 export async function createNewLeads(w: Warehouse): Promise<void> {
   await w.run(`CREATE OR REPLACE TEMP TABLE ${NEW_LEADS} (lead_id VARCHAR)`);
@@ -269,11 +300,14 @@ export async function addNewLeads(w: Warehouse, plan: TablePlan, clean: boolean)
 }
 
 /** Upsert valid leads by lead_id. */
-export async function writeLeads(w: Warehouse, plan: TablePlan, numbered: string, extrasSql: string): Promise<void> {
+export async function writeLeads(w: Warehouse, plan: TablePlan, extrasSql: string, clean: boolean): Promise<void> {
   const list = cols(LEAD_COLUMNS);
+  // valid rows never repeat a lead_id, so into an empty table a plain insert is the same upsert
+  // without the merge (a group by key and a join against the table)
+  const stored = (await w.one(`SELECT 1 AS x FROM leads LIMIT 1`)) !== undefined;
   await w.run(
-    `INSERT OR REPLACE INTO leads (${list}, extras)
-     SELECT ${list}, ${extrasSql} FROM ${checkedSql(plan, numbered)} ${valid}`,
+    `INSERT ${stored ? 'OR REPLACE ' : ''}INTO leads (${list}, extras)
+     SELECT ${list}, ${extrasSql} FROM ${validRowsSql(plan, clean)}`,
   );
 }
 
@@ -281,7 +315,7 @@ export async function writeLeads(w: Warehouse, plan: TablePlan, numbered: string
  * Insert valid activities that are not already there. An activity's identity is its full natural
  * key (every column, NULLs equal): identical events, in the file or already stored, are kept once.
  */
-export async function writeActivities(w: Warehouse, plan: TablePlan, numbered: string): Promise<void> {
+export async function writeActivities(w: Warehouse, plan: TablePlan, clean: boolean): Promise<void> {
   const list = ACTIVITY_COLUMNS.map((c) => `v.${quoteIdent(c.name)}`).join(', ');
   const same = ACTIVITY_COLUMNS.map((c) => `a.${quoteIdent(c.name)} IS NOT DISTINCT FROM v.${quoteIdent(c.name)}`).join(
     ' AND ',
@@ -291,16 +325,14 @@ export async function writeActivities(w: Warehouse, plan: TablePlan, numbered: s
   const stored = (await w.one(`SELECT 1 AS x FROM activities LIMIT 1`)) !== undefined;
   const anti = stored ? `ANTI JOIN activities a ON ${same}` : '';
   await w.run(`INSERT INTO activities (${cols(ACTIVITY_COLUMNS)})
-    SELECT DISTINCT ${list} FROM ${checkedSql(plan, numbered)} v ${anti} ${valid}`);
+    SELECT DISTINCT ${list} FROM ${validRowsSql(plan, clean)} v ${anti}`);
 }
 
 /** Replace outcomes with the same key, then insert the valid rows (an open deal keeps no closed_at). */
-export async function writeOutcomes(w: Warehouse, plan: TablePlan, numbered: string): Promise<void> {
+export async function writeOutcomes(w: Warehouse, plan: TablePlan, clean: boolean): Promise<void> {
   const list = cols(OUTCOME_COLUMNS);
   const select = list.replace('"closed_at"', `CASE WHEN status = 'open' THEN NULL ELSE closed_at END AS closed_at`);
-  await w.run(
-    `CREATE OR REPLACE TEMP TABLE __ls_valid_outcomes AS SELECT ${select} FROM ${checkedSql(plan, numbered)} ${valid}`,
-  );
+  await w.run(`CREATE OR REPLACE TEMP TABLE __ls_valid_outcomes AS SELECT ${select} FROM ${validRowsSql(plan, clean)}`);
   await w.run(`DELETE FROM outcomes o WHERE EXISTS (SELECT 1 FROM __ls_valid_outcomes v
     WHERE v.opportunity_id IS NOT NULL AND v.lead_id = o.lead_id AND v.opportunity_id = o.opportunity_id)`);
   await w.run(`DELETE FROM outcomes o WHERE o.opportunity_id IS NULL AND EXISTS (SELECT 1 FROM __ls_valid_outcomes v
