@@ -143,6 +143,7 @@ function addSpecs(
 /** First-occurrence-wins duplicates by key: identical repeats merged (counted), others rejected. */
 function duplicates(plan: TablePlan, key: string, column: string, message: string): void {
   plan.ordered = true;
+  plan.key = key;
   // one window (one sort): the first occurrence's row number and the hash of its whole row
   plan.helpers.__ls_hash = `hash(${allText(plan.src)})`;
   plan.context.__ls_first = `CASE WHEN lead_id IS NOT NULL THEN min(__ls_row) OVER (PARTITION BY ${key}) END`;
@@ -172,6 +173,19 @@ export function withoutDuplicates(plan: TablePlan): TablePlan {
     skips: plan.skips.filter((s) => s.kind !== 'duplicate_merged'),
     checks: plan.checks.filter((c) => c.kind !== 'duplicate'),
   };
+}
+
+/**
+ * True when no key repeats among the rows with a lead id (the only rows the duplicate checks judge): a
+ * parallel count, so the validation pass can go without the window and the row numbers.
+ */
+export async function keysUnique(w: Warehouse, plan: TablePlan): Promise<boolean> {
+  const p = withoutDuplicates(plan);
+  const r = await w.one<{ n: number; d: number }>(
+    `SELECT count(*)::BIGINT AS n, count(DISTINCT row(${plan.key}))::BIGINT AS d
+     FROM ${checkedSql(p, unnumberedSourceSql(p.src))} WHERE lead_id IS NOT NULL`,
+  );
+  return Number(r?.n ?? 0) === Number(r?.d ?? 0);
 }
 
 /** leads: lead_id unique, counts and money non-negative (ranges such as 201-500 read as their lower bound). */
