@@ -302,6 +302,9 @@ function scaleLines(r: typeof results, lines: string[]): void {
       '',
       `Growth from ${lo} to ${hi} leads (${hi / lo}x): seconds ` +
         STAGES.map((st) => `${st} ${growth(st, 'seconds')}`).join(', ') +
+        // on a shared machine the wall seconds follow the load; CPU seconds much less
+        `; CPU seconds ` +
+        STAGES.map((st) => `${st} ${growth(st, 'cpu_seconds')}`).join(', ') +
         `; peak RSS ` +
         STAGES.map((st) => `${st} ${growth(st, 'peak_rss_mib')}`).join(', '),
     );
