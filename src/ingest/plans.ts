@@ -279,11 +279,13 @@ const valid = `WHERE NOT __ls_bad AND NOT __ls_skip`;
 
 /**
  * The rows a write loads. A clean file (validation rejected, skipped and merged no row) has no repeated
- * key and no bad row: read without row numbers, window or filter, in parallel.
+ * key and no bad row: read without row numbers, window, checks (so no join to the known leads) or
+ * filter, in parallel.
  */
 function validRowsSql(plan: TablePlan, clean: boolean): string {
   if (clean) {
-    const p = withoutDuplicates(plan);
+    const p: TablePlan = { ...plan, ordered: false, context: {}, checks: [], skips: [] };
+    p.helpers = Object.fromEntries(Object.entries(plan.helpers).filter(([k]) => k !== '__ls_hash'));
     return checkedSql(p, unnumberedSourceSql(p.src));
   }
   const src = plan.ordered ? numberedSourceSql(plan.src) : unnumberedSourceSql(plan.src);
