@@ -49,6 +49,8 @@ export interface TablePlan {
   skips: Skip[];
   /** true when a check depends on file order (duplicates: first occurrence wins) */
   ordered: boolean;
+  /** SQL of the key whose repeats the duplicate checks look for (over the typed columns) */
+  key?: string;
   /** date column -> how it is parsed */
   dates: Record<string, DateParse>;
   /** numeric columns whose ranges (201-500) are kept as `<column>_band` */

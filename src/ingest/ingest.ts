@@ -7,6 +7,7 @@ import {
   journalRepaired,
   journalSettle,
   quoteIdent,
+  withSettings,
   type Warehouse,
 } from '../store/index.ts';
 import { ensureCanonicalTables } from './canonical.ts';
@@ -38,7 +39,7 @@ import {
   writeRejects,
 } from './quarantine.ts';
 import { perTable, tableReport } from './report.ts';
-import { numberedSourceSql, sourceAlias, unnumberedSourceSql } from './source.ts';
+import { sourceAlias, unnumberedSourceSql } from './source.ts';
 import type { IngestOptions, IngestReport, TableReport } from './types.ts';
 
 export { checkDateFormat } from './dates.ts';
@@ -101,6 +102,18 @@ async function lookupRelation(w: Warehouse, planned: Planned[], load: Load): Pro
  * the warehouse file untouched. The write is one transaction, recorded in the ingest journal.
  */
 export async function ingest(w: Warehouse, opts: IngestOptions): Promise<IngestReport> {
+  // DuckDB's buffer pool defaults to most of RAM: capped, the activities' dedupe spills to disk
+  // instead of holding a big file's rows (file-backed warehouses only: an in-memory one holds its tables).
+  // Insertion order stays on (row numbers follow file order); only the activities write turns it off.
+  const settings: Record<string, string> = { preserve_insertion_order: 'true' };
+  if (w.path !== ':memory:') settings.memory_limit = INGEST_MEMORY_LIMIT;
+  return withSettings(w, settings, () => ingestWith(w, opts));
+}
+
+/** DuckDB memory limit while ingesting: keeps a 1M-lead, 16M-activity ingest under 3 GiB of RSS. */
+export const INGEST_MEMORY_LIMIT = '1536MB';
+
+async function ingestWith(w: Warehouse, opts: IngestOptions): Promise<IngestReport> {
   const say = opts.onProgress ?? (() => undefined);
   const fault = opts.atFaultPoint ?? (() => undefined);
   const runId = opts.runId ?? randomUUID();
@@ -195,11 +208,16 @@ export async function ingest(w: Warehouse, opts: IngestOptions): Promise<IngestR
       for (const p of planned) {
         const started = performance.now();
         const before = await tx.count(p.load.table);
-        const numbered = numberedSourceSql(p.load.src);
-        if (p.load.table === 'leads') await writeLeads(tx, p.plan, numbered, p.extras!);
-        else if (p.load.table === 'activities') await writeActivities(tx, p.plan, unnumberedSourceSql(p.load.src));
-        else await writeOutcomes(tx, p.plan, numbered);
         const t = p.report!;
+        // a file with no rejected, skipped or merged row has no repeated key: written without row numbers
+        const clean = t.rejected === 0 && t.merged === 0 && Object.keys(t.skipped).length === 0;
+        if (p.load.table === 'leads') await writeLeads(tx, p.plan, p.extras!, clean);
+        else if (p.load.table === 'activities') {
+          // the dedupe's output has no order worth keeping; without it DuckDB need not buffer row groups to keep one
+          await tx.run(`SET preserve_insertion_order = false`);
+          await writeActivities(tx, p.plan, clean);
+          await tx.run(`SET preserve_insertion_order = true`);
+        } else await writeOutcomes(tx, p.plan, clean);
         t.added = (await tx.count(p.load.table)) - before;
         if (p.load.table === 'activities') t.merged = t.loaded - t.added;
         t.seconds += (performance.now() - started) / 1000;

@@ -143,6 +143,7 @@ function addSpecs(
 /** First-occurrence-wins duplicates by key: identical repeats merged (counted), others rejected. */
 function duplicates(plan: TablePlan, key: string, column: string, message: string): void {
   plan.ordered = true;
+  plan.key = key;
   // one window (one sort): the first occurrence's row number and the hash of its whole row
   plan.helpers.__ls_hash = `hash(${allText(plan.src)})`;
   plan.context.__ls_first = `CASE WHEN lead_id IS NOT NULL THEN min(__ls_row) OVER (PARTITION BY ${key}) END`;
@@ -154,6 +155,37 @@ function duplicates(plan: TablePlan, key: string, column: string, message: strin
     when: `__ls_first < __ls_row AND __ls_hash <> __ls_first_hash`,
     message,
   });
+}
+
+/**
+ * The plan without its duplicate checks, for a file whose validation found no repeated key (no row
+ * rejected, skipped or merged): every check it drops is false there, so the write needs neither the
+ * window nor row numbers and DuckDB reads the file in parallel.
+ */
+export function withoutDuplicates(plan: TablePlan): TablePlan {
+  const context = Object.fromEntries(Object.entries(plan.context).filter(([k]) => !k.startsWith('__ls_first')));
+  const helpers = Object.fromEntries(Object.entries(plan.helpers).filter(([k]) => k !== '__ls_hash'));
+  return {
+    ...plan,
+    ordered: false,
+    context,
+    helpers,
+    skips: plan.skips.filter((s) => s.kind !== 'duplicate_merged'),
+    checks: plan.checks.filter((c) => c.kind !== 'duplicate'),
+  };
+}
+
+/**
+ * True when no key repeats among the rows with a lead id (the only rows the duplicate checks judge): a
+ * parallel count, so the validation pass can go without the window and the row numbers.
+ */
+export async function keysUnique(w: Warehouse, plan: TablePlan): Promise<boolean> {
+  const p = withoutDuplicates(plan);
+  const r = await w.one<{ n: number; d: number }>(
+    `SELECT count(*)::BIGINT AS n, count(DISTINCT row(${plan.key}))::BIGINT AS d
+     FROM ${checkedSql(p, unnumberedSourceSql(p.src))} WHERE lead_id IS NOT NULL`,
+  );
+  return Number(r?.n ?? 0) === Number(r?.d ?? 0);
 }
 
 /** leads: lead_id unique, counts and money non-negative (ranges such as 201-500 read as their lower bound). */
@@ -245,6 +277,21 @@ function outcomesChecks(plan: TablePlan): void {
 
 const valid = `WHERE NOT __ls_bad AND NOT __ls_skip`;
 
+/**
+ * The rows a write loads. A clean file (validation rejected, skipped and merged no row) has no repeated
+ * key and no bad row: read without row numbers, window, checks (so no join to the known leads) or
+ * filter, in parallel.
+ */
+function validRowsSql(plan: TablePlan, clean: boolean): string {
+  if (clean) {
+    const p: TablePlan = { ...plan, ordered: false, context: {}, checks: [], skips: [] };
+    p.helpers = Object.fromEntries(Object.entries(plan.helpers).filter(([k]) => k !== '__ls_hash'));
+    return checkedSql(p, unnumberedSourceSql(p.src));
+  }
+  const src = plan.ordered ? numberedSourceSql(plan.src) : unnumberedSourceSql(plan.src);
+  return `(SELECT * FROM ${checkedSql(plan, src)} ${valid})`;
+}
+
 /** Create the (empty) temp tables of this ingest's valid lead ids and of every known lead id. */
 export async function createNewLeads(w: Warehouse): Promise<void> {
   await w.run(`CREATE OR REPLACE TEMP TABLE ${NEW_LEADS} (lead_id VARCHAR)`);
@@ -269,11 +316,14 @@ export async function addNewLeads(w: Warehouse, plan: TablePlan, clean: boolean)
 }
 
 /** Upsert valid leads by lead_id. */
-export async function writeLeads(w: Warehouse, plan: TablePlan, numbered: string, extrasSql: string): Promise<void> {
+export async function writeLeads(w: Warehouse, plan: TablePlan, extrasSql: string, clean: boolean): Promise<void> {
   const list = cols(LEAD_COLUMNS);
+  // valid rows never repeat a lead_id, so into an empty table a plain insert is the same upsert
+  // without the merge (a group by key and a join against the table)
+  const stored = (await w.one(`SELECT 1 AS x FROM leads LIMIT 1`)) !== undefined;
   await w.run(
-    `INSERT OR REPLACE INTO leads (${list}, extras)
-     SELECT ${list}, ${extrasSql} FROM ${checkedSql(plan, numbered)} ${valid}`,
+    `INSERT ${stored ? 'OR REPLACE ' : ''}INTO leads (${list}, extras)
+     SELECT ${list}, ${extrasSql} FROM ${validRowsSql(plan, clean)}`,
   );
 }
 
@@ -281,23 +331,24 @@ export async function writeLeads(w: Warehouse, plan: TablePlan, numbered: string
  * Insert valid activities that are not already there. An activity's identity is its full natural
  * key (every column, NULLs equal): identical events, in the file or already stored, are kept once.
  */
-export async function writeActivities(w: Warehouse, plan: TablePlan, numbered: string): Promise<void> {
-  const list = cols(ACTIVITY_COLUMNS);
+export async function writeActivities(w: Warehouse, plan: TablePlan, clean: boolean): Promise<void> {
+  const list = ACTIVITY_COLUMNS.map((c) => `v.${quoteIdent(c.name)}`).join(', ');
   const same = ACTIVITY_COLUMNS.map((c) => `a.${quoteIdent(c.name)} IS NOT DISTINCT FROM v.${quoteIdent(c.name)}`).join(
     ' AND ',
   );
-  await w.run(`INSERT INTO activities (${list})
-    SELECT DISTINCT ${list} FROM ${checkedSql(plan, numbered)} v
-    ${valid} AND NOT EXISTS (SELECT 1 FROM activities a WHERE ${same})`);
+  // A plain hash anti join, and none when nothing is stored: a correlated NOT EXISTS is planned as a
+  // delim join that keeps the whole file in memory and groups it a second time.
+  const stored = (await w.one(`SELECT 1 AS x FROM activities LIMIT 1`)) !== undefined;
+  const anti = stored ? `ANTI JOIN activities a ON ${same}` : '';
+  await w.run(`INSERT INTO activities (${cols(ACTIVITY_COLUMNS)})
+    SELECT DISTINCT ${list} FROM ${validRowsSql(plan, clean)} v ${anti}`);
 }
 
 /** Replace outcomes with the same key, then insert the valid rows (an open deal keeps no closed_at). */
-export async function writeOutcomes(w: Warehouse, plan: TablePlan, numbered: string): Promise<void> {
+export async function writeOutcomes(w: Warehouse, plan: TablePlan, clean: boolean): Promise<void> {
   const list = cols(OUTCOME_COLUMNS);
   const select = list.replace('"closed_at"', `CASE WHEN status = 'open' THEN NULL ELSE closed_at END AS closed_at`);
-  await w.run(
-    `CREATE OR REPLACE TEMP TABLE __ls_valid_outcomes AS SELECT ${select} FROM ${checkedSql(plan, numbered)} ${valid}`,
-  );
+  await w.run(`CREATE OR REPLACE TEMP TABLE __ls_valid_outcomes AS SELECT ${select} FROM ${validRowsSql(plan, clean)}`);
   await w.run(`DELETE FROM outcomes o WHERE EXISTS (SELECT 1 FROM __ls_valid_outcomes v
     WHERE v.opportunity_id IS NOT NULL AND v.lead_id = o.lead_id AND v.opportunity_id = o.opportunity_id)`);
   await w.run(`DELETE FROM outcomes o WHERE o.opportunity_id IS NULL AND EXISTS (SELECT 1 FROM __ls_valid_outcomes v

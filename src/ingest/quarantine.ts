@@ -1,6 +1,7 @@
 import { quoteIdent, quoteLiteral, type Warehouse } from '../store/index.ts';
 import { checkedSql, problemsSql, rawRowSql, type TablePlan } from './checks.ts';
 import { settleStructure } from './csv-structure.ts';
+import { keysUnique, withoutDuplicates } from './plans.ts';
 import { numberedSourceSql, unnumberedSourceSql } from './source.ts';
 import type { RejectSample } from './types.ts';
 
@@ -39,16 +40,18 @@ export interface PlanCounts {
  * check does, so DuckDB reads it in parallel; numbering rows costs a single-threaded, order-preserving pass.
  */
 export async function collectRejects(w: Warehouse, plan: TablePlan, what: string): Promise<PlanCounts> {
+  // no repeated key: the duplicate checks are all false, and the pass needs no window and no row numbers
+  const counted = plan.key !== undefined && (await keysUnique(w, plan)) ? withoutDuplicates(plan) : plan;
   const ok = 'WHERE NOT __ls_bad AND NOT __ls_skip';
   const aggs = [
     'count(*)::BIGINT AS n',
     'count(*) FILTER (WHERE __ls_bad)::BIGINT AS bad',
-    ...plan.skips.map((s, k) => `count(*) FILTER (WHERE coalesce(${s.when}, false))::BIGINT AS s${k}`),
+    ...counted.skips.map((s, k) => `count(*) FILTER (WHERE coalesce(${s.when}, false))::BIGINT AS s${k}`),
     ...Object.keys(plan.raw).map((c, k) => `count(${quoteIdent(c)}) FILTER (${ok})::BIGINT AS f${k}`),
     ...plan.bands.map((c, k) => `count(${quoteIdent(`__b_${c}`)}) FILTER (${ok})::BIGINT AS b${k}`),
   ];
-  const first = plan.ordered ? numberedSourceSql(plan.src, true) : unnumberedSourceSql(plan.src, true);
-  const c = (await w.one<Record<string, number>>(`SELECT ${aggs.join(', ')} FROM ${checkedSql(plan, first)}`)) ?? {};
+  const first = counted.ordered ? numberedSourceSql(plan.src, true) : unnumberedSourceSql(plan.src, true);
+  const c = (await w.one<Record<string, number>>(`SELECT ${aggs.join(', ')} FROM ${checkedSql(counted, first)}`)) ?? {};
   const lines = await settleStructure(w, plan.src, what);
   const bad = Number(c.bad ?? 0);
   if (bad > 0) {
@@ -64,7 +67,7 @@ export async function collectRejects(w: Warehouse, plan: TablePlan, what: string
     );
   }
   const skipped: Record<string, number> = {};
-  plan.skips.forEach((s, k) => {
+  counted.skips.forEach((s, k) => {
     const n = Number(c[`s${k}`] ?? 0);
     if (n > 0) skipped[s.kind] = (skipped[s.kind] ?? 0) + n;
   });

@@ -2,7 +2,7 @@ export { Warehouse, readFileSql, formatOf, requireWarehouse, warehouseNotFound }
 export { csvReaderSql, jsonLinesReaderSql, MAX_CSV_LINE_BYTES, type CsvDialect, type CsvReadOptions } from './files.ts';
 export type { SqlParams, AppendColumn, AppendType, FileFormat, OpenOptions } from './warehouse.ts';
 export { quoteIdent, quoteLiteral } from './quote.ts';
-export { withWarehouse, swapTable, disableExternalAccess } from './helpers.ts';
+export { withWarehouse, withSettings, swapTable, disableExternalAccess } from './helpers.ts';
 export {
   checkJournal,
   journalBegin,

@@ -6,6 +6,9 @@
  * bench-results.json and prints a Markdown table. Never run by `npm test`.
  *   BENCH_SIZES=10000,100000 npm run bench     # smaller sizes for a quick look
  *   BENCH_SEEDS=42 BENCH_SIZES= npm run bench  # X Education at one seed only
+ *   BENCH_SIZES=100000,1000000 BENCH_STAGES=generate,export-csv,ingest BENCH_SCALE_ONLY=1 npm run bench
+ *     # only those stages (each needs the ones before it), no quality or ratios
+ * Growth is given for each pair of neighbouring sizes; above 10.5x per 10x of leads is faster than linear.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,7 +24,10 @@ const XEDU = fs.existsSync('data/x_education_leads.csv')
   ? 'data/x_education_leads.csv'
   : '../shared/data/x_education_leads.csv';
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').filter(Boolean).map(Number);
-const STAGES = ['generate', 'export-csv', 'ingest', 'features', 'train', 'score', 'write-floor', 'compare'];
+const ALL_STAGES = ['generate', 'export-csv', 'ingest', 'features', 'train', 'score', 'write-floor', 'compare'];
+const STAGES = process.env.BENCH_STAGES ? process.env.BENCH_STAGES.split(',') : ALL_STAGES;
+for (const st of STAGES) if (!ALL_STAGES.includes(st)) throw new Error(`BENCH_STAGES: unknown stage ${st}`);
+const SCALE_ONLY = process.env.BENCH_SCALE_ONLY === '1';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-bench-'));
 const t0 = performance.now();
 const log = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${m}\n`);
@@ -95,6 +101,8 @@ function scale(leads: number) {
   const results: Record<string, unknown>[] = [];
   for (const stage of STAGES) {
     log(`scale ${leads}: ${stage}`);
+    // the machine may be shared: a load above its cores makes the seconds of this stage a ceiling
+    const load = os.loadavg()[0];
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/stage.ts', stage, dir, String(leads)], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
@@ -105,7 +113,7 @@ function scale(leads: number) {
       break;
     }
     const line = r.stdout.trim().split('\n').pop()!;
-    results.push(JSON.parse(line));
+    results.push({ ...JSON.parse(line), load_average: load });
   }
   fs.rmSync(dir, { recursive: true, force: true });
   return results;
@@ -188,8 +196,8 @@ const machine = {
   node: process.version,
   load_average_at_start: os.loadavg()[0],
 };
-const q = await quality(peerMissing);
-const rat = await ratios(peerMissing);
+const q = SCALE_ONLY ? null : await quality(peerMissing);
+const rat = SCALE_ONLY ? null : await ratios(peerMissing);
 const scaleResults: Record<string, Record<string, unknown>[]> = {};
 for (const n of SIZES) scaleResults[n] = scale(n);
 const results = {
@@ -288,19 +296,25 @@ function markdown(r: typeof results): string {
       `peer: ${r.peer}. Total ${f(r.total_seconds, 0)} s.`,
     '',
   );
-  lines.push(...qualityMarkdown(r.quality));
+  if (r.quality) lines.push(...qualityMarkdown(r.quality));
+  scaleLines(r, lines);
+  if (r.ratios) ratioLines(r.ratios, lines);
+  return lines.join('\n');
+}
+
+function scaleLines(r: typeof results, lines: string[]): void {
   lines.push(
     '### Speed at scale (each stage in its own process)',
     '',
-    '| leads | stage | seconds | CPU s | rows | rows/s | peak RSS MiB |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| leads | stage | seconds | CPU s | rows | rows/s | peak RSS MiB | load avg |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const [n, stages] of Object.entries(r.scale)) {
     for (const s of stages)
       lines.push(
         s.error
-          ? `| ${n} | ${s.stage} | failed: ${s.error} | | | | |`
-          : `| ${n} | ${s.stage} | ${f(s.seconds, 1)} | ${f(s.cpu_seconds, 1)} | ${s.rows} | ${f(s.rows_per_second, 0)} | ${f(s.peak_rss_mib, 0)} |`,
+          ? `| ${n} | ${s.stage} | failed: ${s.error} | | | | | |`
+          : `| ${n} | ${s.stage} | ${f(s.seconds, 1)} | ${f(s.cpu_seconds, 1)} | ${s.rows} | ${f(s.rows_per_second, 0)} | ${f(s.peak_rss_mib, 0)} | ${f(s.load_average, 1)} |`,
       );
   }
   for (const [n, stages] of Object.entries(r.scale)) {
@@ -338,18 +352,31 @@ function markdown(r: typeof results): string {
   const sizes = Object.keys(r.scale)
     .map(Number)
     .sort((a, b) => a - b);
-  if (sizes.length >= 2) {
-    const lo = sizes[0];
-    const hi = sizes[sizes.length - 1];
-    const sec = (n: number, st: string) =>
-      (r.scale[n].find((s) => s.stage === st)?.seconds as number | undefined) ?? NaN;
+  const stat = (n: number, st: string, k: string) =>
+    (r.scale[n].find((s) => s.stage === st)?.[k] as number | undefined) ?? NaN;
+  for (let i = 1; i < sizes.length; i++) {
+    const [lo, hi] = [sizes[i - 1], sizes[i]];
+    // linear growth is hi/lo; 5% over it is allowed for noise (10.5x per 10x)
+    const limit = (hi / lo) * 1.05;
+    const growth = (st: string, k: string) => {
+      const g = stat(hi, st, k) / stat(lo, st, k);
+      return `${f(g, 1)}x${g > limit ? ' (faster than linear)' : ''}`;
+    };
     lines.push(
       '',
-      `Growth from ${lo} to ${hi} leads (${hi / lo}x): ` +
-        STAGES.map((st) => `${st} ${f(sec(hi, st) / sec(lo, st), 1)}x`).join(', '),
+      `Growth from ${lo} to ${hi} leads (${hi / lo}x): seconds ` +
+        STAGES.map((st) => `${st} ${growth(st, 'seconds')}`).join(', ') +
+        // on a shared machine the wall seconds follow the load; CPU seconds much less
+        `; CPU seconds ` +
+        STAGES.map((st) => `${st} ${growth(st, 'cpu_seconds')}`).join(', ') +
+        `; peak RSS ` +
+        STAGES.map((st) => `${st} ${growth(st, 'peak_rss_mib')}`).join(', '),
     );
   }
-  const o = r.ratios.ours;
+}
+
+function ratioLines(ratios: NonNullable<typeof results.ratios>, lines: string[]): void {
+  const o = ratios.ours;
   lines.push(
     '',
     `### Same matrix as scikit-learn (${o.train_rows} x ${o.cols} train, ${o.predict_rows} rows predicted)`,
@@ -359,7 +386,7 @@ function markdown(r: typeof results): string {
   );
   for (const k of ['logistic', 'mlp'] as const) {
     const ours = o[k];
-    const peer = r.ratios.peer?.[k];
+    const peer = ratios.peer?.[k];
     lines.push(
       `| ${k} | ${f(ours.fit_s, 3)} | ${f(peer?.fit_s, 3)} | ${peer ? f(ours.fit_s / peer.fit_s, 2) + 'x' : '–'} | ${f(o.predict_rows / ours.predict_s, 0)} | ${peer ? f(peer.predict_rows / peer.predict_s, 0) : '–'} | ${peer ? f(peer.predict_s / ours.predict_s, 2) + 'x' : '–'} |`,
     );
@@ -368,5 +395,4 @@ function markdown(r: typeof results): string {
     '',
     'fit ratio: leadscore seconds / scikit-learn seconds (below 1: faster); predict ratio: leadscore throughput / scikit-learn throughput (above 1: faster).',
   );
-  return lines.join('\n');
 }
