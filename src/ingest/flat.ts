@@ -111,7 +111,9 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
       column: opts.idColumn,
       kind: 'duplicate',
       when: `__ls_first < __ls_row`,
-      message: `${quoteLiteral(`${opts.idColumn}: duplicate of row `)} || __ls_first || ' in this file (the first occurrence is kept)'`,
+      message:
+        `${quoteLiteral(`${opts.idColumn}: duplicate of row `)} || __ls_first || ' in this file (the ` +
+        `first occurrence is kept)'`,
     },
     {
       column: opts.targetColumn,
@@ -123,16 +125,20 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
       column: opts.targetColumn,
       kind: 'not_allowed',
       when: `__ls_t IS NOT NULL AND __ls_target IS NULL`,
-      message: `${quoteLiteral(`${opts.targetColumn}: `)} || ${shown(`CAST(${tgt} AS VARCHAR)`)} || ${quoteLiteral(` is not ${expected}`)}`,
+      message:
+        `${quoteLiteral(`${opts.targetColumn}: `)} || ${shown(`CAST(${tgt} AS VARCHAR)`)} || ` +
+        `${quoteLiteral(` is not ${expected}`)}`,
     },
   ];
   const bad = checks.map((k) => `coalesce(${k.when}, false)`).join(' OR ');
   const checked = `(SELECT *, (${bad}) AS __ls_bad FROM (
     SELECT *, CASE WHEN __ls_id IS NOT NULL THEN min(__ls_row) OVER (PARTITION BY __ls_id) END AS __ls_first,
       CASE WHEN ${pos} THEN 1 WHEN ${neg} THEN 0 END AS __ls_target FROM (
-      SELECT *, nullif(trim(CAST(${id} AS VARCHAR)), '') AS __ls_id, lower(nullif(trim(CAST(${tgt} AS VARCHAR)), '')) AS __ls_t
+      SELECT *, nullif(trim(CAST(${id} AS VARCHAR)), '') AS __ls_id, lower(nullif(trim(CAST(${tgt} AS
+        VARCHAR)), '')) AS __ls_t
       FROM (SELECT row_number() OVER () AS __ls_row, * FROM ${reader}))))`;
-  const rawRow = `json_object(${src.columns.map((c) => `${quoteLiteral(c.name)}, CAST(${quoteIdent(c.name)} AS VARCHAR)`).join(', ')})`;
+  const rawPairs = src.columns.map((c) => `${quoteLiteral(c.name)}, CAST(${quoteIdent(c.name)} AS VARCHAR)`);
+  const rawRow = `json_object(${rawPairs.join(', ')})`;
   const exclude = `EXCLUDE (${HELPERS.join(', ')})`;
   const keep =
     opts.targetColumn === 'target'
@@ -152,7 +158,8 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
         );
       }
       await tx.run(
-        `INSERT INTO __ls_rejects SELECT ${quoteLiteral(name)}, ${quoteLiteral(src.file)}, __ls_row, ${problemsSql(checks)}, ${rawRow} FROM ${checked} WHERE __ls_bad`,
+        `INSERT INTO __ls_rejects SELECT ${quoteLiteral(name)}, ${quoteLiteral(src.file)}, __ls_row, ` +
+          `${problemsSql(checks)}, ${rawRow} FROM ${checked} WHERE __ls_bad`,
       );
       const rejected = await tx.count('__ls_rejects');
       say(`${name}: validated, ${rejected} rejected`);
@@ -178,13 +185,15 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
       }
       const staging = `__ls_flat_${name}`;
       await tx.run(
-        `CREATE OR REPLACE TABLE ${quoteIdent(staging)} AS SELECT ${keep} FROM ${checked} WHERE NOT __ls_bad ORDER BY __ls_row`,
+        `CREATE OR REPLACE TABLE ${quoteIdent(staging)} AS SELECT ${keep} FROM ${checked} WHERE NOT __ls_bad ` +
+          `ORDER BY __ls_row`,
       );
       await tx.run(`DROP TABLE IF EXISTS ${quoteIdent(name)}`);
       await tx.run(`ALTER TABLE ${quoteIdent(staging)} RENAME TO ${quoteIdent(name)}`);
       report.positives = await tx.count(name, 'target = 1');
       await tx.run(
-        `INSERT OR REPLACE INTO flat_tables VALUES ($1, $2, $3, ${`[${positive.map(quoteLiteral).join(', ')}]`}, $4, $5, $6, $7::TIMESTAMP)`,
+        `INSERT OR REPLACE INTO flat_tables VALUES ($1, $2, $3, ` +
+          `${`[${positive.map(quoteLiteral).join(', ')}]`}, $4, $5, $6, $7::TIMESTAMP)`,
         [
           name,
           opts.idColumn,

@@ -96,7 +96,8 @@ export async function reasonsFor(w: Warehouse, table: string, file?: string): Pr
 export async function reasonKinds(w: Warehouse): Promise<Record<string, number>> {
   const rows = await w.all<{ k: string; n: number }>(
     `SELECT kind AS k, count(*)::BIGINT AS n
-     FROM (SELECT DISTINCT table_name, row_number, unnest(list_transform(problems, p -> p.kind)) AS kind FROM ${REJECTS})
+     FROM (SELECT DISTINCT table_name, row_number, unnest(list_transform(problems, p -> p.kind)) AS kind FROM
+       ${REJECTS})
      GROUP BY 1 ORDER BY 2 DESC, 1`,
   );
   return Object.fromEntries(rows.map((r) => [r.k, Number(r.n)]));
@@ -133,7 +134,8 @@ export async function writeRejects(
   }
   await w.run(
     `INSERT INTO rejected_rows (run_id, source_file, table_name, row_number, column_name, reason, raw_row, rejected_at)
-     SELECT $1, source_file, table_name, row_number, problems[1].col, array_to_string(list_transform(problems, p -> p.msg), '; '), raw_row, $2::TIMESTAMP
+     SELECT $1, source_file, table_name, row_number, problems[1].col, array_to_string(list_transform(problems,
+       p -> p.msg), '; '), raw_row, $2::TIMESTAMP
      FROM ${REJECTS} ORDER BY table_name, source_file, row_number`,
     [runId, now.toISOString().replace('T', ' ').replace('Z', '')],
   );

@@ -182,6 +182,7 @@ export function readError(err: unknown, src: Source, what: string): DataError {
     `cannot read ${what} file ${src.shown} as ${src.format.toUpperCase()}: ${cutMessage((err as Error).message)}`,
     src.format === 'csv'
       ? 'check that it is a CSV file with a header row; state its dialect with --delimiter, --quote and --encoding'
-      : `check that it is a valid ${src.format === 'json' ? 'JSON lines' : 'Parquet'} file, or give it the right extension (.csv, .parquet, .jsonl)`,
+      : `check that it is a valid ${src.format === 'json' ? 'JSON lines' : 'Parquet'} file, or give it the ` +
+          `right extension (.csv, .parquet, .jsonl)`,
   );
 }

@@ -314,7 +314,8 @@ function scaleLines(r: typeof results, lines: string[]): void {
       lines.push(
         s.error
           ? `| ${n} | ${s.stage} | failed: ${s.error} | | | | | |`
-          : `| ${n} | ${s.stage} | ${f(s.seconds, 1)} | ${f(s.cpu_seconds, 1)} | ${s.rows} | ${f(s.rows_per_second, 0)} | ${f(s.peak_rss_mib, 0)} | ${f(s.load_average, 1)} |`,
+          : `| ${n} | ${s.stage} | ${f(s.seconds, 1)} | ${f(s.cpu_seconds, 1)} | ${s.rows} | ` +
+              `${f(s.rows_per_second, 0)} | ${f(s.peak_rss_mib, 0)} | ${f(s.load_average, 1)} |`,
       );
   }
   for (const [n, stages] of Object.entries(r.scale)) {
@@ -322,11 +323,10 @@ function scaleLines(r: typeof results, lines: string[]): void {
     if (sc?.inference_and_write_rows_per_second)
       lines.push(
         '',
-        `score at ${n}: model inference + write alone ${f(sc.inference_and_write_rows_per_second, 0)} rows/s (steps: ${Object.entries(
-          sc.timings as Record<string, number>,
-        )
-          .map(([k, v]) => `${k} ${f(v, 1)} s`)
-          .join(', ')})`,
+        `score at ${n}: model inference + write alone ${f(sc.inference_and_write_rows_per_second, 0)} rows/s ` +
+          `(steps: ${Object.entries(sc.timings as Record<string, number>)
+            .map(([k, v]) => `${k} ${f(v, 1)} s`)
+            .join(', ')})`,
       );
     const floor = stages.find((s) => s.stage === 'write-floor')?.floor as
       | {
@@ -338,15 +338,20 @@ function scaleLines(r: typeof results, lines: string[]): void {
       | undefined;
     if (floor) {
       lines.push(
-        `write floor at ${n} (score's ${floor.rows} final rows written again with no scoring work, one transaction as score does): ` +
-          `first run ${f(floor.first_run.seconds, 2)} s = ${f(floor.first_run.rows_per_second, 0)} rows/s; re-run (every lead already in lead_scores) ${f(floor.rerun.seconds, 2)} s = ${f(floor.rerun.rows_per_second, 0)} rows/s; ` +
-          `first run without the reasons JSON ${f(floor.first_run_without_reasons.seconds, 2)} s = ${f(floor.first_run_without_reasons.rows_per_second, 0)} rows/s`,
+        `write floor at ${n} (score's ${floor.rows} final rows written again with no scoring work, one ` +
+          `transaction as score does): ` +
+          `first run ${f(floor.first_run.seconds, 2)} s = ${f(floor.first_run.rows_per_second, 0)} rows/s; ` +
+          `re-run (every lead already in lead_scores) ${f(floor.rerun.seconds, 2)} s = ` +
+          `${f(floor.rerun.rows_per_second, 0)} rows/s; ` +
+          `first run without the reasons JSON ${f(floor.first_run_without_reasons.seconds, 2)} s = ` +
+          `${f(floor.first_run_without_reasons.rows_per_second, 0)} rows/s`,
       );
     }
     const cmp = stages.find((s) => s.stage === 'compare');
     if (cmp?.auc_predictive)
       lines.push(
-        `compare at ${n}: AUC predictive ${f(cmp.auc_predictive)} vs rules ${f(cmp.auc_rules)}; lift at 10% ${f(cmp.lift10_predictive, 2)} vs ${f(cmp.lift10_rules, 2)}`,
+        `compare at ${n}: AUC predictive ${f(cmp.auc_predictive)} vs rules ${f(cmp.auc_rules)}; lift at 10% ` +
+          `${f(cmp.lift10_predictive, 2)} vs ${f(cmp.lift10_rules, 2)}`,
       );
   }
   const sizes = Object.keys(r.scale)
@@ -381,18 +386,23 @@ function ratioLines(ratios: NonNullable<typeof results.ratios>, lines: string[])
     '',
     `### Same matrix as scikit-learn (${o.train_rows} x ${o.cols} train, ${o.predict_rows} rows predicted)`,
     '',
-    '| model | leadscore fit s | sklearn fit s | fit ratio | leadscore predict rows/s | sklearn predict rows/s | predict ratio |',
+    '| model | leadscore fit s | sklearn fit s | fit ratio | leadscore predict rows/s | sklearn predict rows/s ' +
+      '| predict ratio |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const k of ['logistic', 'mlp'] as const) {
     const ours = o[k];
     const peer = ratios.peer?.[k];
     lines.push(
-      `| ${k} | ${f(ours.fit_s, 3)} | ${f(peer?.fit_s, 3)} | ${peer ? f(ours.fit_s / peer.fit_s, 2) + 'x' : '–'} | ${f(o.predict_rows / ours.predict_s, 0)} | ${peer ? f(peer.predict_rows / peer.predict_s, 0) : '–'} | ${peer ? f(peer.predict_s / ours.predict_s, 2) + 'x' : '–'} |`,
+      `| ${k} | ${f(ours.fit_s, 3)} | ${f(peer?.fit_s, 3)} | ` +
+        `${peer ? f(ours.fit_s / peer.fit_s, 2) + 'x' : '–'} | ${f(o.predict_rows / ours.predict_s, 0)} | ` +
+        `${peer ? f(peer.predict_rows / peer.predict_s, 0) : '–'} | ` +
+        `${peer ? f(peer.predict_s / ours.predict_s, 2) + 'x' : '–'} |`,
     );
   }
   lines.push(
     '',
-    'fit ratio: leadscore seconds / scikit-learn seconds (below 1: faster); predict ratio: leadscore throughput / scikit-learn throughput (above 1: faster).',
+    'fit ratio: leadscore seconds / scikit-learn seconds (below 1: faster); predict ratio: leadscore throughput ' +
+      '/ scikit-learn throughput (above 1: faster).',
   );
 }
