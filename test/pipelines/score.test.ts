@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { attributedLogits, logit, registry } from '../../src/models/index.ts';
 import { attributeRows, explainerFor, reasonsFor, reasonsOf } from '../../src/pipelines/explain-rows.ts';
 import { explainLeadScore } from '../../src/pipelines/explain.ts';
 import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
+import { runLeadscore } from '../cli/run.ts';
 
 const AS_OF = new Date('2025-12-01T00:00:00Z');
 let fx: TrainedFixture;
@@ -467,20 +468,17 @@ describe('leadscore explain --lead', () => {
     }
     // through the CLI: the JSON row, and the text naming both scores' reasons
     const lead = String(stored[0].lead_id);
-    const run = (...args: string[]) =>
-      spawnSync('npx', ['tsx', 'src/cli/main.ts', 'explain', '--db', db, '--models-dir', fx.modelsDir, ...args], {
-        encoding: 'utf8',
-      });
-    const json = run('--model', 'fixture', '--lead', lead, '--json');
-    expect(json.status, json.stderr).toBe(0);
+    const run = (...args: string[]) => runLeadscore(['explain', '--db', db, '--models-dir', fx.modelsDir, ...args]);
+    const json = await run('--model', 'fixture', '--lead', lead, '--json');
+    expect(json.code, json.stderr).toBe(0);
     const parsed = JSON.parse(json.stdout) as { row: unknown; rules: { rules: { rule: string }[] } };
     expect(parsed.row).toEqual({
       ...stored[0],
       as_of: stored[0].as_of.toISOString(),
       reasons: JSON.parse(stored[0].reasons),
     });
-    const text = run('--model', 'fixture', '--lead', lead);
-    expect(text.status, text.stderr).toBe(0);
+    const text = await run('--model', 'fixture', '--lead', lead);
+    expect(text.code, text.stderr).toBe(0);
     for (const r of JSON.parse(stored[0].reasons) as { text: string }[]) expect(text.stdout).toContain(r.text);
     for (const r of parsed.rules.rules) expect(text.stdout).toContain(r.rule);
     expect(text.stdout).toMatch(/Points score: the rules that fired/);
