@@ -6,7 +6,7 @@
 import { loadFlatScoringFrame, type FlatScoringSpec } from '../../features/index.ts';
 import { quoteIdent, type Warehouse } from '../../store/index.ts';
 import type { TrainedModel } from '../trained-model.ts';
-import { explainFrame } from './prepare.ts';
+import { explainFrame, lapTimer } from './prepare.ts';
 import type { Prepared, ScoreOptions, ScoreTables } from './types.ts';
 
 /** Where a flat run's rows come from: a file, or a table of the warehouse being written. */
@@ -22,12 +22,7 @@ export async function prepareFlatScoring(
   tables: ScoreTables,
   timings: Record<string, number>,
 ): Promise<Prepared & { notes: string[] }> {
-  let mark = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = (timings[name] ?? 0) + (now - mark) / 1000;
-    mark = now;
-  };
+  const lap = lapTimer(timings);
   const progress = opts.onProgress ?? (() => undefined);
   progress(0, 0, `reading ${'file' in rows ? rows.file : `table ${rows.table}`}`);
   const read = await loadFlatScoringFrame('file' in rows ? rows.file : { w, table: rows.table }, spec, {

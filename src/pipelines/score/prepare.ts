@@ -34,6 +34,16 @@ async function createScorePairs(w: Warehouse, opts: ScoreOptions, into: string):
   );
 }
 
+/** A stopwatch that adds the seconds since its last lap to `timings[name]` (the bench's score steps). */
+export function lapTimer(timings: Record<string, number>): (name: string) => void {
+  let mark = performance.now();
+  return (name) => {
+    const now = performance.now();
+    timings[name] = (timings[name] ?? 0) + (now - mark) / 1000;
+    mark = now;
+  };
+}
+
 /** Pick the leads, build their features, run the base models and the reasons; the rules run beside. */
 export async function prepareScoring(
   w: Warehouse,
@@ -42,12 +52,7 @@ export async function prepareScoring(
   tables: ScoreTables,
   timings: Record<string, number>,
 ): Promise<Prepared> {
-  let mark = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = (timings[name] ?? 0) + (now - mark) / 1000;
-    mark = now;
-  };
+  const lap = lapTimer(timings);
   const progress = opts.onProgress ?? (() => undefined);
   const spec = crmSpecOf(trained, 'score --db');
   if (!(await w.tableExists('leads'))) {
