@@ -8,6 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
     // vitest's default is one core less than the machine has: a single worker on 2 cores. The test files
     // wait on child processes, DuckDB's threads and the disk often enough that every core pays off.
     maxWorkers: Math.max(2, os.availableParallelism()),

@@ -17,7 +17,7 @@ import { runLeadscore } from '../cli/run.ts';
 let fx: TrainedFixture;
 
 beforeAll(async () => {
-  fx = await trainedFixture(4000, 11);
+  fx = await trainedFixture();
   registry.promote(`fixture@${fx.report.model.version}`, { at: '2026-01-01T00:00:00Z' }, fx.modelsDir);
 }, 300_000);
 

@@ -11,7 +11,7 @@ import type { FeatureSpec } from '../../src/features/index.ts';
 import { attributedLogits, logit, registry } from '../../src/models/index.ts';
 import { attributeRows, explainerFor, reasonsFor, reasonsOf } from '../../src/pipelines/explain-rows.ts';
 import { explainLeadScore } from '../../src/pipelines/explain.ts';
-import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
+import { copyDb, trainedFixture, trainFixtureFresh, type TrainedFixture } from './fixture.ts';
 import { runLeadscore } from '../cli/run.ts';
 
 const AS_OF = new Date('2025-12-01T00:00:00Z');
@@ -494,7 +494,7 @@ describe('leadscore explain --lead', () => {
 describe('model artifacts', () => {
   it('save, load and predict gives bit-identical probabilities; the same seed trains the same model', async () => {
     const a = await openModel(`fixture@${fx.report.model.version}`, fx.modelsDir);
-    const again = await trainedFixture(3000, 7);
+    const again = await trainFixtureFresh(3000, 7);
     const b = await openModel(`fixture@${again.report.model.version}`, again.modelsDir);
     await withWarehouse(fx.db, async (w) => {
       await buildFeatureTable(w, a.spec as FeatureSpec, { asOf: [AS_OF], withLabels: false, into: 'feat_cmp' });
