@@ -55,68 +55,117 @@ export interface BootstrapIntervals {
   capture_ratio?: Interval;
 }
 
-/** A score's leads sorted once: descending by rank (ties by index), with tie groups and ECE bins. */
+/**
+ * A score's leads sorted once: descending by rank (ties by index), with tie groups, ECE bins and each
+ * lead's own Brier and log-loss terms (the replicate only weighs them).
+ */
 interface Prepared {
   order: Int32Array;
-  /** groupEnd[k]: the end (exclusive) of the tie group that starts at position k, else -1 */
-  groupEnd: Int32Array;
+  /** the tie groups in `order`: group g is positions starts[g] .. starts[g + 1] - 1 */
+  starts: Int32Array;
+  /** label of the lead at each position of `order` (read in order, not gathered per replicate) */
+  yInOrder: Uint8Array;
   bin: Uint8Array;
   probability: Float64Array;
+  /** probability - label, per lead */
+  error: Float64Array;
+  /** -log of the clipped probability given to the lead's own label */
+  logLoss: Float64Array;
 }
 
-function prepare(s: ScoredLeads, n: number): Prepared {
+function prepare(s: ScoredLeads, y: Uint8Array): Prepared {
+  const n = y.length;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   order.sort((a, b) => s.rank[b] - s.rank[a] || a - b);
-  const groupEnd = new Int32Array(n).fill(-1);
+  const starts: number[] = [];
   for (let k = 0; k < n;) {
+    starts.push(k);
     let e = k + 1;
     while (e < n && s.rank[order[e]] === s.rank[order[k]]) e++;
-    groupEnd[k] = e;
     k = e;
   }
+  starts.push(n);
+  const yInOrder = Uint8Array.from(order, (i) => y[i]);
   const probability = Float64Array.from({ length: n }, (_, i) => s.probability[i]);
   // 10 equal-width bins as ece(): bin i holds i/10 <= p < (i+1)/10, the last also p = 1
   const bin = Uint8Array.from(probability, (p) => Math.min(9, Math.max(0, Math.floor(p * 10))));
-  return { order, groupEnd, bin, probability };
+  const error = Float64Array.from(probability, (q, i) => q - y[i]);
+  const logLoss = Float64Array.from(probability, (q, i) => {
+    const c = Math.min(Math.max(q, 1e-15), 1 - 1e-15);
+    return y[i] ? Math.log(c) : Math.log(1 - c);
+  });
+  return { order, starts: Int32Array.from(starts), yInOrder, bin, probability, error, logLoss };
 }
 
 /** Number of rows in the top `frac` of n, as metrics.ts counts it. */
 const topCount = (n: number, frac: number) => Math.min(n, Math.max(1, Math.ceil(frac * n - 1e-9)));
 
-/** Every metric of one score on one replicate (weights w: how many times each lead was drawn). */
-function measure(p: Prepared, y: Uint8Array, w: Int32Array, n: number, out: Record<IntervalMetric, number[]>): void {
+/** Per-replicate buffers of one score, reused across replicates (sized by its leads and tie groups). */
+interface Scratch {
+  wInOrder: Int32Array;
+  groupPos: Float64Array;
+  groupNeg: Float64Array;
+}
+
+function scratchFor(p: Prepared): Scratch {
+  const groups = p.starts.length - 1;
+  return {
+    wInOrder: new Int32Array(p.order.length),
+    groupPos: new Float64Array(groups),
+    groupNeg: new Float64Array(groups),
+  };
+}
+
+/**
+ * Every metric of one score on one replicate (weights w: how many times each lead was drawn). The sums
+ * run in the same order as the textbook loops, so every value is the same to the last bit; what is
+ * saved is work: the weights are gathered into score order once, each tie group is summed once, and
+ * logs come from prepare().
+ */
+function measure(
+  p: Prepared,
+  y: Uint8Array,
+  w: Int32Array,
+  n: number,
+  out: Record<IntervalMetric, number[]>,
+  scratch: Scratch = scratchFor(p),
+): void {
+  const { order, starts, yInOrder } = p;
+  const { wInOrder, groupPos, groupNeg } = scratch;
+  const groups = starts.length - 1;
   let P = 0;
-  for (let i = 0; i < w.length; i++) if (y[i]) P += w[i];
+  for (let k = 0; k < order.length; k++) {
+    const c = w[order[k]];
+    wInOrder[k] = c;
+    if (yInOrder[k]) P += c;
+  }
   const N = n - P;
+  for (let g = 0; g < groups; g++) {
+    let pos = 0;
+    let neg = 0;
+    for (let k = starts[g]; k < starts[g + 1]; k++) {
+      if (yInOrder[k]) pos += wInOrder[k];
+      else neg += wInOrder[k];
+    }
+    groupPos[g] = pos;
+    groupNeg[g] = neg;
+  }
   // AUC (average ranks for ties) walking up from the lowest score; AP walking down from the highest
   let u = 0;
   let negBelow = 0;
-  const { order, groupEnd } = p;
-  const starts: number[] = [];
-  for (let k = 0; k < order.length; k = groupEnd[k]) starts.push(k);
-  for (let g = starts.length - 1; g >= 0; g--) {
-    let pos = 0;
-    let neg = 0;
-    for (let k = starts[g]; k < groupEnd[starts[g]]; k++) {
-      const i = order[k];
-      if (y[i]) pos += w[i];
-      else neg += w[i];
-    }
-    u += pos * (negBelow + 0.5 * neg);
-    negBelow += neg;
+  for (let g = groups - 1; g >= 0; g--) {
+    u += groupPos[g] * (negBelow + 0.5 * groupNeg[g]);
+    negBelow += groupNeg[g];
   }
   out.auc.push(P > 0 && N > 0 ? u / (P * N) : NaN);
   let tp = 0;
   let fp = 0;
   let ap = 0;
   let prevRecall = 0;
-  for (const s of starts) {
-    for (let k = s; k < groupEnd[s]; k++) {
-      const i = order[k];
-      if (y[i]) tp += w[i];
-      else fp += w[i];
-    }
+  for (let g = 0; g < groups; g++) {
+    tp += groupPos[g];
+    fp += groupNeg[g];
     if (tp + fp === 0) continue;
     const recall = P > 0 ? tp / P : 0;
     ap += (recall - prevRecall) * (tp / (tp + fp));
@@ -131,35 +180,31 @@ function measure(p: Prepared, y: Uint8Array, w: Int32Array, n: number, out: Reco
     let taken = 0;
     let hits = 0;
     for (let r = 0; r < order.length && taken < k; r++) {
-      const i = order[r];
-      const c = Math.min(w[i], k - taken);
+      const c = Math.min(wInOrder[r], k - taken);
       taken += c;
-      if (y[i]) hits += c;
+      if (yInOrder[r]) hits += c;
     }
     out[`lift_at_${keys[t]}`].push(P > 0 ? hits / k / (P / n) : NaN);
     out[`gains_at_${keys[t]}`].push(P > 0 ? hits / P : NaN);
   });
   let sq = 0;
   let loss = 0;
-  for (let i = 0; i < w.length; i++) {
-    if (!w[i]) continue;
-    const q = p.probability[i];
-    sq += w[i] * (q - y[i]) * (q - y[i]);
-    const c = Math.min(Math.max(q, 1e-15), 1 - 1e-15);
-    loss -= w[i] * (y[i] ? Math.log(c) : Math.log(1 - c));
-  }
-  out.brier.push(sq / n);
-  out.logloss.push(loss / n);
   const count = new Float64Array(10);
   const sumP = new Float64Array(10);
   const sumY = new Float64Array(10);
+  const { error, logLoss, bin, probability } = p;
   for (let i = 0; i < w.length; i++) {
-    if (!w[i]) continue;
-    const b = p.bin[i];
-    count[b] += w[i];
-    sumP[b] += w[i] * p.probability[i];
-    sumY[b] += w[i] * y[i];
+    const c = w[i];
+    if (!c) continue;
+    sq += c * error[i] * error[i];
+    loss -= c * logLoss[i];
+    const b = bin[i];
+    count[b] += c;
+    sumP[b] += c * probability[i];
+    sumY[b] += c * y[i];
   }
+  out.brier.push(sq / n);
+  out.logloss.push(loss / n);
   let e = 0;
   for (let b = 0; b < 10; b++)
     if (count[b] > 0) e += (count[b] / n) * Math.abs(sumY[b] / count[b] - sumP[b] / count[b]);
@@ -213,7 +258,8 @@ export function bootstrapIntervals(
   const level = opts.level ?? 0.95;
   const random = mulberry32(opts.seed);
   const names = Object.keys(scores);
-  const prepared = names.map((s) => prepare(scores[s], n));
+  const prepared = names.map((s) => prepare(scores[s], y));
+  const scratch = prepared.map(scratchFor);
   const values = names.map(() => Object.fromEntries(INTERVAL_METRICS.map((m) => [m, [] as number[]])));
   const ratios: number[] = [];
   const predictive = names.indexOf('predictive');
@@ -221,7 +267,7 @@ export function bootstrapIntervals(
   for (let b = 0; b < replicates; b++) {
     w.fill(0);
     for (let k = 0; k < n; k++) w[Math.floor(random() * n)]++;
-    prepared.forEach((p, s) => measure(p, y, w, n, values[s] as Record<IntervalMetric, number[]>));
+    prepared.forEach((p, s) => measure(p, y, w, n, values[s] as Record<IntervalMetric, number[]>, scratch[s]));
     if (opts.mql && predictive >= 0) ratios.push(captureRatio(prepared[predictive], y, opts.mql, w));
   }
   const out: BootstrapIntervals = {
@@ -252,6 +298,6 @@ export function weightedMetrics(y: Uint8Array, s: ScoredLeads, w: Int32Array): R
   let n = 0;
   for (let i = 0; i < w.length; i++) n += w[i];
   const out = Object.fromEntries(INTERVAL_METRICS.map((m) => [m, [] as number[]])) as Record<IntervalMetric, number[]>;
-  measure(prepare(s, y.length), y, w, n, out);
+  measure(prepare(s, y), y, w, n, out);
   return Object.fromEntries(INTERVAL_METRICS.map((m) => [m, out[m][0]])) as Record<IntervalMetric, number>;
 }
