@@ -2,21 +2,21 @@
  * `npm run bench`: quality against scikit-learn and XGBoost on the real X Education data (identical
  * rows and columns, seeds 1, 2, 3, 7, 42), with the ratio of leadscore's training time to XGBoost's;
  * speed of every stage at 10k / 100k / 1M generated leads (seconds, rows/s, peak RSS per stage, each
- * in its own process), and fit/predict ratios to scikit-learn on the same matrix. Writes
- * bench-results.json and prints a Markdown table. Never run by `npm test`.
+ * in its own process), and fit/predict ratios of our logistic, neural and gbdt models to scikit-learn's and
+ * XGBoost's on the same matrix (ratios.ts). Writes bench-results.json and prints Markdown tables. Never
+ * run by `npm test`.
  *   BENCH_SIZES=10000,100000 npm run bench     # smaller sizes for a quick look
  *   BENCH_SEEDS=42 BENCH_SIZES= npm run bench  # X Education at one seed only
  *   BENCH_SIZES=100000,1000000 BENCH_STAGES=generate,export-csv,ingest BENCH_SCALE_ONLY=1 npm run bench
  *     # only those stages (each needs the ones before it), no quality or ratios
+ *   BENCH_RATIOS_ONLY=1 npm run bench          # only the same-matrix ratios (2-3 minutes), no quality or scale
  * Growth is given for each pair of neighbouring sizes; above 10.5x per 10x of leads is faster than linear.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadFlatFrame, stratifiedSplit, fitEncoders, transform } from '../../src/features/index.ts';
-import { LogisticRegression, NeuralNet, ensureBackend } from '../../src/models/index.ts';
-import { takeRows, type DenseMatrix } from '../../src/schema/matrix.ts';
+import { ratios, ratioLines } from './ratios.ts';
 
 const PY = '/usr/bin/python3';
 const PEER = path.resolve('../shared/bench/peer_sklearn.py');
@@ -28,6 +28,8 @@ const ALL_STAGES = ['generate', 'export-csv', 'ingest', 'features', 'train', 'sc
 const STAGES = process.env.BENCH_STAGES ? process.env.BENCH_STAGES.split(',') : ALL_STAGES;
 for (const st of STAGES) if (!ALL_STAGES.includes(st)) throw new Error(`BENCH_STAGES: unknown stage ${st}`);
 const SCALE_ONLY = process.env.BENCH_SCALE_ONLY === '1';
+const RATIOS_ONLY = process.env.BENCH_RATIOS_ONLY === '1';
+if (SCALE_ONLY && RATIOS_ONLY) throw new Error('BENCH_SCALE_ONLY and BENCH_RATIOS_ONLY exclude each other');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-bench-'));
 const t0 = performance.now();
 const log = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${m}\n`);
@@ -119,74 +121,6 @@ function scale(leads: number) {
   return results;
 }
 
-/** Our fit/predict vs scikit-learn's on the identical encoded matrix (X Education, one-hot + standardized). */
-async function ratios(peerMissing: string | null) {
-  log('ratios: same matrix, leadscore vs scikit-learn');
-  const frame = await loadFlatFrame(XEDU, {
-    target: 'Converted',
-    id: 'Prospect ID',
-    overrides: { columns: {}, exclude: ['Tags', 'Lead Quality'] },
-  });
-  const split = stratifiedSplit(frame.label!, { train: 0.8, test: 0.2 }, 42);
-  const enc = fitEncoders(frame, split.train);
-  const { matrix } = transform(enc, frame);
-  const Xtr = takeRows(matrix, split.train);
-  const ytr = Uint8Array.from(split.train, (i) => frame.label![i]);
-  // prediction throughput on 1M rows: the test rows repeated
-  const reps = Math.ceil(1_000_000 / split.test.length);
-  const big = takeRows(
-    matrix,
-    Int32Array.from({ length: reps * split.test.length }, (_, k) => split.test[k % split.test.length]),
-  );
-  await ensureBackend();
-  const time = (f: () => unknown) => {
-    const t = performance.now();
-    f();
-    return (performance.now() - t) / 1000;
-  };
-  const lr = new LogisticRegression({ C: 1 });
-  const lrFit = time(() => lr.fit(Xtr, ytr));
-  const lrPredict = time(() => lr.predictProba(big));
-  const nn = new NeuralNet({ hidden: [64, 32], seed: 7 });
-  const t = performance.now();
-  await nn.fit(Xtr, ytr);
-  const nnFit = (performance.now() - t) / 1000;
-  const nnPredict = time(() => nn.predictProba(big));
-  const ours = {
-    logistic: { fit_s: lrFit, predict_s: lrPredict },
-    mlp: { fit_s: nnFit, predict_s: nnPredict },
-    predict_rows: big.rows,
-    train_rows: Xtr.rows,
-    cols: Xtr.cols,
-  };
-  if (peerMissing) return { ours, peer: null };
-  const trainCsv = path.join(work, 'matrix-train.csv');
-  const predCsv = path.join(work, 'matrix-predict.csv');
-  writeCsv(trainCsv, Xtr, ytr);
-  writeCsv(predCsv, big);
-  const peer = JSON.parse(
-    execFileSync(PY, ['test/bench/peer_matrix.py', trainCsv, predCsv], { encoding: 'utf8', maxBuffer: 1 << 26 }),
-  );
-  return { ours, peer };
-}
-
-function writeCsv(file: string, X: DenseMatrix, y?: Uint8Array): void {
-  const fd = fs.openSync(file, 'w');
-  let buf = '';
-  for (let i = 0; i < X.rows; i++) {
-    const row = Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols), (v) =>
-      Number.isInteger(v) ? String(v) : v.toPrecision(7),
-    );
-    buf += (y ? [String(y[i]), ...row] : row).join(',') + '\n';
-    if (buf.length > 1 << 20) {
-      fs.writeSync(fd, buf);
-      buf = '';
-    }
-  }
-  fs.writeSync(fd, buf);
-  fs.closeSync(fd);
-}
-
 const peerMissing = peerAvailable();
 if (peerMissing) log(peerMissing);
 const machine = {
@@ -196,10 +130,10 @@ const machine = {
   node: process.version,
   load_average_at_start: os.loadavg()[0],
 };
-const q = SCALE_ONLY ? null : await quality(peerMissing);
-const rat = SCALE_ONLY ? null : await ratios(peerMissing);
+const q = SCALE_ONLY || RATIOS_ONLY ? null : await quality(peerMissing);
+const rat = SCALE_ONLY ? null : await ratios({ data: XEDU, work, python: PY, peerMissing, log });
 const scaleResults: Record<string, Record<string, unknown>[]> = {};
-for (const n of SIZES) scaleResults[n] = scale(n);
+if (!RATIOS_ONLY) for (const n of SIZES) scaleResults[n] = scale(n);
 const results = {
   created_at: new Date().toISOString(),
   machine,
@@ -297,9 +231,9 @@ function markdown(r: typeof results): string {
     '',
   );
   if (r.quality) lines.push(...qualityMarkdown(r.quality));
-  scaleLines(r, lines);
-  if (r.ratios) ratioLines(r.ratios, lines);
-  return lines.join('\n');
+  if (!RATIOS_ONLY) scaleLines(r, lines);
+  if (r.ratios) lines.push(...ratioLines(r.ratios));
+  return lines.join('\n').replace(/\n{3,}/g, '\n\n');
 }
 
 function scaleLines(r: typeof results, lines: string[]): void {
@@ -378,31 +312,4 @@ function scaleLines(r: typeof results, lines: string[]): void {
         STAGES.map((st) => `${st} ${growth(st, 'peak_rss_mib')}`).join(', '),
     );
   }
-}
-
-function ratioLines(ratios: NonNullable<typeof results.ratios>, lines: string[]): void {
-  const o = ratios.ours;
-  lines.push(
-    '',
-    `### Same matrix as scikit-learn (${o.train_rows} x ${o.cols} train, ${o.predict_rows} rows predicted)`,
-    '',
-    '| model | leadscore fit s | sklearn fit s | fit ratio | leadscore predict rows/s | sklearn predict rows/s ' +
-      '| predict ratio |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-  );
-  for (const k of ['logistic', 'mlp'] as const) {
-    const ours = o[k];
-    const peer = ratios.peer?.[k];
-    lines.push(
-      `| ${k} | ${f(ours.fit_s, 3)} | ${f(peer?.fit_s, 3)} | ` +
-        `${peer ? f(ours.fit_s / peer.fit_s, 2) + 'x' : '–'} | ${f(o.predict_rows / ours.predict_s, 0)} | ` +
-        `${peer ? f(peer.predict_rows / peer.predict_s, 0) : '–'} | ` +
-        `${peer ? f(peer.predict_s / ours.predict_s, 2) + 'x' : '–'} |`,
-    );
-  }
-  lines.push(
-    '',
-    'fit ratio: leadscore seconds / scikit-learn seconds (below 1: faster); predict ratio: leadscore throughput ' +
-      '/ scikit-learn throughput (above 1: faster).',
-  );
 }
