@@ -1,13 +1,17 @@
 import { DataError } from '../errors.ts';
 import { quoteIdent, swapTable, type Warehouse } from '../store/index.ts';
-import { compileFeatureQuery, type FeatureInputs } from './compile.ts';
+import { activityPlan, compileFeatureQuery, type FeatureInputs } from './compile.ts';
 import { evaluateExpressions } from './expr.ts';
 import { featureInputsSql } from './inputs.ts';
 import { createDatePairs } from './snapshots.ts';
 import { validateActivityNames, type FeatureSpec } from './spec.ts';
 
-/** Snapshot pairs per chunk of the feature query: a chunk's working set (about 100k leads' worth) fits in memory. */
-const PAIRS_PER_CHUNK = 400_000;
+/**
+ * Aggregate states (pairs x activity features) per chunk of the feature query: about 150k pairs for the default
+ * features, fewer for wide specs, so a chunk's join, sort and hash aggregate stay small (at 1M leads, chunks of 100k
+ * pairs took no longer than chunks of 400k, in less memory).
+ */
+const CHUNK_CELLS = 4_000_000;
 
 /** Options for buildFeatureTable. */
 export interface BuildOptions {
@@ -27,7 +31,7 @@ export interface BuildOptions {
    * CompileOptions.rowNumbers)
    */
   rowNumbers?: boolean;
-  /** snapshot pairs per chunk of the feature query (default PAIRS_PER_CHUNK; tests use small chunks) */
+  /** snapshot pairs per chunk of the feature query (default from CHUNK_CELLS; tests use small chunks) */
   pairsPerChunk?: number;
   /** called after each stage with its wall time in seconds (for progress and benchmarks) */
   onStage?: (stage: string, seconds: number) => void;
@@ -116,9 +120,11 @@ export async function buildFeatureTable(
     const n = await w.one<{ pairs: number; leads: number }>(
       `SELECT count(*)::BIGINT AS pairs, coalesce(max(li), 0)::BIGINT AS leads FROM ${quoteIdent(inputs.pairs)}`,
     );
-    // Chunks of leads by li range, each about PAIRS_PER_CHUNK pairs, so the per-chunk join, window sort and
+    // Chunks of leads by li range, each about pairsPerChunk pairs, so the per-chunk join, window sort and
     // aggregate stay the same size however many leads there are (one query over 1M leads grew 12x per 10x).
-    const chunks = Math.max(1, Math.ceil((n?.pairs ?? 0) / (opts.pairsPerChunk ?? PAIRS_PER_CHUNK)));
+    const perChunk =
+      opts.pairsPerChunk ?? Math.max(1000, Math.floor(CHUNK_CELLS / (activityPlan(spec).features.length + 1)));
+    const chunks = Math.max(1, Math.ceil((n?.pairs ?? 0) / perChunk));
     const step = Math.max(1, Math.ceil((n?.leads ?? 0) / chunks));
     for (let k = 0; k < chunks; k++) {
       const sql = compileFeatureQuery(spec, compileOpts, inputs, { lo: k * step + 1, hi: (k + 1) * step });
