@@ -25,8 +25,8 @@ function makeDenseOp(activation: DenseActivation): DenseOp {
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sx, sk, out] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         // relu passes the gradient where its output was positive, as tfjs's own relu gradient does.
-        const dz = activation === 'relu' ? tf.mul(dy as tf.Tensor2D, tf.step(out)) : (dy as tf.Tensor2D);
-        // The kernel gradient xᵀ·dz, or (dzᵀ·x)ᵀ when dz is the narrower one: the same sums, fewer values transposed.
+        const dz: tf.Tensor2D = activation === 'relu' ? tf.mul(dy as tf.Tensor2D, tf.step(out)) : (dy as tf.Tensor2D);
+        // The kernel gradient xᵀ·dz, or (dzᵀ·x)ᵀ when dz is the narrower: the same sums, fewer values transposed.
         const dk = sx.shape[1] <= dz.shape[1] ? tf.matMul(t(sx), dz) : t(tf.matMul(t(dz), sx));
         return [tf.matMul(dz, t(sk)), dk, tf.sum(dz, 0)];
       },

@@ -121,7 +121,9 @@ describe('NeuralNet params', () => {
       hidden: [32, 16],
       dropout: 0.1,
       l2: 1e-4,
-      learningRate: 1e-3,
+      learningRate: 'auto',
+      batchSize: 'auto',
+      epochRows: 65_536,
       maxEpochs: 50,
       patience: 5,
       classWeight: null,
@@ -154,6 +156,16 @@ describe('NeuralNet fit/predict', () => {
     const c = (await new NeuralNet({ ...quick, seed: 8 }).fit(train.X, train.y)).predictProba(test.X);
     expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
     expect(Buffer.from(a.buffer).equals(Buffer.from(c.buffer))).toBe(false);
+  });
+
+  it('trains each epoch on a fresh seeded sample of epochRows rows when there are more', async () => {
+    const sampled = { ...quick, epochRows: 256, maxEpochs: 4, patience: 10 };
+    const a = await new NeuralNet(sampled).fit(train.X, train.y);
+    const b = await new NeuralNet(sampled).fit(train.X, train.y);
+    const full = await new NeuralNet({ ...sampled, epochRows: 1_000_000 }).fit(train.X, train.y);
+    expect(a.state!.history).toHaveLength(4);
+    expect(a.toJSON().state.layers).toEqual(b.toJSON().state.layers);
+    expect(a.toJSON().state.layers).not.toEqual(full.toJSON().state.layers);
   });
 
   it('leaves no tensors behind after fit and predict', async () => {
