@@ -2,7 +2,7 @@
  * The neural network itself and its training loop: seeded initializers, seeded dropout masks, one
  * epoch of Adam steps over shuffled batches, validation loss, and snapshots of the weights.
  */
-import { denseForTraining, denseInputForTraining } from './neural-ops.ts';
+import { denseForTraining, denseInputForTraining, weightedCrossEntropy } from './neural-ops.ts';
 import { standardizeRow, type Scaler, type WeightedRows } from './neural-data.ts';
 import { encodeTensor } from './neural-weights.ts';
 import type { NeuralParams, NeuralState } from './neural.ts';
@@ -83,15 +83,13 @@ export function trainEpoch(
           const activation = hidden ? 'relu' : 'linear';
           h =
             i === 0
-              ? denseInputForTraining(xb, xt, kernel, bias, activation)
-              : denseForTraining(h, kernel, bias, activation);
+              ? denseInputForTraining(xb, xt, kernel, bias, activation, params.l2)
+              : denseForTraining(h, kernel, bias, activation, params.l2);
           if (hidden && masks.length > 0) h = tf.mul(h, masks[i / 2]);
         }
-        // Mean of w·bce over the batch (weights have mean 1 over the training set), as Keras does.
-        const data = tf.div(tf.losses.sigmoidCrossEntropy(yb, h, wb, 0, tf.Reduction.SUM), rows);
-        if (params.l2 === 0) return data as tf.Scalar;
-        const penalty = tf.mul(params.l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k)))));
-        return tf.add(data, penalty) as tf.Scalar;
+        // Mean of w·bce over the batch (weights have mean 1 over the training set), as Keras does; the L2
+        // penalty's gradient joins each kernel's in the dense ops, its value is added once per epoch below.
+        return weightedCrossEntropy(yb, h, wb, rows);
       },
       true,
       net.variables,
@@ -104,7 +102,10 @@ export function trainEpoch(
     wb.dispose();
     for (const m of masks) m.dispose();
   }
-  return lossSum / order.length;
+  if (params.l2 === 0) return lossSum / order.length;
+  // The penalty at the epoch's end (in the loss each step, it cost as many ops as the rest of the loss).
+  const penalty = tf.tidy(() => tf.mul(params.l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k))))).dataSync()[0]);
+  return lossSum / order.length + penalty;
 }
 
 /** The rows x cols matrix a, transposed into out (cols x rows), in tiles of rows so both sides stay in cache. */
