@@ -62,7 +62,8 @@ export function trainEpoch(
     const rows = Math.min(batchSize, order.length - start);
     for (let k = 0; k < rows; k++) {
       const p = order[start + k];
-      standardizeRow(set.X, set.rows[p], scaler, xBuffer, k * cols);
+      if (set.standardized) xBuffer.set(set.standardized.subarray(p * cols, (p + 1) * cols), k * cols);
+      else standardizeRow(set.X, set.rows[p], scaler, xBuffer, k * cols);
       yBuffer[k] = set.y[p];
       wBuffer[k] = set.weights[p];
     }

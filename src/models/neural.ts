@@ -32,6 +32,7 @@ import {
   scalerOf,
   splitRows,
   standardizeBatch,
+  standardizeOnce,
   weightedRows,
 } from './neural-data.ts';
 import { PREDICT_BATCH, buildNetwork, forward, snapshot, trainEpoch, validationLoss } from './neural-train.ts';
@@ -181,6 +182,7 @@ export class NeuralNet implements Estimator<NeuralState> {
     if (!(trainSet.weightSum > 0))
       throw new DataError('cannot fit the neural network: no training rows with positive weight');
     normalizeWeights(trainSet.weights);
+    standardizeOnce(trainSet, scaler);
 
     const batchSize = this.params.batchSize === 'auto' ? (train.length < 100_000 ? 512 : 2048) : this.params.batchSize;
     const learningRate =

@@ -113,7 +113,7 @@ describe('training ops', () => {
       const penalty = (ww: tf.Tensor) => tf.mul(l2, tf.sum(tf.square(ww)));
       const ours = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
         tf.sum(tf.mul(denseForTraining(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, activation, l2), up));
-      const xT = x.transpose();
+      const xT = x.transpose() as tf.Tensor2D;
       const input = (ww: tf.Tensor, bb: tf.Tensor) =>
         tf.sum(tf.mul(denseInputForTraining(x, xT, ww as tf.Tensor2D, bb as tf.Tensor1D, activation, l2), up));
       const expected = tf.grads(plain)([x, w, b]);
