@@ -56,9 +56,10 @@ export function fixedProfile(values: ArrayLike<number>, cuts: number[]): Numeric
 
 /** Profile numeric values (NaN = missing) with up to `bins` quantile bins. */
 export function numericProfile(values: ArrayLike<number>, bins = 10): NumericProfile {
-  const present = Array.from(values)
+  // a typed array sorts without a comparator call per pair (the profiles took 16 s of a 100k-lead train profile)
+  const present = Float64Array.from(values)
     .filter((v) => !Number.isNaN(v))
-    .sort((a, b) => a - b);
+    .sort();
   const cuts: number[] = [];
   for (let k = 1; k < bins; k++) {
     if (present.length === 0) break;

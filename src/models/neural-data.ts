@@ -29,6 +29,20 @@ export interface WeightedRows {
   /** weight per entry of rows */
   weights: Float32Array;
   weightSum: number;
+  /** the rows already standardized (entry p at p · cols), when small enough to keep a copy */
+  standardized?: Float32Array;
+}
+
+// Up to this many cells (128 MB) the training rows are standardized once, not in every epoch's batches.
+const STANDARDIZE_ONCE_CELLS = 2 ** 25;
+
+/** Keep a standardized copy of a set's rows when it is small enough: batches then copy rows, same values. */
+export function standardizeOnce(set: WeightedRows, scaler: Scaler): void {
+  const cols = set.X.cols;
+  if (set.rows.length * cols > STANDARDIZE_ONCE_CELLS) return;
+  const out = new Float32Array(set.rows.length * cols);
+  for (let p = 0; p < set.rows.length; p++) standardizeRow(set.X, set.rows[p], scaler, out, p * cols);
+  set.standardized = out;
 }
 
 /** Shape adds up, has rows, and holds only finite numbers (NaN would silently poison every weight). */

@@ -164,9 +164,10 @@ function dominanceCheck(frame: FeatureFrame, trainIdx: Int32Array, opts: Leakage
   const y = Uint8Array.from(rows, (i) => frame.label![i]);
   if (y.every((v) => v === y[0])) return { columns: [], dominant: null, method };
   const half = stratifiedFolds(y, 2, derivedSeed(opts.seed, 72));
-  const parts = [0, 1].map((h) => Int32Array.from(rows.filter((_, k) => half[k] === h)));
+  // positions in the sampled rows' matrix: only those rows are encoded, not the whole frame
+  const parts = [0, 1].map((h) => Int32Array.from({ length: rows.length }, (_, k) => k).filter((k) => half[k] === h));
   const encoders = fitEncoders(frame, rows);
-  const { matrix, source } = transform(encoders, frame);
+  const { matrix, source } = transform(encoders, frame, rows);
   const byColumn = new Map<string, number[]>();
   source.forEach((name, j) => byColumn.set(name, [...(byColumn.get(name) ?? []), j]));
 
@@ -178,9 +179,9 @@ function dominanceCheck(frame: FeatureFrame, trainIdx: Int32Array, opts: Leakage
       const evalRows = parts[1 - h];
       const model = new GradientBoosting({ ...CHECK_MODEL, seed: opts.seed }).fit(
         select(matrix, fitRows, keepCols),
-        pickValues(frame.label!, fitRows),
+        pickValues(y, fitRows),
       );
-      return { model, evalX: select(matrix, evalRows, keepCols), evalY: pickValues(frame.label!, evalRows) };
+      return { model, evalX: select(matrix, evalRows, keepCols), evalY: pickValues(y, evalRows) };
     });
     const loss = fits.reduce((a, f) => a + meanLogLoss(f.evalY, f.model.predictProba(f.evalX)), 0) / fits.length;
     return { loss, fits };

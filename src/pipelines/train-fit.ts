@@ -265,11 +265,17 @@ export function testMetrics(
 /** Each feature's distribution on the training rows: the baseline `leadscore monitor` measures drift against. */
 export function featureProfiles(frame: FeatureFrame, rows: Int32Array): Record<string, FeatureProfile> {
   const out: Record<string, FeatureProfile> = {};
+  // plain loops: Float64Array.from / Array.from with a callback cost a call per row (483k x 40 columns at 100k leads)
+  const values = new Float64Array(rows.length);
   for (const c of frame.columns) {
-    out[c.name] =
-      c.kind === 'numeric'
-        ? numericProfile(Float64Array.from(rows, (i) => c.values[i]))
-        : categoricalProfile(Array.from(rows, (i) => c.values[i]));
+    if (c.kind === 'numeric') {
+      for (let k = 0; k < rows.length; k++) values[k] = c.values[rows[k]];
+      out[c.name] = numericProfile(values);
+    } else {
+      const picked = new Array<string | null>(rows.length);
+      for (let k = 0; k < rows.length; k++) picked[k] = c.values[rows[k]];
+      out[c.name] = categoricalProfile(picked);
+    }
   }
   return out;
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NeuralNet, decodeFloat32, encodeFloat32, type NeuralParamsInput } from '../../src/models/neural.ts';
-import { denseForTraining } from '../../src/models/neural-ops.ts';
+import { denseForTraining, denseInputForTraining, weightedCrossEntropy } from '../../src/models/neural-ops.ts';
 import { ensureBackend, tf } from '../../src/models/tf.ts';
 import { LogisticRegression } from '../../src/models/logistic.ts';
 import { mulberry32 } from '../../src/models/random.ts';
@@ -87,8 +87,19 @@ describe('tf backend', () => {
   });
 });
 
-describe('denseForTraining', () => {
-  it('has the same gradients as tfjs autodiff of the plain formula', () => {
+describe('training ops', () => {
+  const l2 = 0.05;
+  const compare = (expected: tf.Tensor[], actual: tf.Tensor[]) => {
+    expect(actual).toHaveLength(expected.length);
+    for (let k = 0; k < expected.length; k++) {
+      const e = expected[k].dataSync();
+      const a = actual[k].dataSync();
+      expect(a.length).toBe(e.length);
+      for (let i = 0; i < e.length; i++) expect(a[i]).toBeCloseTo(e[i], 4);
+    }
+  };
+
+  it('dense layers have the gradients of tfjs autodiff of the plain formula with its L2 penalty', () => {
     for (const activation of ['relu', 'linear'] as const) {
       const x = tf.randomNormal([7, 5], 0, 1, 'float32', 1) as tf.Tensor2D;
       const w = tf.randomNormal([5, 3], 0, 1, 'float32', 2) as tf.Tensor2D;
@@ -96,21 +107,36 @@ describe('denseForTraining', () => {
       const up = tf.randomNormal([7, 3], 0, 1, 'float32', 4);
       const plain = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => {
         const z = tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb);
-        return tf.sum(tf.mul(activation === 'relu' ? tf.relu(z) : z, up));
+        return tf.add(tf.sum(tf.mul(activation === 'relu' ? tf.relu(z) : z, up)), tf.mul(l2, tf.sum(tf.square(ww))));
       };
+      // the penalty's value is added by the training loop, its gradient by the op
+      const penalty = (ww: tf.Tensor) => tf.mul(l2, tf.sum(tf.square(ww)));
       const ours = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
-        tf.sum(tf.mul(denseForTraining(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, activation), up));
+        tf.sum(tf.mul(denseForTraining(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, activation, l2), up));
+      const xT = x.transpose() as tf.Tensor2D;
+      const input = (ww: tf.Tensor, bb: tf.Tensor) =>
+        tf.sum(tf.mul(denseInputForTraining(x, xT, ww as tf.Tensor2D, bb as tf.Tensor1D, activation, l2), up));
       const expected = tf.grads(plain)([x, w, b]);
       const actual = tf.grads(ours)([x, w, b]);
-      expect(ours(x, w, b).dataSync()[0]).toBeCloseTo(plain(x, w, b).dataSync()[0], 4);
-      for (let k = 0; k < 3; k++) {
-        const e = expected[k].dataSync();
-        const a = actual[k].dataSync();
-        expect(a.length).toBe(e.length);
-        for (let i = 0; i < e.length; i++) expect(a[i]).toBeCloseTo(e[i], 4);
-      }
-      tf.dispose([x, w, b, up, ...expected, ...actual]);
+      expect(tf.add(ours(x, w, b), penalty(w)).dataSync()[0]).toBeCloseTo(plain(x, w, b).dataSync()[0], 4);
+      compare(expected, actual);
+      const actualInput = tf.grads(input)([w, b]);
+      compare(expected.slice(1), actualInput);
+      tf.dispose([x, xT, w, b, up, ...expected, ...actual, ...actualInput]);
     }
+  });
+
+  it('the weighted cross-entropy has the value and gradient of tfjs sigmoidCrossEntropy', () => {
+    const z = tf.randomNormal([9, 1], 0, 2, 'float32', 5) as tf.Tensor2D;
+    const y = tf.tensor2d([1, 0, 0, 1, 1, 0, 0, 0, 1], [9, 1]);
+    const w = tf.tensor2d([1, 2, 0.5, 1, 1, 3, 1, 0.2, 1], [9, 1]);
+    const plain = (zz: tf.Tensor) => tf.div(tf.losses.sigmoidCrossEntropy(y, zz, w, 0, tf.Reduction.SUM), 9);
+    const ours = (zz: tf.Tensor) => weightedCrossEntropy(y, zz as tf.Tensor2D, w, 9);
+    expect(ours(z).dataSync()[0]).toBeCloseTo(plain(z).dataSync()[0], 6);
+    const expected = tf.grads(plain)([z]);
+    const actual = tf.grads(ours)([z]);
+    compare(expected, actual);
+    tf.dispose([z, y, w, ...expected, ...actual]);
   });
 });
 
@@ -121,7 +147,9 @@ describe('NeuralNet params', () => {
       hidden: [32, 16],
       dropout: 0.1,
       l2: 1e-4,
-      learningRate: 1e-3,
+      learningRate: 'auto',
+      batchSize: 'auto',
+      epochRows: 65_536,
       maxEpochs: 50,
       patience: 5,
       classWeight: null,
@@ -154,6 +182,16 @@ describe('NeuralNet fit/predict', () => {
     const c = (await new NeuralNet({ ...quick, seed: 8 }).fit(train.X, train.y)).predictProba(test.X);
     expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
     expect(Buffer.from(a.buffer).equals(Buffer.from(c.buffer))).toBe(false);
+  });
+
+  it('trains each epoch on a fresh seeded sample of epochRows rows when there are more', async () => {
+    const sampled = { ...quick, epochRows: 256, maxEpochs: 4, patience: 10 };
+    const a = await new NeuralNet(sampled).fit(train.X, train.y);
+    const b = await new NeuralNet(sampled).fit(train.X, train.y);
+    const full = await new NeuralNet({ ...sampled, epochRows: 1_000_000 }).fit(train.X, train.y);
+    expect(a.state!.history).toHaveLength(4);
+    expect(a.toJSON().state.layers).toEqual(b.toJSON().state.layers);
+    expect(a.toJSON().state.layers).not.toEqual(full.toJSON().state.layers);
   });
 
   it('leaves no tensors behind after fit and predict', async () => {
