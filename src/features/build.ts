@@ -1,9 +1,17 @@
 import { DataError } from '../errors.ts';
 import { quoteIdent, swapTable, type Warehouse } from '../store/index.ts';
-import { compileFeatureQuery } from './compile.ts';
+import { activityPlan, compileFeatureQuery, type FeatureInputs } from './compile.ts';
 import { evaluateExpressions } from './expr.ts';
+import { featureInputsSql } from './inputs.ts';
 import { createDatePairs } from './snapshots.ts';
 import { validateActivityNames, type FeatureSpec } from './spec.ts';
+
+/**
+ * Aggregate states (pairs x activity features) per chunk of the feature query: about 150k pairs for the default
+ * features, fewer for wide specs, so a chunk's join, sort and hash aggregate stay small (at 1M leads, chunks of 100k
+ * pairs took no longer than chunks of 400k, in less memory).
+ */
+const CHUNK_CELLS = 4_000_000;
 
 /** Options for buildFeatureTable. */
 export interface BuildOptions {
@@ -23,6 +31,8 @@ export interface BuildOptions {
    * CompileOptions.rowNumbers)
    */
   rowNumbers?: boolean;
+  /** snapshot pairs per chunk of the feature query (default from CHUNK_CELLS; tests use small chunks) */
+  pairsPerChunk?: number;
   /** called after each stage with its wall time in seconds (for progress and benchmarks) */
   onStage?: (stage: string, seconds: number) => void;
 }
@@ -57,8 +67,15 @@ export async function buildFeatureTable(
   const pairs = typeof opts.asOf === 'string' ? opts.asOf : `_ls_pairs_${tag}`;
   const exprTable = `_ls_expr_${tag}`;
   const staging = `_ls_staging_${tag}`;
+  const inputs: FeatureInputs = {
+    leads: `_ls_leads_${tag}`,
+    pairs: `_ls_kept_${tag}`,
+    activities: `_ls_acts_${tag}`,
+    won: `_ls_won_${tag}`,
+  };
   const cleanup = async () => {
-    for (const t of [exprTable, staging]) await w.run(`DROP TABLE IF EXISTS ${quoteIdent(t)}`);
+    for (const t of [exprTable, staging, ...Object.values(inputs)])
+      await w.run(`DROP TABLE IF EXISTS ${quoteIdent(t)}`);
     if (typeof opts.asOf !== 'string') await w.run(`DROP TABLE IF EXISTS ${quoteIdent(pairs)}`);
   };
   try {
@@ -89,34 +106,44 @@ export async function buildFeatureTable(
     stage('snapshot pairs');
     const hasExpr = await evaluateExpressions(w, spec, exprTable);
     stage('expressions (sandbox)');
-    // one pair per lead (scoring): burst windows per pair are cheaper, and give the same values
-    const onePairPerLead = await w.one<{ one: boolean }>(
-      `SELECT count(*) = count(DISTINCT lead_id) AS one FROM ${quoteIdent(pairs)}`,
-    );
-    const sql = compileFeatureQuery(spec, {
+    const compileOpts = {
       pairs,
       withLabels: opts.withLabels,
       horizonDays: opts.horizonDays ?? spec.horizon_days,
       leads: opts.leads ?? 'open',
       exprTable: hasExpr ? exprTable : undefined,
       activitySource: 'activities',
-      burstWindows: onePairPerLead?.one ? 'pair' : 'activity',
       rowNumbers: opts.rowNumbers,
-    });
-    await w.run(
-      `CREATE OR REPLACE ${opts.temp ? 'TEMP ' : ''}TABLE ${quoteIdent(opts.temp ? opts.into : staging)} AS ${sql}`,
+    } as const;
+    for (const sql of featureInputsSql(spec, compileOpts, inputs)) await w.run(sql);
+    stage('feature inputs');
+    const n = await w.one<{ pairs: number; leads: number }>(
+      `SELECT count(*)::BIGINT AS pairs, coalesce(max(li), 0)::BIGINT AS leads FROM ${quoteIdent(inputs.pairs)}`,
     );
+    // Chunks of leads by li range, each about pairsPerChunk pairs, so the per-chunk join, window sort and
+    // aggregate stay the same size however many leads there are (one query over 1M leads grew 12x per 10x).
+    const perChunk =
+      opts.pairsPerChunk ?? Math.max(1000, Math.floor(CHUNK_CELLS / (activityPlan(spec).features.length + 1)));
+    const chunks = Math.max(1, Math.ceil((n?.pairs ?? 0) / perChunk));
+    const step = Math.max(1, Math.ceil((n?.leads ?? 0) / chunks));
+    for (let k = 0; k < chunks; k++) {
+      const sql = compileFeatureQuery(spec, compileOpts, inputs, { lo: k * step + 1, hi: (k + 1) * step });
+      await w.run(
+        k === 0
+          ? `CREATE OR REPLACE ${opts.temp ? 'TEMP ' : ''}TABLE ${quoteIdent(staging)} AS ${sql}`
+          : `INSERT INTO ${quoteIdent(staging)} ${sql}`,
+      );
+    }
     stage('feature query');
     // Point-in-time guard: no activity at or after as_of may have fed any row.
-    const built = opts.temp ? opts.into : staging;
     const leak = await w.one<{ n: number }>(
-      `SELECT count(*)::BIGINT AS n FROM ${quoteIdent(built)} WHERE _max_event_at >= as_of`,
+      `SELECT count(*)::BIGINT AS n FROM ${quoteIdent(staging)} WHERE _max_event_at >= as_of`,
     );
     if ((leak?.n ?? 0) > 0) {
-      if (opts.temp) await w.run(`DROP TABLE IF EXISTS ${quoteIdent(built)}`);
       throw new Error(`internal error: ${leak!.n} feature rows used activities at or after as_of`);
     }
-    if (!opts.temp) await swapTable(w, staging, opts.into);
+    // built in chunks into staging (TEMP for a temp table), so a failed chunk leaves `into` as it was
+    await swapTable(w, staging, opts.into);
     stage('point-in-time check + swap');
     return { rows: await w.count(opts.into), table: opts.into };
   } finally {

@@ -1,23 +1,22 @@
 import { quoteIdent, quoteLiteral } from '../store/index.ts';
 import {
-  KEYED_CLASSIFIERS,
   companySizeBandSql,
   emailDomainSql,
   regionSql,
   revenueBandSql,
   orderFreeSumSql,
-  labelSql,
-  openLeadSql,
+  inHorizonSql,
 } from '../schema/index.ts';
 import { activeFeatures, featureKind, type FeatureDef, type FeatureSpec } from './spec.ts';
 
 /**
- * Features -> ONE DuckDB query. Shape:
- *   base  = snapshot pairs (lead_id, as_of) joined to leads, only leads created before as_of
- *           (and, for leads: 'open', not won before as_of)
- *   act   = base joined to activities with occurred_at < as_of, grouped by (lead_id, as_of),
- *           one conditional aggregate per activity feature
- *   lab   = label from outcomes in [as_of, as_of + horizon)
+ * Features -> DuckDB SQL, in two parts. Once per build (inputs.ts): the leads with their lead-level features and an
+ * integer lead number li; the snapshot pairs (lead_id, as_of) kept, only leads created before as_of (and, for
+ * leads: 'open', not won before as_of); the activities some pair can see, with an integer type code. Then per chunk
+ * of leads (compileFeatureQuery):
+ *   ev    = pairs joined to activities with occurred_at < as_of
+ *   act   = ev grouped by pair, one conditional aggregate per activity feature
+ *   label = from outcomes in [as_of, as_of + horizon)
  * The strict `occurred_at < as_of` in the join is the only place activity time enters, and the
  * query also returns `_max_event_at` (latest activity time that fed the row) so the audit can prove it.
  */
@@ -33,14 +32,6 @@ export interface CompileOptions {
   /** activity source: `activities` */
   activitySource: string;
   /**
-   * Where burst features' window functions run (same values either way: they look back from each
-   * event, so an event before as_of sees only events before it). 'activity' (default): once over all
-   * activities, partitioned by lead_id; cheapest when each lead has many snapshot pairs. 'pair': over
-   * each pair's joined activities, partitioned by the pair's integer row id; cheaper when a lead has one
-   * pair (scoring), since sorting by an integer beats sorting by the lead_id text.
-   */
-  burstWindows?: 'activity' | 'pair';
-  /**
    * The pairs table has an INTEGER column `rn`, distinct per pair: it serves as the pair's row id (no
    * row_number() over the pairs) and comes out as column `rn`, so a reader can place each row by it
    * instead of sorting the table (scoring: rn is the lead's position, given once when picking leads).
@@ -48,7 +39,7 @@ export interface CompileOptions {
   rowNumbers?: boolean;
 }
 
-const DAY_US = 86_400_000_000;
+export const DAY_US = 86_400_000_000;
 
 /** Activity types (expanded from groups) a feature refers to; undefined means every type. */
 export function expandActivities(spec: FeatureSpec, names: readonly string[]): string[] | undefined {
@@ -88,7 +79,7 @@ export function referencedActivityTypes(spec: FeatureSpec): string[] | undefined
 
 // Activity types become small integer codes once per activity, so the many FILTER clauses compare integers, not
 // strings.
-type TypeCodes = Map<string, number>;
+export type TypeCodes = Map<string, number>;
 
 function typePredicate(spec: FeatureSpec, names: readonly string[], codes: TypeCodes): string {
   const types = expandActivities(spec, names);
@@ -214,21 +205,77 @@ export function leadFeatureSql(spec: FeatureSpec, f: FeatureDef): string {
   }
 }
 
-const isLeadLevel = (f: FeatureDef) =>
+/** A feature computed from the lead row alone, once per lead in the leads input. */
+export const isLeadLevel = (f: FeatureDef) =>
   f.type === 'attribute' || f.type === 'extra' || (f.type === 'derived' && f.derive !== 'lead_age_days');
 
-/** Compile the spec into one SELECT producing lead_id, as_of, <features>, [label], _max_event_at. */
-export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): string {
+/** What the activity side of a spec needs: the features aggregated, type codes, types read, burst windows. */
+export interface ActivityPlan {
+  features: FeatureDef[];
+  codes: TypeCodes;
+  /** activity types read (undefined: all) */
+  types: string[] | undefined;
+  windows: number[];
+  hasBurst: boolean;
+}
+
+/** The activity features to aggregate: every active activity/burst feature, plus those a ratio needs if excluded. */
+export function activityPlan(spec: FeatureSpec): ActivityPlan {
   const features = activeFeatures(spec);
-  // Activity aggregates: every active activity/burst feature, plus those a ratio needs even if excluded.
   const needed = new Set(features.filter((f) => f.type === 'activity' || f.type === 'burst').map((f) => f.name));
   for (const f of features) if (f.type === 'ratio') needed.add(f.numerator).add(f.denominator);
   const actFeatures = spec.features.filter((f) => needed.has(f.name));
-  const codes = allTypeCodes(spec, actFeatures);
-  const needsDay = actFeatures.some((f) => f.type === 'activity' && f.agg === 'distinct_days');
-  const types = referencedActivityTypes({ ...spec, features: actFeatures, exclude: [] });
+  const only = { ...spec, features: actFeatures, exclude: [] };
   const hasBurst = actFeatures.some((f) => f.type === 'burst');
-  const windows = hasBurst ? burstWindows({ ...spec, features: actFeatures, exclude: [] }) : [];
+  return {
+    features: actFeatures,
+    codes: allTypeCodes(spec, actFeatures),
+    types: referencedActivityTypes(only),
+    windows: hasBurst ? burstWindows(only) : [],
+    hasBurst,
+  };
+}
+
+/** The integer type code of an activity row (column activity_type) for the plan's features. */
+export function activityCodeSql(plan: ActivityPlan): string {
+  return typeCodeSql(plan.codes);
+}
+
+/** Column of the leads input holding a lead-level or expression feature, by feature name. */
+export function leadColumns(spec: FeatureSpec): Map<string, string> {
+  const lead = activeFeatures(spec).filter((f) => isLeadLevel(f) || f.type === 'expr');
+  return new Map(lead.map((f, i) => [f.name, `_l${i}`]));
+}
+
+/**
+ * The temp tables a build computes once (features/inputs.ts) and the chunk query reads: `leads` (li, lead_id,
+ * created_at, leadColumns), `pairs` (bid, li, as_of[, rn]), `activities` (li, occurred_at, tc) and `won` (li, won_at),
+ * the last three stored in li order so a chunk's range scan skips the other leads' row groups.
+ */
+export interface FeatureInputs {
+  leads: string;
+  pairs: string;
+  activities: string;
+  /** li, won_at: won outcomes, for labels */
+  won: string;
+}
+
+/**
+ * Compile the spec into one SELECT over the inputs producing lead_id, as_of, <features>, [label], _max_event_at, for
+ * the leads with li in [lo, hi]. A pair's features depend only on its lead's rows, so chunks of leads give the same
+ * rows as one query over all leads, while each chunk's join, sort and aggregate stay the size of one chunk.
+ */
+export function compileFeatureQuery(
+  spec: FeatureSpec,
+  opts: CompileOptions,
+  t: FeatureInputs,
+  range: { lo: number; hi: number },
+): string {
+  const features = activeFeatures(spec);
+  const plan = activityPlan(spec);
+  const { codes, windows, hasBurst } = plan;
+  const actFeatures = plan.features;
+  const needsDay = actFeatures.some(isDayCount);
 
   const alias = new Map(actFeatures.map((f, i) => [f.name, `_a${i}`]));
   const dayFeatures = actFeatures.filter(isDayCount);
@@ -238,92 +285,53 @@ export function compileFeatureQuery(spec: FeatureSpec, opts: CompileOptions): st
   const actCol = (f: FeatureDef) => activityOuter(f, `${isDayCount(f) ? 'act_days' : 'act'}.${alias.get(f.name)}`);
   const hasAct = actFeatures.length > 0;
   const byName = new Map(spec.features.map((f) => [f.name, f]));
-  const leadAlias = new Map(features.filter(isLeadLevel).map((f, i) => [f.name, `_l${i}`]));
+  const leadAlias = leadColumns(spec);
+  const inRange = `li BETWEEN ${range.lo} AND ${range.hi}`;
 
-  const wonBefore = opts.leads === 'open' ? `AND ${openLeadSql('p.lead_id', 'p.as_of')}` : '';
-
-  const select: string[] = ['b.lead_id', 'b.as_of', ...(opts.rowNumbers ? ['b.bid::INTEGER AS rn'] : [])];
+  const select: string[] = ['l.lead_id', 'b.as_of', ...(opts.rowNumbers ? ['b.bid::INTEGER AS rn'] : [])];
   for (const f of features) {
     let expr: string;
     if (f.type === 'activity' || f.type === 'burst') expr = actCol(f);
     else if (f.type === 'ratio')
       expr = `(${actCol(byName.get(f.numerator)!)} / nullif(${actCol(byName.get(f.denominator)!)}, 0))`;
-    else if (f.type === 'expr') expr = opts.exprTable ? `e.${quoteIdent(f.name)}` : 'NULL';
+    else if (f.type === 'expr') expr = opts.exprTable ? `l.${leadAlias.get(f.name)}` : 'NULL';
     else if (f.type === 'derived' && f.derive === 'lead_age_days')
-      expr = `((epoch_us(b.as_of) - epoch_us(lf.created_at)) / ${DAY_US}.0)`;
-    else expr = `lf.${leadAlias.get(f.name)}`;
+      expr = `((epoch_us(b.as_of) - epoch_us(l.created_at)) / ${DAY_US}.0)`;
+    else expr = `l.${leadAlias.get(f.name)}`;
     const cast = featureKind(f) === 'numeric' ? 'DOUBLE' : 'VARCHAR';
     select.push(`CAST(${expr} AS ${cast}) AS ${quoteIdent(f.name)}`);
   }
-  if (opts.withLabels) select.push(`${labelSql('b.lead_id', 'b.as_of', opts.horizonDays)} AS label`);
+  if (opts.withLabels) select.push('(lab.bid IS NOT NULL)::INTEGER AS label');
   select.push(hasAct ? 'act._max_event_at' : 'CAST(NULL AS TIMESTAMP) AS _max_event_at');
 
-  const leadCols = [...leadAlias].map(([n, a]) => `${leadFeatureSql(spec, byName.get(n)!)} AS ${a}`);
-  // The title and email classifiers are dozens of string tests each: run them once per distinct key
-  // (title, domain) and join the answers back; classes of the same key share one dictionary.
-  const classes = [
-    ['_seniority', 'seniority'],
-    ['_department', 'department'],
-    ['_email_kind', 'email_domain_kind'],
-  ] as const;
-  const dictionaries = new Map<string, { name: string; cols: string[] }>();
-  const classCols = classes.map(([col, cls]) => {
-    const c = KEYED_CLASSIFIERS[cls];
-    const keySql = c.key('l');
-    let d = dictionaries.get(keySql);
-    if (!d) dictionaries.set(keySql, (d = { name: `dict_${dictionaries.size}`, cols: [] }));
-    d.cols.push(`${c.classify('k', spec.competitor_domains)} AS ${col}`);
-    return `${d.name}.${col}`;
-  });
-  const dictCtes = [...dictionaries].map(
-    ([keySql, d]) => `${d.name} AS (
-  SELECT k, ${d.cols.join(', ')} FROM (SELECT DISTINCT ${keySql} AS k FROM leads l)
-)`,
-  );
-  const dictionaryJoins = [...dictionaries]
-    .map(([keySql, d]) => `LEFT JOIN ${d.name} ON ${d.name}.k IS NOT DISTINCT FROM ${keySql}`)
-    .join(' ');
-  const lf = `${dictCtes.join(',\n')},
-lf AS MATERIALIZED (
-  SELECT lr.lead_id, lr.created_at${leadCols.length ? ',\n    ' + leadCols.join(',\n    ') : ''}
-  FROM (
-    SELECT l.*, ${classCols.join(', ')}
-    FROM leads l
-      ${dictionaryJoins}
-  ) lr
-)`;
-
-  // Activities, once each: integer type code, and (for bursts) backward-looking gap and window counts,
-  // computed on the activities (partition lead_id) or on each pair's joined activities (partition bid).
-  const perPair = opts.burstWindows === 'pair';
-  const burstSql = (partition: string, at: string) =>
-    `,\n      (epoch_us(${at}) - epoch_us(lag(${at}) OVER (PARTITION BY ${partition} ORDER BY ${at}))) / 1e6 AS ` +
-    `_gap_prev_s` +
-    windows
-      .map(
-        (sec) =>
-          `,\n      count(*) OVER (PARTITION BY ${partition} ORDER BY ${at} RANGE BETWEEN INTERVAL ` +
-          `(${Math.round(sec * 1e6)}) MICROSECOND PRECEDING AND CURRENT ROW)::DOUBLE AS ` +
-          `${quoteIdent(burstColumn(sec))}`,
-      )
-      .join('');
-  const leadBursts = hasBurst && !perPair ? burstSql('lead_id', 'occurred_at') : '';
-  const typeFilter = types ? ` WHERE activity_type IN (${types.map(quoteLiteral).join(', ')})` : '';
-  const source = `(SELECT lead_id, occurred_at, ${typeCodeSql(codes)} AS tc${leadBursts}
-      FROM ${quoteIdent(opts.activitySource)}${typeFilter})`;
+  // Bursts look back from each event over the lead's earlier events (so an event before as_of sees only events
+  // before it): computed once per activity of the chunk, partitioned by the integer lead number.
+  const bursts = !hasBurst
+    ? ''
+    : `,\n      (epoch_us(occurred_at) - epoch_us(lag(occurred_at) OVER (PARTITION BY li ORDER BY occurred_at)))` +
+      ` / 1e6 AS _gap_prev_s` +
+      windows
+        .map(
+          (sec) =>
+            `,\n      count(*) OVER (PARTITION BY li ORDER BY occurred_at RANGE BETWEEN INTERVAL ` +
+            `(${Math.round(sec * 1e6)}) MICROSECOND PRECEDING AND CURRENT ROW)::DOUBLE AS ` +
+            `${quoteIdent(burstColumn(sec))}`,
+        )
+        .join('');
   const burstCols = !hasBurst
     ? ''
-    : perPair
-      ? burstSql('b.bid', 'a.occurred_at')
-      : ', a._gap_prev_s' + windows.map((sec) => `, a.${quoteIdent(burstColumn(sec))}`).join('');
-
+    : ', a._gap_prev_s' + windows.map((s) => `, a.${quoteIdent(burstColumn(s))}`).join('');
   const dayCol = needsDay ? `,\n      epoch_us(a.occurred_at) // ${DAY_US} AS day_n` : '';
   const actCte = hasAct
     ? `,
+a AS (
+  SELECT li, occurred_at, tc${bursts}
+  FROM ${quoteIdent(t.activities)} WHERE ${inRange}
+),
 ev AS (
   SELECT b.bid, a.tc, a.occurred_at,
     (epoch_us(b.as_of) - epoch_us(a.occurred_at)) / ${DAY_US}.0 AS age_d${dayCol}${burstCols}
-  FROM base b JOIN ${source} a ON a.lead_id = b.lead_id AND a.occurred_at < b.as_of
+  FROM b JOIN a ON a.li = b.li AND a.occurred_at < b.as_of
 ),
 act AS (
   SELECT bid, max(occurred_at) AS _max_event_at${aggs.length ? `,\n    ${aggs.join(',\n    ')}` : ''}
@@ -342,23 +350,21 @@ act_days AS (
       }`
     : '';
 
+  // label: some won outcome of the lead in the horizon after as_of (labelSql, as a join over the chunk's pairs)
+  const labCte = opts.withLabels
+    ? `,
+lab AS (
+  SELECT DISTINCT b.bid FROM b JOIN (SELECT li, won_at FROM ${quoteIdent(t.won)} WHERE ${inRange}) w
+    ON w.li = b.li AND ${inHorizonSql('w.won_at', 'b.as_of', opts.horizonDays)}
+)`
+    : '';
   const joins =
+    (opts.withLabels ? ' LEFT JOIN lab ON lab.bid = b.bid' : '') +
     (hasAct ? ' LEFT JOIN act ON act.bid = b.bid' : '') +
-    (dayFeatures.length ? ' LEFT JOIN act_days ON act_days.bid = b.bid' : '') +
-    (opts.exprTable ? ` LEFT JOIN ${quoteIdent(opts.exprTable)} e ON e.lead_id = b.lead_id` : '');
-  // A lead exists from its creation on (created_at <= as_of): a pair at created_at itself is the lead at
-  // creation (`snapshots: {every: created}`). The pairs table decides who is looked at: date snapshots
-  // and scoring take only leads created strictly before their date.
-  return `WITH pairs AS (
-  SELECT DISTINCT lead_id, CAST(as_of AS TIMESTAMP) AS as_of${opts.rowNumbers ? ', rn' : ''} FROM
-    ${quoteIdent(opts.pairs)}
-),
-${lf},
-base AS MATERIALIZED (
-  SELECT ${opts.rowNumbers ? 'p.rn' : 'row_number() OVER ()'} AS bid, p.lead_id, p.as_of FROM pairs p JOIN lf
-    ON lf.lead_id = p.lead_id
-  WHERE lf.created_at <= p.as_of ${wonBefore}
-)${actCte}
+    (dayFeatures.length ? ' LEFT JOIN act_days ON act_days.bid = b.bid' : '');
+  return `WITH b AS (
+  SELECT bid, li, as_of FROM ${quoteIdent(t.pairs)} WHERE ${inRange}
+)${actCte}${labCte}
 SELECT ${select.join(',\n  ')}
-FROM base b JOIN lf ON lf.lead_id = b.lead_id${joins}`;
+FROM b JOIN (SELECT * FROM ${quoteIdent(t.leads)} WHERE ${inRange}) l ON l.li = b.li${joins}`;
 }

@@ -33,13 +33,31 @@ export function openLeadSql(leadId: string, asOf: string): string {
   return `NOT ${wonBeforeSql(leadId, asOf)}`;
 }
 
-/** 0/1 INTEGER: the lead was won within [asOf, asOf + horizon days). */
-export function labelSql(leadId: string, asOf: string, horizonDays: number): string {
+/**
+ * Per lead ever won: lead_id and `first_won_at`, its earliest won instant. The lead is open as of a date exactly
+ * when it has no row here or the row is not before the date (openByFirstWonSql): the same as openLeadSql, as one
+ * join per lead instead of a lookup per snapshot.
+ */
+export const FIRST_WON_SQL = `SELECT o.lead_id, min(${wonAtSql('o')}) AS first_won_at FROM outcomes o
+  WHERE o.status = 'won' GROUP BY o.lead_id`;
+
+/** TRUE when a lead whose first_won_at (FIRST_WON_SQL, NULL when never won) is `firstWon` is open as of `asOf`. */
+export function openByFirstWonSql(firstWon: string, asOf: string): string {
+  return `(${firstWon} IS NULL OR ${firstWon} >= ${asOf})`;
+}
+
+/** TRUE when the won instant `wonAt` falls in the label window [asOf, asOf + horizon days). */
+export function inHorizonSql(wonAt: string, asOf: string, horizonDays: number): string {
   if (!Number.isInteger(horizonDays) || horizonDays <= 0) {
     throw new Error(`horizon must be a positive whole number of days, got ${horizonDays}`);
   }
+  return `${wonAt} >= ${asOf} AND ${wonAt} < ${asOf} + INTERVAL (${horizonDays}) DAY`;
+}
+
+/** 0/1 INTEGER: the lead was won within [asOf, asOf + horizon days). */
+export function labelSql(leadId: string, asOf: string, horizonDays: number): string {
   return `CAST(EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = ${leadId} AND o.status = 'won'
-    AND ${wonAtSql('o')} >= ${asOf} AND ${wonAtSql('o')} < ${asOf} + INTERVAL (${horizonDays}) DAY) AS INTEGER)`;
+    AND ${inHorizonSql(wonAtSql('o'), asOf, horizonDays)}) AS INTEGER)`;
 }
 
 /**

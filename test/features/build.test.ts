@@ -126,6 +126,44 @@ describe('buildFeatureTable', () => {
     expect(several.some((r) => (r.rapid_events_2s as number) >= 3)).toBe(true);
   });
 
+  it('chunks of leads give the same table as one query (labels, open leads, bursts with ties)', async () => {
+    let seed = 11;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const types = ['email_open', 'page_view', 'pricing_page_view', 'demo_request', 'webinar_attended'];
+    const day = 86_400_000;
+    const many = Array.from({ length: 90 }, (_, i) => ({
+      id: `c${i}`,
+      created: new Date(Date.parse('2024-01-01T00:00:00Z') + rand() * 40 * day).toISOString(),
+      title: i % 4 ? 'Data Engineer' : null,
+    }));
+    const acts: Array<[string, string, string]> = [];
+    for (const l of many) {
+      let t = Date.parse(l.created);
+      for (let e = Math.floor(rand() * 30); e > 0; e--) {
+        t += rand() < 0.2 ? 0 : rand() < 0.5 ? rand() * 5000 : rand() * 4 * day;
+        acts.push([l.id, new Date(Math.round(t)).toISOString(), types[Math.floor(rand() * types.length)]]);
+      }
+    }
+    const won = many
+      .filter((_, i) => i % 5 === 0)
+      .map((l): [string, string, string] => [
+        l.id,
+        'won',
+        new Date(Date.parse(l.created) + rand() * 150 * day).toISOString(),
+      ]);
+    await insertCrm(w, many, acts, won);
+    const dates = snapshotDates(new Date('2024-02-01T00:00:00Z'), new Date('2024-05-01T00:00:00Z'), 'month');
+    await buildFeatureTable(w, spec, { asOf: dates, withLabels: true, into: 'whole' });
+    await buildFeatureTable(w, spec, { asOf: dates, withLabels: true, into: 'chunked', pairsPerChunk: 17 });
+    const all = (t: string) => w.all<Record<string, unknown>>(`SELECT * FROM ${t} ORDER BY as_of, lead_id`);
+    const whole = await all('whole');
+    expect(await all('chunked')).toEqual(whole);
+    // the data has labels of both kinds, won leads left out, and bursts
+    expect(new Set(whole.map((r) => r.label))).toEqual(new Set([0, 1]));
+    expect(whole.length).toBeLessThan(4 * many.length);
+    expect(whole.some((r) => (r.rapid_events_2s as number) >= 2)).toBe(true);
+  });
+
   it('an activity dated at or after as_of changes no feature value', async () => {
     await insertCrm(w, leads, activities);
     await buildFeatureTable(w, spec, { asOf: [AS_OF], withLabels: true, into: 'before' });
