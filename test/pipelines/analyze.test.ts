@@ -2,7 +2,6 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withWarehouse } from '../../src/store/index.ts';
-import { registry } from '../../src/models/index.ts';
 import { modelSummary } from '../../src/models/model-summary.ts';
 import { compareScores } from '../../src/pipelines/compare.ts';
 import { featureDrift, monitorModel } from '../../src/pipelines/monitor.ts';
@@ -11,6 +10,7 @@ import { crmSpecOf, openModel } from '../../src/pipelines/trained-model.ts';
 import { featureProfiles } from '../../src/pipelines/train-fit.ts';
 import { buildFeatureTable, readFrame, loadFeatureSpec } from '../../src/features/index.ts';
 import { DATA_END_SQL } from '../../src/schema/index.ts';
+import { registry } from '../../src/models/index.ts';
 import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
 import { runLeadscore } from '../cli/run.ts';
 
@@ -18,7 +18,6 @@ let fx: TrainedFixture;
 
 beforeAll(async () => {
   fx = await trainedFixture();
-  registry.promote(`fixture@${fx.report.model.version}`, { at: '2026-01-01T00:00:00Z' }, fx.modelsDir);
 }, 300_000);
 
 /** Mann-Whitney AUC by brute force over all pairs: the reference the pipeline's AUC must equal. */

@@ -5,6 +5,7 @@ import { withWarehouse } from '../../src/store/index.ts';
 import { generateCrm, validateGenerateOptions } from '../../src/synth/index.ts';
 import { TrainPipelineConfig } from '../../src/pipelines/config.ts';
 import { trainCrm, type TrainReport } from '../../src/pipelines/train.ts';
+import { registry } from '../../src/models/index.ts';
 import { SHARED_PREFIX } from './fixture-paths.ts';
 
 /** A small generated warehouse and a model trained on it, in a fresh temp dir. */
@@ -44,8 +45,8 @@ async function trainInto(dir: string, leads: number, seed: number): Promise<Trai
 }
 
 /**
- * The same fixture as trainFixtureFresh, trained once per `vitest run` and shared by the test files that
- * ask for it (each gets its own copy, so none sees another's writes). The first file to ask trains it
+ * The same fixture as trainFixtureFresh, its model promoted, trained once per `vitest run` and shared by the
+ * test files that ask for it (each gets its own copy, so none sees another's writes). The first file to ask trains it
  * under a lock; the others wait for it. Forks of one run share a parent: the vitest process.
  */
 export async function trainedFixture(leads = 3000, seed = 7): Promise<TrainedFixture> {
@@ -57,6 +58,8 @@ export async function trainedFixture(leads = 3000, seed = 7): Promise<TrainedFix
     fs.mkdirSync(shared);
     try {
       const built = await trainInto(shared, leads, seed);
+      // promoted once here, as every file that shares the fixture scores the promoted version
+      registry.promote(`fixture@${built.report.model.version}`, { at: '2026-01-01T00:00:00Z' }, built.modelsDir);
       fs.writeFileSync(`${ready}.tmp`, JSON.stringify(built.report));
       fs.renameSync(`${ready}.tmp`, ready);
     } catch (e) {

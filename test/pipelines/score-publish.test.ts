@@ -4,7 +4,6 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withWarehouse } from '../../src/store/index.ts';
 import { publishShards, scoreLeads, type ScoreOptions } from '../../src/pipelines/score/index.ts';
-import { registry } from '../../src/models/index.ts';
 import { parseShard } from '../../src/cli/commands/score.ts';
 import { runLeadscore } from '../cli/run.ts';
 import { copyDb, trainedFixture, type TrainedFixture } from './fixture.ts';
@@ -36,7 +35,6 @@ async function scoreShards(db: string, dir: string, runId: string, n = 4): Promi
 
 beforeAll(async () => {
   fx = await trainedFixture();
-  registry.promote(`fixture@${fx.report.model.version}`, { at: '2026-01-01T00:00:00Z' }, fx.modelsDir);
 }, 300_000);
 
 describe('leadscore score publish', () => {

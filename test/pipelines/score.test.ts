@@ -8,7 +8,7 @@ import { openModel } from '../../src/pipelines/trained-model.ts';
 import { scoreLeads, type ScoreOptions } from '../../src/pipelines/score/index.ts';
 import { alignedRuleScores, loadRules, scoreRules } from '../../src/rules/index.ts';
 import type { FeatureSpec } from '../../src/features/index.ts';
-import { attributedLogits, logit, registry } from '../../src/models/index.ts';
+import { attributedLogits, logit } from '../../src/models/index.ts';
 import { attributeRows, explainerFor, reasonsFor, reasonsOf } from '../../src/pipelines/explain-rows.ts';
 import { explainLeadScore } from '../../src/pipelines/explain.ts';
 import { copyDb, trainedFixture, trainFixtureFresh, type TrainedFixture } from './fixture.ts';
@@ -32,7 +32,6 @@ function opts(db: string, extra: Partial<ScoreOptions> = {}): ScoreOptions {
 
 beforeAll(async () => {
   fx = await trainedFixture();
-  registry.promote(`fixture@${fx.report.model.version}`, { at: '2026-01-01T00:00:00Z' }, fx.modelsDir);
 }, 300_000);
 
 describe('leadscore score', () => {
