@@ -1,14 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SHARED_PREFIX } from './pipelines/fixture-paths.ts';
 
-/** Once per `vitest run`: nothing to set up; at the end, remove the fixtures this run's test files shared. */
+/**
+ * Once per `vitest run`: every temp dir the tests make (os.tmpdir() reads TMPDIR) goes under one directory of this
+ * run, removed at the end, so repeated runs do not fill the machine's /tmp with warehouses. The test workers are
+ * forked after this and inherit the variable. LEADSCORE_KEEP_TEST_TMP=1 keeps it for a post-mortem.
+ */
 export default function setup(): () => void {
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `leadscore-test-run-${process.pid}-`));
+  process.env.TMPDIR = runDir;
   return () => {
-    const mine = `${SHARED_PREFIX}${process.pid}-`;
-    for (const name of fs.readdirSync(os.tmpdir())) {
-      if (name.startsWith(mine)) fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
-    }
+    if (process.env.LEADSCORE_KEEP_TEST_TMP === '1') console.log(`test temp files kept in ${runDir}`);
+    else fs.rmSync(runDir, { recursive: true, force: true });
   };
 }

@@ -6,7 +6,6 @@ import { generateCrm, validateGenerateOptions } from '../../src/synth/index.ts';
 import { TrainPipelineConfig } from '../../src/pipelines/config.ts';
 import { trainCrm, type TrainReport } from '../../src/pipelines/train.ts';
 import { registry } from '../../src/models/index.ts';
-import { SHARED_PREFIX } from './fixture-paths.ts';
 
 /** A small generated warehouse and a model trained on it, in a fresh temp dir. */
 export interface TrainedFixture {
@@ -47,10 +46,11 @@ async function trainInto(dir: string, leads: number, seed: number): Promise<Trai
 /**
  * The same fixture as trainFixtureFresh, its model promoted, trained once per `vitest run` and shared by the
  * test files that ask for it (each gets its own copy, so none sees another's writes). The first file to ask trains it
- * under a lock; the others wait for it. Forks of one run share a parent: the vitest process.
+ * under a lock; the others wait for it.
  */
 export async function trainedFixture(leads = 3000, seed = 7): Promise<TrainedFixture> {
-  const shared = path.join(os.tmpdir(), `${SHARED_PREFIX}${process.ppid}-${leads}-${seed}`);
+  // os.tmpdir() is this run's own dir (test/global-setup.ts), removed at the end of the run
+  const shared = path.join(os.tmpdir(), `leadscore-shared-fixture-${leads}-${seed}`);
   const ready = path.join(shared, 'report.json');
   const failed = `${shared}.failed`;
   if (tryLock(`${shared}.lock`)) {
