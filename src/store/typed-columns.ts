@@ -64,6 +64,53 @@ export async function readNumericColumns(result: DuckDBResult): Promise<Record<s
   return out;
 }
 
+/** Column j of one chunk: DOUBLE as a Float64Array (NULL -> NaN), INTEGER as an Int32Array (no NULLs). */
+export type ChunkColumn = Float64Array | Int32Array;
+
+/**
+ * Call `each` with every chunk of a result as it arrives: DOUBLE columns as Float64Arrays (NULL -> NaN) and
+ * INTEGER columns as Int32Arrays, viewing DuckDB's vectors where they have no NULLs (valid only during the call), so
+ * a reader scatters the values straight where they belong instead of concatenating copies first.
+ */
+export async function forEachNumericChunk(
+  result: DuckDBResult,
+  each: (columns: Record<string, ChunkColumn>, rows: number) => void,
+): Promise<void> {
+  const names = result.deduplicatedColumnNames();
+  const types = names.map((name, j) => {
+    const type = result.columnTypeId(j);
+    if (type !== DuckDBTypeId.DOUBLE && type !== DuckDBTypeId.INTEGER)
+      throw new Error(`column ${name} is ${result.columnType(j).toString()}: cast it to DOUBLE or INTEGER`);
+    return type;
+  });
+  for (;;) {
+    const chunk: DuckDBDataChunk | null = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const rows = chunk.rowCount;
+    const columns: Record<string, ChunkColumn> = {};
+    for (let j = 0; j < names.length; j++) {
+      const vector = duckdb.data_chunk_get_vector(chunk.chunk, j);
+      const isDouble = types[j] === DuckDBTypeId.DOUBLE;
+      const data = duckdb.vector_get_data(vector, rows * (isDouble ? 8 : 4));
+      const buffer = data.buffer as ArrayBuffer;
+      let values: ChunkColumn = isDouble
+        ? new Float64Array(buffer, data.byteOffset, rows)
+        : new Int32Array(buffer, data.byteOffset, rows);
+      const validity = duckdb.vector_get_validity(vector, Math.ceil(rows / 64) * 8);
+      if (validity && validity.byteLength > 0) {
+        for (let i = 0; i < rows; i++) {
+          if (((validity[i >> 3] >> (i & 7)) & 1) !== 0) continue;
+          if (!isDouble) throw new Error(`column ${names[j]} has NULLs: cast it to DOUBLE (NULL reads as NaN)`);
+          if (values.buffer === buffer) values = new Float64Array(values); // a copy: never write DuckDB's memory
+          values[i] = NaN;
+        }
+      }
+      columns[names[j]] = values;
+    }
+    each(columns, rows);
+  }
+}
+
 function vectorToFloat64(
   chunk: DuckDBDataChunk,
   j: number,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataError, NotFoundError, environmentError } from '../errors.ts';
 import { quoteIdent, quoteLiteral } from './quote.ts';
-import { fillVector, readNumericColumns } from './typed-columns.ts';
+import { fillVector, forEachNumericChunk, readNumericColumns, type ChunkColumn } from './typed-columns.ts';
 import { copyOptionsSql, isDuckDbFile, readFileSql, type FileFormat } from './files.ts';
 import { checkJournal, tornError } from './journal.ts';
 import { appendValue, chunkSetter, isBlockCopyable, VECTOR_ROWS, type AppendColumn } from './appender.ts';
@@ -197,6 +197,18 @@ export class Warehouse {
    */
   async numericColumns(sql: string, params?: SqlParams): Promise<Record<string, Float64Array>> {
     return this.enqueue(async () => readNumericColumns(await this.conn.run(sql, params)));
+  }
+
+  /**
+   * Stream a query whose columns are all DOUBLE or INTEGER, calling `each` per chunk with its columns as typed arrays
+   * (valid only during the call): the result is never held whole, in DuckDB or in JavaScript.
+   */
+  async eachNumericChunk(
+    sql: string,
+    each: (columns: Record<string, ChunkColumn>, rows: number) => void,
+    params?: SqlParams,
+  ): Promise<void> {
+    return this.enqueue(async () => forEachNumericChunk(await this.conn.stream(sql, params), each));
   }
 
   /** Run a query that returns one numeric column as a Float64Array (NULL becomes NaN). */
