@@ -1,7 +1,7 @@
 import { writeFileAtomic } from '../atomic-file.ts';
 import { DataError } from '../errors.ts';
 import { hashToUnit } from '../random.ts';
-import { quoteIdent, requireWarehouse, withWarehouse, type Warehouse } from '../store/index.ts';
+import { quoteIdent, quoteLiteral, requireWarehouse, withWarehouse, type Warehouse } from '../store/index.ts';
 import { buildFeatureTable, readFrame, transform, type FeatureFrame } from '../features/index.ts';
 import { PlattCalibrator, bandFor, scoreFromProbability } from '../models/index.ts';
 import {
@@ -20,7 +20,7 @@ import {
 } from '../evaluate/comparison.ts';
 import { bootstrapIntervals, type Interval } from '../evaluate/bootstrap.ts';
 import { renderCompareReport, type ComparisonResult, type DisagreementDirection } from '../evaluate/report/index.ts';
-import { alignedRuleScores, loadRules, type AlignedRuleScores } from '../rules/index.ts';
+import { alignedRuleScores, loadRules } from '../rules/index.ts';
 import type { RuleSet } from '../rules/types.ts';
 import { pickValues, takeRows, DATA_END_SQL, type DenseMatrix, type ModelCard } from '../schema/index.ts';
 import { bandColour } from '../schema/palette.ts';
@@ -92,8 +92,10 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
       const frame = await readFrame(w, FEATURES, spec);
       const y = frame.label!;
       stage('rule scores');
-      const aligned = { pairs: FEATURES, order: 'as_of, lead_id' } as const;
-      const r = await alignedRuleScores(w, rules, { ...aligned, withFired: true });
+      // every row shares as_of: the rules score all leads in one pass; which rules fired is read later, only for
+      // the leads the report shows (a JSON list per lead for a million leads cost more than the scores)
+      const aligned = { pairs: FEATURES, order: 'as_of, lead_id', asOf: opts.asOf } as const;
+      const r = await alignedRuleScores(w, rules, aligned);
       stage('predictive scores');
       const { matrix } = transform(trained.encoders, frame);
       // The model blends its own rule set; an analyst's --rules file is only the yardstick.
@@ -176,7 +178,7 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
         bands: [...bandRows('rules', ruleBand, yE, ruleOrder), ...bandRows('predictive', predBand, yE, predOrder)],
         agreement: agreementCells(ruleBand, predBand, yE, ruleOrder, predOrder),
         capture: captureAtEqualEffort(yE, mql, predP),
-        disagreements: mostDisagreed(evaluated, r, trained, directions),
+        disagreements: await mostDisagreed(evaluated, trained, directions, (rows) => firedRules(w, rules, frame, rows)),
         disagreement_groups: disagreementGroups(directions, yE),
         intervals: {
           level: intervals.level,
@@ -248,15 +250,16 @@ interface Evaluated {
 }
 
 /** The leads the two scores disagree on most, each way, with each side's reasons. */
-function mostDisagreed(
+async function mostDisagreed(
   e: Evaluated,
-  rules: AlignedRuleScores,
   trained: TrainedModel,
   directions: (DisagreementDirection | null)[],
-): ComparisonResult['disagreements'] {
+  firedOf: (frameRows: number[]) => Promise<string[]>,
+): Promise<ComparisonResult['disagreements']> {
   const order = mostDisagreedOrder(e.rulesPts, e.predP, directions);
   if (order.length === 0) return [];
   const rows = order.map((j) => e.evalIdx[j]);
+  const fired = await firedOf(rows);
   const X = takeRows(e.matrix, rows);
   const explainer = explainerFor(trained);
   const members = attributeRows(trained, explainer, X, trained.model.baseOutputs(X));
@@ -270,9 +273,24 @@ function mostDisagreed(
     predictive_score: e.predScore[j],
     predictive_band: e.predBand[j],
     converted: e.y[j] === 1,
-    rule_reasons: firedWords(rules.fired![e.evalIdx[j]]),
+    rule_reasons: firedWords(fired[r]),
     predictive_reasons: reasons[r].map((x) => `${x.direction === 'up' ? '+' : '-'} ${x.text}`),
   }));
+}
+
+/** The JSON list of rules that fired for each of the given frame rows (same query shape as every rule score). */
+async function firedRules(w: Warehouse, rules: RuleSet, frame: FeatureFrame, rows: number[]): Promise<string[]> {
+  const pairs = '_ls_compare_shown';
+  const values = rows.map(
+    (i, k) => `(${k}, ${quoteLiteral(frame.ids[i])}, epoch_ms(${Math.round(frame.asOf[i])}::BIGINT))`,
+  );
+  await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(pairs)} AS
+    SELECT rn::INTEGER AS rn, lead_id, as_of FROM (VALUES ${values.join(', ')}) v(rn, lead_id, as_of)`);
+  try {
+    return (await alignedRuleScores(w, rules, { pairs, order: 'rn', withFired: true })).fired!;
+  } finally {
+    await w.run(`DROP TABLE IF EXISTS ${quoteIdent(pairs)}`);
+  }
 }
 
 /** Intervals whose ends are numbers (a metric undefined on every resample has none). */
