@@ -3,9 +3,14 @@
  * same inputs and seed give the same splits, models and scores.
  */
 
-/** mulberry32: a tiny, fast 32-bit PRNG; returns a function yielding floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
+/**
+ * mulberry32: a tiny, fast 32-bit PRNG; returns a function yielding floats in [0, 1), starting `skip` draws into
+ * the stream of `seed`.
+ */
+export function mulberry32(seed: number, skip = 0): () => number {
+  // each draw only adds 0x6d2b79f5 to the state (mod 2^32), so skipping k draws adds k times it: one multiply, done
+  // mod 2^32 (Math.imul), which stays exact for skips past 2^32 (any integer skip below 2^53)
+  let a = ((seed >>> 0) + Math.imul(skip % 4294967296, 0x6d2b79f5)) >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
