@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../worker-thread.ts';
 import type { ChunkData, RunPlan } from './chunk.ts';
 import type { WorkerReply, WorkerRequest } from './worker.ts';
 
@@ -27,7 +28,10 @@ export class ChunkPool {
     // is ~20 MB plus ~1 KB per buffered lead; the cap allows 2 KB) keeps it near 80 MB at no measurable cost
     const oldSpaceMb = 96 + Math.ceil(chunkLeads / 500);
     this.slots = Array.from({ length: size }, () => {
-      const slot: Slot = { worker: startWorker({ maxOldGenerationSizeMb: oldSpaceMb }), waiting: [] };
+      const worker = startWorker(new URL('./worker.ts', import.meta.url), {
+        resourceLimits: { maxOldGenerationSizeMb: oldSpaceMb },
+      });
+      const slot: Slot = { worker, waiting: [] };
       slot.worker.on('message', (reply: WorkerReply) => {
         const w = slot.waiting.shift();
         if (!w) return;
@@ -74,18 +78,4 @@ export class ChunkPool {
     this.failure ??= err;
     for (const s of this.slots) for (const w of s.waiting.splice(0)) w.reject(err);
   }
-}
-
-/**
- * Start one chunk worker. Compiled (dist/), this module is .js and the worker is its .js sibling. Run
- * from the TypeScript sources (vitest, tsx), Node 20 gives workers no loader hooks from execArgv
- * (nodejs/node#47747), so the entry is a small script that registers tsx in the worker, then imports
- * worker.ts; tsx is resolved from this module, so any working directory works.
- */
-function startWorker(resourceLimits: { maxOldGenerationSizeMb: number }): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { resourceLimits });
-  const entry = JSON.stringify(new URL('./worker.ts', import.meta.url).href);
-  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const boot = `import(${api}).then((tsx) => { tsx.register(); return import(${entry}); })`;
-  return new Worker(boot, { eval: true, resourceLimits });
 }
