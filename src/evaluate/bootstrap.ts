@@ -86,15 +86,22 @@ function prepare(s: ScoredLeads, y: Uint8Array): Prepared {
     k = e;
   }
   starts.push(n);
-  const yInOrder = Uint8Array.from(order, (i) => y[i]);
-  const probability = Float64Array.from({ length: n }, (_, i) => s.probability[i]);
-  // 10 equal-width bins as ece(): bin i holds i/10 <= p < (i+1)/10, the last also p = 1
-  const bin = Uint8Array.from(probability, (p) => Math.min(9, Math.max(0, Math.floor(p * 10))));
-  const error = Float64Array.from(probability, (q, i) => q - y[i]);
-  const logLoss = Float64Array.from(probability, (q, i) => {
+  // plain loops: TypedArray.from with a map function took ~100 ms an array at 375k leads
+  const yInOrder = new Uint8Array(n);
+  for (let k = 0; k < n; k++) yInOrder[k] = y[order[k]];
+  const probability = new Float64Array(n);
+  const bin = new Uint8Array(n);
+  const error = new Float64Array(n);
+  const logLoss = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    probability[i] = s.probability[i];
+    const q = probability[i];
+    // 10 equal-width bins as ece(): bin i holds i/10 <= p < (i+1)/10, the last also p = 1
+    bin[i] = Math.min(9, Math.max(0, Math.floor(q * 10)));
+    error[i] = q - y[i];
     const c = Math.min(Math.max(q, 1e-15), 1 - 1e-15);
-    return y[i] ? Math.log(c) : Math.log(1 - c);
-  });
+    logLoss[i] = y[i] ? Math.log(c) : Math.log(1 - c);
+  }
   return { order, starts: Int32Array.from(starts), yInOrder, bin, probability, error, logLoss };
 }
 
