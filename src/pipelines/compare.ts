@@ -18,7 +18,7 @@ import {
   reliabilityPoints,
   rocPoints,
 } from '../evaluate/comparison.ts';
-import { bootstrapIntervals, type Interval } from '../evaluate/bootstrap.ts';
+import { bootstrapIntervalsParallel, type Interval } from '../evaluate/bootstrap.ts';
 import { renderCompareReport, type ComparisonResult, type DisagreementDirection } from '../evaluate/report/index.ts';
 import { alignedRuleScores, loadRules } from '../rules/index.ts';
 import type { RuleSet } from '../rules/types.ts';
@@ -152,7 +152,7 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
       const mql = evalIdx.map((i) => r.mql[i]);
       const directions = disagreementDirections(ruleBand, predBand, ruleOrder, predOrder);
       stage('bootstrap intervals');
-      const intervals = bootstrapIntervals(
+      const intervals = await bootstrapIntervalsParallel(
         yE,
         { rules: { rank: rulesPts, probability: rulesP }, predictive: { rank: predP, probability: predP } },
         { seed: opts.seed, replicates: BOOTSTRAP_REPLICATES, mql },
