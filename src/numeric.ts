@@ -76,3 +76,19 @@ export function rocAucOf(score: ArrayLike<number>, y: ArrayLike<number>): number
   }
   return u / (nPos * nNeg);
 }
+
+/**
+ * The values that are not NaN, in a new typed array, in order. A plain loop: TypedArray#filter calls its
+ * callback per value (0.2 s per column of 483k rows, most of a training run's feature profiles).
+ */
+export function presentValues(values: ArrayLike<number>): Float64Array {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) n++;
+  const out = new Float64Array(n);
+  let k = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isNaN(v)) out[k++] = v;
+  }
+  return out;
+}

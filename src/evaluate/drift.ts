@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import type { FeatureDef } from '../schema/feature-spec.ts';
+import { presentValues } from '../numeric.ts';
 
 /** A numeric feature's training profile: quantile cut points and the share of rows in each bin (last bin: missing). */
 export interface NumericProfile {
@@ -57,9 +58,7 @@ export function fixedProfile(values: ArrayLike<number>, cuts: number[]): Numeric
 /** Profile numeric values (NaN = missing) with up to `bins` quantile bins. */
 export function numericProfile(values: ArrayLike<number>, bins = 10): NumericProfile {
   // a typed array sorts without a comparator call per pair (the profiles took 16 s of a 100k-lead train profile)
-  const present = Float64Array.from(values)
-    .filter((v) => !Number.isNaN(v))
-    .sort();
+  const present = presentValues(values).sort();
   const cuts: number[] = [];
   for (let k = 1; k < bins; k++) {
     if (present.length === 0) break;

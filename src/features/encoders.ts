@@ -1,4 +1,5 @@
 import { DataError } from '../errors.ts';
+import { presentValues } from '../numeric.ts';
 import {
   denseMatrix,
   type CategoricalEncoder,
@@ -57,7 +58,7 @@ export interface FitEncoderOptions {
 
 /** Interior cut points at the training quantiles k/bins (distinct, ascending); NaN values ignored. */
 export function quantileEdges(values: Float64Array, bins: number): number[] {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort();
+  const sorted = presentValues(values).sort();
   if (sorted.length === 0 || bins < 2) return [];
   const edges: number[] = [];
   for (let k = 1; k < bins; k++) {
