@@ -15,14 +15,29 @@ export function denseMatrix(data: Float32Array, rows: number, cols: number, colu
   return { data, rows, cols, columns };
 }
 
-/** Rows of a matrix picked by index (a new matrix; the source is untouched). */
+/** Rows of a matrix picked by index; consecutive rows share the source's storage (matrices are read-only). */
 export function takeRows(m: DenseMatrix, idx: ArrayLike<number>): DenseMatrix {
-  const out = new Float32Array(idx.length * m.cols);
-  for (let i = 0; i < idx.length; i++) {
-    const r = idx[i];
-    out.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols);
+  const cols = m.cols;
+  // a run of consecutive rows (a time split's train or test part, a fold's halves) is a view, not a copy:
+  // copying the 483k train rows of a 100k-lead training run took 1.5 s
+  if (isRun(idx)) {
+    const from = idx.length ? idx[0] * cols : 0;
+    return { data: m.data.subarray(from, from + idx.length * cols), rows: idx.length, cols, columns: m.columns };
   }
-  return { data: out, rows: idx.length, cols: m.cols, columns: m.columns };
+  const out = new Float32Array(idx.length * cols);
+  const data = m.data;
+  for (let i = 0; i < idx.length; i++) {
+    const from = idx[i] * cols;
+    const to = i * cols;
+    for (let j = 0; j < cols; j++) out[to + j] = data[from + j];
+  }
+  return { data: out, rows: idx.length, cols, columns: m.columns };
+}
+
+/** Whether the indices are consecutive and ascending (r, r+1, r+2, ...). */
+function isRun(idx: ArrayLike<number>): boolean {
+  for (let i = 1; i < idx.length; i++) if (idx[i] !== idx[0] + i) return false;
+  return true;
 }
 
 /** Values of a per-row array picked by index (labels, weights, scores): a new array of the same type. */
