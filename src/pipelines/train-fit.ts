@@ -91,8 +91,11 @@ export interface FitInput {
   split: TrainTestSplit;
   /** CRM snapshots: the label horizon, which separates time folds */
   horizonDays?: number;
-  /** the rule score per frame row, when training beside a points model */
-  ruleScores: Float64Array | null;
+  /**
+   * the rule score per frame row, when training beside a points model; may still be on its way from DuckDB
+   * (awaited after the encoders, the first step that could not run without it is the fit)
+   */
+  ruleScores: Float64Array | null | Promise<Float64Array | null>;
   /** the spec the encoders read per-feature options from (CRM); none for flat tables */
   encoderSpec?: FeatureSpec;
   /** what the card records as the feature spec (its hash guards scoring) */
@@ -119,7 +122,7 @@ export async function fitAndSave(
   input: FitInput,
   stage: StageReporter,
 ): Promise<FitReport> {
-  const { frame, split, ruleScores } = input;
+  const { frame, split } = input;
   const y = frame.label!;
   const tuning = input.tuning ?? {};
   const plan = fitPlan(frame, split, cfg, tuning, input.horizonDays);
@@ -130,6 +133,7 @@ export async function fitAndSave(
   stage('encoders (fitted on the non-test rows only)');
   const encoders = fitEncoders(frame, baseRows, input.encoderSpec, encoderOptions);
   const { matrix, source } = transform(encoders, frame);
+  const ruleScores = await input.ruleScores;
   const model = await ScoringModel.fit(matrix, y, ruleScores, plan, {
     members: tuning.members ?? defaultMembers(cfg),
     calibration: cfg.calibration,
@@ -141,10 +145,7 @@ export async function fitAndSave(
       transform(fitEncoders(frame, fitRows, input.encoderSpec, encoderOptions), frame, rows).matrix,
   });
   stage('test-split metrics');
-  const metrics = testMetrics(model, matrix, y, ruleScores, split.test);
-  const yTest = pickValues(y, split.test);
-  const blendTest = model.predict(takeRows(matrix, split.test), ruleScores ? pickValues(ruleScores, split.test) : null);
-  const bins = eceBins(yTest, blendTest.probability);
+  const { metrics, bins } = testMetrics(model, matrix, y, ruleScores, split.test);
   const training = model.training!;
   const trainingWindow = windowOf(frame, baseRows);
   const testWindow = windowOf(frame, split.test);
@@ -244,14 +245,17 @@ export function fitPlan(
   return { rows: split.fit, folds: single ? folds.slice(0, 1) : folds, kind: 'random', test: split.test };
 }
 
-/** Test-split metrics of each base model, the rules (mapped to probabilities) and the calibrated blend. */
+/**
+ * Test-split metrics of each base model, the rules (mapped to probabilities) and the calibrated blend, and the
+ * blend's ECE bins, from one prediction of the test rows.
+ */
 export function testMetrics(
   model: ScoringModel,
   X: ReturnType<typeof transform>['matrix'],
   y: Uint8Array,
   rules: Float64Array | null,
   test: Int32Array,
-): TestMetrics {
+): { metrics: TestMetrics; bins: EceBin[] } {
   const yte = pickValues(y, test);
   const rte = rules ? pickValues(rules, test) : null;
   const out = model.predict(takeRows(X, test), rte);
@@ -259,7 +263,7 @@ export function testMetrics(
   for (const name of model.memberNames) metrics[name] = summarize(yte, out.base[name]);
   if (rte && model.hasRulesCalibrator) metrics.rules = summarize(yte, model.rulesProbability(rte));
   metrics.blend = summarize(yte, out.probability);
-  return metrics;
+  return { metrics, bins: eceBins(yte, out.probability) };
 }
 
 /** Each feature's distribution on the training rows: the baseline `leadscore monitor` measures drift against. */
