@@ -25,6 +25,7 @@ import { StackingBlender } from './blend.ts';
 import { calibrateBlend } from './blend-calibration.ts';
 import { PlattCalibrator } from './calibration.ts';
 import { predictedRows, type FitPlan } from './folds.ts';
+import { closeLanes, memberLanes, WORKER_MIN_CELLS, type FitLane } from './fit-lanes.ts';
 import { LogisticRegression } from './logistic.ts';
 import { bandThresholds, quantiles, referencePercentiles, resolveBands, type BandThreshold } from './score.ts';
 import {
@@ -36,7 +37,7 @@ import {
   round,
   workUnits,
 } from './scoring-helpers.ts';
-import type { ScoringFitOptions, ScoringOutputs, ScoringParts, TrainingRecord } from './scoring-types.ts';
+import type { MemberSpec, ScoringFitOptions, ScoringOutputs, ScoringParts, TrainingRecord } from './scoring-types.ts';
 
 export type { MemberSpec, ScoringFitOptions, ScoringOutputs, ScoringParts, TrainingRecord } from './scoring-types.ts';
 
@@ -51,6 +52,27 @@ interface CandidateRun {
   work: number;
   /** the fold models (after settle), handed to the final fit */
   models: BaseEstimator[];
+}
+
+/**
+ * `fit` for every member, results in member order. Members on worker lanes start first, so their requests
+ * are posted before this thread's fits hold it; members on this thread fit one after another, in order.
+ */
+async function eachMember<T>(
+  members: MemberSpec[],
+  lanes: FitLane[],
+  fit: (spec: MemberSpec, lane: FitLane, k: number) => Promise<T>,
+): Promise<T[]> {
+  const results = new Array<Promise<T>>(members.length);
+  members.forEach((spec, k) => {
+    if (lanes[k].inThread) return;
+    results[k] = fit(spec, lanes[k], k);
+    results[k].catch(() => undefined); // awaited below; an early failure must not go unhandled meanwhile
+  });
+  for (let k = 0; k < members.length; k++) {
+    if (lanes[k].inThread) results[k] = Promise.resolve(await fit(members[k], lanes[k], k));
+  }
+  return Promise.all(results);
 }
 
 /** The fitted predictive model. */
@@ -75,6 +97,23 @@ export class ScoringModel {
     rules: Float64Array | null,
     plan: FitPlan,
     opts: ScoringFitOptions,
+  ): Promise<ScoringModel> {
+    const lanes = memberLanes(opts.members.length, opts.parallel ?? X.rows * X.cols >= WORKER_MIN_CELLS);
+    try {
+      return await ScoringModel.fitOnLanes(X, y, rules, plan, opts, lanes);
+    } finally {
+      await closeLanes(lanes);
+    }
+  }
+
+  /** fit, with each member's fits on its lane (lanes[k] for opts.members[k]). */
+  private static async fitOnLanes(
+    X: DenseMatrix,
+    y: Uint8Array,
+    rules: Float64Array | null,
+    plan: FitPlan,
+    opts: ScoringFitOptions,
+    lanes: FitLane[],
   ): Promise<ScoringModel> {
     const stage = opts.onStage ?? (() => undefined);
     if (opts.members.length === 0) throw new DataError('a scoring model needs at least one base estimator');
@@ -103,8 +142,8 @@ export class ScoringModel {
       };
     });
     for (const fold of plan.folds) opts.onBaseFit?.(fold.fit, fold.predict);
-    const runs: CandidateRun[][] = [];
-    for (const spec of opts.members) {
+    // each member's candidates on its own lane: with workers, the members fit at the same time
+    const memberRuns = async (spec: MemberSpec, lane: FitLane): Promise<CandidateRun[]> => {
       const kind = baseEstimatorKind(spec.name);
       const candidates = spec.candidates?.length ? spec.candidates : [{}];
       const tried: CandidateRun[] = [];
@@ -120,7 +159,7 @@ export class ScoringModel {
           const label = `fold ${fd.f + 1}/${plan.folds.length}: ${kind.label}${which}`;
           stage(`${label} on ${fd.fit.rows} rows x ${fd.fit.cols} columns`);
           fits.push(
-            await kind.fit(fd.fit, fd.y, params, {
+            await lane.fit(kind, fd.fit, fd.y, params, {
               seed: derivedSeed(opts.seed, 1000 + fd.f),
               final: false,
               heldOut: { X: fd.predict, y: fd.yPredict },
@@ -141,9 +180,9 @@ export class ScoringModel {
         }
         tried.push(run);
       }
-      runs.push(tried);
-    }
-
+      return tried;
+    };
+    const runs = await eachMember(opts.members, lanes, memberRuns);
     // 2. each member's candidate with the lowest out-of-fold log loss
     const chosen = runs.map((tried) =>
       tried.reduce((best, r) => (meanLogLoss(yOof, r.oof) < meanLogLoss(yOof, best.oof) ? r : best)),
@@ -202,21 +241,22 @@ export class ScoringModel {
     opts.onBaseFit?.(plan.rows, plan.test);
     const Xfit = takeRows(X, plan.rows);
     const yfit = pickValues(y, plan.rows);
-    const members: ScoringParts['members'] = [];
-    for (let k = 0; k < opts.members.length; k++) {
-      const spec = opts.members[k];
-      if (!active.includes(spec.name)) continue;
+    const finalFit = async (spec: MemberSpec, lane: FitLane, k: number) => {
+      if (!active.includes(spec.name)) return null;
       const kind = baseEstimatorKind(spec.name);
       stage(`${kind.label} on every non-test row (${Xfit.rows} rows x ${Xfit.cols} columns)`);
-      const estimator = await kind.fit(Xfit, yfit, chosen[k].params, {
+      const estimator = await lane.fit(kind, Xfit, yfit, chosen[k].params, {
         seed: opts.seed,
         final: true,
         folds: chosen[k].tuning,
         foldModels: chosen[k].models,
         onProgress: (m) => stage(`${kind.label}: ${m}`),
       });
-      members.push({ name: spec.name, estimator });
-    }
+      return { name: spec.name, estimator };
+    };
+    const members: ScoringParts['members'] = (await eachMember(opts.members, lanes, finalFit)).filter(
+      (m) => m !== null,
+    );
     const training: TrainingRecord = {
       folds: {
         kind: plan.kind,

@@ -37,6 +37,11 @@ export interface ScoringFitOptions {
    * rows x iterations of the fold fits, not seconds, so the same data and seed try the same candidates.
    */
   searchBudget?: number;
+  /**
+   * fit the members at the same time, each beyond the first on a worker thread (same models as one
+   * after another); default: when the matrix has at least WORKER_MIN_CELLS cells and there are 2+ cores
+   */
+  parallel?: boolean;
 }
 
 /** Every output of predict: each base model's probability by name, the blend, the calibrated probability. */

@@ -145,6 +145,48 @@ describe('ScoringModel fit plan', () => {
     );
   });
 
+  it('members fitted side by side on a worker thread give the same model as one after another', async () => {
+    const { X, y } = problem(500, 4);
+    const plan = planOf(500, y, 2);
+    // the network continues its last fold (ensemble 1) or refits from scratch (2); trees settle a count
+    for (const ensemble of [1, 2]) {
+      const lines: string[] = [];
+      const opts = fast({ onStage: (s) => lines.push(s) }, ensemble);
+      const serial = await ScoringModel.fit(X, y, null, plan, { ...opts, parallel: false });
+      const parallel = await ScoringModel.fit(X, y, null, plan, { ...opts, parallel: true });
+      const a = serial.predict(X, null);
+      const b = parallel.predict(X, null);
+      for (const name of serial.memberNames) expect(Array.from(b.base[name])).toEqual(Array.from(a.base[name]));
+      expect(Array.from(b.probability)).toEqual(Array.from(a.probability));
+      expect(parallel.training).toEqual(serial.training);
+      expect(parallel.bands).toEqual(serial.bands);
+      // the worker's progress reaches the caller's stage lines
+      expect(lines.filter((l) => /neural: epoch/.test(l)).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('a member that fails on a worker fails the fit with its own error; other kinds fit on this thread', async () => {
+    const { X, y } = problem(300, 5);
+    const plan = planOf(300, y, 2);
+    const bad = fast({ parallel: true });
+    bad.members[1] = { name: 'neural', params: { hidden: 'wide' } };
+    await expect(ScoringModel.fit(X, y, null, plan, bad)).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringMatching(/hidden/),
+    });
+    registerBaseEstimator(INTERACTION_KIND); // a kind registered here does not exist in a worker
+    const model = await ScoringModel.fit(X, y, null, plan, {
+      members: [
+        { name: 'logistic', params: {} },
+        { name: 'interaction_sign', params: {} },
+      ],
+      seed: 1,
+      bands: { hot: 'top 5%', warm: 'top 25%' },
+      parallel: true,
+    });
+    expect(model.memberNames).toEqual(['logistic', 'interaction_sign']);
+  });
+
   it('leaves out a member the blend gives no weight, and says so', async () => {
     registerBaseEstimator(BASE_RATE_KIND);
     const { X, y } = problem(600, 12);
