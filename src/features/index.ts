@@ -19,7 +19,15 @@ export type { Derivation, ActivityAgg } from './spec.ts';
 export { compileFeatureQuery, expandActivities } from './compile.ts';
 export { buildFeatureTable, countFutureEvents } from './build.ts';
 export type { BuildOptions } from './build.ts';
-export { snapshotDates, createDatePairs, createLeadAgePairs, createCreationPairs } from './snapshots.ts';
+export {
+  snapshotDates,
+  createDatePairs,
+  countDatePairs,
+  createLeadAgePairs,
+  createCreationPairs,
+  countCreationPairs,
+  type LeadSample,
+} from './snapshots.ts';
 export { discoverExtras, withFeatures, MAX_EXTRA_LEVELS } from './extras.ts';
 export { readFrame, takeFrame } from './frame.ts';
 export type { FeatureFrame, FeatureColumn } from './frame.ts';

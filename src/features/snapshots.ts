@@ -40,15 +40,52 @@ export function snapshotDates(start: Date, end: Date, every: number | 'month'): 
 }
 
 /**
- * Create `into` (lead_id, as_of): every lead paired with every date (the build keeps only leads created before each
- * date).
+ * A seeded share of the leads, chosen by a hash of each lead id (so a lead keeps all of its snapshots or none,
+ * and the same seed keeps the same leads at any size).
  */
-export async function createDatePairs(w: Warehouse, dates: readonly Date[], into: string): Promise<number> {
+export interface LeadSample {
+  seed: number;
+  /** the share of leads kept, in (0, 1] */
+  share: number;
+}
+
+/** The leads table, or the SQL of its seeded sample. */
+function leadsOf(sample: LeadSample | undefined): string {
+  if (!sample) return 'leads';
+  const kept = Math.floor(sample.share * 1_000_000);
+  const draw = `md5_number(lead_id || ':' || ${Math.trunc(sample.seed)}::VARCHAR) % 1000000`;
+  return `(SELECT * FROM leads WHERE (${draw}) < ${kept})`;
+}
+
+function datePairsSql(dates: readonly Date[], sample?: LeadSample): string {
   if (dates.length === 0) throw new DataError('no as_of dates given', 'pass at least one --as-of date');
   const values = dates.map((d) => `(TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}')`).join(', ');
-  await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(into)} AS
-    SELECT l.lead_id, d.as_of FROM leads l CROSS JOIN (VALUES ${values}) d(as_of) WHERE l.created_at < d.as_of`);
+  return `SELECT l.lead_id, d.as_of FROM ${leadsOf(sample)} l CROSS JOIN (VALUES ${values}) d(as_of)
+    WHERE l.created_at < d.as_of`;
+}
+
+/**
+ * Create `into` (lead_id, as_of): every lead (or a seeded sample of them) paired with every date it was created
+ * before. Returns the row count.
+ */
+export async function createDatePairs(
+  w: Warehouse,
+  dates: readonly Date[],
+  into: string,
+  opts: { sample?: LeadSample } = {},
+): Promise<number> {
+  await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(into)} AS ${datePairsSql(dates, opts.sample)}`);
   return w.count(into);
+}
+
+/** How many rows createDatePairs would create for every lead, without creating them. */
+export async function countDatePairs(w: Warehouse, dates: readonly Date[]): Promise<number> {
+  return countRows(w, datePairsSql(dates));
+}
+
+async function countRows(w: Warehouse, sql: string): Promise<number> {
+  const row = await w.one<{ n: bigint | number }>(`SELECT count(*) AS n FROM (${sql})`);
+  return Number(row?.n ?? 0);
 }
 
 /**
@@ -73,22 +110,40 @@ export async function createLeadAgePairs(
   return w.count(into);
 }
 
+/** Which creation rows: leads created in [start, ...] whose row (creation + afterDays) falls at or before end. */
+export interface CreationWindow {
+  afterDays: number;
+  start?: Date;
+  end: Date;
+}
+
+function creationPairsSql(window: CreationWindow, sample?: LeadSample): string {
+  if (!(Number.isInteger(window.afterDays) && window.afterDays >= 0))
+    throw new DataError(
+      `after_days must be a whole number of days >= 0, got ${window.afterDays}`,
+      'e.g. after_days: 7',
+    );
+  const ts = (d: Date) => `TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}'`;
+  const asOf = `l.created_at + INTERVAL (${window.afterDays}) DAY`;
+  return `SELECT l.lead_id, ${asOf} AS as_of FROM ${leadsOf(sample)} l
+    WHERE ${asOf} <= ${ts(window.end)}${window.start ? ` AND l.created_at >= ${ts(window.start)}` : ''}`;
+}
+
 /**
  * Create `into` (lead_id, as_of): one row per lead as of its creation plus `afterDays` days (its first days'
- * activity then counts), for leads created in [start, ...] whose row falls at or before `end` (e.g. the data's
- * end minus the horizon, so every label window is complete). Returns the row count.
+ * activity then counts), for the leads in the window (e.g. ending at the data's end minus the horizon, so every
+ * label window is complete), or a seeded sample of them. Returns the row count.
  */
 export async function createCreationPairs(
   w: Warehouse,
   into: string,
-  opts: { afterDays: number; start?: Date; end: Date },
+  opts: CreationWindow & { sample?: LeadSample },
 ): Promise<number> {
-  if (!(Number.isInteger(opts.afterDays) && opts.afterDays >= 0))
-    throw new DataError(`after_days must be a whole number of days >= 0, got ${opts.afterDays}`, 'e.g. after_days: 7');
-  const ts = (d: Date) => `TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}'`;
-  const asOf = `l.created_at + INTERVAL (${opts.afterDays}) DAY`;
-  await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(into)} AS
-    SELECT l.lead_id, ${asOf} AS as_of FROM leads l
-    WHERE ${asOf} <= ${ts(opts.end)}${opts.start ? ` AND l.created_at >= ${ts(opts.start)}` : ''}`);
+  await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(into)} AS ${creationPairsSql(opts, opts.sample)}`);
   return w.count(into);
+}
+
+/** How many rows createCreationPairs would create for every lead in the window, without creating them. */
+export async function countCreationPairs(w: Warehouse, window: CreationWindow): Promise<number> {
+  return countRows(w, creationPairsSql(window));
 }

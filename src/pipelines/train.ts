@@ -1,8 +1,10 @@
 import { DataError } from '../errors.ts';
-import { requireWarehouse, withWarehouse, quoteIdent, type Warehouse } from '../store/index.ts';
+import { requireWarehouse, withWarehouse, type Warehouse } from '../store/index.ts';
 import {
   activeFeatures,
   buildFeatureTable,
+  countCreationPairs,
+  countDatePairs,
   createCreationPairs,
   createDatePairs,
   discoverExtras,
@@ -13,6 +15,7 @@ import {
   withFeatures,
   type FeatureFrame,
   type FeatureSpec,
+  type LeadSample,
 } from '../features/index.ts';
 import { alignedRuleScores, parseRules, type RuleSet } from '../rules/index.ts';
 import { readConfigFile } from '../config-file.ts';
@@ -65,22 +68,26 @@ const TRAIN_PAIRS = '_ls_training_pairs';
  * seeded sample of leads keeps all of its snapshots (sampling rows would split a lead's history).
  */
 async function snapshotPairs(w: Warehouse, dates: Date[], maxRows: number, seed: number): Promise<{ note?: string }> {
-  const total = await createDatePairs(w, dates, TRAIN_PAIRS);
-  return capRows(w, total, maxRows, seed);
+  const total = await countDatePairs(w, dates);
+  const sample = sampleOver(total, maxRows, seed);
+  const kept = await createDatePairs(w, dates, TRAIN_PAIRS, { sample });
+  return sampleNote(total, kept, maxRows, sample);
 }
 
-async function capRows(w: Warehouse, total: number, maxRows: number, seed: number): Promise<{ note?: string }> {
-  if (total <= maxRows) return {};
-  const keep = maxRows / total;
-  await w.run(
-    `DELETE FROM ${quoteIdent(TRAIN_PAIRS)} WHERE (md5_number(lead_id || ':' || ${Math.trunc(seed)}::VARCHAR) % ` +
-      `1000000) >= ${Math.floor(keep * 1_000_000)}`,
-  );
-  const kept = await w.count(TRAIN_PAIRS);
+/**
+ * Above maxRows, the share of leads to keep. The sample is drawn as the pairs are made: deleting the rest
+ * afterwards (as before) took 45 s of a 1M-lead run for 8.8M pairs; the same leads are kept.
+ */
+function sampleOver(total: number, maxRows: number, seed: number): LeadSample | undefined {
+  return total > maxRows ? { seed, share: maxRows / total } : undefined;
+}
+
+function sampleNote(total: number, kept: number, maxRows: number, sample?: LeadSample): { note?: string } {
+  if (!sample) return {};
   return {
     note:
-      `${total} snapshot rows exceed snapshots.max_rows ${maxRows}: trained on a seeded ${(100 * keep).toFixed(1)}% ` +
-      `of leads (${kept} rows, every snapshot of each kept lead)`,
+      `${total} snapshot rows exceed snapshots.max_rows ${maxRows}: trained on a seeded ` +
+      `${(100 * sample.share).toFixed(1)}% of leads (${kept} rows, every snapshot of each kept lead)`,
   };
 }
 
@@ -270,7 +277,8 @@ async function creationRows(
     cfg.snapshots.end === 'auto'
       ? latestLabelledAsOf(range.last, horizonDays)
       : parseDate(cfg.snapshots.end, 'snapshots.end');
-  const total = await createCreationPairs(w, TRAIN_PAIRS, { afterDays: cfg.snapshots.after_days, start, end });
+  const window = { afterDays: cfg.snapshots.after_days, start, end };
+  const total = await countCreationPairs(w, window);
   if (total === 0)
     throw new DataError(
       `no lead's ${horizonDays}-day window after creation has closed by ${iso(range.last)}, the data's last event ` +
@@ -278,7 +286,9 @@ async function creationRows(
       'load more history, or shorten horizon_days',
     );
   stage(`one row per lead at creation: ${total} leads created up to ${iso(end)} (data ends ${iso(range.last)})`);
-  return capRows(w, total, cfg.snapshots.max_rows, cfg.seed);
+  const sample = sampleOver(total, cfg.snapshots.max_rows, cfg.seed);
+  const kept = await createCreationPairs(w, TRAIN_PAIRS, { ...window, sample });
+  return sampleNote(total, kept, cfg.snapshots.max_rows, sample);
 }
 
 function chooseSnapshotDates(cfg: TrainPipelineConfig, range: { first: Date; last: Date }): Date[] {
