@@ -18,6 +18,7 @@ import { startWorker } from '../worker-thread.ts';
 import type { BaseEstimator, BaseEstimatorKind, BaseFitContext } from './base-estimator.ts';
 import { LOGISTIC_KIND } from './logistic.ts';
 import { NEURAL_KIND } from './neural-ensemble.ts';
+import { ensureBackend } from './tf.ts';
 
 /** Runs fits, one at a time, on one thread. */
 export interface FitLane {
@@ -103,6 +104,8 @@ export function workerLane(): FitLane {
     fit: async (kind, X, y, params, ctx) => {
       if (ON_WORKERS.get(kind.name) !== kind) return kind.fit(X, y, params, ctx);
       if (failure) throw failure;
+      // the model predicts here afterwards: a network through TensorFlow.js, which a fit here would have started
+      if (kind === NEURAL_KIND) await ensureBackend();
       worker ??= start();
       const id = next++;
       const { onProgress: _progress, foldModels, heldOut, ...plain } = ctx;
