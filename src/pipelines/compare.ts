@@ -20,7 +20,7 @@ import {
 } from '../evaluate/comparison.ts';
 import { bootstrapIntervalsParallel, type Interval } from '../evaluate/bootstrap.ts';
 import { renderCompareReport, type ComparisonResult, type DisagreementDirection } from '../evaluate/report/index.ts';
-import { alignedRuleScores, loadRules } from '../rules/index.ts';
+import { alignedRuleScores, loadRules, type AlignedRuleOptions, type AlignedRuleScores } from '../rules/index.ts';
 import type { RuleSet } from '../rules/types.ts';
 import { pickValues, takeRows, DATA_END_SQL, type DenseMatrix, type ModelCard } from '../schema/index.ts';
 import { bandColour } from '../schema/palette.ts';
@@ -91,20 +91,29 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
     try {
       const frame = await readFrame(w, FEATURES, spec);
       const y = frame.label!;
-      stage('rule scores');
+      stage('rule scores and predictive scores');
       // every row shares as_of: the rules score all leads in one pass; which rules fired is read later, only for
       // the leads the report shows (a JSON list per lead for a million leads cost more than the scores)
       const aligned = { pairs: FEATURES, order: 'as_of, lead_id', asOf: opts.asOf } as const;
-      const r = await alignedRuleScores(w, rules, aligned);
-      stage('predictive scores');
-      const { matrix } = transform(trained.encoders, frame);
-      // The model blends its own rule set; an analyst's --rules file is only the yardstick.
-      const modelRules = trained.model.usesRules
-        ? opts.rulesFile && trained.rules
-          ? (await alignedRuleScores(w, trained.rules, aligned)).total
-          : r.total
-        : null;
-      const pred = trained.model.predict(matrix, modelRules).probability;
+      // The rule scores run in DuckDB on a second connection while JavaScript encodes the frame and runs the
+      // base models; only the blend needs them. The model blends its own rule set; an analyst's --rules file
+      // is only the yardstick.
+      const blended = trained.model.usesRules ? (opts.rulesFile && trained.rules ? trained.rules : rules) : null;
+      const rulesJob = ruleScoresBeside(w, aligned, rules, blended);
+      rulesJob.catch(() => undefined); // awaited below, on every path
+      let matrix: DenseMatrix;
+      let base: Record<string, Float64Array>;
+      try {
+        // one turn of the event loop, so the query reaches DuckDB's threads before the encoding holds the loop
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        matrix = transform(trained.encoders, frame).matrix;
+        base = trained.model.baseOutputs(matrix);
+      } catch (err) {
+        await rulesJob.catch(() => undefined);
+        throw err;
+      }
+      const { yardstick: r, model: modelRules } = await rulesJob;
+      const pred = trained.model.combine(base, modelRules).probability;
 
       const evalIdx: number[] = [];
       const fitIdx: number[] = [];
@@ -368,4 +377,25 @@ function trainingOverlap(
       : null;
   if (!fittedUntil) return null;
   return { overlaps: asOf < fittedUntil, fitted_until: fittedUntil.toISOString().slice(0, 10) };
+}
+
+/**
+ * The yardstick's rule scores and the ones the model blends (the same scores when it blends the yardstick's
+ * rules, none when it blends no rules), on a second connection.
+ */
+async function ruleScoresBeside(
+  w: Warehouse,
+  aligned: AlignedRuleOptions,
+  yardstick: RuleSet,
+  modelRules: RuleSet | null,
+): Promise<{ yardstick: AlignedRuleScores; model: Float64Array | null }> {
+  const side = await w.secondConnection();
+  try {
+    const r = await alignedRuleScores(side, yardstick, aligned);
+    if (!modelRules) return { yardstick: r, model: null };
+    if (modelRules === yardstick) return { yardstick: r, model: r.total };
+    return { yardstick: r, model: (await alignedRuleScores(side, modelRules, aligned)).total };
+  } finally {
+    await side.close();
+  }
 }

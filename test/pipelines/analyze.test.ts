@@ -98,6 +98,29 @@ describe('leadscore compare', () => {
     const lift = top.reduce((a, r) => a + r.converted, 0) / top.length / (result.n_converted / result.n_leads);
     expect(result.metrics.predictive.lift_at_10pct).toBeCloseTo(lift, 12);
   }, 120_000);
+
+  it("an analyst's --rules file is only the yardstick: the model blends the rules it was trained with", async () => {
+    const db = copyDb(fx.db, 'compare-rules.duckdb');
+    const opts = {
+      db,
+      model: 'fixture',
+      modelsDir: fx.modelsDir,
+      asOf: new Date('2025-08-01T00:00:00Z'),
+      seed: 3,
+      now: new Date('2026-01-01T00:00:00Z'),
+    };
+    const own = await compareScores({ ...opts, runId: 'own' });
+    // every point value times three: another yardstick, the same model
+    const other = path.join(fx.dir, 'other-rules.yaml');
+    const text = fs.readFileSync(path.resolve('models/rules.yaml'), 'utf8');
+    fs.writeFileSync(
+      other,
+      text.replace(/points: (\d+)/g, (_, p) => `points: ${Number(p) * 3}`),
+    );
+    const theirs = await compareScores({ ...opts, runId: 'theirs', rulesFile: other });
+    expect(theirs.result.metrics.predictive).toEqual(own.result.metrics.predictive);
+    expect(theirs.leads.map((l) => l.rule_score)).not.toEqual(own.leads.map((l) => l.rule_score));
+  }, 120_000);
 });
 
 describe('leadscore monitor', () => {
