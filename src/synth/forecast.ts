@@ -52,28 +52,6 @@ export function forecastWin(
     const still = early * Math.exp(-(Math.max(a, l.createdAt) - l.createdAt) / beh.earlyEpisodeDelay);
     q = still / (1 - early + still);
   }
-  // start nodes (midpoints): what a future episode starting there would add, without a negative,
-  // and its Laplace factor with (gFull) and without (gAfter) the negative damping
-  const n = Math.max(
-    grid.minSteps,
-    Math.ceil((b - a) / (b - a > grid.sendBinsUpToDays ? grid.longStepDays : grid.stepDays)),
-  );
-  const step = (b - a) / n;
-  if (n > FB.length) growSteps(n);
-  const fb = FB;
-  const earlyW = EARLY_W;
-  const gFull = G_FULL;
-  const gAfter = G_AFTER;
-  const d = beh.earlyEpisodeDelay;
-  for (let i = 0; i < n; i++) {
-    const lo = a + i * step;
-    fb[i] = erlang2Cdf(b - lo - step / 2, lag);
-    gFull[i] = intentLaplace(k * fb[i]);
-    gAfter[i] = intentLaplace(k * (after * fb[i]));
-    earlyW[i] = q > 0 ? Math.exp(-(lo - a) / d) - Math.exp(-(lo + step - a) / d) : 0;
-  }
-  const earlyBeyond = q > 0 ? Math.exp(-(b - a) / d) : 0;
-
   // scenarios for the negative event: already happened, or a pending one binned over the window
   let nt = 0;
   if (l.negativeAt < a) {
@@ -136,10 +114,51 @@ export function forecastWin(
     MASSES[nt++] = Math.max(0, rest);
   }
 
+  // start nodes (midpoints): what a future episode starting there would add, without a negative,
+  // and its Laplace factor with (gFull) and without (gAfter) the negative damping. Each factor costs a log per
+  // node, so it is computed only when a scenario uses it: gFull when the negative may come after the window (not
+  // when it already happened: ~13% of calls), gAfter when it may come before some node.
+  let useFull = false;
+  let useAfter = false;
+  for (let j = 0; j < nt; j++) {
+    if (Math.min(Math.max(TAUS[j], a), b) >= b) useFull = true;
+    else useAfter = true;
+  }
+  const n = Math.max(
+    grid.minSteps,
+    Math.ceil((b - a) / (b - a > grid.sendBinsUpToDays ? grid.longStepDays : grid.stepDays)),
+  );
+  const step = (b - a) / n;
+  if (n > FB.length) growSteps(n);
+  const fb = FB;
+  const earlyW = EARLY_W;
+  const gFull = G_FULL;
+  const gAfter = G_AFTER;
+  const d = beh.earlyEpisodeDelay;
+  // a node's upper exponent is usually the next node's lower one to the bit: then its exp is reused
+  let xPrev = NaN;
+  let ePrev = NaN;
+  for (let i = 0; i < n; i++) {
+    const lo = a + i * step;
+    fb[i] = erlang2Cdf(b - lo - step / 2, lag);
+    if (useFull) gFull[i] = intentLaplace(k * fb[i]);
+    if (useAfter) gAfter[i] = intentLaplace(k * (after * fb[i]));
+    if (q > 0) {
+      const x0 = -(lo - a) / d;
+      const x1 = -(lo + step - a) / d;
+      const e1 = Math.exp(x1);
+      earlyW[i] = (x0 === xPrev ? ePrev : Math.exp(x0)) - e1;
+      xPrev = x1;
+      ePrev = e1;
+    } else earlyW[i] = 0;
+  }
+  const earlyBeyond = q > 0 ? Math.exp(-(b - a) / d) : 0;
+
   let pNoWin = 0;
   for (let j = 0; j < nt; j++) {
     const tau = Math.min(Math.max(TAUS[j], a), b);
-    const kt = knownHazard(l, nPast, tau);
+    // the window's ends recur in most scenarios: their known hazard is already at hand
+    const kt = tau === a ? ra : tau === b ? rb : knownHazard(l, nPast, tau);
     const knownPart = kt - ra + after * (rb - kt);
     let logLater = 0;
     let earlyNoWin = 0;

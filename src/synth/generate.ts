@@ -113,51 +113,77 @@ async function generateInto(
   say: (m: string) => void,
 ): Promise<GenerateReport> {
   const { opts, snapshotDates } = plan;
-  // chunks come from the workers (several in flight, so none idles while this thread writes) or
-  // from this thread, one at a time; either way they are written strictly in chunk order
-  const here = pool ? null : new ChunkGenerator(plan);
-  const source = (from: number, to: number) => (pool ? pool.chunk(from, to) : generateHere(here!, from, to));
-  const ahead = pool ? CHUNKS_AHEAD_PER_WORKER * pool.size : 1;
-
-  await w.transaction(async (tx) => {
-    for (const t of GENERATED_TABLES) await tx.run(`DROP TABLE IF EXISTS ${t}`);
-    await tx.run(CANONICAL_DDL);
-    await tx.run(TRUTH_DDL);
-    await tx.run(STAGING_DDL);
-    await tx.append('synth_snapshot_dates', [
-      { name: 'id', type: 'INTEGER', values: snapshotDates.map((_, j) => j) },
-      { name: 'as_of', type: 'TIMESTAMP', values: snapshotDates.map(toMs) },
-    ]);
-    const queue: Array<Promise<ChunkData>> = [];
-    let next = 0;
-    const fill = () => {
-      while (queue.length < ahead && next < opts.leads) {
-        const to = Math.min(opts.leads, next + opts.chunkSize);
-        const chunk = source(next, to);
-        chunk.catch(() => undefined); // awaited in order below; this only keeps it from counting as unhandled meanwhile
-        queue.push(chunk);
-        next = to;
-      }
-    };
-    fill();
-    // DuckDB appends and unpacks chunk N while chunk N+1 (and more, with workers) is generated
-    let pending: Promise<void> = Promise.resolve();
-    while (queue.length) {
-      const data = await queue.shift()!;
-      await pending;
-      const write = writeChunk(tx, data).then(() => say(`${data.to} / ${opts.leads} leads`));
-      write.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled meanwhile
-      pending = write;
-      fill();
-    }
-    await pending;
-  });
+  await withDuckDbThreads(w, GENERATE_DUCKDB_THREADS, () => w.transaction((tx) => writeTables(tx, plan, pool, say)));
 
   say('committed; summarizing');
   const report = await summarize(w, opts, plan.b0, snapshotDates);
   if (run.out) report.files = await exportTables(w, run.out.dir, run.out.format);
   report.seconds = (performance.now() - t0) / 1000;
   return report;
+}
+
+// Replace the generated tables with the run's rows, chunk by chunk (inside the caller's transaction).
+async function writeTables(
+  w: Warehouse,
+  plan: RunPlan,
+  pool: ChunkPool | null,
+  say: (m: string) => void,
+): Promise<void> {
+  const { opts, snapshotDates } = plan;
+  // chunks come from the workers (several in flight, so none idles while this thread writes) or
+  // from this thread, one at a time; either way they are written strictly in chunk order
+  const here = pool ? null : new ChunkGenerator(plan);
+  const source = (from: number, to: number) => (pool ? pool.chunk(from, to) : generateHere(here!, from, to));
+  const ahead = pool ? CHUNKS_AHEAD_PER_WORKER * pool.size : 1;
+
+  for (const t of GENERATED_TABLES) await w.run(`DROP TABLE IF EXISTS ${t}`);
+  await w.run(CANONICAL_DDL);
+  await w.run(TRUTH_DDL);
+  await w.run(STAGING_DDL);
+  await w.append('synth_snapshot_dates', [
+    { name: 'id', type: 'INTEGER', values: snapshotDates.map((_, j) => j) },
+    { name: 'as_of', type: 'TIMESTAMP', values: snapshotDates.map(toMs) },
+  ]);
+  const queue: Array<Promise<ChunkData>> = [];
+  let next = 0;
+  const fill = () => {
+    while (queue.length < ahead && next < opts.leads) {
+      const to = Math.min(opts.leads, next + opts.chunkSize);
+      const chunk = source(next, to);
+      chunk.catch(() => undefined); // awaited in order below; this only keeps it from counting as unhandled meanwhile
+      queue.push(chunk);
+      next = to;
+    }
+  };
+  fill();
+  // DuckDB appends and unpacks chunk N while chunk N+1 (and more, with workers) is generated
+  let pending: Promise<void> = Promise.resolve();
+  while (queue.length) {
+    const data = await queue.shift()!;
+    await pending;
+    const write = writeChunk(w, data).then(() => say(`${data.to} / ${opts.leads} leads`));
+    write.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled meanwhile
+    pending = write;
+    fill();
+  }
+  await pending;
+}
+
+/**
+ * DuckDB threads while the chunks are written. The chunk workers already keep the cores busy; with more threads,
+ * DuckDB's scheduler and the node API's task loop spend much of the writes' CPU spinning on locks.
+ */
+export const GENERATE_DUCKDB_THREADS = 1;
+
+// Run `fn` with DuckDB's thread count set to `threads`, restoring the previous count after.
+async function withDuckDbThreads<T>(w: Warehouse, threads: number, fn: () => Promise<T>): Promise<T> {
+  const row = await w.one<{ v: number }>(`SELECT current_setting('threads')::INTEGER AS v`);
+  await w.run(`SET threads = ${threads}`);
+  try {
+    return await fn();
+  } finally {
+    if (row) await w.run(`SET threads = ${row.v}`);
+  }
 }
 
 /** Chunks each worker has queued or in progress (keeps workers busy while bounding memory). */

@@ -68,6 +68,16 @@ describe('generateCrm', () => {
     expect(viaWorkers).toEqual(hashes);
   });
 
+  it("leaves DuckDB's thread count as it was (the writes run on one thread)", async () => {
+    const { options } = validateGenerateOptions({ leads: 500, seed: 3 });
+    const threads = `SELECT current_setting('threads')::INTEGER AS n`;
+    await withWarehouse(path.join(dir, 'threads.duckdb'), async (w) => {
+      await w.run('SET threads = 3');
+      await generateCrm(w, options);
+      expect(await w.one(threads)).toEqual({ n: 3 });
+    });
+  });
+
   it('gives different contents for a different seed', () => {
     for (const t of ['leads', 'activities', 'outcomes']) expect(otherSeed[t]).not.toBe(hashes[t]);
   });
