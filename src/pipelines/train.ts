@@ -17,7 +17,7 @@ import {
   type FeatureSpec,
   type LeadSample,
 } from '../features/index.ts';
-import { alignedRuleScores, parseRules, type RuleSet } from '../rules/index.ts';
+import { alignedRuleScores, parseRules } from '../rules/index.ts';
 import { readConfigFile } from '../config-file.ts';
 import { ensureBackend } from '../models/tf.ts';
 import { DATA_END_SQL, latestLabelledAsOf, type ExcludedColumn, type LeakageRecord } from '../schema/index.ts';
@@ -139,94 +139,71 @@ export async function trainCrm(
     const dropped = [...empty.missing, ...empty.constant.map((c) => c.name)];
     notes.push(...(await describeEmpty(w, spec, empty)));
     const kept = withExcluded(spec, dropped);
-    /** The leakage audit on the kept columns, then the fit and the artifact. */
-    const auditFitAndSave = async (ruleScores: Promise<Float64Array> | null): Promise<TrainReport> => {
-      const keptFrame = dropColumns(frame, dropped);
-      stage('leakage audit on the training rows');
-      // activity, ratio and burst features are computed from events before each snapshot: no name rule
-      const pointInTime = new Set(
-        kept.features.filter((f) => ['activity', 'ratio', 'burst'].includes(f.type)).map((f) => f.name),
-      );
-      const audit = auditAndExclude(keptFrame, split.train, kept, {
-        failOnLeakage: cfg.fail_on_leakage,
-        keep: cfg.leakage.keep,
-        exclude: cfg.leakage.exclude,
-        seed: cfg.seed,
-        pointInTime,
-      });
-      const { spec: usedSpec, excluded } = audit;
-      const usedFrame = dropColumns(
-        keptFrame,
-        excluded.map((e) => e.column),
-      );
-      const result = await fitAndSave(
-        cfg,
-        opts.now,
-        {
-          frame: usedFrame,
-          split: { fit: split.train, test: split.test, dropped: split.dropped },
-          horizonDays: gapDays,
-          ruleScores,
-          encoderSpec: usedSpec,
-          cardSpec: usedSpec,
-          leakage: audit.record,
-          files: rulesDoc ? { rules: rulesDoc } : {},
-        },
-        stage,
-      );
-      const gapRows = split.dropped?.length ?? 0;
-      return {
-        ...result,
-        excluded_columns: excluded,
-        leakage: audit.record,
-        rows: { ...result.rows, dropped: gapRows },
-        counts,
-        dropped_features: dropped,
-        warnings,
-        notes: [
-          ...(frame.notes ?? []),
-          ...notes,
-          ...(created
-            ? [
-                `one row per lead as of its ` +
-                  `creation${cfg.snapshots.after_days ? ` + ${cfg.snapshots.after_days} days` : ''}, ` +
-                  `labelled won within ${horizonDays} days after that; split by creation time`,
-              ]
-            : [
-                `${gapRows} snapshot rows fall in the one-horizon gap before the test period and are left out, ` +
-                  'so no label window straddles it',
-              ]),
-          ...leakageNotes(audit.record),
-          ...fitNotes(result),
-        ],
-      };
-    };
-    // The rule scores run in DuckDB on a second connection while JavaScript audits and encodes the frame:
-    // only the scoring model's fit needs them (fitAndSave awaits them there).
-    const ruleScores = rules ? ruleScoresBeside(w, rules, stage) : null;
-    ruleScores?.catch(() => undefined); // awaited in fitAndSave, or below when a step before it fails
-    try {
-      return await auditFitAndSave(ruleScores);
-    } catch (err) {
-      await ruleScores?.catch(() => undefined); // the second connection finishes before the warehouse closes
-      throw err;
+    let ruleScores: Float64Array | null = null;
+    if (rules) {
+      stage('rule scores for every snapshot row');
+      ruleScores = (await alignedRuleScores(w, rules, { pairs: TRAIN_TABLE, order: 'as_of, lead_id' })).total;
     }
+    const keptFrame = dropColumns(frame, dropped);
+    stage('leakage audit on the training rows');
+    // activity, ratio and burst features are computed from events before each snapshot: no name rule
+    const pointInTime = new Set(
+      kept.features.filter((f) => ['activity', 'ratio', 'burst'].includes(f.type)).map((f) => f.name),
+    );
+    const audit = auditAndExclude(keptFrame, split.train, kept, {
+      failOnLeakage: cfg.fail_on_leakage,
+      keep: cfg.leakage.keep,
+      exclude: cfg.leakage.exclude,
+      seed: cfg.seed,
+      pointInTime,
+    });
+    const { spec: usedSpec, excluded } = audit;
+    const usedFrame = dropColumns(
+      keptFrame,
+      excluded.map((e) => e.column),
+    );
+    const result = await fitAndSave(
+      cfg,
+      opts.now,
+      {
+        frame: usedFrame,
+        split: { fit: split.train, test: split.test, dropped: split.dropped },
+        horizonDays: gapDays,
+        ruleScores,
+        encoderSpec: usedSpec,
+        cardSpec: usedSpec,
+        leakage: audit.record,
+        files: rulesDoc ? { rules: rulesDoc } : {},
+      },
+      stage,
+    );
+    const gapRows = split.dropped?.length ?? 0;
+    return {
+      ...result,
+      excluded_columns: excluded,
+      leakage: audit.record,
+      rows: { ...result.rows, dropped: gapRows },
+      counts,
+      dropped_features: dropped,
+      warnings,
+      notes: [
+        ...(frame.notes ?? []),
+        ...notes,
+        ...(created
+          ? [
+              `one row per lead as of its ` +
+                `creation${cfg.snapshots.after_days ? ` + ${cfg.snapshots.after_days} days` : ''}, ` +
+                `labelled won within ${horizonDays} days after that; split by creation time`,
+            ]
+          : [
+              `${gapRows} snapshot rows fall in the one-horizon gap before the test period and are left out, ` +
+                'so no label window straddles it',
+            ]),
+        ...leakageNotes(audit.record),
+        ...fitNotes(result),
+      ],
+    };
   });
-}
-
-/** The rule score of every training row, in the frame's order, from a second connection (beside the JS steps). */
-async function ruleScoresBeside(w: Warehouse, rules: RuleSet, stage: StageReporter): Promise<Float64Array> {
-  stage('rule scores for every snapshot row (in DuckDB, beside the steps below)');
-  const side = await w.secondConnection();
-  try {
-    const scores = (await alignedRuleScores(side, rules, { pairs: TRAIN_TABLE, order: 'as_of, lead_id' })).total;
-    // the feature table's checkpoint, here beside the JS steps rather than when the warehouse closes (3 s at 100k
-    // leads); should it fail, the close checkpoints as it always does
-    await side.run('CHECKPOINT').catch(() => undefined);
-    return scores;
-  } finally {
-    await side.close();
-  }
 }
 
 /** The first lead's creation and the data's last event (activities, outcomes, lead creations). */
