@@ -91,11 +91,8 @@ export interface FitInput {
   split: TrainTestSplit;
   /** CRM snapshots: the label horizon, which separates time folds */
   horizonDays?: number;
-  /**
-   * the rule score per frame row, when training beside a points model; may still be on its way from DuckDB
-   * (awaited after the encoders, the first step that could not run without it is the fit)
-   */
-  ruleScores: Float64Array | null | Promise<Float64Array | null>;
+  /** the rule score per frame row, when training beside a points model */
+  ruleScores: Float64Array | null;
   /** the spec the encoders read per-feature options from (CRM); none for flat tables */
   encoderSpec?: FeatureSpec;
   /** what the card records as the feature spec (its hash guards scoring) */
@@ -122,7 +119,7 @@ export async function fitAndSave(
   input: FitInput,
   stage: StageReporter,
 ): Promise<FitReport> {
-  const { frame, split } = input;
+  const { frame, split, ruleScores } = input;
   const y = frame.label!;
   const tuning = input.tuning ?? {};
   const plan = fitPlan(frame, split, cfg, tuning, input.horizonDays);
@@ -133,7 +130,6 @@ export async function fitAndSave(
   stage('encoders (fitted on the non-test rows only)');
   const encoders = fitEncoders(frame, baseRows, input.encoderSpec, encoderOptions);
   const { matrix, source } = transform(encoders, frame);
-  const ruleScores = await input.ruleScores;
   const model = await ScoringModel.fit(matrix, y, ruleScores, plan, {
     members: tuning.members ?? defaultMembers(cfg),
     calibration: cfg.calibration,
