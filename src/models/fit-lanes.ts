@@ -104,8 +104,8 @@ export function workerLane(): FitLane {
     fit: async (kind, X, y, params, ctx) => {
       if (ON_WORKERS.get(kind.name) !== kind) return kind.fit(X, y, params, ctx);
       if (failure) throw failure;
-      // the model predicts here afterwards: a network through TensorFlow.js, which a fit here would have started
-      if (kind === NEURAL_KIND) await ensureBackend();
+      // nothing before the post may wait: the caller goes on to fit another member on this thread, which holds
+      // it, and a request posted only after that fit would leave the worker idle all along
       worker ??= start();
       const id = next++;
       const { onProgress: _progress, foldModels, heldOut, ...plain } = ctx;
@@ -122,11 +122,14 @@ export function workerLane(): FitLane {
           ...(foldModels ? { foldModels: foldModels.map((m) => m.toJSON()) } : {}),
         },
       };
-      const json = await new Promise<unknown>((resolve, reject) => {
+      const reply = new Promise<unknown>((resolve, reject) => {
         pending.set(id, { resolve, reject, ctx });
         worker!.postMessage(request, moved);
       });
-      return kind.fromJSON(json);
+      reply.catch(() => undefined); // awaited below
+      // the model predicts here afterwards: a network through TensorFlow.js, which a fit here would have started
+      if (kind === NEURAL_KIND) await ensureBackend();
+      return kind.fromJSON(await reply);
     },
     close: async () => {
       const w = worker;
