@@ -113,7 +113,7 @@ async function generateInto(
   say: (m: string) => void,
 ): Promise<GenerateReport> {
   const { opts, snapshotDates } = plan;
-  await withDuckDbThreads(w, GENERATE_DUCKDB_THREADS, () => w.transaction((tx) => writeTables(tx, plan, pool, say)));
+  await w.withThreads(GENERATE_DUCKDB_THREADS, () => w.transaction((tx) => writeTables(tx, plan, pool, say)));
 
   say('committed; summarizing');
   const report = await summarize(w, opts, plan.b0, snapshotDates);
@@ -174,17 +174,6 @@ async function writeTables(
  * DuckDB's scheduler and the node API's task loop spend much of the writes' CPU spinning on locks.
  */
 export const GENERATE_DUCKDB_THREADS = 1;
-
-// Run `fn` with DuckDB's thread count set to `threads`, restoring the previous count after.
-async function withDuckDbThreads<T>(w: Warehouse, threads: number, fn: () => Promise<T>): Promise<T> {
-  const row = await w.one<{ v: number }>(`SELECT current_setting('threads')::INTEGER AS v`);
-  await w.run(`SET threads = ${threads}`);
-  try {
-    return await fn();
-  } finally {
-    if (row) await w.run(`SET threads = ${row.v}`);
-  }
-}
 
 /** Chunks each worker has queued or in progress (keeps workers busy while bounding memory). */
 const CHUNKS_AHEAD_PER_WORKER = 2;
