@@ -88,8 +88,12 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
     where.push(openLeadSql('l.lead_id', asOfSql));
   }
   const pairsJoin = opts.pairsTable ? ` JOIN ${quoteIdent(opts.pairsTable)} p ON p.lead_id = l.lead_id` : '';
+  // with (lead, as_of) pairs, an integer snapshot id keys the events, their aggregates and the joins back: cheaper
+  // to hash than the lead_id text and a timestamp (the ids are internal; any numbering gives the same rows)
+  const single = opts.asOf !== undefined;
+  const snapshotId = single ? '' : 'row_number() OVER () AS sid, ';
   ctes.push(`snap AS (
-  SELECT l.lead_id, ${asOfSql} AS as_of, l.created_at${attrCols.map((c) => `,\n    ${c}`).join('')}
+  SELECT ${snapshotId}l.lead_id, ${asOfSql} AS as_of, l.created_at${attrCols.map((c) => `,\n    ${c}`).join('')}
   FROM leads l${pairsJoin} ${dictJoins.join(' ')}
   WHERE ${where.join('\n    AND ')}
 )`);
@@ -99,9 +103,8 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
   // snapshots; with (lead, as_of) pairs every event must meet its snapshot before aggregating.
   const joins: string[] = [];
   let typeCode = new Map<string, number>();
-  const single = opts.asOf !== undefined;
-  const key = single ? 'lead_id' : 'lead_id, as_of';
-  const on = (t: string) => (single ? `${t}.lead_id = s.lead_id` : `${t}.lead_id = s.lead_id AND ${t}.as_of = s.as_of`);
+  const key = single ? 'lead_id' : 'sid';
+  const on = (t: string) => `${t}.${key} = s.${key}`;
   if (needsEvents) {
     const types = [...new Set([...activityCrit.flatMap(([c]) => c.activities), ...engTypes])];
     typeCode = new Map(types.map((t, k) => [t, k + 1]));
@@ -119,7 +122,7 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
   WHERE ${typeFilter} AND a.occurred_at < ${asOfSql}${leadFilter}
 )`
         : `ev AS (
-  SELECT s.lead_id, s.as_of, ${tc} AS t, a.activity_type, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
+  SELECT s.sid, ${tc} AS t, a.activity_type, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
   FROM snap s JOIN activities a ON a.lead_id = s.lead_id AND a.occurred_at < s.as_of
   WHERE ${typeFilter}${leadFilter}
 )`,
@@ -134,9 +137,10 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
       if (c.per === 'once')
         units = positive ? `max(d) FILTER (WHERE ${cond})` : `(count(*) FILTER (WHERE ${cond}) > 0)::INTEGER`;
       else if (c.maxCount !== undefined) {
-        // the most recent events count first, and decay makes them the biggest
+        // the most recent events count first, and decay makes them the biggest: the sum of the maxCount biggest
+        // decay factors, largest first (max(d, n) keeps only those, where a list of every event was sorted)
         units = positive
-          ? `list_sum(list_slice(list_reverse_sort(list(d) FILTER (WHERE ${cond})), 1, ${c.maxCount}))`
+          ? `list_sum(max(d, ${c.maxCount}) FILTER (WHERE ${cond}))`
           : `least(count(*) FILTER (WHERE ${cond}), ${c.maxCount})`;
       } else units = positive ? orderFreeSumSql('d', `FILTER (WHERE ${cond})`) : `count(*) FILTER (WHERE ${cond})`;
       aggCols.push(`${units} AS v${i}`);
