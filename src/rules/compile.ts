@@ -114,19 +114,17 @@ export function compileRules(rules: RuleSet, opts: CompileOptions): string {
     const decay = decays ? `pow(0.5, ${age} / ${num((rules.decay as { days: number }).days)})` : '1.0';
     const typeFilter = types.length ? `a.activity_type IN (${types.map(quoteLiteral).join(', ')})` : 'false';
     const leadFilter = opts.leadId !== undefined ? ` AND a.lead_id = ${quoteLiteral(opts.leadId)}` : '';
-    ctes.push(
-      single
-        ? `ev AS NOT MATERIALIZED (
-  SELECT a.lead_id, ${tc} AS t, a.activity_type, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
-  FROM activities a
-  WHERE ${typeFilter} AND a.occurred_at < ${asOfSql}${leadFilter}
-)`
-        : `ev AS (
-  SELECT s.sid, ${tc} AS t, a.activity_type, a.occurred_at AS ts, ${age} AS age, ${decay} AS d
-  FROM snap s JOIN activities a ON a.lead_id = s.lead_id AND a.occurred_at < s.as_of
-  WHERE ${typeFilter}${leadFilter}
-)`,
-    );
+    // Not materialized: each reader (the aggregates, each window criterion) runs its own scan and join, so a
+    // window criterion's type filter reaches the activities scan instead of reading a stored copy of every event
+    // (pairs at 100k leads: 9.7M joined events, 5.7-6.5 s -> 4.6-4.8 s).
+    const from = single
+      ? `activities a\n  WHERE ${typeFilter} AND a.occurred_at < ${asOfSql}`
+      : `snap s JOIN activities a ON a.lead_id = s.lead_id AND a.occurred_at < s.as_of\n  WHERE ${typeFilter}`;
+    const event = `${tc} AS t, a.activity_type, a.occurred_at AS ts, ${age} AS age, ${decay} AS d`;
+    ctes.push(`ev AS NOT MATERIALIZED (
+  SELECT ${single ? 'a.lead_id' : 's.sid'}, ${event}
+  FROM ${from}${leadFilter}
+)`);
     const aggCols: string[] = [];
     for (const [c, i] of activityCrit) {
       if (c.per === 'window') continue;
