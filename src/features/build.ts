@@ -126,14 +126,21 @@ export async function buildFeatureTable(
       opts.pairsPerChunk ?? Math.max(1000, Math.floor(CHUNK_CELLS / (activityPlan(spec).features.length + 1)));
     const chunks = Math.max(1, Math.ceil((n?.pairs ?? 0) / perChunk));
     const step = Math.max(1, Math.ceil((n?.leads ?? 0) / chunks));
-    for (let k = 0; k < chunks; k++) {
-      const sql = compileFeatureQuery(spec, compileOpts, inputs, { lo: k * step + 1, hi: (k + 1) * step });
-      await w.run(
-        k === 0
-          ? `CREATE OR REPLACE ${opts.temp ? 'TEMP ' : ''}TABLE ${quoteIdent(staging)} AS ${sql}`
-          : `INSERT INTO ${quoteIdent(staging)} ${sql}`,
-      );
-    }
+    const writeChunks = async () => {
+      for (let k = 0; k < chunks; k++) {
+        const sql = compileFeatureQuery(spec, compileOpts, inputs, { lo: k * step + 1, hi: (k + 1) * step });
+        await w.run(
+          k === 0
+            ? `CREATE OR REPLACE ${opts.temp ? 'TEMP ' : ''}TABLE ${quoteIdent(staging)} AS ${sql}`
+            : `INSERT INTO ${quoteIdent(staging)} ${sql}`,
+        );
+      }
+    };
+    // A table in the file gets its chunks in one transaction, so DuckDB stores them as full row groups. Committed
+    // one by one, each chunk left partly filled row groups that the next command to checkpoint the warehouse merged,
+    // rewriting the whole table (scoring paid 2.1 s for training's 876k rows at 100k leads).
+    if (opts.temp) await writeChunks();
+    else await w.transaction(writeChunks);
     stage('feature query');
     // Point-in-time guard: no activity at or after as_of may have fed any row.
     const leak = await w.one<{ n: number }>(
