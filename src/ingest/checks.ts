@@ -3,7 +3,7 @@ import { quoteIdent, quoteLiteral } from '../store/index.ts';
 import { dateSql, isTemporalType, type DateParse } from './dates.ts';
 import type { TableMapping } from './mapping.ts';
 import { bandSql, numberPartsSql, numberSql } from './numbers.ts';
-import { nestedAlias, rawValueSql, sourceAlias, type Source } from './source.ts';
+import { nestedAlias, rawValueSql, cleanTextSql, sourceAlias, type Source } from './source.ts';
 import type { CanonicalTable } from './types.ts';
 
 /**
@@ -239,7 +239,7 @@ export function checkedSql(plan: TablePlan, numberedSource: string): string {
     .join('');
   const from = plan.lookup
     ? `${numberedSource} src LEFT JOIN ${plan.lookup.relation} lk
-      ON lk.key = nullif(trim(src.${sourceAlias(plan.lookup.sourceColumn)}), '')`
+      ON lk.key = ${cleanTextSql(`src.${sourceAlias(plan.lookup.sourceColumn)}`)}`
     : numberedSource;
   const bad = plan.checks.length ? plan.checks.map((k) => `coalesce(${k.when}, false)`).join(' OR ') : 'false';
   return `(SELECT *, NOT __ls_skip AND (${bad}) AS __ls_bad FROM (

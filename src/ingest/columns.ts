@@ -2,7 +2,7 @@ import type { ColumnSpec } from '../schema/index.ts';
 import { closestName, DataError } from '../errors.ts';
 import { quoteLiteral } from '../store/index.ts';
 import type { Rule, TableMapping } from './mapping.ts';
-import { sourceAlias, type Source } from './source.ts';
+import { cleanTextSql, sourceAlias, type Source } from './source.ts';
 
 /**
  * Which source columns feed each canonical column, and the SQL of its raw text: the mapping's
@@ -81,14 +81,14 @@ export function resolveColumns(
 
 function text(src: Source, i: number, split: string | undefined): string {
   const v = sourceAlias(i);
-  return split ? `nullif(trim(split_part(${v}, ${quoteLiteral(split)}, 1)), '')` : `nullif(trim(${v}), '')`;
+  return split ? cleanTextSql(`split_part(${v}, ${quoteLiteral(split)}, 1)`) : cleanTextSql(v);
 }
 
 function ruleCondition(src: Source, rule: Rule): string {
   const parts = Object.entries(rule.when).map(([col, values]) => {
     const i = findColumn(src, col);
     if (i < 0) return 'false';
-    const v = `nullif(trim(${sourceAlias(i)}), '')`;
+    const v = cleanTextSql(sourceAlias(i));
     if (values.includes('*')) return `${v} IS NOT NULL`;
     return `lower(${v}) IN (${values.map((x) => quoteLiteral(x.toLowerCase())).join(', ')})`;
   });

@@ -1,6 +1,6 @@
 import { quoteIdent, quoteLiteral, type Warehouse } from '../store/index.ts';
 import type { TablePlan } from './checks.ts';
-import { sourceAlias, unnumberedSourceSql, type Source } from './source.ts';
+import { cleanTextSql, sourceAlias, unnumberedSourceSql, type Source } from './source.ts';
 
 type ExtraKind = 'integer' | 'number' | 'boolean' | 'string';
 
@@ -31,7 +31,7 @@ export async function inferExtraKinds(w: Warehouse, src: Source, extras: number[
   }
   if (toInfer.length === 0) return kinds;
   const aggs = toInfer.map((i) => {
-    const v = `nullif(trim(${sourceAlias(i)}), '')`;
+    const v = cleanTextSql(sourceAlias(i));
     const leadingZero = `regexp_full_match(${v}, '[+-]?0[0-9].*')`;
     return [
       `count(${v}) AS n${i}`,
@@ -63,7 +63,7 @@ export async function inferExtraKinds(w: Warehouse, src: Source, extras: number[
 export function extrasJsonSql(plan: TablePlan, kinds: Map<number, ExtraKind>): string {
   const src = plan.src;
   const pairs = [...kinds].map(([i, kind]) => {
-    const v = `nullif(trim(${sourceAlias(i)}), '')`;
+    const v = cleanTextSql(sourceAlias(i));
     const typed =
       kind === 'integer'
         ? `TRY_CAST(${v} AS BIGINT)`

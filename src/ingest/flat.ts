@@ -6,7 +6,7 @@ import { NEGATIVE_LABELS, POSITIVE_LABELS } from '../schema/index.ts';
 import { ensureCanonicalTables, ensureFlatRegistry } from './canonical.ts';
 import { problemsSql, shown, type Check } from './checks.ts';
 import { endQuarantine, reasonKinds, reasonsFor, rejectSamples, startQuarantine, writeRejects } from './quarantine.ts';
-import { checkSourceFile, readError, type Source } from './source.ts';
+import { checkSourceFile, cleanTextSql, readError, type Source } from './source.ts';
 import { checkRejectRate, checkRejects } from './limits.ts';
 import type { FlatIngestOptions, FlatIngestReport } from './types.ts';
 
@@ -134,8 +134,8 @@ export async function ingestFlat(w: Warehouse, opts: FlatIngestOptions): Promise
   const checked = `(SELECT *, (${bad}) AS __ls_bad FROM (
     SELECT *, CASE WHEN __ls_id IS NOT NULL THEN min(__ls_row) OVER (PARTITION BY __ls_id) END AS __ls_first,
       CASE WHEN ${pos} THEN 1 WHEN ${neg} THEN 0 END AS __ls_target FROM (
-      SELECT *, nullif(trim(CAST(${id} AS VARCHAR)), '') AS __ls_id, lower(nullif(trim(CAST(${tgt} AS
-        VARCHAR)), '')) AS __ls_t
+      SELECT *, ${cleanTextSql(`CAST(${id} AS VARCHAR)`)} AS __ls_id,
+        lower(${cleanTextSql(`CAST(${tgt} AS VARCHAR)`)}) AS __ls_t
       FROM (SELECT row_number() OVER () AS __ls_row, * FROM ${reader}))))`;
   const rawPairs = src.columns.map((c) => `${quoteLiteral(c.name)}, CAST(${quoteIdent(c.name)} AS VARCHAR)`);
   const rawRow = `json_object(${rawPairs.join(', ')})`;

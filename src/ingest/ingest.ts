@@ -39,7 +39,7 @@ import {
   writeRejects,
 } from './quarantine.ts';
 import { perTable, tableReport } from './report.ts';
-import { sourceAlias, unnumberedSourceSql } from './source.ts';
+import { cleanTextSql, sourceAlias, unnumberedSourceSql } from './source.ts';
 import type { IngestOptions, IngestReport, TableReport } from './types.ts';
 
 export { checkDateFormat } from './dates.ts';
@@ -83,7 +83,7 @@ async function lookupRelation(w: Warehouse, planned: Planned[], load: Load): Pro
       `ingest the leads export in the same call (--leads), or add a lead id column to the ${load.table} export`,
     );
   const table = `__ls_lookup_${load.src.tag}`;
-  const key = `nullif(trim(${sourceAlias(findColumn(leads.load.src, lk.leadsColumn))}), '')`;
+  const key = cleanTextSql(sourceAlias(findColumn(leads.load.src, lk.leadsColumn)));
   await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS
     SELECT key, any_value(lead ORDER BY lead) AS lead FROM (
       SELECT ${key} AS key, ${leads.plan.raw.lead_id} AS lead FROM ${unnumberedSourceSql(leads.load.src)})

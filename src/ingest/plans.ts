@@ -4,7 +4,7 @@ import { addColumn, addDateBounds, addNestedChecks, checkedSql, raw, shown, type
 import { rawColumnSql, resolveColumns, type MappingOrigin } from './columns.ts';
 import { detectDateParse, statedDateParse, type DateParse } from './dates.ts';
 import type { TableMapping } from './mapping.ts';
-import { numberedSourceSql, sourceAlias, unnumberedSourceSql, type Source } from './source.ts';
+import { numberedSourceSql, cleanTextSql, sourceAlias, unnumberedSourceSql, type Source } from './source.ts';
 import type { CanonicalTable } from './types.ts';
 
 /**
@@ -211,7 +211,7 @@ function leadsChecks(plan: TablePlan, ctx: PlanContext): void {
 function knownLead(plan: TablePlan, what: string): void {
   plan.context.__ls_known = `lead_id IN (SELECT lead_id FROM ${KNOWN_LEADS})`;
   if (plan.lookup) {
-    const key = `nullif(trim(${sourceAlias(plan.lookup.sourceColumn)}), '')`;
+    const key = cleanTextSql(sourceAlias(plan.lookup.sourceColumn));
     const leadsColumn = plan.map.lookup!.leadsColumn;
     if (plan.map.unknownLeads === 'skip')
       plan.skips.push({ kind: 'not_linked_to_a_lead', when: `${key} IS NOT NULL AND lead_id IS NULL` });
