@@ -37,6 +37,7 @@ import {
 } from './neural-data.ts';
 import { PREDICT_BATCH, buildNetwork, forward, snapshot, trainEpoch, validationLoss } from './neural-train.ts';
 import { checkStateShapes, decodeFloat32 } from './neural-weights.ts';
+import { AdamUpdater } from './neural-adam.ts';
 
 export { decodeFloat32, encodeFloat32 } from './neural-weights.ts';
 
@@ -204,7 +205,7 @@ export class NeuralNet implements Estimator<NeuralState> {
 
     const net = buildNetwork(X.cols, this.params, random);
     if (opts.start?.state) warmStart(net, opts.start.state, X.columns, scaler);
-    const optimizer = tf.train.adam(learningRate);
+    const optimizer = new AdamUpdater(net.variables, learningRate);
     try {
       const history: EpochLoss[] = [];
       let best = { loss: Infinity, epoch: 0, weights: snapshot(net) };
@@ -249,7 +250,6 @@ export class NeuralNet implements Estimator<NeuralState> {
       };
       return this;
     } finally {
-      optimizer.dispose();
       net.model.dispose();
     }
   }

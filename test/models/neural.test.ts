@@ -6,6 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NeuralNet, decodeFloat32, encodeFloat32, type NeuralParamsInput } from '../../src/models/neural.ts';
 import { denseForTraining, denseInputForTraining, weightedCrossEntropy } from '../../src/models/neural-ops.ts';
+import { dropoutMask } from '../../src/models/neural-train.ts';
+import { AdamUpdater } from '../../src/models/neural-adam.ts';
 import { ensureBackend, tf } from '../../src/models/tf.ts';
 import { LogisticRegression } from '../../src/models/logistic.ts';
 import { mulberry32 } from '../../src/models/random.ts';
@@ -123,6 +125,64 @@ describe('training ops', () => {
       const actualInput = tf.grads(input)([w, b]);
       compare(expected.slice(1), actualInput);
       tf.dispose([x, xT, w, b, up, ...expected, ...actual, ...actualInput]);
+    }
+  });
+
+  it("Adam's updates are tfjs's tf.train.adam's, step for step", () => {
+    const shapes = [[5, 3], [3], [3, 1], [1]];
+    const start = shapes.map((s, k) => tf.randomNormal(s, 0, 1, 'float32', 10 + k));
+    const ours = start.map((t) => tf.variable(t.clone()));
+    const theirs = start.map((t) => tf.variable(t.clone()));
+    const updater = new AdamUpdater(ours, 0.01);
+    const reference = tf.train.adam(0.01);
+    for (let step = 0; step < 25; step++) {
+      // gradients that change sign and scale from step to step
+      const grads = shapes.map((s, k) => tf.mul(tf.randomNormal(s, 0, 1, 'float32', 100 * step + k), 1 + (step % 3)));
+      updater.apply(grads);
+      reference.applyGradients(Object.fromEntries(theirs.map((v, k) => [v.name, grads[k]])));
+      tf.dispose(grads);
+    }
+    let moved = 0;
+    for (let k = 0; k < shapes.length; k++) {
+      const a = ours[k].dataSync();
+      const e = theirs[k].dataSync();
+      const s = start[k].dataSync();
+      for (let i = 0; i < e.length; i++) {
+        expect(a[i]).toBeCloseTo(e[i], 5);
+        moved += Math.abs(a[i] - s[i]);
+      }
+    }
+    expect(moved).toBeGreaterThan(0.1); // the weights did move (22 of them, up to 0.25 each)
+    tf.dispose([...start, ...ours, ...theirs]);
+    reference.dispose();
+  });
+
+  it('dropout masks drop the rate of cells, scale the rest by 1 / (1 - rate), and repeat with the seed', () => {
+    for (const [rows, units, rate] of [
+      [512, 64, 0.1],
+      [333, 7, 0.5], // an odd cell count: the last cell has only half a draw
+      [1000, 31, 0.25],
+    ] as const) {
+      const mask = dropoutMask(rows, units, rate, mulberry32(3));
+      const values = mask.dataSync();
+      expect(values).toHaveLength(rows * units);
+      const kept = Math.fround(1 / (1 - rate));
+      let zeros = 0;
+      for (const v of values) {
+        if (v === 0) zeros++;
+        else expect(v).toBe(kept);
+      }
+      const n = rows * units;
+      // within 4 standard deviations of a binomial's share
+      expect(Math.abs(zeros / n - rate)).toBeLessThan(4 * Math.sqrt((rate * (1 - rate)) / n));
+      // both halves of each draw are used: neither the even nor the odd cells are all kept or all dropped
+      let evenZeros = 0;
+      for (let i = 0; i < n; i += 2) if (values[i] === 0) evenZeros++;
+      expect(evenZeros).toBeGreaterThan(0);
+      expect(evenZeros).toBeLessThan(zeros);
+      const again = dropoutMask(rows, units, rate, mulberry32(3));
+      expect(Array.from(again.dataSync())).toEqual(Array.from(values));
+      tf.dispose([mask, again]);
     }
   });
 
