@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapIntervals, overlaps, weightedMetrics } from '../../src/evaluate/bootstrap.ts';
+import { bootstrapIntervals, overlaps, replicateValues, weightedMetrics } from '../../src/evaluate/bootstrap.ts';
 import { metricSet, reliabilityPoints } from '../../src/evaluate/comparison.ts';
 import { brier, ece, logLoss, prAuc, rocAuc } from '../../src/evaluate/metrics.ts';
 import { mulberry32 } from '../../src/random.ts';
@@ -42,6 +42,21 @@ describe('bootstrap intervals', () => {
       for (const m of ['lift_at_5pct', 'lift_at_10pct', 'lift_at_20pct', 'gains_at_5pct', 'gains_at_20pct'] as const)
         expect(got[m]).toBeCloseTo(want[m], 12);
     }
+  });
+
+  it('a replicate whose counts overflow a byte is counted again in 32 bits, to the same values', () => {
+    const { y, p, points } = data(500, 4, 1);
+    const scores = { rules: { rank: points, probability: p }, predictive: { rank: p, probability: p } };
+    const opts = { seed: 11, mql: Float64Array.from(points, (v) => (v > 55 ? 1 : 0)) };
+    const bytes = replicateValues(y, scores, opts, 3, 9);
+    // a cap of 1: every replicate has a lead drawn twice, so every one takes the 32-bit path
+    const wide = replicateValues(y, scores, opts, 3, 9, 1);
+    expect(wide).toEqual(bytes);
+    expect(bytes.metrics[1].auc).toHaveLength(6);
+    // and the replicates are those of one run from replicate 0
+    const all = replicateValues(y, scores, opts, 0, 9);
+    expect(all.metrics[1].auc.slice(3)).toEqual(bytes.metrics[1].auc);
+    expect(all.ratios.slice(3)).toEqual(bytes.ratios);
   });
 
   it('are seeded, cover the estimate and narrow with more leads', () => {

@@ -139,7 +139,7 @@ describe('training ops', () => {
       // gradients that change sign and scale from step to step
       const grads = shapes.map((s, k) => tf.mul(tf.randomNormal(s, 0, 1, 'float32', 100 * step + k), 1 + (step % 3)));
       updater.apply(grads);
-      reference.applyGradients(Object.fromEntries(theirs.map((v, k) => [v.name, grads[k]])));
+      reference.applyGradients(theirs.map((v, k) => ({ name: v.name, tensor: grads[k] })));
       tf.dispose(grads);
     }
     let moved = 0;
