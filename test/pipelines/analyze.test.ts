@@ -66,6 +66,11 @@ describe('leadscore compare', () => {
           `run_id = 'c1'`,
       );
       expect(agree).toEqual({ leads: result.n_leads, conv: result.n_converted });
+      // its scratch tables (the features, the pairs the rules read) are gone
+      const scratch = await w.all(
+        `SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '\\_ls\\_%' ESCAPE '\\'`,
+      );
+      expect(scratch).toEqual([]);
     });
     // independent computation on exactly the evaluated rows, read back from the warehouse
     const rows = await withWarehouse(db, (w) =>
