@@ -26,12 +26,21 @@ export function orderByScoreDesc(p: Scores): Int32Array {
   return idx;
 }
 
-/** 1-based ranks of `p` ascending, ties sharing their average rank (scipy's rankdata 'average'). */
-export function averageRanks(p: Scores): Float64Array {
+/**
+ * 1-based ranks of `p` ascending, ties sharing their average rank (scipy's rankdata 'average'). `desc`, when given, is
+ * orderByScoreDesc(p), sorted already: the groups of ties are the same read from the other end.
+ */
+export function averageRanks(p: Scores, desc?: Int32Array): Float64Array {
   const n = p.length;
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  idx.sort((a, b) => p[a] - p[b] || a - b);
+  let idx: Int32Array;
+  if (desc) {
+    idx = new Int32Array(n);
+    for (let k = 0; k < n; k++) idx[k] = desc[n - 1 - k];
+  } else {
+    idx = new Int32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    idx.sort((a, b) => p[a] - p[b] || a - b);
+  }
   const ranks = new Float64Array(n);
   let start = 0;
   while (start < n) {
@@ -44,13 +53,16 @@ export function averageRanks(p: Scores): Float64Array {
   return ranks;
 }
 
-/** ROC AUC via the Mann-Whitney U statistic with average ranks for ties (= sklearn's roc_auc_score). */
-export function rocAuc(y: Uint8Array, p: Scores): number {
+/**
+ * ROC AUC via the Mann-Whitney U statistic with average ranks for ties (= sklearn's roc_auc_score). Here and below,
+ * `order` is orderByScoreDesc(p) when the caller has it already (several metrics of one score sort once).
+ */
+export function rocAuc(y: Uint8Array, p: Scores, order?: Int32Array): number {
   const n = checkPair(y, p);
   const pos = countPositives(y);
   const neg = n - pos;
   if (pos === 0 || neg === 0) return NaN;
-  const ranks = averageRanks(p);
+  const ranks = averageRanks(p, order);
   let rankSum = 0;
   for (let i = 0; i < n; i++) if (y[i] === 1) rankSum += ranks[i];
   return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
@@ -63,9 +75,9 @@ export function rocAuc(y: Uint8Array, p: Scores): number {
 export function thresholdCounts(
   y: Uint8Array,
   p: Scores,
+  order: Int32Array = orderByScoreDesc(p),
 ): { tps: Float64Array; fps: Float64Array; thresholds: Float64Array } {
   const n = checkPair(y, p);
-  const order = orderByScoreDesc(p);
   const tps: number[] = [];
   const fps: number[] = [];
   const thresholds: number[] = [];
@@ -86,8 +98,8 @@ export function thresholdCounts(
 }
 
 /** Average precision exactly as sklearn's average_precision_score: Σ (R_k - R_{k-1}) · P_k over distinct thresholds. */
-export function prAuc(y: Uint8Array, p: Scores): number {
-  const { tps, fps } = thresholdCounts(y, p);
+export function prAuc(y: Uint8Array, p: Scores, order?: Int32Array): number {
+  const { tps, fps } = thresholdCounts(y, p, order);
   const pos = tps.length > 0 ? tps[tps.length - 1] : 0;
   if (pos === 0) return NaN;
   let ap = 0;
@@ -192,23 +204,28 @@ function topCount(n: number, frac: number): number {
 }
 
 /** Lift: conversion rate among the top `frac` rows by score divided by the base rate; ties keep row order. */
-export function liftAt(y: Uint8Array, p: Scores, frac: number): number {
+export function liftAt(y: Uint8Array, p: Scores, frac: number, order?: Int32Array): number {
   const n = checkPair(y, p);
   const pos = countPositives(y);
   if (n === 0 || pos === 0) return NaN;
   const k = topCount(n, frac);
-  const order = orderByScoreDesc(p);
+  order ??= orderByScoreDesc(p);
   let hits = 0;
   for (let r = 0; r < k; r++) if (y[order[r]] === 1) hits++;
   return hits / k / (pos / n);
 }
 
 /** Cumulative gains: share of all positives captured in the top i/points of rows, for i = 0..points. */
-export function cumulativeGains(y: Uint8Array, p: Scores, points = 10): { fraction: number[]; gain: number[] } {
+export function cumulativeGains(
+  y: Uint8Array,
+  p: Scores,
+  points = 10,
+  order?: Int32Array,
+): { fraction: number[]; gain: number[] } {
   const n = checkPair(y, p);
   if (!Number.isInteger(points) || points < 1) throw new RangeError(`points must be a positive integer, got ${points}`);
   const pos = countPositives(y);
-  const order = orderByScoreDesc(p);
+  order ??= orderByScoreDesc(p);
   const hitsUpTo = new Float64Array(n + 1); // hitsUpTo[k] = positives among the first k rows
   for (let r = 0; r < n; r++) hitsUpTo[r + 1] = hitsUpTo[r] + (y[order[r]] === 1 ? 1 : 0);
   const fraction: number[] = [0];
@@ -229,8 +246,9 @@ export function rocCurve(
   y: Uint8Array,
   p: Scores,
   maxPoints = 200,
+  order?: Int32Array,
 ): { fpr: number[]; tpr: number[]; thresholds: number[] } {
-  const { tps, fps, thresholds } = thresholdCounts(y, p);
+  const { tps, fps, thresholds } = thresholdCounts(y, p, order);
   const m = tps.length;
   const pos = m > 0 ? tps[m - 1] : 0;
   const neg = m > 0 ? fps[m - 1] : 0;

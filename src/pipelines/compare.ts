@@ -19,6 +19,7 @@ import {
   rocPoints,
 } from '../evaluate/comparison.ts';
 import { bootstrapIntervalsParallel, type Interval } from '../evaluate/bootstrap.ts';
+import { orderByScoreDesc } from '../evaluate/metrics.ts';
 import { renderCompareReport, type ComparisonResult, type DisagreementDirection } from '../evaluate/report/index.ts';
 import { alignedRuleScores, loadRules, type AlignedRuleOptions, type AlignedRuleScores } from '../rules/index.ts';
 import type { RuleSet } from '../rules/types.ts';
@@ -172,6 +173,9 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
         { seed: opts.seed, replicates: BOOTSTRAP_REPLICATES, mql },
       );
       const overlap = trainingOverlap(trained.card, opts.asOf, trained.horizonDays);
+      // each score's leads sorted once, for all its rank metrics and curves
+      const rulesRanked = orderByScoreDesc(rulesPts);
+      const predRanked = orderByScoreDesc(predP);
       const result: ComparisonResult = {
         run_id: runId,
         created_at: opts.now.toISOString(),
@@ -182,10 +186,13 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
         n_leads: yE.length,
         n_converted: nConv,
         base_rate: nConv / yE.length,
-        metrics: { rules: metricSet(yE, rulesP, rulesPts), predictive: metricSet(yE, predP, predP) },
+        metrics: {
+          rules: metricSet(yE, rulesP, rulesPts, rulesRanked),
+          predictive: metricSet(yE, predP, predP, predRanked),
+        },
         curves: {
-          roc: { rules: rocPoints(yE, rulesPts), predictive: rocPoints(yE, predP) },
-          gains: { rules: gainsPoints(yE, rulesPts), predictive: gainsPoints(yE, predP) },
+          roc: { rules: rocPoints(yE, rulesPts, rulesRanked), predictive: rocPoints(yE, predP, predRanked) },
+          gains: { rules: gainsPoints(yE, rulesPts, rulesRanked), predictive: gainsPoints(yE, predP, predRanked) },
           reliability: { rules: reliabilityPoints(yE, rulesP), predictive: reliabilityPoints(yE, predP) },
           score_histogram: [...histogram('rules', yE, Array.from(rulesPts)), ...histogram('predictive', yE, predScore)],
         },

@@ -6,6 +6,7 @@ import {
   ece,
   liftAt,
   logLoss,
+  orderByScoreDesc,
   prAuc,
   psi,
   reliabilityBins,
@@ -62,6 +63,26 @@ describe('rocAuc', () => {
 
   it('averageRanks gives tied values their mean rank', () => {
     expect(Array.from(averageRanks([3, 1, 3, 2, 3]))).toEqual([4, 1, 4, 2, 4]);
+  });
+});
+
+describe('metrics given the order already sorted', () => {
+  it('are the same to the last bit as each metric sorting on its own, ties and all', () => {
+    const r = mulberry32(9);
+    const n = 3000;
+    const y = Uint8Array.from({ length: n }, () => (r() < 0.2 ? 1 : 0));
+    // integer points (many ties, and -0 beside 0) and continuous probabilities
+    const points = Float64Array.from({ length: n }, (_, i) => (i % 97 === 0 ? -0 : Math.round(r() * 40 - 5)));
+    const probability = Float64Array.from({ length: n }, () => r());
+    for (const p of [points, probability]) {
+      const order = orderByScoreDesc(p);
+      expect(Array.from(averageRanks(p, order))).toEqual(Array.from(averageRanks(p)));
+      expect(Object.is(rocAuc(y, p, order), rocAuc(y, p))).toBe(true);
+      expect(Object.is(prAuc(y, p, order), prAuc(y, p))).toBe(true);
+      for (const f of [0.05, 0.1, 0.2]) expect(Object.is(liftAt(y, p, f, order), liftAt(y, p, f))).toBe(true);
+      expect(cumulativeGains(y, p, 100, order)).toEqual(cumulativeGains(y, p, 100));
+      expect(rocCurve(y, p, 200, order)).toEqual(rocCurve(y, p, 200));
+    }
   });
 });
 
