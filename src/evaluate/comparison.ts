@@ -171,7 +171,12 @@ export function agreementCells(
 }
 
 /** Of the leads the rules call MQL, how many convert, versus as many leads from the top of the predictive score. */
-export function captureAtEqualEffort(y: Uint8Array, mql: number[], pred: Float64Array): ComparisonResult['capture'] {
+export function captureAtEqualEffort(
+  y: Uint8Array,
+  mql: number[],
+  pred: Float64Array,
+  order: Int32Array = orderByScoreDesc(pred),
+): ComparisonResult['capture'] {
   let mqlLeads = 0;
   let mqlConverted = 0;
   mql.forEach((m, i) => {
@@ -180,7 +185,6 @@ export function captureAtEqualEffort(y: Uint8Array, mql: number[], pred: Float64
       mqlConverted += y[i];
     }
   });
-  const order = Array.from(pred.keys()).sort((a, b) => pred[b] - pred[a] || a - b);
   let top = 0;
   for (let k = 0; k < mqlLeads; k++) top += y[order[k]];
   return {
@@ -192,8 +196,8 @@ export function captureAtEqualEffort(y: Uint8Array, mql: number[], pred: Float64
 }
 
 /** Percentile rank (0-1) of each value within the array; ties share their average rank. */
-export function rankPct(v: ArrayLike<number>): Float64Array {
-  const ranks = averageRanks(v); // 1-based
+export function rankPct(v: ArrayLike<number>, desc?: Int32Array): Float64Array {
+  const ranks = averageRanks(v, desc); // 1-based
   return ranks.map((r) => (v.length > 1 ? (r - 1) / (v.length - 1) : 0.5));
 }
 
@@ -260,14 +264,23 @@ export function mostDisagreedOrder(
   probability: Float64Array,
   directions: (DisagreementDirection | null)[],
   k = 6,
+  orders?: { rules: Int32Array; predictive: Int32Array },
 ): number[] {
-  const rr = rankPct(rulesPoints);
-  const pr = rankPct(probability);
-  const gap = (i: number) => Math.abs(pr[i] - rr[i]);
-  const pick = (direction: DisagreementDirection) =>
-    Array.from(probability.keys())
-      .filter((i) => directions[i] === direction)
-      .sort((a, b) => gap(b) - gap(a) || a - b)
-      .slice(0, k);
-  return [...pick('rules_higher'), ...pick('model_higher')];
+  if (k <= 0) return [];
+  const rr = rankPct(rulesPoints, orders?.rules);
+  const pr = rankPct(probability, orders?.predictive);
+  // the k largest gaps each way, ties to the earlier lead: kept in one pass, not by sorting every lead
+  const picked: Record<DisagreementDirection, { i: number; gap: number }[]> = { rules_higher: [], model_higher: [] };
+  for (let i = 0; i < probability.length; i++) {
+    const direction = directions[i];
+    if (!direction) continue;
+    const top = picked[direction];
+    const gap = Math.abs(pr[i] - rr[i]);
+    if (top.length === k && !(gap > top[k - 1].gap)) continue;
+    let at = top.length;
+    while (at > 0 && gap > top[at - 1].gap) at--;
+    top.splice(at, 0, { i, gap });
+    if (top.length > k) top.pop();
+  }
+  return [...picked.rules_higher, ...picked.model_higher].map((x) => x.i);
 }

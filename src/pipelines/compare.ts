@@ -150,6 +150,9 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
       const ruleBand = evalIdx.map((i) => r.band[i]);
       const ruleOrder = orderOfBands(rules);
       const predOrder = bands.map((b) => b.name);
+      // each score's leads sorted once, for all its rank metrics, curves and the disagreements
+      const rulesRanked = orderByScoreDesc(rulesPts);
+      const predRanked = orderByScoreDesc(predP);
       const evaluated: Evaluated = {
         frame,
         evalIdx,
@@ -161,6 +164,7 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
         predBand,
         modelRules,
         matrix,
+        ranked: { rules: rulesRanked, predictive: predRanked },
       };
       const nConv = yE.reduce((a, b) => a + b, 0);
       const day = opts.asOf.toISOString().slice(0, 10);
@@ -173,9 +177,6 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
         { seed: opts.seed, replicates: BOOTSTRAP_REPLICATES, mql },
       );
       const overlap = trainingOverlap(trained.card, opts.asOf, trained.horizonDays);
-      // each score's leads sorted once, for all its rank metrics and curves
-      const rulesRanked = orderByScoreDesc(rulesPts);
-      const predRanked = orderByScoreDesc(predP);
       const result: ComparisonResult = {
         run_id: runId,
         created_at: opts.now.toISOString(),
@@ -198,7 +199,7 @@ export async function compareScores(opts: CompareOptions): Promise<CompareOutput
         },
         bands: [...bandRows('rules', ruleBand, yE, ruleOrder), ...bandRows('predictive', predBand, yE, predOrder)],
         agreement: agreementCells(ruleBand, predBand, yE, ruleOrder, predOrder),
-        capture: captureAtEqualEffort(yE, mql, predP),
+        capture: captureAtEqualEffort(yE, mql, predP, predRanked),
         disagreements: await mostDisagreed(evaluated, trained, directions, (rows) => firedRules(w, rules, frame, rows)),
         disagreement_groups: disagreementGroups(directions, yE),
         intervals: {
@@ -268,6 +269,8 @@ interface Evaluated {
   modelRules: Float64Array | null;
   /** the encoded frame */
   matrix: DenseMatrix;
+  /** the evaluated leads (j) by each score, highest first (orderByScoreDesc) */
+  ranked: { rules: Int32Array; predictive: Int32Array };
 }
 
 /** The leads the two scores disagree on most, each way, with each side's reasons. */
@@ -277,7 +280,7 @@ async function mostDisagreed(
   directions: (DisagreementDirection | null)[],
   firedOf: (frameRows: number[]) => Promise<string[]>,
 ): Promise<ComparisonResult['disagreements']> {
-  const order = mostDisagreedOrder(e.rulesPts, e.predP, directions);
+  const order = mostDisagreedOrder(e.rulesPts, e.predP, directions, 6, e.ranked);
   if (order.length === 0) return [];
   const rows = order.map((j) => e.evalIdx[j]);
   const fired = await firedOf(rows);
