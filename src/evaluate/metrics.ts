@@ -32,12 +32,10 @@ export function orderByScoreDesc(p: Scores): Int32Array {
  */
 export function averageRanks(p: Scores, desc?: Int32Array): Float64Array {
   const n = p.length;
-  let idx: Int32Array;
+  const idx = new Int32Array(n);
   if (desc) {
-    idx = new Int32Array(n);
     for (let k = 0; k < n; k++) idx[k] = desc[n - 1 - k];
   } else {
-    idx = new Int32Array(n);
     for (let i = 0; i < n; i++) idx[i] = i;
     idx.sort((a, b) => p[a] - p[b] || a - b);
   }
