@@ -130,36 +130,59 @@ export interface ReasonPhrases {
 
 /** The phrases of ranking rows 0..rows-1; words are made once per distinct key and direction. */
 export function reasonPhrases(r: ReasonRanking, rows: number, source: PhraseSource): ReasonPhrases {
-  const { slots } = r;
-  const phrases: string[] = [];
-  const factorJson = r.factors.map((f) => JSON.stringify(f));
+  return new PhraseBook(r.factors).add(r, rows, source);
+}
+
+/**
+ * Phrases made once per distinct key and direction, kept across calls: rankings of successive row ranges get ids
+ * into one growing list, the very ids one ranking of all the rows would get (a run words its reasons part by part).
+ */
+export class PhraseBook {
+  /** every phrase so far, by id (grows with each add) */
+  readonly phrases: string[] = [];
+  private readonly factorJson: string[];
   // per factor and direction: key -> phrase id, and text -> phrase id (distinct keys may word alike)
-  const byKey = r.factors.map(() => [new Map<string, number>(), new Map<string, number>()]);
-  const byText = r.factors.map(() => [new Map<string, number>(), new Map<string, number>()]);
-  const ids = new Int32Array(rows * slots).fill(-1);
-  for (let i = 0; i < rows; i++) {
-    for (let s = 0; s < slots; s++) {
-      const at = i * slots + s;
-      const f = r.ids[at];
-      if (f < 0) break;
-      const dir = r.weights[at] > 0 ? 0 : 1;
-      const key = source.key?.(f, i);
-      let id = key === undefined ? undefined : byKey[f][dir].get(key);
-      if (id === undefined) {
-        const text = source.text(f, i);
-        id = byText[f][dir].get(text);
-        if (id === undefined) {
-          id = phrases.length;
-          const direction = dir === 0 ? '"up"' : '"down"';
-          phrases.push(`{"factor":${factorJson[f]},"direction":${direction},"text":${JSON.stringify(text)},"weight":`);
-          byText[f][dir].set(text, id);
-        }
-        if (key !== undefined) byKey[f][dir].set(key, id);
-      }
-      ids[at] = id;
-    }
+  private readonly byKey: Map<string, number>[][];
+  private readonly byText: Map<string, number>[][];
+
+  constructor(readonly factors: readonly string[]) {
+    this.factorJson = factors.map((f) => JSON.stringify(f));
+    this.byKey = factors.map(() => [new Map<string, number>(), new Map<string, number>()]);
+    this.byText = factors.map(() => [new Map<string, number>(), new Map<string, number>()]);
   }
-  return { phrases, slots, ids, weights: r.weights.subarray(0, rows * slots) };
+
+  /** The phrases of ranking rows 0..rows-1 (a ranking over this book's factors); `phrases` is the whole book. */
+  add(r: ReasonRanking, rows: number, source: PhraseSource): ReasonPhrases {
+    const { slots } = r;
+    const { phrases, factorJson, byKey, byText } = this;
+    if (r.factors.length !== this.factors.length) throw new RangeError('the ranking has other factors than the book');
+    const ids = new Int32Array(rows * slots).fill(-1);
+    for (let i = 0; i < rows; i++) {
+      for (let s = 0; s < slots; s++) {
+        const at = i * slots + s;
+        const f = r.ids[at];
+        if (f < 0) break;
+        const dir = r.weights[at] > 0 ? 0 : 1;
+        const key = source.key?.(f, i);
+        let id = key === undefined ? undefined : byKey[f][dir].get(key);
+        if (id === undefined) {
+          const text = source.text(f, i);
+          id = byText[f][dir].get(text);
+          if (id === undefined) {
+            id = phrases.length;
+            const direction = dir === 0 ? '"up"' : '"down"';
+            phrases.push(
+              `{"factor":${factorJson[f]},"direction":${direction},"text":${JSON.stringify(text)},"weight":`,
+            );
+            byText[f][dir].set(text, id);
+          }
+          if (key !== undefined) byKey[f][dir].set(key, id);
+        }
+        ids[at] = id;
+      }
+    }
+    return { phrases, slots, ids, weights: r.weights.subarray(0, rows * slots) };
+  }
 }
 
 /** Weights as the reasons JSON shows them: 4 decimals. */

@@ -12,6 +12,7 @@ import {
   type ColumnGroups,
 } from '../models/attribution.ts';
 import {
+  PhraseBook,
   rankFactors,
   reasonObjects,
   reasonPhrases,
@@ -121,6 +122,37 @@ export function reasonsFor(
   });
   const source = phraseSource(explainer, frame, rowOf, rules);
   return { attribution, ranking, phrases: reasonPhrases(ranking, attribution.rows, source), source };
+}
+
+/**
+ * The reasons of rows [from, to) on call, as reasonsFor words them: ranked range by range into one phrase book, so the
+ * ids are those of one pass over every row. The rule term is added (in place) on the first call. Scoring writes each
+ * range's rows while JavaScript ranks the next.
+ */
+export function reasonsByRange(
+  trained: TrainedModel,
+  explainer: Explainer,
+  members: BlendAttribution,
+  rules: Float64Array | null,
+  frame: FeatureFrame,
+  k: number,
+): (from: number, to: number) => ReasonPhrases {
+  let attribution: BlendAttribution | undefined;
+  let book: PhraseBook | undefined;
+  return (from, to) => {
+    attribution ??= withRules(trained.model, members, trained.model.usesRules ? rules : null, explainer.reference);
+    book ??= new PhraseBook(attribution.groups);
+    const width = attribution.groups.length;
+    const ranking = rankFactors({
+      values: attribution.values.subarray(from * width, to * width),
+      rows: to - from,
+      factors: attribution.groups,
+      k,
+      minAbsWeight: MIN_REASON_WEIGHT,
+    });
+    const source = phraseSource(explainer, frame, (i) => from + i, rules ? rules.subarray(from, to) : null);
+    return book.add(ranking, to - from, source);
+  };
 }
 
 /** The reasons of explained rows as objects (compare's disagreements, explain). */

@@ -19,13 +19,14 @@ export function reasonColumnTypes(slots: number): [name: string, type: string][]
 
 /**
  * Rows [from, to) of the reason columns: phrase id (-1: none) and the weight rounded as the JSON shows it (NaN,
- * stored NULL, where there is no reason).
+ * stored NULL, where there is no reason). `firstRow`: the run's row of the phrases' row 0 (for messages).
  */
 export function reasonColumns(
   phrases: ReasonPhrases,
   from: number,
   to: number,
   round: (w: number) => number,
+  firstRow = 0,
 ): AppendColumn[] {
   const { slots, ids, weights } = phrases;
   const n = to - from;
@@ -44,7 +45,7 @@ export function reasonColumns(
       // DuckDB prints these exactly as JSON.stringify does (tested); beyond, notation differs
       if (!(Math.abs(w) < 1e14))
         throw new DataError(
-          `reason weight ${w} (row ${from + i}) is out of range`,
+          `reason weight ${w} (row ${firstRow + from + i}) is out of range`,
           'the model has degenerate coefficients: retrain it',
         );
       weight[i] = w;
@@ -61,8 +62,16 @@ export function reasonColumns(
  * DDL of the phrase table the JSON joins: `s` (phrase) and `sc` (`},` + phrase, for the slots after the first), by id.
  */
 export function phraseTableDdl(table: string, phrasesTable: string): string {
-  const source = quoteIdent(phrasesTable);
-  return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS SELECT id, s, '},' || s AS sc FROM ${source}`;
+  return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS ${phraseJoinSelect(phrasesTable, 0)}`;
+}
+
+/** The phrases from id `fromId` on, added to a phrase table made by phraseTableDdl (a run stages them part by part). */
+export function phraseTableAddSql(table: string, phrasesTable: string, fromId: number): string {
+  return `INSERT INTO ${quoteIdent(table)} ${phraseJoinSelect(phrasesTable, fromId)}`;
+}
+
+function phraseJoinSelect(phrasesTable: string, fromId: number): string {
+  return `SELECT id, s, '},' || s AS sc FROM ${quoteIdent(phrasesTable)} WHERE id >= ${Math.trunc(fromId)}`;
 }
 
 /**

@@ -236,6 +236,30 @@ describe('leadscore score', () => {
     },
   );
 
+  it('lead_scores written in parts (reasons worded part by part) equals one part, inserted or upserted', async () => {
+    const rows = (db: string) =>
+      withWarehouse(db, (w) =>
+        w.all(`SELECT * EXCLUDE (scored_at), reasons::VARCHAR AS reasons FROM lead_scores ORDER BY lead_id`),
+      );
+    const history = (db: string) =>
+      withWarehouse(db, (w) => w.all(`SELECT * EXCLUDE (scored_at) FROM lead_score_history ORDER BY lead_id, run_id`));
+    const earlier = new Date('2025-11-01T00:00:00Z');
+    const written: Record<string, unknown>[][][] = [];
+    for (const partRows of [undefined, 50]) {
+      const db = copyDb(fx.db, `score-parts-${partRows ?? 'one'}.duckdb`);
+      // the first run inserts into an empty table, the second upserts the leads the first scored
+      await scoreLeads(opts(db, { runId: 'first', shard: { k: 1, n: 2 }, asOf: earlier, partRows }));
+      await scoreLeads(opts(db, { runId: 'second', partRows }));
+      written.push([await rows(db), await history(db)]);
+    }
+    const [one, parts] = written;
+    expect(one[0].length).toBeGreaterThan(3 * 50); // several parts
+
+    expect(new Set(one[0].map((r) => r.run_id))).toEqual(new Set(['first', 'second']));
+    expect(parts[0]).toEqual(one[0]);
+    expect(parts[1]).toEqual(one[1]);
+  });
+
   it('4 shards written as Parquet add up to exactly the unsharded result', async () => {
     const out = path.join(fx.dir, 'shards');
     const whole = path.join(fx.dir, 'whole');

@@ -14,7 +14,7 @@ import { prepareFlatScoring, type FlatRows } from './prepare-flat.ts';
 import { publishToFile, publishToParquet, publishToWarehouse, type PublishContext } from './publish.ts';
 import { recordRunFailed, recordRunStart } from './run-record.ts';
 import { runMetadata } from './shards.ts';
-import { scoredChunks, stagePhrases, TextCodes, type RunConstants } from './staging.ts';
+import { scoredChunks, TextCodes, type RunConstants } from './staging.ts';
 import type { ScoreOptions, ScoreSummary, ScoreTables, Shard } from './types.ts';
 
 export { shardSql } from './prepare.ts';
@@ -77,11 +77,8 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
         modelVersion: trained.version,
         runId,
         dictionaries: { band: new TextCodes(), grade: new TextCodes(), rule_band: new TextCodes() },
-        reasons: prepared.phrases.slots,
+        reasons: 2 * opts.reasons, // slots: k up and k down
       };
-      const phrasesStarted = performance.now();
-      await stagePhrases(w, tables, prepared.phrases);
-      timings.write = (performance.now() - phrasesStarted) / 1000; // publishing adds its own
       const chunks = scoredChunks(trained, prepared, constants.dictionaries);
       const rows = prepared.frame.ids.length;
       const ctx: PublishContext = {
@@ -89,6 +86,8 @@ export async function scoreLeads(opts: ScoreOptions): Promise<ScoreSummary> {
         tables,
         constants,
         chunks,
+        reasons: prepared.reasons,
+        partRows: opts.partRows,
         timings,
         progress: (done, stage = 'scoring') => opts.onProgress?.(done, rows, stage),
         now: opts.now,
@@ -147,6 +146,7 @@ function scratchTables(runId: string): ScoreTables {
     features: `_ls_score_features_${tag}`,
     ids: `_ls_score_ids_${tag}`,
     staging: `_ls_score_staging_${tag}`,
+    reasons: `_ls_score_reasons_${tag}`,
     phrases: `_ls_score_phrases_${tag}`,
     phraseJoin: `_ls_score_phrase_join_${tag}`,
     trend: `_ls_score_trend_${tag}`,

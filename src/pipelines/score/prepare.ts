@@ -1,7 +1,7 @@
 /**
  * Everything a scoring run computes before writing: the leads to score, their features as of the
  * date, the base models' outputs and their attribution by factor, (on a second DuckDB connection,
- * meanwhile) the rule score, then the reasons' ranking and phrases.
+ * meanwhile) the rule score; the reasons' ranking and phrases on call, when the publish step asks.
  */
 import { DataError } from '../../errors.ts';
 import { buildFeatureTable, readFrame, transform, type FeatureFrame } from '../../features/index.ts';
@@ -9,7 +9,7 @@ import type { BlendAttribution } from '../../models/attribution.ts';
 import { alignedRuleScores, type AlignedRuleScores } from '../../rules/index.ts';
 import { openLeadSql, timestampSql } from '../../schema/index.ts';
 import { quoteIdent, type Warehouse } from '../../store/index.ts';
-import { attributeRows, explainerFor, reasonsFor } from '../explain-rows.ts';
+import { attributeRows, explainerFor, reasonsByRange } from '../explain-rows.ts';
 import { crmSpecOf, type TrainedModel } from '../trained-model.ts';
 import type { Prepared, ScoreOptions, ScoreTables } from './types.ts';
 
@@ -123,10 +123,10 @@ export interface ExplainHooks {
 }
 
 /**
- * The step CRM and flat scoring share: a frame of raw features -> the base models' outputs -> the reasons'
- * ranking and phrases, with the rule score (on its way from a second connection, or null) awaited last,
- * since only the blend needs it. Everything after (blend, calibration, score, band, staging, publishing)
- * is staging.ts and publish.ts, also shared.
+ * The step CRM and flat scoring share: a frame of raw features -> the base models' outputs and their attribution by
+ * factor, with the rule score (on its way from a second connection, or null) awaited last, since only the blend needs
+ * it. The reasons' ranking and phrases are left to the caller, as a function: the scores need none of them.
+ * Everything after (blend, calibration, score, band, staging, publishing) is staging.ts and publish.ts, also shared.
  */
 export async function explainFrame(
   trained: TrainedModel,
@@ -163,7 +163,6 @@ export async function explainFrame(
       'retrain the model',
     );
   }
-  const explained = reasonsFor(trained, explainer, members, rules?.total ?? null, frame, (i) => i, reasons);
-  lap('reasons');
-  return { frame, base, phrases: explained.phrases, rules };
+  const reasonsOf = reasonsByRange(trained, explainer, members, rules?.total ?? null, frame, reasons);
+  return { frame, base, rules, reasons: reasonsOf };
 }

@@ -1,14 +1,21 @@
 /**
  * Staging a scoring run's rows: JavaScript computes the per-row numbers chunk by chunk (blend,
- * calibration, score, band, percentile, reason phrase ids) and appends them as block copies to a TEMP
- * table; the text (ids, bands, grades, the run's constants, the reasons JSON) is made in SQL on the way
- * out, when the rows are published.
+ * calibration, score, band, percentile) and appends them as block copies to a TEMP table, and the
+ * reasons (phrase ids and weights) to another once they are ranked; the text (ids, bands, grades, the
+ * run's constants, the reasons JSON) is made in SQL on the way out, when the rows are published.
  */
 import { quoteIdent, quoteLiteral, type AppendColumn, type Warehouse } from '../../store/index.ts';
 import { bandFor, scoreFromProbability } from '../../models/score.ts';
 import { roundWeight, type ReasonPhrases } from '../../models/reasons.ts';
 import { SCORE_COLUMNS, TREND_COLUMNS } from '../tables.ts';
-import { phraseTableDdl, reasonColumns, reasonColumnTypes, reasonsJoinSql, reasonsJsonSql } from '../reasons-sql.ts';
+import {
+  phraseTableAddSql,
+  phraseTableDdl,
+  reasonColumns,
+  reasonColumnTypes,
+  reasonsJoinSql,
+  reasonsJsonSql,
+} from '../reasons-sql.ts';
 import type { TrainedModel } from '../trained-model.ts';
 import type { Prepared, Progress, ScoreTables } from './types.ts';
 
@@ -24,7 +31,7 @@ export interface ChunkSource {
   chunk(from: number, to: number): AppendColumn[];
 }
 
-/** The run's rows as chunks computed on demand (blend, calibration, score, band, percentile, reason ids). */
+/** The run's rows as chunks computed on demand (blend, calibration, score, band, percentile). */
 export function scoredChunks(loaded: TrainedModel, prepared: Prepared, dictionaries: Dictionaries): ChunkSource {
   const src: ChunkSource = {
     rows: prepared.frame.ids.length,
@@ -39,7 +46,7 @@ export function scoredChunks(loaded: TrainedModel, prepared: Prepared, dictionar
   };
   return src;
 }
-// Rows [from, to): blend and calibration (the rule score is in now), score, band, percentile, reasons in words.
+// Rows [from, to): blend and calibration (the rule score is in now), score, band, percentile.
 function scoreChunk(
   loaded: TrainedModel,
   prepared: Prepared,
@@ -48,7 +55,7 @@ function scoreChunk(
   run: { dictionaries: Dictionaries; bands: Record<string, number> },
 ): AppendColumn[] {
   const n = to - from;
-  const { base, phrases, rules } = prepared;
+  const { base, rules } = prepared;
   const baseChunk = Object.fromEntries(Object.entries(base).map(([name, p]) => [name, p.subarray(from, to)]));
   const out = loaded.model.combine(baseChunk, rules ? rules.total.subarray(from, to) : null);
   const p = out.probability;
@@ -78,7 +85,6 @@ function scoreChunk(
     { name: 'grade_code', type: 'INTEGER', values: codes(rules?.grade, run.dictionaries.grade) },
     { name: 'rule_score', type: 'DOUBLE', values: rules ? rules.total.slice(from, to) : new Float64Array(n).fill(NaN) },
     { name: 'rule_band_code', type: 'INTEGER', values: codes(rules?.band, run.dictionaries.rule_band) },
-    ...reasonColumns(phrases, from, to, roundWeight),
   ];
 }
 
@@ -125,8 +131,8 @@ export interface RunConstants {
 }
 
 /**
- * The staging table holds only per-row numbers (a TEMP table: never written to the warehouse file or
- * its log), so every column is appended as a block copy; ids, text codes, the run's constants and the
+ * The staging tables hold only per-row numbers (TEMP tables: never written to the warehouse file or its
+ * log), so every column is appended as a block copy; ids, text codes, the run's constants and the
  * reasons JSON (from phrase ids and weights) are made in SQL on the way out.
  */
 const STAGED_COLUMN_TYPES = [
@@ -139,19 +145,49 @@ const STAGED_COLUMN_TYPES = [
   ['rule_score', 'DOUBLE'],
   ['rule_band_code', 'INTEGER'],
 ] as const;
-function STAGING_DDL(quotedName: string, reasons: number): string {
-  const columns = [...STAGED_COLUMN_TYPES, ...reasonColumnTypes(reasons)];
-  return `CREATE TEMP TABLE ${quotedName} (${columns.map(([c, t]) => `${quoteIdent(c)} ${t}`).join(', ')})`;
+function tempTableDdl(quotedName: string, columns: readonly (readonly [string, string])[]): string {
+  return `CREATE OR REPLACE TEMP TABLE ${quotedName} (${columns.map(([c, t]) => `${quoteIdent(c)} ${t}`).join(', ')})`;
 }
 
-/** The run's reason phrases, staged once (a few thousand rows), then as the table the JSON joins. */
-export async function stagePhrases(w: Warehouse, tables: ScoreTables, phrases: ReasonPhrases): Promise<void> {
+/**
+ * The reason tables, empty: the run's distinct phrases (id, s), the same as the JSON joins them (id, s, sc), and per
+ * row (rn) a phrase id and a rounded weight per slot.
+ */
+export async function createReasonTables(w: Warehouse, tables: ScoreTables, slots: number): Promise<void> {
   await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(tables.phrases)} (id INTEGER NOT NULL, s VARCHAR NOT NULL)`);
-  await w.appendColumns(tables.phrases, [
-    { name: 'id', type: 'INTEGER', values: Int32Array.from(phrases.phrases, (_, i) => i) },
-    { name: 's', type: 'VARCHAR', values: phrases.phrases },
-  ]);
   await w.run(phraseTableDdl(tables.phraseJoin, tables.phrases));
+  await w.run(tempTableDdl(quoteIdent(tables.reasons), [['rn', 'INTEGER NOT NULL'], ...reasonColumnTypes(slots)]));
+}
+
+/**
+ * Stage the reasons of rows [from, to) (`phrases`: theirs, row 0 being row `from`) and the phrases they brought: ids
+ * `known` and up (a few thousand over a run). Returns how many phrases are staged now.
+ */
+export async function stageReasonRange(
+  w: Warehouse,
+  tables: ScoreTables,
+  phrases: ReasonPhrases,
+  range: { from: number; to: number },
+  known: number,
+): Promise<number> {
+  const added = phrases.phrases.slice(known);
+  if (added.length > 0) {
+    await w.appendColumns(tables.phrases, [
+      { name: 'id', type: 'INTEGER', values: Int32Array.from(added, (_, i) => known + i) },
+      { name: 's', type: 'VARCHAR', values: added },
+    ]);
+    await w.run(phraseTableAddSql(tables.phraseJoin, tables.phrases, known));
+  }
+  for (let from = range.from; from < range.to; from += CHUNK) {
+    const to = Math.min(range.to, from + CHUNK);
+    const rn = new Int32Array(to - from);
+    for (let i = 0; i < rn.length; i++) rn[i] = from + i;
+    await w.appendColumns(tables.reasons, [
+      { name: 'rn', type: 'INTEGER', values: rn },
+      ...reasonColumns(phrases, from - range.from, to - range.from, roundWeight, range.from),
+    ]);
+  }
+  return phrases.phrases.length;
 }
 
 /** lead_scores' trend columns, from the trend table `t` (stageTrend) and the new row's score `s.score`. */
@@ -178,20 +214,23 @@ export function scoreSelectList(c: RunConstants, columns: readonly string[] = SC
     band: c.dictionaries.band.decodeSql('s.band_code'),
     grade: c.dictionaries.grade.decodeSql('s.grade_code'),
     rule_band: c.dictionaries.rule_band.decodeSql('s.rule_band_code'),
-    reasons: reasonsJsonSql(c.reasons, 's'),
+    reasons: reasonsJsonSql(c.reasons, 'r'),
     ...TREND_SELECT,
   };
   return columns.map((col) => `${expr[col] ?? `s.${quoteIdent(col)}`} AS ${quoteIdent(col)}`).join(', ');
 }
 
 /**
- * FROM clause pairing staged rows with their lead ids, the phrases of their `reasons` reason slots (0: none) and,
- * when `trend`, their trend (lead_scores' columns; history has none).
+ * FROM clause pairing staged rows `s` with their lead ids `i`, their reasons `r` and the phrases of their `reasons`
+ * reason slots (0: none, and no reasons table read) and, when `trend`, their trend `t` (lead_scores' columns; history
+ * has none).
  */
 export function scoredRowsSql(tables: ScoreTables, reasons: number, trend: boolean): string {
-  const joins = reasonsJoinSql(reasons, 's', tables.phraseJoin);
+  const reasonRows = reasons > 0 ? ` JOIN ${quoteIdent(tables.reasons)} r ON r.rn = s.rn` : '';
+  const joins = reasonsJoinSql(reasons, 'r', tables.phraseJoin);
   const trendJoin = trend ? ` LEFT JOIN ${quoteIdent(tables.trend)} t ON t.rn = s.rn` : '';
-  return `${quoteIdent(tables.staging)} s JOIN ${quoteIdent(tables.ids)} i ON i.rn = s.rn ${joins}${trendJoin}`;
+  const staged = `${quoteIdent(tables.staging)} s JOIN ${quoteIdent(tables.ids)} i ON i.rn = s.rn`;
+  return `${staged}${reasonRows} ${joins}${trendJoin}`;
 }
 
 const DAY_MS = 86_400_000;
@@ -233,17 +272,17 @@ export async function stageTrend(w: Warehouse, tables: Pick<ScoreTables, 'ids' |
 }
 
 /**
- * Stage every row: chunk by chunk, JavaScript computes the numbers (blend, calibration, score, band,
- * reason phrase ids) and appends them as block copies to the TEMP staging table.
+ * Stage every row's numbers: chunk by chunk, JavaScript computes them (blend, calibration, score, band, percentile)
+ * and appends them as block copies to the TEMP staging table; then the rows' trend from earlier runs.
  */
-export async function stageAll(
+export async function stageScores(
   w: Warehouse,
   tables: ScoreTables,
   constants: RunConstants,
   chunks: ChunkSource,
   progress: Progress,
 ): Promise<void> {
-  await w.run(STAGING_DDL(quoteIdent(tables.staging), constants.reasons));
+  await w.run(tempTableDdl(quoteIdent(tables.staging), STAGED_COLUMN_TYPES));
   for (let from = 0; from < chunks.rows; from += CHUNK) {
     const to = Math.min(chunks.rows, from + CHUNK);
     await w.appendColumns(tables.staging, chunks.chunk(from, to));

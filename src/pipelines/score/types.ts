@@ -37,6 +37,8 @@ export interface ScoreOptions {
   onNotice?: (line: string) => void;
   /** called at each fault point (tests inject a pause there to kill the process at a known moment) */
   atFaultPoint?: (point: FaultPoint) => void;
+  /** rows per part of the lead_scores insert (default 250k; tests pass a few to write several parts) */
+  partRows?: number;
 }
 
 /** What a run reports. */
@@ -71,6 +73,8 @@ export interface ScoreTables {
   /** frame row number -> lead_id, so staging holds an integer instead of the id text */
   ids: string;
   staging: string;
+  /** each staged row's reasons (rn, then a phrase id and a weight per slot), staged once the reasons are computed */
+  reasons: string;
   /** the run's distinct reason phrases (id, s) as staged, and as joined to make the JSON (id, s, sc) */
   phrases: string;
   phraseJoin: string;
@@ -78,13 +82,19 @@ export interface ScoreTables {
   trend: string;
 }
 
-/** Everything a run computes before the per-chunk work: the frame, base outputs, reasons, the rules. */
+/**
+ * Everything a run computes before the per-chunk work: the frame, base outputs, the rules, and the reasons on call
+ * (the scores need no reasons, so the warehouse writes the history while JavaScript ranks and words them).
+ */
 export interface Prepared {
   frame: FeatureFrame;
   base: Record<string, Float64Array>;
-  /** each row's reasons: phrase ids and weights per slot */
-  phrases: ReasonPhrases;
   rules: AlignedRuleScores | null;
+  /**
+   * the reasons of rows [from, to) (phrase ids and weights per slot), ranked and worded when called, range after
+   * range in order; `phrases` is every phrase so far
+   */
+  reasons: (from: number, to: number) => ReasonPhrases;
 }
 
 /** Progress of a run: rows done, and the stage ('scoring' while rows are computed). */
