@@ -48,9 +48,11 @@ interface RowRange {
 
 /**
  * Rows per part of lead_scores' insert: JavaScript ranks and words the next part's reasons while DuckDB inserts this
- * part's rows (at a million rows, two inserts of half took what one whole did; parts of 50k cost several times more).
+ * part's rows. Two of DuckDB's row groups (122,880 rows each): the inserts of a transaction share row groups, and
+ * parts that end mid-group left the commit to finish them (4 parts of 237,514 rows: commit 1.8-2.2 s against
+ * 0.5 s for one insert of all 950k; parts of 245,760: 0.8-0.9 s). Parts of 50k cost several times more.
  */
-const PART_ROWS = 250_000;
+const PART_ROWS = 2 * 122_880;
 
 /**
  * Publish a run in one transaction: this run's history replaced, latest scores replaced, run marked done. The

@@ -37,7 +37,7 @@ export interface ScoreOptions {
   onNotice?: (line: string) => void;
   /** called at each fault point (tests inject a pause there to kill the process at a known moment) */
   atFaultPoint?: (point: FaultPoint) => void;
-  /** rows per part of the lead_scores insert (default 250k; tests pass a few to write several parts) */
+  /** rows per part of the lead_scores insert (default 245,760; tests pass a few to write several parts) */
   partRows?: number;
 }
 
