@@ -113,13 +113,7 @@ export function reasonsFor(
   k: number,
 ): ExplainedRows {
   const attribution = withRules(trained.model, members, trained.model.usesRules ? rules : null, explainer.reference);
-  const ranking = rankFactors({
-    values: attribution.values,
-    rows: attribution.rows,
-    factors: attribution.groups,
-    k,
-    minAbsWeight: MIN_REASON_WEIGHT,
-  });
+  const ranking = rankRows(attribution.values, attribution.rows, attribution.groups, k);
   const source = phraseSource(explainer, frame, rowOf, rules);
   return { attribution, ranking, phrases: reasonPhrases(ranking, attribution.rows, source), source };
 }
@@ -143,16 +137,16 @@ export function reasonsByRange(
     attribution ??= withRules(trained.model, members, trained.model.usesRules ? rules : null, explainer.reference);
     book ??= new PhraseBook(attribution.groups);
     const width = attribution.groups.length;
-    const ranking = rankFactors({
-      values: attribution.values.subarray(from * width, to * width),
-      rows: to - from,
-      factors: attribution.groups,
-      k,
-      minAbsWeight: MIN_REASON_WEIGHT,
-    });
+    const values = attribution.values.subarray(from * width, to * width);
+    const ranking = rankRows(values, to - from, attribution.groups, k);
     const source = phraseSource(explainer, frame, (i) => from + i, rules ? rules.subarray(from, to) : null);
     return book.add(ranking, to - from, source);
   };
+}
+
+/** The top k factors each way of rows' contributions (rows x factors, row-major); smaller ones are not reasons. */
+function rankRows(values: Float64Array, rows: number, factors: string[], k: number): ReasonRanking {
+  return rankFactors({ values, rows, factors, k, minAbsWeight: MIN_REASON_WEIGHT });
 }
 
 /** The reasons of explained rows as objects (compare's disagreements, explain). */
