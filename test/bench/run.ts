@@ -10,7 +10,7 @@
  *   BENCH_SIZES=100000,1000000 BENCH_STAGES=generate,export-csv,ingest BENCH_SCALE_ONLY=1 npm run bench
  *     # only those stages (each needs the ones before it), no quality or ratios
  *   BENCH_RATIOS_ONLY=1 npm run bench          # only the same-matrix ratios (2-3 minutes), no quality or scale
- *   BENCH_REPEATS=1 npm run bench              # one pass per size (default: 3 passes below the largest size, medians)
+ *   BENCH_REPEATS=1 npm run bench              # one pass per size (default: 3 passes at every size, medians)
  * Growth is given for each pair of neighbouring sizes; above 10.5x per 10x of leads is faster than linear.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -123,21 +123,23 @@ function scale(leads: number, pass = 0) {
 }
 
 /**
- * Passes per size below the largest: growth is measured from each stage's median run there. A stage of two or three
- * seconds at 100k moved by a third between single runs (features 2.6-3.4 s in one session), enough to swing its
- * growth factor across 10.5x on its own; the largest size runs once (its stages take 25-70 s).
+ * Passes per size: growth is measured from each stage's median run at both sizes. A stage of two or three seconds at
+ * 100k moved by a third between single runs (features 2.6-3.4 s in one session), and one stage at 1M by a fifth from
+ * one hour to the next, either enough to swing a growth factor across 10.5x on its own.
  */
-const REPEATS_BELOW_LARGEST = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
+const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
 
-/** Per stage, the record of the run with the median seconds (with every run's seconds beside it). */
+/** Per stage, the record of the run with the median seconds, the median CPU seconds, and every run's seconds. */
 function medianRuns(passes: Record<string, unknown>[][]): Record<string, unknown>[] {
   if (passes.length === 1) return passes[0];
   return passes[0].map((first, k) => {
     const runs = passes.map((p) => p[k]).filter((r) => r && r.stage === first.stage && !r.error);
     if (runs.length < passes.length) return passes.map((p) => p[k]).find((r) => r?.error) ?? first;
     const sorted = [...runs].sort((a, b) => (a.seconds as number) - (b.seconds as number));
+    const cpu = runs.map((r) => r.cpu_seconds as number).sort((a, b) => a - b);
     return {
       ...sorted[Math.floor((sorted.length - 1) / 2)],
+      cpu_seconds: cpu[Math.floor((cpu.length - 1) / 2)],
       runs: runs.length,
       seconds_each: runs.map((r) => r.seconds),
     };
@@ -158,8 +160,7 @@ const rat = SCALE_ONLY ? null : await ratios({ data: XEDU, work, python: PY, pee
 const scaleResults: Record<string, Record<string, unknown>[]> = {};
 if (!RATIOS_ONLY)
   for (const n of SIZES) {
-    const passes = n < Math.max(...SIZES) ? REPEATS_BELOW_LARGEST : 1;
-    scaleResults[n] = medianRuns(Array.from({ length: passes }, (_, k) => scale(n, passes > 1 ? k + 1 : 0)));
+    scaleResults[n] = medianRuns(Array.from({ length: REPEATS }, (_, k) => scale(n, REPEATS > 1 ? k + 1 : 0)));
   }
 const results = {
   created_at: new Date().toISOString(),
@@ -269,8 +270,10 @@ function scaleLines(r: typeof results, lines: string[]): void {
   lines.push(
     '### Speed at scale (each stage in its own process)',
     '',
-    `Below the largest size each stage ran ${REPEATS_BELOW_LARGEST} times (a fresh pass each); its row is the run ` +
-      "with the median seconds (every run's seconds in brackets), and growth is measured from it.",
+    REPEATS > 1
+      ? `At each size each stage ran ${REPEATS} times (a fresh pass each); its row is the run with the median ` +
+          "seconds (every run's seconds in brackets) with the median CPU seconds, and growth is measured from them."
+      : 'Each stage ran once at each size (BENCH_REPEATS=1).',
     '',
     '| leads | stage | seconds | CPU s | rows | rows/s | peak RSS MiB | load avg |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
