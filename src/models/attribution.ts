@@ -29,8 +29,9 @@ import { GradientBoosting } from './gbdt.ts';
 import { explainableGbdt, playerGroups, playerValues } from './gbdt-trees.ts';
 import { LogisticRegression } from './logistic.ts';
 import { deepLiftGrouped } from './neural-attribution.ts';
-import { NeuralEnsemble } from './neural-ensemble.ts';
+import { NeuralEnsemble, ensembleProbability } from './neural-ensemble.ts';
 import type { ScoringModel } from './scoring-model.ts';
+import type { ScoringParts } from './scoring-types.ts';
 import { treeShapGrouped } from './tree-shap.ts';
 
 /** Which group each matrix column belongs to. */
@@ -73,6 +74,8 @@ interface MemberAttribution {
   grouped: Float64Array;
   /** the member's logit at the reference row */
   referenceLogit: number;
+  /** the member's probabilities for the rows, when its attribution pass computed them (a network, when asked) */
+  probability?: Float64Array;
 }
 
 const RULES = 'rules';
@@ -84,13 +87,17 @@ function membershipOf(groups: ColumnGroups, cols: number): Float32Array {
   return m;
 }
 
-/** Contributions of one base model to its own logit, grouped; dispatches on the estimator's class. */
+/**
+ * Contributions of one base model to its own logit, grouped; dispatches on the estimator's class. With `predict`, a
+ * network's pass also returns its probabilities (the bits its predictProba gives).
+ */
 function attributeMember(
   name: string,
   estimator: unknown,
   X: DenseMatrix,
   reference: ArrayLike<number>,
   groups: ColumnGroups,
+  predict = false,
 ): MemberAttribution {
   const G = groups.names.length;
   const group = groups.ofColumn;
@@ -114,12 +121,16 @@ function attributeMember(
     const grouped = new Float64Array(X.rows * G);
     let referenceLogit = 0;
     const share = 1 / estimator.members.length;
+    const probabilities: Float64Array[] = [];
     for (const net of estimator.members) {
-      const a = deepLiftGrouped(net, X, reference, membership, G);
+      const a = deepLiftGrouped(net, X, reference, membership, G, predict);
       for (let k = 0; k < grouped.length; k++) grouped[k] += share * a.grouped[k];
       referenceLogit += share * a.referenceLogit;
+      if (a.probability) probabilities.push(a.probability);
     }
-    return { grouped, referenceLogit };
+    return predict
+      ? { grouped, referenceLogit, probability: ensembleProbability(probabilities) }
+      : { grouped, referenceLogit };
   }
   if (estimator instanceof GradientBoosting) {
     // the trees' players: matrix columns, or one-hot groups read as one categorical each
@@ -156,6 +167,36 @@ export function attributeMembers(
   reference: AttributionReference,
   groups: ColumnGroups,
 ): BlendAttribution {
+  return attributeWith(model, X, reference, groups, false, (m) => base[m.name]).attribution;
+}
+
+/**
+ * The members' probabilities for the rows of X (what `model.baseOutputs` gives) and their attribution (what
+ * `attributeMembers` gives), in one pass: a network's predictions come out of its attribution pass, so its matrix is
+ * standardized and run forward once. The same bits as the two calls one after the other.
+ */
+export function predictAndAttributeMembers(
+  model: ScoringModel,
+  X: DenseMatrix,
+  reference: AttributionReference,
+  groups: ColumnGroups,
+): { base: Record<string, Float64Array>; attribution: BlendAttribution } {
+  return attributeWith(model, X, reference, groups, true, (m, a) => a?.probability ?? m.estimator.predictProba(X));
+}
+
+/**
+ * The attribution loop both of the above run: per member the blend takes, its contributions, then the gap between
+ * their sum and the blend's input (`probabilityOf` the member, after its attribution) spread over its groups. With
+ * `predict`, every member's probabilities are collected into `base` (those the blend does not take included).
+ */
+function attributeWith(
+  model: ScoringModel,
+  X: DenseMatrix,
+  reference: AttributionReference,
+  groups: ColumnGroups,
+  predict: boolean,
+  probabilityOf: (m: ScoringParts['members'][number], a: MemberAttribution | null) => Float64Array | undefined,
+): { base: Record<string, Float64Array>; attribution: BlendAttribution } {
   if (reference.row.length !== X.cols) {
     throw new DataError(`the reference row has ${reference.row.length} values for ${X.cols} matrix columns`);
   }
@@ -168,16 +209,27 @@ export function attributeMembers(
   const usesRules = model.usesRules;
   const width = G + (usesRules ? 1 : 0);
   const values = new Float64Array(X.rows * width);
+  const base: Record<string, Float64Array> = {};
   let baseLogit = parts.blend.intercept();
   const residual: Record<string, number> = {};
   const clipped: Record<string, number> = {};
   const clip = Math.abs(transformValue(0, 'logit')) - 1e-3;
   for (const m of parts.members) {
     const w = weights[m.name];
-    if (w === undefined) continue; // a member the blend does not take contributes nothing
-    const p = base[m.name];
-    if (!p || p.length !== X.rows) throw new DataError(`no predictions of base model '${m.name}' for these rows`);
-    const a = attributeMember(m.name, m.estimator, X, reference.row, groups);
+    if (w === undefined) {
+      // a member the blend does not take contributes nothing (predicted all the same, as baseOutputs does)
+      if (predict) base[m.name] = probabilityOf(m, null)!;
+      continue;
+    }
+    const checked = (q: Float64Array | undefined) => {
+      if (!q || q.length !== X.rows) throw new DataError(`no predictions of base model '${m.name}' for these rows`);
+      return q;
+    };
+    // the caller's predictions are checked before the work; a pass that predicts gives them after it
+    const given = predict ? undefined : checked(probabilityOf(m, null));
+    const a = attributeMember(m.name, m.estimator, X, reference.row, groups, predict);
+    const p = given ?? checked(probabilityOf(m, a));
+    base[m.name] = p;
     baseLogit += w * a.referenceLogit;
     let worst = 0;
     let beyond = 0;
@@ -207,7 +259,7 @@ export function attributeMembers(
     residual[m.name] = worst;
     clipped[m.name] = beyond;
   }
-  return {
+  const attribution: BlendAttribution = {
     groups: usesRules ? [...groups.names, RULES] : [...groups.names],
     rows: X.rows,
     values,
@@ -215,6 +267,7 @@ export function attributeMembers(
     residual,
     clipped,
   };
+  return { base, attribution };
 }
 
 /**

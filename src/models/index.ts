@@ -30,7 +30,13 @@ export type { BandThreshold } from './score.ts';
 export { rankFactors, reasonPhrases, reasonsJson, reasonObjects, roundWeight } from './reasons.ts';
 export type { Reason, RankInput, ReasonRanking, ReasonPhrases, PhraseSource } from './reasons.ts';
 
-export { attributeMembers, attributeBlend, withRules, attributedLogits } from './attribution.ts';
+export {
+  attributeMembers,
+  attributeBlend,
+  predictAndAttributeMembers,
+  withRules,
+  attributedLogits,
+} from './attribution.ts';
 export type { AttributionReference, BlendAttribution, ColumnGroups } from './attribution.ts';
 
 export { sigmoid, logit, softplus, LOGIT_EPS } from './link.ts';

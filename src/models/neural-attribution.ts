@@ -9,12 +9,14 @@
  * that is tens of seconds per network. Rescale costs one forward pass and one backward pass, adds up exactly, and on
  * a relu network agrees with IG wherever no unit switches on or off between the reference and x.
  *
- * The arithmetic runs in tfjs (wasm matrix products) in batches: [n, F] inputs -> [n, G] group contributions.
+ * The arithmetic runs in tfjs (wasm matrix products) in batches: [n, F] inputs -> [n, G] group contributions. Scoring
+ * also takes the network's predictions from this pass (`withProbability`), computed as predictProba computes them
+ * from the same standardized batch, so the matrix is standardized and sent to wasm once instead of twice.
  */
 import type { DenseMatrix } from '../schema/matrix.ts';
-import { scalerOf, standardizeBatch } from './neural-data.ts';
+import { nonFiniteError, scalerOf, standardizeBatch } from './neural-data.ts';
 import { PREDICT_BATCH } from './neural-train.ts';
-import { decodeFloat32, type NeuralNet } from './neural.ts';
+import { decodeFloat32, probabilityOf, type NeuralNet } from './neural.ts';
 import { tf } from './tf.ts';
 
 /** One network's contributions for some rows, grouped, and its logits. */
@@ -25,6 +27,8 @@ export interface NetworkAttribution {
   logit: Float32Array;
   /** the network's logit at the reference row (float64) */
   referenceLogit: number;
+  /** with `withProbability`: the network's probability per row, the very bits its predictProba gives */
+  probability?: Float64Array;
 }
 
 /** Decoded weights: [kernel (in x out), bias (out)] per layer. */
@@ -66,8 +70,10 @@ export function deepLiftGrouped(
   reference: ArrayLike<number>,
   membership: Float32Array,
   groups: number,
+  withProbability = false,
 ): NetworkAttribution {
-  const state = net.state!;
+  // predicting checks the matrix against the network, as predictProba does
+  const state = withProbability ? net.fittedFor(X) : net.state!;
   const layers = layersOf(net);
   const scaler = scalerOf(state.mean, state.scale);
   const cols = X.cols;
@@ -78,10 +84,13 @@ export function deepLiftGrouped(
 
   const grouped = new Float32Array(X.rows * groups);
   const logit = new Float32Array(X.rows);
+  const probability = withProbability ? new Float64Array(X.rows) : undefined;
   const kernels = layers.map((l) => tf.tensor2d(l.kernel, [l.rows, l.cols]));
   // transposed once here: wasm multiplies by a transposed operand on a slow path (see neural-ops.ts)
   const kernelsT = kernels.map((k) => tf.transpose(k) as tf.Tensor2D);
   const biases = layers.map((l) => tf.tensor1d(l.bias));
+  // predictProba's parameters (each layer's kernel, then its bias): the same tensors' values
+  const params = layers.flatMap((_, i) => [kernels[i], biases[i]]);
   const refZ = refPre.map((z) => tf.tensor1d(Float32Array.from(z)));
   const refA = refPre.map((z) => tf.tensor1d(Float32Array.from(z, (v) => (v > 0 ? v : 0))));
   const refX = tf.tensor1d(Float32Array.from(refStd));
@@ -90,8 +99,9 @@ export function deepLiftGrouped(
   try {
     for (let start = 0; start < X.rows; start += PREDICT_BATCH) {
       const rows = Math.min(PREDICT_BATCH, X.rows - start);
-      standardizeBatch(X, start, rows, scaler, buffer);
-      const [g, z] = tf.tidy(() => {
+      const bad = standardizeBatch(X, start, rows, scaler, buffer);
+      if (withProbability && bad >= 0) throw nonFiniteError(X, bad, 'matrix');
+      const [g, z, p] = tf.tidy(() => {
         const x = tf.tensor2d(buffer.subarray(0, rows * cols), [rows, cols]);
         // forward: pre-activations and the Rescale multiplier of every hidden unit
         const multipliers: tf.Tensor2D[] = [];
@@ -119,18 +129,22 @@ export function deepLiftGrouped(
         }
         if (layers.length === 1) grad = tf.tile(grad.reshape([1, cols]), [rows, 1]) as tf.Tensor2D;
         const phi = tf.mul(grad, tf.sub(x, refX)) as tf.Tensor2D;
-        return [tf.matMul(phi, member), out.reshape([rows])];
+        // the prediction from the same standardized batch: the matrix is standardized once for both
+        const proba = withProbability ? [probabilityOf(params, x)] : [];
+        return [tf.matMul(phi, member), out.reshape([rows]), ...proba];
       });
       try {
         grouped.set(g.dataSync() as Float32Array, start * groups);
         logit.set(z.dataSync() as Float32Array, start);
+        if (p) probability!.set(p.dataSync(), start);
       } finally {
         g.dispose();
         z.dispose();
+        p?.dispose();
       }
     }
   } finally {
     for (const t of [...kernels, ...kernelsT, ...biases, ...refZ, ...refA, refX, member]) t.dispose();
   }
-  return { grouped, logit, referenceLogit };
+  return { grouped, logit, referenceLogit, ...(probability ? { probability } : {}) };
 }

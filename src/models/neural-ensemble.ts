@@ -41,15 +41,7 @@ export class NeuralEnsemble {
   /** Mean of the members' logits, mapped back to a probability. */
   predictProba(X: DenseMatrix): Float64Array {
     if (this.members.length === 1) return this.members[0].predictProba(X);
-    const logit = new Float64Array(X.rows);
-    for (const net of this.members) {
-      const p = net.predictProba(X);
-      for (let i = 0; i < p.length; i++) {
-        const q = Math.min(Math.max(p[i], 1e-12), 1 - 1e-12);
-        logit[i] += Math.log(q / (1 - q)) / this.members.length;
-      }
-    }
-    return logit.map((z) => 1 / (1 + Math.exp(-z)));
+    return ensembleProbability(this.members.map((net) => net.predictProba(X)));
   }
 
   /** One member: the bare network's JSON; several: an array. */
@@ -61,6 +53,22 @@ export class NeuralEnsemble {
   static fromJSON(json: NeuralEnsembleJSON): NeuralEnsemble {
     return new NeuralEnsemble((Array.isArray(json) ? json : [json]).map((j) => NeuralNet.fromJSON(j)));
   }
+}
+
+/**
+ * The ensemble's probability per row from its members' (in member order): one member's is its own, several are
+ * averaged as logits. The rule predictProba and the attribution pass share.
+ */
+export function ensembleProbability(members: Float64Array[]): Float64Array {
+  if (members.length === 1) return members[0];
+  const logit = new Float64Array(members[0].length);
+  for (const p of members) {
+    for (let i = 0; i < p.length; i++) {
+      const q = Math.min(Math.max(p[i], 1e-12), 1 - 1e-12);
+      logit[i] += Math.log(q / (1 - q)) / members.length;
+    }
+  }
+  return logit.map((z) => 1 / (1 + Math.exp(-z)));
 }
 
 /**

@@ -131,6 +131,15 @@ const MIN_DELTA = 1e-6;
 // Even with a huge n, a couple of epochs are needed for Adam to settle.
 const MIN_EPOCHS = 2;
 
+/**
+ * A network's probabilities for a batch of standardized rows ([rows, cols]): params are each layer's kernel and bias
+ * in turn. The one computation predictProba and the attribution pass (neural-attribution.ts) share, so both give the
+ * same bits.
+ */
+export function probabilityOf(params: tf.Tensor[], x: tf.Tensor2D): tf.Tensor {
+  return tf.sigmoid(forward(params, x));
+}
+
 /** MLP classifier: Estimator over DenseMatrix, seeded and exactly serializable. */
 export class NeuralNet implements Estimator<NeuralState> {
   readonly kind = 'neural' as const;
@@ -256,7 +265,7 @@ export class NeuralNet implements Estimator<NeuralState> {
 
   /** P(y = 1) per row, in Float64, predicted in batches so any number of rows fits in memory. */
   predictProba(X: DenseMatrix): Float64Array {
-    const state = this.fitted(X);
+    const state = this.fittedFor(X);
     if (activeBackend() === undefined) {
       throw new LeadscoreError(
         'RUNTIME',
@@ -278,7 +287,7 @@ export class NeuralNet implements Estimator<NeuralState> {
         if (bad >= 0) throw nonFiniteError(X, bad, 'matrix');
         // tidy returns the tensor, not its values: tidy walks whatever it returns, a typed array index by index.
         const probs = tf.tidy(() =>
-          tf.sigmoid(forward(params, tf.tensor2d(buffer.subarray(0, rows * X.cols), [rows, X.cols]))),
+          probabilityOf(params, tf.tensor2d(buffer.subarray(0, rows * X.cols), [rows, X.cols])),
         );
         try {
           out.set(probs.dataSync(), start);
@@ -310,7 +319,8 @@ export class NeuralNet implements Estimator<NeuralState> {
     return model;
   }
 
-  private fitted(X: DenseMatrix): NeuralState {
+  /** The fitted state, once X's shape and columns are checked against it (what predicting X needs). */
+  fittedFor(X: DenseMatrix): NeuralState {
     if (!this.state) throw new DataError('neural network is not fitted: call fit() first');
     // Finiteness is checked while standardizing each batch: a separate scan of every cell took about
     // 0.4 s per 1M x 120 matrix, repeated by every ensemble member.

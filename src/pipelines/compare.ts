@@ -26,7 +26,7 @@ import type { RuleSet } from '../rules/types.ts';
 import { pickValues, takeRows, DATA_END_SQL, type DenseMatrix, type ModelCard } from '../schema/index.ts';
 import { bandColour } from '../schema/palette.ts';
 import { writeComparison, type ComparedLead } from './compare-tables.ts';
-import { attributeRows, explainerFor, reasonsFor, reasonsOf } from './explain-rows.ts';
+import { explainerFor, predictAndAttributeRows, reasonsFor, reasonsOf } from './explain-rows.ts';
 import { crmSpecOf, openModel, type TrainedModel } from './trained-model.ts';
 
 export type { ComparedLead } from './compare-tables.ts';
@@ -286,7 +286,7 @@ async function mostDisagreed(
   const fired = await firedOf(rows);
   const X = takeRows(e.matrix, rows);
   const explainer = explainerFor(trained);
-  const members = attributeRows(trained, explainer, X, trained.model.baseOutputs(X));
+  const { members } = predictAndAttributeRows(trained, explainer, X);
   const modelRules = trained.model.usesRules ? Float64Array.from(rows, (i) => e.modelRules![i]) : null;
   const reasons = reasonsOf(reasonsFor(trained, explainer, members, modelRules, e.frame, (r) => rows[r], 3));
   return order.map((j, r) => ({

@@ -5,7 +5,7 @@
  */
 import { factorDescriber, factorPlan, rulesPhrase, type FactorPlan, type FeatureFrame } from '../features/index.ts';
 import {
-  attributeMembers,
+  predictAndAttributeMembers,
   withRules,
   type AttributionReference,
   type BlendAttribution,
@@ -90,16 +90,16 @@ export interface ExplainedRows {
 }
 
 /**
- * The members' part of the attribution (no rule score needed): computed while the rule score is still running.
- * `base` are the members' probabilities for the rows of X.
+ * The base models' probabilities for the rows of X and their attribution (no rule score needed) in one pass: the same
+ * bits as `baseOutputs` then `attributeMembers`, with a network's matrix standardized and run forward once (scoring).
  */
-export function attributeRows(
+export function predictAndAttributeRows(
   trained: TrainedModel,
   explainer: Explainer,
   X: DenseMatrix,
-  base: Record<string, Float64Array>,
-): BlendAttribution {
-  return attributeMembers(trained.model, X, base, explainer.reference, explainer.groups);
+): { base: Record<string, Float64Array>; members: BlendAttribution } {
+  const r = predictAndAttributeMembers(trained.model, X, explainer.reference, explainer.groups);
+  return { base: r.base, members: r.attribution };
 }
 
 /** Add the rule term, rank the factors (k each way) and word them. Frame row of ranking row i: rowOf(i). */

@@ -12,7 +12,7 @@ import { bandFor, scoreFromProbability } from '../models/score.ts';
 import { alignedRuleScores, explainLead, type LeadExplanation } from '../rules/index.ts';
 import { timestampSql } from '../schema/index.ts';
 import { quoteIdent, withWarehouse, type Warehouse } from '../store/index.ts';
-import { attributeRows, explainerFor, reasonsFor } from './explain-rows.ts';
+import { explainerFor, predictAndAttributeRows, reasonsFor } from './explain-rows.ts';
 import { crmSpecOf, openModel } from './trained-model.ts';
 
 /** Options of explainLeadScore. */
@@ -121,19 +121,12 @@ export async function explainLeadScore(opts: ExplainLeadOptions): Promise<LeadSc
           ? await alignedRuleScores(w, trained.rules, { pairs: PAIRS, order: 'rn', asOf })
           : null;
         const { matrix } = transform(trained.encoders, frame);
-        const base = trained.model.baseOutputs(matrix);
+        const explainer = explainerFor(trained);
+        // the pass scoring makes: the base models' outputs and their attribution together
+        const { base, members } = predictAndAttributeRows(trained, explainer, matrix);
         const ruleScores = aligned ? aligned.total : null;
         const out = trained.model.combine(base, trained.model.usesRules ? ruleScores : null);
-        const explainer = explainerFor(trained);
-        const explained = reasonsFor(
-          trained,
-          explainer,
-          attributeRows(trained, explainer, matrix, base),
-          ruleScores,
-          frame,
-          (i) => i,
-          opts.reasons ?? 3,
-        );
+        const explained = reasonsFor(trained, explainer, members, ruleScores, frame, (i) => i, opts.reasons ?? 3);
         const p = out.probability[0];
         const score = scoreFromProbability(p);
         const band = bandFor(score, trained.model.bandThresholds());

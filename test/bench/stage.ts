@@ -107,9 +107,10 @@ switch (stage) {
     });
     rows = r.rows;
     extra.timings = r.timings;
-    // inference is the models, their attribution and the reasons (before #18 the reasons' ranking was in predict)
+    // inference is the models, their attribution and the reasons (before #18 the reasons' ranking was in predict;
+    // since #20 the base models and their attribution are one step, `models`)
     const t = r.timings;
-    const inference = (t.predict ?? 0) + (t.attribute ?? 0) + (t.reasons ?? 0);
+    const inference = (t.predict ?? 0) + (t.models ?? 0) + (t.attribute ?? 0) + (t.reasons ?? 0);
     extra.inference_and_write_rows_per_second = r.rows / (inference + (t.write ?? 0));
     break;
   }

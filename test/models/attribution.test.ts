@@ -9,7 +9,13 @@ import { randomFolds } from '../../src/models/folds.ts';
 import { explainableGbdt, playerValues } from '../../src/models/gbdt-trees.ts';
 import { ensembleRaw, treeShap, type NormalizedEnsemble } from '../../src/models/tree-shap.ts';
 import { deepLiftGrouped } from '../../src/models/neural-attribution.ts';
-import { attributeBlend, attributedLogits, type ColumnGroups } from '../../src/models/attribution.ts';
+import {
+  attributeBlend,
+  attributeMembers,
+  attributedLogits,
+  predictAndAttributeMembers,
+  type ColumnGroups,
+} from '../../src/models/attribution.ts';
 import { logit } from '../../src/models/link.ts';
 import { ensureBackend } from '../../src/models/tf.ts';
 
@@ -224,8 +230,10 @@ describe('attribution of each base model', () => {
   });
 });
 
-describe('attribution of the blend', () => {
-  it('grouped contributions of logistic + neural + gbdt + rules reproduce the blend logit within 1e-6', async () => {
+/** A blend of logistic, an ensemble of two networks and trees, fitted once on problem(1500, 5) for the tests below. */
+let blendFit: Promise<{ model: ScoringModel } & ReturnType<typeof problem>> | undefined;
+function fittedBlend() {
+  blendFit ??= (async () => {
     await ensureBackend();
     const { X, y, rules } = problem(1500, 5);
     const n = X.rows;
@@ -255,6 +263,15 @@ describe('attribution of the blend', () => {
         bands: { hot: 'top 5%', warm: 'top 25%' },
       },
     );
+    return { model, X, y, rules };
+  })();
+  return blendFit;
+}
+
+describe('attribution of the blend', () => {
+  it('grouped contributions of logistic + neural + gbdt + rules reproduce the blend logit within 1e-6', async () => {
+    const { model, X, rules } = await fittedBlend();
+    const n = X.rows;
     // x0 alone, x1 and x2 together (the interaction), the rest together
     const groups: ColumnGroups = { names: ['a', 'interaction', 'rest'], ofColumn: Int32Array.from([0, 1, 1, 2, 2, 2]) };
     const reference = { row: means(X), rules: 40 };
@@ -284,4 +301,43 @@ describe('attribution of the blend', () => {
     }
     expect(inter).toBeGreaterThan(rest);
   });
+
+  it('one pass (predictAndAttributeMembers): the bits of baseOutputs, then attributeMembers, per batch', async () => {
+    const { model } = await fittedBlend();
+    // more rows than one prediction batch (16,384), so several batches of the networks' pass are compared
+    const { X } = problem(40_000, 12);
+    const groups: ColumnGroups = { names: ['a', 'interaction', 'rest'], ofColumn: Int32Array.from([0, 1, 1, 2, 2, 2]) };
+    const reference = { row: means(X), rules: 40 };
+    const base = model.baseOutputs(X);
+    const apart = attributeMembers(model, X, base, reference, groups);
+    const together = predictAndAttributeMembers(model, X, reference, groups);
+    expect(Object.keys(together.base)).toEqual(Object.keys(base));
+    for (const name of Object.keys(base)) expect(Buffer.compare(bytes(together.base[name]), bytes(base[name]))).toBe(0);
+    expect(Buffer.compare(bytes(together.attribution.values), bytes(apart.values))).toBe(0);
+    expect(together.attribution.base).toBe(apart.base);
+    expect(together.attribution.residual).toEqual(apart.residual);
+  });
+
+  it('one pass refuses a non-finite cell as predictProba does: the same error, naming the row and column', async () => {
+    const { model } = await fittedBlend();
+    const { X } = problem(50, 13);
+    X.data[7 * X.cols + 4] = Number.NaN;
+    const groups: ColumnGroups = { names: ['all'], ofColumn: new Int32Array(X.cols) };
+    const reference = { row: means(problem(50, 13).X), rules: 40 };
+    const predicted = (() => {
+      try {
+        model.baseOutputs(X);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'no error';
+    })();
+    expect(predicted).toMatch(/row 8|x4/);
+    expect(() => predictAndAttributeMembers(model, X, reference, groups)).toThrow(predicted);
+  });
 });
+
+/** The bytes of a typed array (bit-for-bit comparison, NaN and -0 included). */
+function bytes(a: Float64Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}

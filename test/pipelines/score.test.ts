@@ -8,8 +8,8 @@ import { openModel } from '../../src/pipelines/trained-model.ts';
 import { scoreLeads, type ScoreOptions } from '../../src/pipelines/score/index.ts';
 import { alignedRuleScores, loadRules, scoreRules } from '../../src/rules/index.ts';
 import type { FeatureSpec } from '../../src/features/index.ts';
-import { attributedLogits, logit } from '../../src/models/index.ts';
-import { attributeRows, explainerFor, reasonsFor, reasonsOf } from '../../src/pipelines/explain-rows.ts';
+import { attributeMembers, attributedLogits, logit } from '../../src/models/index.ts';
+import { explainerFor, reasonsFor, reasonsOf } from '../../src/pipelines/explain-rows.ts';
 import { explainLeadScore } from '../../src/pipelines/explain.ts';
 import { copyDb, trainedFixture, trainFixtureFresh, type TrainedFixture } from './fixture.ts';
 import { runLeadscore } from '../cli/run.ts';
@@ -94,7 +94,9 @@ describe('leadscore score', () => {
       // the rest of each row equals what the object path gives: rules via (lead_id, as_of) pairs, reasons via
       // reasonObjects + JSON.stringify
       const explainer = explainerFor(loaded);
-      const members = attributeRows(loaded, explainer, matrix, loaded.model.baseOutputs(matrix));
+      // the two steps one after the other (scoring makes them one pass: the same bits)
+      const base = loaded.model.baseOutputs(matrix);
+      const members = attributeMembers(loaded.model, matrix, base, explainer.reference, explainer.groups);
       const explained = reasonsOf(reasonsFor(loaded, explainer, members, rules, frame, (i) => i, 3));
       const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
       const rows = new Map(
@@ -402,7 +404,7 @@ describe('reasons a sales rep trusts (issue #18), on a generated warehouse', () 
       const explained = reasonsFor(
         loaded,
         explainer,
-        attributeRows(loaded, explainer, matrix, base),
+        attributeMembers(loaded.model, matrix, base, explainer.reference, explainer.groups),
         rules,
         frame,
         (i) => i,

@@ -9,7 +9,7 @@ import type { BlendAttribution } from '../../models/attribution.ts';
 import { alignedRuleScores, type AlignedRuleScores } from '../../rules/index.ts';
 import { openLeadSql, timestampSql } from '../../schema/index.ts';
 import { quoteIdent, type Warehouse } from '../../store/index.ts';
-import { attributeRows, explainerFor, reasonsByRange } from '../explain-rows.ts';
+import { explainerFor, predictAndAttributeRows, reasonsByRange } from '../explain-rows.ts';
 import { crmSpecOf, type TrainedModel } from '../trained-model.ts';
 import type { Prepared, ScoreOptions, ScoreTables } from './types.ts';
 
@@ -145,11 +145,9 @@ export async function explainFrame(
     const { matrix } = transform(trained.encoders, frame);
     lap('read_encode');
     hooks.progress('models');
-    base = trained.model.baseOutputs(matrix);
-    lap('predict');
-    // each base model's contributions to the blend, by factor: no rule score needed yet
-    members = attributeRows(trained, explainer, matrix, base);
-    lap('attribute');
+    // each base model's output and its contributions to the blend, by factor, in one pass: no rule score needed yet
+    ({ base, members } = predictAndAttributeRows(trained, explainer, matrix));
+    lap('models');
   } catch (err) {
     await rulesJob.catch(() => undefined);
     throw err;

@@ -58,9 +58,9 @@ export interface ScoreSummary {
   /** what the run decided on the way (rows left out, values read as missing) */
   notes: string[];
   /**
-   * seconds per step: features (SQL), read_encode, predict (base models, then blend and calibration per chunk),
-   * attribute (each base model's contributions by factor), rules (the wait for it; rules_overlapped: its own run,
-   * beside the JS), reasons (ranking and phrases), write (staging, inserts with the reasons JSON made in SQL,
+   * seconds per step: features (SQL), read_encode, models (the base models' outputs and their contributions by
+   * factor, one pass), predict (blend and calibration per chunk), rules (the wait for it; rules_overlapped: its own
+   * run, beside the JS), reasons (ranking and phrases), write (staging, inserts with the reasons JSON made in SQL,
    * commit)
    */
   timings: Record<string, number>;
