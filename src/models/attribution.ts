@@ -186,7 +186,7 @@ export function predictAndAttributeMembers(
 
 /**
  * The attribution loop both of the above run: per member the blend takes, its contributions, then the gap between
- * their sum and the blend's input (`probabilityOf` the member, after its attribution) spread over its groups. With
+ * their sum and the blend's input (`predictionsOf` the member, after its attribution) spread over its groups. With
  * `predict`, every member's probabilities are collected into `base` (those the blend does not take included).
  */
 function attributeWith(
@@ -195,7 +195,7 @@ function attributeWith(
   reference: AttributionReference,
   groups: ColumnGroups,
   predict: boolean,
-  probabilityOf: (m: ScoringParts['members'][number], a: MemberAttribution | null) => Float64Array | undefined,
+  predictionsOf: (m: ScoringParts['members'][number], a: MemberAttribution | null) => Float64Array | undefined,
 ): { base: Record<string, Float64Array>; attribution: BlendAttribution } {
   if (reference.row.length !== X.cols) {
     throw new DataError(`the reference row has ${reference.row.length} values for ${X.cols} matrix columns`);
@@ -218,7 +218,7 @@ function attributeWith(
     const w = weights[m.name];
     if (w === undefined) {
       // a member the blend does not take contributes nothing (predicted all the same, as baseOutputs does)
-      if (predict) base[m.name] = probabilityOf(m, null)!;
+      if (predict) base[m.name] = predictionsOf(m, null)!;
       continue;
     }
     const checked = (q: Float64Array | undefined) => {
@@ -226,9 +226,9 @@ function attributeWith(
       return q;
     };
     // the caller's predictions are checked before the work; a pass that predicts gives them after it
-    const given = predict ? undefined : checked(probabilityOf(m, null));
+    const given = predict ? undefined : checked(predictionsOf(m, null));
     const a = attributeMember(m.name, m.estimator, X, reference.row, groups, predict);
-    const p = given ?? checked(probabilityOf(m, a));
+    const p = given ?? checked(predictionsOf(m, a));
     base[m.name] = p;
     baseLogit += w * a.referenceLogit;
     let worst = 0;
