@@ -146,6 +146,17 @@ function medianRuns(passes: Record<string, unknown>[][]): Record<string, unknown
   });
 }
 
+/** How fast the host is now: stage.ts's fixed workload in its own process (DuckDB on every thread, then a JS loop). */
+function hostSpeed(when: string): Record<string, unknown> {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/stage.ts', 'host-speed', work, '0'], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) return { when, error: (r.stderr || r.stdout).split('\n').filter(Boolean).pop() };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+  return { when, query_seconds: out.query_seconds, memory_seconds: out.memory_seconds, loop_seconds: out.loop_seconds };
+}
+const hostSpeeds: Record<string, unknown>[] = [];
+
 const peerMissing = peerAvailable();
 if (peerMissing) log(peerMissing);
 const machine = {
@@ -160,8 +171,10 @@ const rat = SCALE_ONLY ? null : await ratios({ data: XEDU, work, python: PY, pee
 const scaleResults: Record<string, Record<string, unknown>[]> = {};
 if (!RATIOS_ONLY)
   for (const n of SIZES) {
+    hostSpeeds.push(hostSpeed(`before ${n}`));
     scaleResults[n] = medianRuns(Array.from({ length: REPEATS }, (_, k) => scale(n, REPEATS > 1 ? k + 1 : 0)));
   }
+if (!RATIOS_ONLY && SIZES.length > 0) hostSpeeds.push(hostSpeed('after the last'));
 const results = {
   created_at: new Date().toISOString(),
   machine,
@@ -169,6 +182,7 @@ const results = {
   quality: q,
   ratios: rat,
   scale: scaleResults,
+  host_speed: hostSpeeds,
   total_seconds: (performance.now() - t0) / 1000,
 };
 fs.writeFileSync('bench-results.json', JSON.stringify(results, null, 2));
@@ -274,6 +288,15 @@ function scaleLines(r: typeof results, lines: string[]): void {
       ? `At each size each stage ran ${REPEATS} times (a fresh pass each); its row is the run with the median ` +
           "seconds (every run's seconds in brackets) with the median CPU seconds, and growth is measured from them."
       : 'Each stage ran once at each size (BENCH_REPEATS=1).',
+    '',
+    `Host speed, a fixed workload in its own process (DuckDB arithmetic on every thread / a DuckDB hash table of 16M ` +
+      `groups / a JavaScript loop): the same code, so higher figures mean a slower host; compare them across benches ` +
+      `before the rest: ${r.host_speed
+        .map(
+          (h) =>
+            `${h.when} ${h.error ? `failed (${h.error})` : `${f(h.query_seconds, 2)} / ${f(h.memory_seconds, 2)} / ${f(h.loop_seconds, 2)} s`}`,
+        )
+        .join('; ')}.`,
     '',
     '| leads | stage | seconds | CPU s | rows | rows/s | peak RSS MiB | load avg |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -3,7 +3,7 @@
  * Prints one JSON line: {stage, seconds, cpu_seconds, rows, peak_rss_mib, ...extra}.
  *   npx tsx test/bench/stage.ts <stage> <dir> <leads>
  * Stages, in order (each reads what the previous wrote in <dir>): generate, export-csv, ingest,
- * features, train, score, write-floor, compare.
+ * features, train, score, write-floor, compare; and host-speed, a fixed workload that tells how fast the host is now.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -139,6 +139,28 @@ switch (stage) {
       lift10_predictive: r.result.metrics.predictive.lift_at_10pct,
       lift10_rules: r.result.metrics.rules.lift_at_10pct,
     });
+    break;
+  }
+  case 'host-speed': {
+    // Not a stage of leadscore: a fixed workload timed the same way at every call, so a bench read hours later can
+    // tell a slow host from slow code (this machine's host has made unchanged code 20-40% slower for an hour).
+    await withWarehouse(':memory:', async (w) => {
+      // a table, so the query runs on every DuckDB thread (range() alone is read by one)
+      await w.run(`CREATE TABLE n AS SELECT i FROM range(40000000) t(i)`);
+      const q = performance.now();
+      const terms = [0, 1, 2, 3, 4, 5].map((k) => `hash(i + ${k}) % 1000`).join(' + ');
+      await w.one(`SELECT sum(${terms})::BIGINT AS s FROM n`);
+      extra.query_seconds = (performance.now() - q) / 1000;
+      // and one bound by memory, not arithmetic: a hash table of 16M groups, far past the caches
+      const g = performance.now();
+      await w.one(`SELECT count(*)::BIGINT AS s FROM (SELECT i % 16000000 AS k, count(*) FROM n GROUP BY k)`);
+      extra.memory_seconds = (performance.now() - g) / 1000;
+    });
+    const j = performance.now();
+    let x = 0;
+    for (let i = 0; i < 300_000_000; i++) x += Math.sqrt(i & 1023);
+    extra.loop_seconds = (performance.now() - j) / 1000;
+    extra.checksum = x;
     break;
   }
   default:
