@@ -278,6 +278,12 @@ function markdown(r: typeof results): string {
   return lines.join('\n').replace(/\n{3,}/g, '\n\n');
 }
 
+/** One host-speed measurement as the bench prints it: when, then its three figures. */
+function hostSpeedText(h: Record<string, unknown>): string {
+  if (h.error) return `${h.when} failed (${h.error})`;
+  return `${h.when} ${f(h.query_seconds, 2)} / ${f(h.memory_seconds, 2)} / ${f(h.loop_seconds, 2)} s`;
+}
+
 function scaleLines(r: typeof results, lines: string[]): void {
   const eachRun = (s: Record<string, unknown>) =>
     Array.isArray(s.seconds_each) ? ` [${(s.seconds_each as number[]).map((x) => f(x, 1)).join(', ')}]` : '';
@@ -291,12 +297,7 @@ function scaleLines(r: typeof results, lines: string[]): void {
     '',
     `Host speed, a fixed workload in its own process (DuckDB arithmetic on every thread / a DuckDB hash table of 16M ` +
       `groups / a JavaScript loop): the same code, so higher figures mean a slower host; compare them across benches ` +
-      `before the rest: ${r.host_speed
-        .map(
-          (h) =>
-            `${h.when} ${h.error ? `failed (${h.error})` : `${f(h.query_seconds, 2)} / ${f(h.memory_seconds, 2)} / ${f(h.loop_seconds, 2)} s`}`,
-        )
-        .join('; ')}.`,
+      `before the rest: ${r.host_speed.map(hostSpeedText).join('; ')}.`,
     '',
     '| leads | stage | seconds | CPU s | rows | rows/s | peak RSS MiB | load avg |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
