@@ -31,7 +31,6 @@ import { LogisticRegression } from './logistic.ts';
 import { deepLiftGrouped } from './neural-attribution.ts';
 import { NeuralEnsemble, ensembleProbability } from './neural-ensemble.ts';
 import type { ScoringModel } from './scoring-model.ts';
-import type { ScoringParts } from './scoring-types.ts';
 import { treeShapGrouped } from './tree-shap.ts';
 
 /** Which group each matrix column belongs to. */
@@ -167,7 +166,7 @@ export function attributeMembers(
   reference: AttributionReference,
   groups: ColumnGroups,
 ): BlendAttribution {
-  return attributeWith(model, X, reference, groups, false, (m) => base[m.name]).attribution;
+  return attributeWith(model, X, reference, groups, base).attribution;
 }
 
 /**
@@ -181,21 +180,21 @@ export function predictAndAttributeMembers(
   reference: AttributionReference,
   groups: ColumnGroups,
 ): { base: Record<string, Float64Array>; attribution: BlendAttribution } {
-  return attributeWith(model, X, reference, groups, true, (m, a) => a?.probability ?? m.estimator.predictProba(X));
+  return attributeWith(model, X, reference, groups);
 }
 
 /**
  * The attribution loop both of the above run: per member the blend takes, its contributions, then the gap between
- * their sum and the blend's input (`predictionsOf` the member, after its attribution) spread over its groups. With
- * `predict`, every member's probabilities are collected into `base` (those the blend does not take included).
+ * their sum and the blend's input (the member's probabilities) spread over its groups. Without `given`, every member
+ * is predicted here (a network by its attribution pass, the others by predictProba) and returned in `base`, those the
+ * blend does not take included.
  */
 function attributeWith(
   model: ScoringModel,
   X: DenseMatrix,
   reference: AttributionReference,
   groups: ColumnGroups,
-  predict: boolean,
-  predictionsOf: (m: ScoringParts['members'][number], a: MemberAttribution | null) => Float64Array | undefined,
+  given?: Record<string, Float64Array>,
 ): { base: Record<string, Float64Array>; attribution: BlendAttribution } {
   if (reference.row.length !== X.cols) {
     throw new DataError(`the reference row has ${reference.row.length} values for ${X.cols} matrix columns`);
@@ -218,17 +217,15 @@ function attributeWith(
     const w = weights[m.name];
     if (w === undefined) {
       // a member the blend does not take contributes nothing (predicted all the same, as baseOutputs does)
-      if (predict) base[m.name] = predictionsOf(m, null)!;
+      if (!given) base[m.name] = m.estimator.predictProba(X);
       continue;
     }
-    const checked = (q: Float64Array | undefined) => {
-      if (!q || q.length !== X.rows) throw new DataError(`no predictions of base model '${m.name}' for these rows`);
-      return q;
-    };
-    // the caller's predictions are checked before the work; a pass that predicts gives them after it
-    const given = predict ? undefined : checked(predictionsOf(m, null));
-    const a = attributeMember(m.name, m.estimator, X, reference.row, groups, predict);
-    const p = given ?? checked(predictionsOf(m, a));
+    // the caller's predictions are checked before the work
+    const q = given?.[m.name];
+    if (given && (!q || q.length !== X.rows))
+      throw new DataError(`no predictions of base model '${m.name}' for these rows`);
+    const a = attributeMember(m.name, m.estimator, X, reference.row, groups, !given);
+    const p = q ?? a.probability ?? m.estimator.predictProba(X);
     base[m.name] = p;
     baseLogit += w * a.referenceLogit;
     let worst = 0;
