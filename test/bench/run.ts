@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ratios, ratioLines } from './ratios.ts';
+import { targetLines } from './targets.ts';
 
 const PY = '/usr/bin/python3';
 const PEER = path.resolve('../shared/bench/peer_sklearn.py');
@@ -275,6 +276,7 @@ function markdown(r: typeof results): string {
   if (r.quality) lines.push(...qualityMarkdown(r.quality));
   if (!RATIOS_ONLY) scaleLines(r, lines);
   if (r.ratios) lines.push(...ratioLines(r.ratios));
+  if (!RATIOS_ONLY) lines.push('', ...targetLines(r.scale, r.ratios));
   return lines.join('\n').replace(/\n{3,}/g, '\n\n');
 }
 
