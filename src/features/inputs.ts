@@ -76,11 +76,13 @@ function leadsSql(spec: FeatureSpec, opts: CompileOptions, into: string): string
   const open = opts.leads === 'open';
   const won = open ? ` LEFT JOIN (${FIRST_WON_SQL}) w ON w.lead_id = lr.lead_id` : '';
   const head = ['lr.lead_id', 'lr.created_at', ...(open ? ['w.first_won_at'] : []), ...cols];
+  // li is the lead's row id plus one, not a row_number(): numbering rows in scan order is a streaming window, which
+  // DuckDB runs on one thread, and it held this whole statement to one (1.2 s of wall for 1.4 CPU s at 1M leads)
   return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(into)} AS
 WITH ${dictCtes.join(',\n')}
-SELECT (row_number() OVER ())::INTEGER AS li, ${head.join(',\n  ')}
+SELECT (lr._ls_row + 1)::INTEGER AS li, ${head.join(',\n  ')}
 FROM (
-  SELECT l.*, ${classCols.join(', ')}
+  SELECT l.rowid AS _ls_row, l.*, ${classCols.join(', ')}
   FROM leads l
     ${dictionaryJoins}
 ) lr${expr}${won}`;
