@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ratios, ratioLines } from './ratios.ts';
-import { targetLines } from './targets.ts';
+import { LINEAR_TOLERANCE, targetLines } from './targets.ts';
 
 const PY = '/usr/bin/python3';
 const PEER = path.resolve('../shared/bench/peer_sklearn.py');
@@ -356,8 +356,7 @@ function scaleLines(r: typeof results, lines: string[]): void {
     (r.scale[n].find((s) => s.stage === st)?.[k] as number | undefined) ?? NaN;
   for (let i = 1; i < sizes.length; i++) {
     const [lo, hi] = [sizes[i - 1], sizes[i]];
-    // linear growth is hi/lo; 5% over it is allowed for noise (10.5x per 10x)
-    const limit = (hi / lo) * 1.05;
+    const limit = (hi / lo) * LINEAR_TOLERANCE;
     const growth = (st: string, k: string) => {
       const g = stat(hi, st, k) / stat(lo, st, k);
       return `${f(g, 1)}x${g > limit ? ' (faster than linear)' : ''}`;
