@@ -75,6 +75,7 @@ export async function readFrame(
   const code = (c: string) => '_code_' + c;
   const tag = table.replace(/[^A-Za-z0-9_]/g, '_');
   const dict = (k: number) => `_ls_dict_${tag}_${k}`;
+  const positions = `_ls_rows_${tag}`;
   const placed = opts.rowNumbers === true;
   if (placed && !have.has('rn'))
     throw new DataError(
@@ -90,9 +91,16 @@ export async function readFrame(
           v FROM ${t} WHERE ${quoteIdent(c)} IS NOT NULL)`);
     }
     const n = await w.count(table);
-    // Each row's position: its rn, or its place in (as_of, lead_id) order. Rows stream out in whatever order DuckDB
-    // makes them and are scattered to their position, so the table is never sorted or copied whole.
-    const position = placed ? 't.rn' : 'row_number() OVER (ORDER BY t.as_of, t.lead_id) - 1';
+    // Each row's position: its rn, or its place in (as_of, lead_id) order, numbered by a statement of its own into a
+    // TEMP table of (row id, position): a streamed query with an ordered window goes through DuckDB's order-preserving
+    // stream buffer whatever the session says, and that buffer's fetch can spin forever (see
+    // Warehouse.eachNumericChunk). Rows stream out in whatever order DuckDB makes them and are scattered to their
+    // position, so the frame's columns are never sorted or copied whole.
+    if (!placed)
+      await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(positions)} AS
+        SELECT rowid AS rid, (row_number() OVER (ORDER BY as_of, lead_id) - 1)::INTEGER AS rn FROM ${t}`);
+    const from = placed ? `${t} t` : `${t} t JOIN ${quoteIdent(positions)} p ON p.rid = t.rowid`;
+    const position = placed ? 't.rn' : 'p.rn';
     const columns = [
       `(${position})::INTEGER AS _rn`,
       'epoch_ms(t.as_of)::DOUBLE AS _as_of_ms',
@@ -108,7 +116,7 @@ export async function readFrame(
     const nums = new Map(numericCols.map((c) => [c, new Float64Array(n)]));
     const codes = new Map(textCols.map((c) => [c, new Int32Array(n)]));
     const seen = new Uint8Array(n);
-    await w.eachNumericChunk(`SELECT ${columns.join(', ')} FROM ${t} t ${dictJoins}`, (part, m) => {
+    await w.eachNumericChunk(`SELECT ${columns.join(', ')} FROM ${from} ${dictJoins}`, (part, m) => {
       const at = part._rn as Int32Array;
       checkPositions(at, seen, table);
       scatterFloat64(asOf, part._as_of_ms as Float64Array, at);
@@ -132,7 +140,7 @@ export async function readFrame(
       if (featureKind(f) === 'numeric') frameColumns.push({ name: f.name, kind: 'numeric', values: nums.get(f.name)! });
       else frameColumns.push({ name: f.name, kind: 'categorical', values: await decode(f.name) });
     }
-    const idsSql = `SELECT (${position})::INTEGER AS rn, t.lead_id FROM ${t} t ORDER BY rn`;
+    const idsSql = `SELECT (${position})::INTEGER AS rn, t.lead_id FROM ${from} ORDER BY rn`;
     const ids = opts.ids === false ? new Array<string>(n).fill('') : ((await w.columns(idsSql)).lead_id as string[]);
     if (opts.idsInto) await w.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(opts.idsInto)} AS ${idsSql}`);
     const frame: FeatureFrame = { ids, asOf, columns: frameColumns };
@@ -140,6 +148,7 @@ export async function readFrame(
     return frame;
   } finally {
     for (const k of textCols.keys()) await w.run(`DROP TABLE IF EXISTS ${quoteIdent(dict(k))}`);
+    if (!placed) await w.run(`DROP TABLE IF EXISTS ${quoteIdent(positions)}`);
   }
 }
 

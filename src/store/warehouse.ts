@@ -201,14 +201,29 @@ export class Warehouse {
 
   /**
    * Stream a query whose columns are all DOUBLE or INTEGER, calling `each` per chunk with its columns as typed arrays
-   * (valid only during the call): the result is never held whole, in DuckDB or in JavaScript.
+   * (valid only during the call): the result is never held whole, in DuckDB or in JavaScript. The chunks come in no
+   * particular order, so a caller places rows by a column of its own, and the query must have no ORDER BY and no
+   * ordered window: DuckDB would stream it through the buffer that can hang (below) whatever the session says.
    */
   async eachNumericChunk(
     sql: string,
     each: (columns: Record<string, ChunkColumn>, rows: number) => void,
     params?: SqlParams,
   ): Promise<void> {
-    return this.enqueue(async () => forEachNumericChunk(await this.conn.stream(sql, params), each));
+    return this.enqueue(async () => {
+      // DuckDB collects an order-preserving stream in its batched buffer, whose fetch can spin forever (DuckDB
+      // 1.5.5: a fetch looping in BatchedBufferedData::ExecuteTaskInternal at 100% CPU; caught by a backtrace in one
+      // package check in seventy under frequent garbage collection, and the likely cause of a CI run and an
+      // `npm start` that never finished). Without insertion order it streams
+      // through its simple buffer instead. Only this connection's session changes, and only for this query: other
+      // statements here rely on insertion order (sorted inserts fill row groups).
+      await this.conn.run('SET SESSION preserve_insertion_order = false');
+      try {
+        await forEachNumericChunk(await this.conn.stream(sql, params), each);
+      } finally {
+        await this.conn.run('RESET SESSION preserve_insertion_order');
+      }
+    });
   }
 
   /** Run a query that returns one numeric column as a Float64Array (NULL becomes NaN). */

@@ -376,6 +376,16 @@ describe('buildFeatureTable', () => {
     const sorted = await readFrame(w, 'sorted', spec);
     const placed = await readFrame(w, 'placed', spec, { rowNumbers: true, idsInto: 'placed_ids' });
     const reversed = <T>(a: ArrayLike<T>) => Array.from(a).reverse();
+    // the same rows stored in another order, with a row id gap (a row deleted): still read in (as_of, lead_id) order
+    await w.run(`CREATE TABLE shuffled AS SELECT * FROM sorted WHERE false`);
+    await w.run(`INSERT INTO shuffled SELECT * FROM sorted WHERE lead_id = 'l07'`);
+    await w.run(`DELETE FROM shuffled`);
+    await w.run(`INSERT INTO shuffled SELECT * FROM sorted ORDER BY hash(lead_id)`);
+    const shuffled = await readFrame(w, 'shuffled', spec);
+    expect(shuffled.ids).toEqual(sorted.ids);
+    expect(shuffled.columns).toEqual(sorted.columns);
+    // the row numbering's TEMP table is gone
+    expect(await w.all(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '_ls_rows_%'`)).toEqual([]);
     expect(placed.ids).toEqual(reversed(sorted.ids));
     expect(Array.from(placed.asOf)).toEqual(reversed(sorted.asOf));
     for (const [j, c] of placed.columns.entries())

@@ -102,6 +102,37 @@ describe('Warehouse', () => {
     });
   });
 
+  it('eachNumericChunk reads every row once, then restores insertion order (after a failure too)', async () => {
+    await withWarehouse(':memory:', async (w) => {
+      const keepsOrder = async () =>
+        (await w.one<{ v: boolean }>(`SELECT current_setting('preserve_insertion_order') AS v`))?.v;
+      // several row groups, so DuckDB streams them from more than one thread
+      await w.run('CREATE TABLE t AS SELECT range::INTEGER AS rn, (range * 0.5)::DOUBLE AS half FROM range(300000)');
+      const seen = new Uint8Array(300000);
+      let sum = 0;
+      await w.eachNumericChunk('SELECT rn, half FROM t', (cols, rows) => {
+        const rn = cols.rn as Int32Array;
+        const half = cols.half as Float64Array;
+        for (let i = 0; i < rows; i++) {
+          seen[rn[i]]++;
+          sum += half[i] - rn[i] * 0.5;
+        }
+      });
+      expect(seen.every((c) => c === 1)).toBe(true);
+      expect(sum).toBe(0);
+      expect(await keepsOrder()).toBe(true);
+      await expect(
+        w.eachNumericChunk('SELECT rn FROM t', () => {
+          throw new Error('reader failed');
+        }),
+      ).rejects.toThrow('reader failed');
+      expect(await keepsOrder()).toBe(true);
+      // what the session change must not touch: a plain read still comes in insertion order
+      const first = await w.columns('SELECT rn FROM t LIMIT 5');
+      expect(first.rn).toEqual([0, 1, 2, 3, 4]);
+    });
+  });
+
   it(
     'secondConnection runs a query beside the first, sees committed tables (overlay too), and closing it ' +
       'leaves the first open',
