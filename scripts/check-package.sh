@@ -25,15 +25,20 @@ import { compare, generate, ingest, monitor, score, train, UsageError } from 'le
 for (const [name, fn] of Object.entries({ ingest, generate, train, score, compare, monitor }))
   assert.equal(typeof fn, 'function', `${name} is exported as a function`);
 await assert.rejects(generate({ db: 'crm.duckdb', leads: -1 }), UsageError);
+// each step says when it is done, so a run that stops somewhere shows where
+const step = (what) => console.log(`package check: ${what} (${(performance.now() / 1000).toFixed(1)} s)`);
 const { db, report } = await generate({ db: 'crm.duckdb', leads: 1500, seed: 7 });
+step('generated');
 assert.equal(report.rows.leads, 1500);
 const trained = await train({ pipeline: 'train.yaml', db, modelsDir: 'models' });
 assert.equal(trained.model.name, 'pkg');
+step('trained');
 const auc = trained.metrics.blend?.auc;
 assert.ok(auc > 0.5, `test AUC ${auc} beats chance`);
 const model = `pkg@${trained.model.version}`;
 const scored = await score({ db, model, modelsDir: 'models', asOf: new Date(report.end) });
 assert.ok(scored.rows > 0, 'scored some open leads');
+step('scored');
 console.log(`package check: ${model} test AUC ${auc.toFixed(3)}, scored ${scored.rows} leads`);
 EOF
 node check.mjs
