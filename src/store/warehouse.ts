@@ -212,11 +212,11 @@ export class Warehouse {
   ): Promise<void> {
     return this.enqueue(async () => {
       // DuckDB collects an order-preserving stream in its batched buffer, whose fetch can spin forever (DuckDB
-      // 1.5.5: a fetch looping in BatchedBufferedData::ExecuteTaskInternal at 100% CPU; caught by a backtrace in one
-      // package check in seventy under frequent garbage collection, and the likely cause of a CI run and an
-      // `npm start` that never finished). Without insertion order it streams
-      // through its simple buffer instead. Only this connection's session changes, and only for this query: other
-      // statements here rely on insertion order (sorted inserts fill row groups).
+      // 1.5.5: a fetch looping in BatchedBufferedData::ExecuteTaskInternal at 100% CPU; caught by a backtrace in about
+      // one package check in a hundred under frequent garbage collection, and the likely cause of a CI run and an
+      // `npm start` that never finished). Without insertion order it streams through its simple buffer instead. Only
+      // this connection's session changes, and only for this query: other statements here rely on insertion order
+      // (sorted inserts fill row groups).
       await this.conn.run('SET SESSION preserve_insertion_order = false');
       try {
         await forEachNumericChunk(await this.conn.stream(sql, params), each);
